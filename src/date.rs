@@ -1,0 +1,209 @@
+//! Apple's date-time forms: `2030-11-08T22:33:22+0000`, `...-0700`, `...+10:00`, `...Z`.
+//!
+//! Apple writes offsets without a colon (`+0000`), which is ISO 8601 but not RFC 3339, so
+//! chrono's RFC 3339 parser refuses it. The format is fixed-width, so it is parsed by hand:
+//! faster than a format-string parser and with precise error reasons.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
+use std::fmt;
+
+/// Why a date-time text was refused. The `Display` text completes the sentence
+/// "the value is not a valid date-time: ...".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DateProblem {
+    /// Not of the shape `YYYY-MM-DDTHH:MM:SS[.fff](Z|+hhmm|+hh:mm)`.
+    Shape,
+    /// The date part has no time of day.
+    MissingTime,
+    /// No UTC offset at the end.
+    MissingOffset,
+    /// The month is not 1–12.
+    Month,
+    /// The day does not exist in that month (e.g. 30 February).
+    Day,
+    /// Hour, minute or second out of range.
+    Time,
+    /// The offset is not within ±23:59.
+    Offset,
+}
+
+impl fmt::Display for DateProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Shape => "expected the form 2030-11-08T22:33:22+0000",
+            Self::MissingTime => "it has a date but no time of day",
+            Self::MissingOffset => "it has no UTC offset (Z, +hhmm or +hh:mm)",
+            Self::Month => "the month does not exist",
+            Self::Day => "the day does not exist in that month",
+            Self::Time => "the time of day is out of range",
+            Self::Offset => "the UTC offset is out of range",
+        })
+    }
+}
+
+fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
+    let part = b.get(at..at + n)?;
+    let mut v = 0u32;
+    for &c in part {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u32::from(c - b'0');
+    }
+    Some(v)
+}
+
+/// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±hhmm|±hh:mm)`, keeping the written offset.
+pub(crate) fn parse(s: &str) -> Result<DateTime<FixedOffset>, DateProblem> {
+    let b = s.as_bytes();
+    let (Some(year), Some(month), Some(day)) = (digits(b, 0, 4), digits(b, 5, 2), digits(b, 8, 2))
+    else {
+        return Err(DateProblem::Shape);
+    };
+    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return Err(DateProblem::Shape);
+    }
+    if b.len() == 10 {
+        return Err(DateProblem::MissingTime);
+    }
+    if b[10] != b'T' {
+        return Err(DateProblem::Shape);
+    }
+    let (Some(hour), Some(min), Some(sec)) = (digits(b, 11, 2), digits(b, 14, 2), digits(b, 17, 2))
+    else {
+        return Err(DateProblem::Shape);
+    };
+    if b[13] != b':' || b[16] != b':' {
+        return Err(DateProblem::Shape);
+    }
+    let mut i = 19;
+    let mut nanos = 0u32;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            if i - start < 9 {
+                nanos = nanos * 10 + u32::from(b[i] - b'0');
+            }
+            i += 1;
+        }
+        let n = i - start;
+        if n == 0 {
+            return Err(DateProblem::Shape);
+        }
+        for _ in n..9 {
+            nanos *= 10;
+        }
+    }
+    let offset_secs: i32 = match b.get(i) {
+        None => return Err(DateProblem::MissingOffset),
+        Some(b'Z') if i + 1 == b.len() => 0,
+        Some(&sign @ (b'+' | b'-')) => {
+            let (hh, mm) = match b.len() - i {
+                5 => (digits(b, i + 1, 2), digits(b, i + 3, 2)),
+                6 if b[i + 3] == b':' => (digits(b, i + 1, 2), digits(b, i + 4, 2)),
+                _ => (None, None),
+            };
+            let (Some(hh), Some(mm)) = (hh, mm) else {
+                return Err(DateProblem::Shape);
+            };
+            if hh > 23 || mm > 59 {
+                return Err(DateProblem::Offset);
+            }
+            let v = (hh * 3600 + mm * 60) as i32;
+            if sign == b'-' { -v } else { v }
+        }
+        Some(_) => return Err(DateProblem::Shape),
+    };
+    if !(1..=12).contains(&month) {
+        return Err(DateProblem::Month);
+    }
+    let date = NaiveDate::from_ymd_opt(year as i32, month, day).ok_or(DateProblem::Day)?;
+    let time = NaiveTime::from_hms_nano_opt(hour, min, sec, nanos)
+        .filter(|_| sec < 60)
+        .ok_or(DateProblem::Time)?;
+    let offset = FixedOffset::east_opt(offset_secs).ok_or(DateProblem::Offset)?;
+    date.and_time(time)
+        .and_local_timezone(offset)
+        .single()
+        .ok_or(DateProblem::Shape)
+}
+
+/// Formats in Apple's own form, `2030-11-08T22:33:22+0000` (fractional seconds kept when
+/// present).
+pub(crate) fn format_apple(t: &DateTime<FixedOffset>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.f%z").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(s: &str) -> String {
+        parse(s).unwrap().to_rfc3339()
+    }
+
+    #[test]
+    fn accepts_apples_forms() {
+        assert_eq!(ok("2030-11-08T22:33:22+0000"), "2030-11-08T22:33:22+00:00");
+        assert_eq!(ok("2014-08-15T18:13:52-0700"), "2014-08-15T18:13:52-07:00");
+        assert_eq!(ok("2018-07-03T13:48:31+10:00"), "2018-07-03T13:48:31+10:00");
+        assert_eq!(ok("2027-01-01T00:00:00Z"), "2027-01-01T00:00:00+00:00");
+        assert_eq!(
+            ok("2027-01-01T00:00:00.5Z"),
+            "2027-01-01T00:00:00.500+00:00"
+        );
+        assert_eq!(
+            ok("2027-01-01T00:00:00.123456789-0130"),
+            "2027-01-01T00:00:00.123456789-01:30"
+        );
+        // More than nine fraction digits: the extra precision is dropped, not refused.
+        assert_eq!(
+            ok("2027-01-01T00:00:00.1234567891Z"),
+            "2027-01-01T00:00:00.123456789+00:00"
+        );
+    }
+
+    #[test]
+    fn refuses_with_reasons() {
+        let cases = [
+            ("", DateProblem::Shape),
+            ("soon", DateProblem::Shape),
+            ("2030-11-08", DateProblem::MissingTime),
+            ("2030-11-08 22:33:22+0000", DateProblem::Shape),
+            ("2030-11-08T22:33:22", DateProblem::MissingOffset),
+            ("2030-13-08T22:33:22+0000", DateProblem::Month),
+            ("2030-00-08T22:33:22+0000", DateProblem::Month),
+            ("2030-02-30T22:33:22+0000", DateProblem::Day),
+            ("2030-02-00T22:33:22+0000", DateProblem::Day),
+            ("2030-11-08T24:00:00+0000", DateProblem::Time),
+            ("2030-11-08T23:60:00+0000", DateProblem::Time),
+            ("2030-11-08T23:59:60+0000", DateProblem::Time),
+            ("2030-11-08T22:33:22+2500", DateProblem::Offset),
+            ("2030-11-08T22:33:22+0060", DateProblem::Offset),
+            ("2030-11-08T22:33:22+00", DateProblem::Shape),
+            ("2030-11-08T22:33:22+00:0", DateProblem::Shape),
+            ("2030-11-08T22:33:22Zjunk", DateProblem::Shape),
+            ("2030-11-08T22:33:22.Z", DateProblem::Shape),
+            ("2030-11-08T22:33:22 +0000", DateProblem::Shape),
+            ("2030-1-08T22:33:22+0000", DateProblem::Shape),
+            ("２０３０-11-08T22:33:22+0000", DateProblem::Shape),
+        ];
+        for (input, want) in cases {
+            assert_eq!(parse(input), Err(want), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn leap_day_only_in_leap_years() {
+        assert!(parse("2028-02-29T00:00:00Z").is_ok());
+        assert_eq!(parse("2027-02-29T00:00:00Z"), Err(DateProblem::Day));
+    }
+
+    #[test]
+    fn formats_in_apples_form() {
+        let t = parse("2014-08-15T18:13:52-07:00").unwrap();
+        assert_eq!(format_apple(&t), "2014-08-15T18:13:52-0700");
+    }
+}
