@@ -45,17 +45,31 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod account;
 mod date;
 pub mod error;
 pub mod expiry;
+pub mod location;
+pub mod ownership;
 pub mod secret;
 pub mod token;
+pub mod wire;
 
+pub use account::{
+    AccountStatus, AppleVerdict, ClaimState, Configure, PendingClaim, Renewal, Verification,
+    VppAccount, configure_at,
+};
 pub use chrono;
-pub use error::TokenError;
+pub use error::{
+    AppleError, ConfigureError, IdentityError, LocationMismatch, RenewError, ResponseError,
+    TokenError, UpdateError,
+};
 pub use expiry::{ExpiryStatus, RenewalPolicy};
+pub use location::{Location, LocationSnapshot};
+pub use ownership::{MdmIdentity, MdmOwner, Ownership, Takeover};
 pub use secret::SecretString;
 pub use token::VppToken;
+pub use url;
 
 /// The README's Rust examples, compiled as doc tests so they stay true.
 #[cfg(doctest)]

@@ -1,0 +1,254 @@
+//! Who manages a location: our [`MdmIdentity`], another MDM ([`MdmOwner`]) and the
+//! [`Ownership`] verdict.
+//!
+//! Apple allows one MDM per location; two at once allocate licenses unpredictably. An MDM
+//! writes its identity into the location's client configuration (v2 `mdmInfo`, legacy
+//! `clientContext`) and checks it on every read. The verdict is decided by the **id** (legacy:
+//! `guid`) alone, never by name or host name, which anyone can copy.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::IdentityError;
+use crate::location::LocationSnapshot;
+use crate::wire::MdmInfo;
+
+/// Apple's limit on `mdmInfo.id`, in characters.
+pub const MAX_MDM_ID_CHARS: usize = 100;
+/// Apple's limit on `mdmInfo.name`, in characters.
+pub const MAX_MDM_NAME_CHARS: usize = 100;
+/// Apple's limit on `mdmInfo.metadata`, in characters.
+pub const MAX_MDM_METADATA_CHARS: usize = 255;
+
+/// Who we are: the MDM install (or site) that claims locations.
+///
+/// - `id`: stable for this install or site, e.g. a UUID generated once and stored. It
+///   decides ownership, so never derive it from something that changes (a host name).
+/// - `name`: shown to admins of other MDMs that find the location claimed.
+/// - `metadata`: e.g. the server's host name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct MdmIdentity {
+    id: String,
+    name: String,
+    metadata: String,
+}
+
+impl MdmIdentity {
+    /// Checks the fields against Apple's limits: id and name non-empty, id and name at
+    /// most 100 characters, metadata at most 255.
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        metadata: impl Into<String>,
+    ) -> Result<Self, IdentityError> {
+        let (id, name, metadata) = (id.into(), name.into(), metadata.into());
+        for (field, value, max, required) in [
+            ("id", &id, MAX_MDM_ID_CHARS, true),
+            ("name", &name, MAX_MDM_NAME_CHARS, true),
+            ("metadata", &metadata, MAX_MDM_METADATA_CHARS, false),
+        ] {
+            if required && value.trim().is_empty() {
+                return Err(IdentityError::Empty { field });
+            }
+            let len = value.chars().count();
+            if len > max {
+                return Err(IdentityError::TooLong { field, len, max });
+            }
+        }
+        Ok(Self { id, name, metadata })
+    }
+
+    /// The stable id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The name shown to admins.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The metadata (e.g. host name).
+    pub fn metadata(&self) -> &str {
+        &self.metadata
+    }
+
+    /// As v2 `mdmInfo`.
+    pub fn to_mdm_info(&self) -> MdmInfo {
+        MdmInfo::new(&self.id, &self.name, &self.metadata)
+    }
+
+    /// As a legacy `clientContext` string: `{"hostname":<metadata>,"guid":<id>}`.
+    pub fn legacy_client_context(&self) -> String {
+        serde_json::json!({ "hostname": self.metadata, "guid": self.id }).to_string()
+    }
+
+    /// The verdict on `snapshot`'s claim.
+    pub fn ownership_of(&self, snapshot: &LocationSnapshot) -> Ownership {
+        Ownership::of(snapshot.claim.as_ref(), &self.id)
+    }
+
+    /// Whether `owner` is exactly us (same id, name and metadata), so nothing needs
+    /// rewriting.
+    pub fn matches_exactly(&self, owner: &MdmOwner) -> bool {
+        owner.id.as_deref() == Some(&self.id)
+            && owner.name.as_deref() == Some(&self.name)
+            && owner.metadata.as_deref().unwrap_or("") == self.metadata
+    }
+}
+
+impl<'de> Deserialize<'de> for MdmIdentity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Raw {
+            id: String,
+            name: String,
+            #[serde(default)]
+            metadata: String,
+        }
+        let raw = Raw::deserialize(d)?;
+        Self::new(raw.id, raw.name, raw.metadata).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Another MDM (or us) as recorded on a location: whatever is known of it.
+///
+/// From v2 `mdmInfo`: id, name, metadata. From a legacy `clientContext`: id = `guid`,
+/// metadata = `hostname`, no name. An unreadable legacy context gives all `None`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct MdmOwner {
+    /// The owner's id (legacy: `guid`).
+    pub id: Option<String>,
+    /// The owner's name (v2 only).
+    pub name: Option<String>,
+    /// The owner's metadata (legacy: `hostname`).
+    pub metadata: Option<String>,
+}
+
+impl MdmOwner {
+    /// An owner from what is known of it (e.g. one an admin was shown and stored, for
+    /// [`Takeover::AcceptFrom`]). Empty strings count as unknown.
+    pub fn new(id: Option<String>, name: Option<String>, metadata: Option<String>) -> Self {
+        let clean = |v: Option<String>| v.filter(|s| !s.is_empty());
+        Self {
+            id: clean(id),
+            name: clean(name),
+            metadata: clean(metadata),
+        }
+    }
+
+    /// From v2 `mdmInfo`.
+    pub fn from_mdm_info(info: &MdmInfo) -> Self {
+        Self::new(info.id.clone(), info.name.clone(), info.metadata.clone())
+    }
+
+    /// From a non-empty legacy `clientContext` (`{"hostname": ..., "guid": ...}`).
+    pub fn from_legacy_context(context: &str) -> Self {
+        let Ok(serde_json::Value::Object(map)) = serde_json::from_str(context) else {
+            return Self::default();
+        };
+        let text = |k: &str| {
+            map.get(k)
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
+        Self::new(text("guid"), None, text("hostname"))
+    }
+
+    /// Whether nothing is known of the owner.
+    pub fn is_unknown(&self) -> bool {
+        self.id.is_none() && self.name.is_none() && self.metadata.is_none()
+    }
+
+    /// The best short label: the name, else the metadata (host name), else the id.
+    pub fn label(&self) -> Option<&str> {
+        self.name
+            .as_deref()
+            .or(self.metadata.as_deref())
+            .or(self.id.as_deref())
+    }
+}
+
+impl fmt::Display for MdmOwner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_unknown() {
+            return f.write_str("an unknown MDM");
+        }
+        match &self.name {
+            Some(name) => write!(f, "{name:?}")?,
+            None => f.write_str("an MDM")?,
+        }
+        let details: Vec<String> = [
+            self.metadata.as_ref().map(|m| format!("at {m}")),
+            self.id.as_ref().map(|id| format!("id {id}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !details.is_empty() {
+            write!(f, " ({})", details.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// Who manages a location, seen from our identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ownership {
+    /// No MDM has claimed it: claim it.
+    Unclaimed,
+    /// Claimed with our id (even if the recorded name or metadata differ).
+    Ours,
+    /// Claimed by another MDM: take it over only with the admin's explicit consent.
+    ManagedElsewhere(MdmOwner),
+}
+
+impl Ownership {
+    /// The verdict for `claim` (`None` = unclaimed) and our id.
+    pub fn of(claim: Option<&MdmOwner>, our_id: &str) -> Self {
+        match claim {
+            None => Self::Unclaimed,
+            Some(owner) if owner.id.as_deref() == Some(our_id) => Self::Ours,
+            Some(owner) => Self::ManagedElsewhere(owner.clone()),
+        }
+    }
+
+    /// `unclaimed`, `ours` or `other`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Unclaimed => "unclaimed",
+            Self::Ours => "ours",
+            Self::ManagedElsewhere(_) => "other",
+        }
+    }
+}
+
+/// The admin's answer to "another MDM manages this location: take it over?".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Takeover {
+    /// Do not take over (the default).
+    #[default]
+    Refuse,
+    /// Take over from whichever MDM holds the location.
+    Accept,
+    /// Take over only from this owner (the one the admin was shown); if another MDM holds
+    /// the location by now, ask again. Compared by id when it has one, else in full.
+    AcceptFrom(MdmOwner),
+}
+
+impl Takeover {
+    /// Whether this answer allows taking the location from `owner`.
+    pub fn allows(&self, owner: &MdmOwner) -> bool {
+        match self {
+            Self::Refuse => false,
+            Self::Accept => true,
+            Self::AcceptFrom(shown) => match &shown.id {
+                Some(id) => owner.id.as_ref() == Some(id),
+                None => shown == owner,
+            },
+        }
+    }
+}

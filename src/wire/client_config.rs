@@ -1,0 +1,247 @@
+//! `GET /client/config` response and `POST /client/config` request (Apps and Books v2).
+
+use serde::{Deserialize, Serialize};
+
+use super::open_enum;
+use crate::error::UpdateError;
+use crate::secret::SecretString;
+
+/// The response of `GET /client/config` (and of `POST`): what Apple knows about the
+/// location behind a token.
+///
+/// Every field is optional on the wire; [`crate::LocationSnapshot::from_v2`] decides
+/// which are required. Unknown fields are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ClientConfig {
+    /// `countryISO2ACode`: the location's country, ISO 3166-1 alpha-2 (e.g. `DE`).
+    #[serde(
+        rename = "countryISO2ACode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub country_iso2a_code: Option<String>,
+    /// `defaultPlatform`: `volumestore` or `enterprisestore`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_platform: Option<Platform>,
+    /// `locationName`: the location's name as shown in Apple Business Manager.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location_name: Option<String>,
+    /// `mdmInfo`: the MDM that claimed the location, present once one has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mdm_info: Option<MdmInfo>,
+    /// `notificationAuthToken`: the secret Apple sends with notifications.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification_auth_token: Option<SecretString>,
+    /// `notificationUrl`: where Apple sends notifications.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification_url: Option<String>,
+    /// `subscribedNotificationTypes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscribed_notification_types: Option<Vec<NotificationType>>,
+    /// `tokenExpirationDate`, in Apple's form `2030-11-08T22:33:22+0000`. Kept as text;
+    /// [`ClientConfig::token_expiration`] parses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_expiration_date: Option<String>,
+    /// `uId`: the location's identity.
+    #[serde(
+        rename = "uId",
+        default,
+        deserialize_with = "super::string_or_number::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub u_id: Option<String>,
+    /// `websiteURL`.
+    #[serde(
+        rename = "websiteURL",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub website_url: Option<String>,
+}
+
+impl ClientConfig {
+    /// `tokenExpirationDate` parsed (`Z`, `+hhmm` and `+hh:mm` accepted); `None` when
+    /// absent, `Some(Err(_))` when present but not a date-time.
+    pub fn token_expiration(
+        &self,
+    ) -> Option<Result<chrono::DateTime<chrono::FixedOffset>, crate::error::DateProblem>> {
+        self.token_expiration_date
+            .as_deref()
+            .map(crate::date::parse)
+    }
+}
+
+/// `mdmInfo`: the MDM that claimed a location (v2). Apple requires all three fields when it
+/// is written.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct MdmInfo {
+    /// The claiming MDM's stable id (at most 100 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The claiming MDM's name, shown to admins (at most 100 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Free-form metadata, e.g. the server's host name (at most 255 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<String>,
+}
+
+impl MdmInfo {
+    /// An `mdmInfo` with all three fields.
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        metadata: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: Some(id.into()),
+            name: Some(name.into()),
+            metadata: Some(metadata.into()),
+        }
+    }
+}
+
+open_enum! {
+    /// `defaultPlatform`.
+    pub enum Platform {
+        /// `volumestore`: the Apps and Books store.
+        VolumeStore = "volumestore",
+        /// `enterprisestore`.
+        EnterpriseStore = "enterprisestore",
+    }
+}
+
+open_enum! {
+    /// A notification type (`notificationTypes`, `subscribedNotificationTypes`).
+    pub enum NotificationType {
+        /// `ASSET_MANAGEMENT`.
+        AssetManagement = "ASSET_MANAGEMENT",
+        /// `USER_MANAGEMENT`.
+        UserManagement = "USER_MANAGEMENT",
+        /// `USER_ASSOCIATED`.
+        UserAssociated = "USER_ASSOCIATED",
+        /// `ASSET_COUNT`.
+        AssetCount = "ASSET_COUNT",
+        /// `SUBSCRIPTION_MANAGEMENT`.
+        SubscriptionManagement = "SUBSCRIPTION_MANAGEMENT",
+        /// `SUBSCRIPTION_COUNT`.
+        SubscriptionCount = "SUBSCRIPTION_COUNT",
+        /// `TEST_NOTIFICATION`: sent by Apple when a notification URL is set.
+        TestNotification = "TEST_NOTIFICATION",
+    }
+}
+
+/// The body of `POST /client/config`. Build it with [`ClientConfigUpdate::builder`], which
+/// refuses combinations Apple would refuse (9710, 9723) before anything is sent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ClientConfigUpdate {
+    /// Our `mdmInfo` (all three fields).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mdm_info: Option<MdmInfo>,
+    /// Where Apple should send notifications.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification_url: Option<String>,
+    /// The secret Apple sends with each notification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification_auth_token: Option<SecretString>,
+    /// The notification types to subscribe to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification_types: Option<Vec<NotificationType>>,
+}
+
+impl ClientConfigUpdate {
+    /// Starts an update.
+    pub fn builder() -> ClientConfigUpdateBuilder {
+        ClientConfigUpdateBuilder::default()
+    }
+
+    /// The JSON body to send.
+    pub fn to_json(&self) -> Vec<u8> {
+        // Serializing strings and enums cannot fail.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+/// Builds a [`ClientConfigUpdate`]; see [`ClientConfigUpdate::builder`].
+#[derive(Debug, Clone, Default)]
+pub struct ClientConfigUpdateBuilder {
+    mdm_info: Option<MdmInfo>,
+    notification_url: Option<url::Url>,
+    notification_auth_token: Option<SecretString>,
+    notification_types: Option<Vec<NotificationType>>,
+}
+
+impl ClientConfigUpdateBuilder {
+    /// Our identity as `mdmInfo`. Prefer [`crate::MdmIdentity::to_mdm_info`], which is
+    /// validated against Apple's limits.
+    pub fn mdm_info(mut self, info: MdmInfo) -> Self {
+        self.mdm_info = Some(info);
+        self
+    }
+
+    /// The notification URL (must be `https`). Needs [`Self::notification_auth_token`].
+    pub fn notification_url(mut self, url: url::Url) -> Self {
+        self.notification_url = Some(url);
+        self
+    }
+
+    /// The secret Apple will send with notifications. Needs [`Self::notification_url`].
+    pub fn notification_auth_token(mut self, token: SecretString) -> Self {
+        self.notification_auth_token = Some(token);
+        self
+    }
+
+    /// The notification types to subscribe to.
+    pub fn notification_types(mut self, types: impl IntoIterator<Item = NotificationType>) -> Self {
+        self.notification_types = Some(types.into_iter().collect());
+        self
+    }
+
+    /// Checks the combination and builds the update.
+    pub fn build(self) -> Result<ClientConfigUpdate, UpdateError> {
+        if let Some(info) = &self.mdm_info {
+            let missing = [
+                ("id", &info.id),
+                ("name", &info.name),
+                ("metadata", &info.metadata),
+            ]
+            .into_iter()
+            .find(|(_, v)| v.is_none());
+            if let Some((field, _)) = missing {
+                return Err(UpdateError::IncompleteMdmInfo { missing: field });
+            }
+        }
+        match (&self.notification_url, &self.notification_auth_token) {
+            (Some(_), None) | (None, Some(_)) => {
+                return Err(UpdateError::NotificationUrlWithoutToken);
+            }
+            (Some(url), Some(token)) => {
+                if url.scheme() != "https" {
+                    return Err(UpdateError::NotificationUrlNotHttps);
+                }
+                if token.is_empty() {
+                    return Err(UpdateError::EmptyNotificationAuthToken);
+                }
+            }
+            (None, None) => {}
+        }
+        if self.mdm_info.is_none()
+            && self.notification_url.is_none()
+            && self.notification_types.is_none()
+        {
+            return Err(UpdateError::Empty);
+        }
+        Ok(ClientConfigUpdate {
+            mdm_info: self.mdm_info,
+            notification_url: self.notification_url.map(String::from),
+            notification_auth_token: self.notification_auth_token,
+            notification_types: self.notification_types,
+        })
+    }
+}

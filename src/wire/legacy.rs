@@ -1,0 +1,98 @@
+//! The legacy `VPPClientConfigSrv` response (VPP API v1, in maintenance mode).
+
+use serde::{Deserialize, Serialize};
+
+use super::{ErrorNumber, Platform};
+
+/// The response of the legacy `POST .../mdm/VPPClientConfigSrv`.
+///
+/// `status` is 0 on success and -1 on failure (with `errorNumber`). `clientContext` is a
+/// JSON *string* that by convention holds `{"hostname": ..., "guid": ...}` of the claiming
+/// MDM; absent until set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct LegacyClientConfig {
+    /// `status`: 0 success, -1 failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<i64>,
+    /// `errorNumber`, on failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_number: Option<ErrorNumber>,
+    /// `errorMessage`, on failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    /// `clientContext`: a JSON string, under 256 bytes; `""` means cleared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_context: Option<String>,
+    /// `uId`: the location's identity.
+    #[serde(
+        rename = "uId",
+        default,
+        deserialize_with = "super::string_or_number::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub u_id: Option<String>,
+    /// `countryCode`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country_code: Option<String>,
+    /// `defaultPlatform`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_platform: Option<Platform>,
+    /// `appleId` of the account that downloaded the token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apple_id: Option<String>,
+    /// `email`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// `expirationMillis`: token expiry, epoch milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration_millis: Option<i64>,
+    /// `tokenExpDate`: present within 15 days of expiry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_exp_date: Option<String>,
+    /// `location`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<LegacyLocation>,
+    /// `organizationId` (a number in Apple's examples; a string is accepted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<NumberOrString>,
+    /// `organizationIdHash`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id_hash: Option<String>,
+    /// `facilitatorMemberId`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facilitator_member_id: Option<NumberOrString>,
+}
+
+/// `location` of a legacy response.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct LegacyLocation {
+    /// `locationId` (a number in Apple's examples).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<NumberOrString>,
+    /// `locationName`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location_name: Option<String>,
+}
+
+/// A JSON number or string, kept as written.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum NumberOrString {
+    /// A JSON number.
+    Number(serde_json::Number),
+    /// A JSON string.
+    String(String),
+}
+
+impl std::fmt::Display for NumberOrString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Number(n) => write!(f, "{n}"),
+            Self::String(s) => f.write_str(s),
+        }
+    }
+}

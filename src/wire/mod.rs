@@ -1,0 +1,124 @@
+//! Apple's JSON, exactly as Apple writes it.
+//!
+//! These types mirror the Apps and Books wire format field for field (`camelCase`, Apple's
+//! own spellings such as `uId` and `countryISO2ACode`). Unknown fields are ignored and
+//! unknown enum values are kept (`Unknown(String)`), so a new value from Apple never breaks
+//! decoding. They are separate from the domain types ([`crate::Location`],
+//! [`crate::VppAccount`]), which are built from them and validated.
+//!
+//! [`decode_response`] turns an HTTP status and body into a wire type or a
+//! [`ResponseError`](crate::error::ResponseError), looking for Apple's `errorNumber` whatever
+//! the status (Apple answers some errors with HTTP 200).
+
+mod client_config;
+mod error_body;
+mod legacy;
+mod service_config;
+
+pub use client_config::{
+    ClientConfig, ClientConfigUpdate, ClientConfigUpdateBuilder, MdmInfo, NotificationType,
+    Platform,
+};
+pub use error_body::{ErrorBody, ErrorKind, ErrorNumber};
+pub use legacy::{LegacyClientConfig, LegacyLocation, NumberOrString};
+pub use service_config::{ErrorCode, Limits, ServiceConfig, Urls};
+
+use serde::de::DeserializeOwned;
+
+use crate::error::{AppleError, ResponseError};
+
+/// Decodes one of Apple's responses.
+///
+/// 1. A JSON object with an `errorNumber` is Apple's error, whatever the HTTP status.
+/// 2. Otherwise a non-2xx status is [`ResponseError::Http`].
+/// 3. Otherwise the body must decode as `T`, else [`ResponseError::Malformed`].
+///
+/// Pure: hand it what your HTTP stack received.
+pub fn decode_response<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, ResponseError> {
+    if let Some(error) = apple_error(status, body) {
+        return Err(ResponseError::Apple(error));
+    }
+    if !(200..300).contains(&status) {
+        return Err(ResponseError::Http { status });
+    }
+    serde_json::from_slice(body).map_err(|e| ResponseError::malformed(status, &e))
+}
+
+/// Apple's error in `body`, if it holds one (a JSON object with a numeric `errorNumber`).
+pub fn apple_error(status: u16, body: &[u8]) -> Option<AppleError> {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        #[serde(rename = "errorNumber")]
+        error_number: Option<serde_json::Value>,
+    }
+    let probe: Probe = serde_json::from_slice(body).ok()?;
+    probe.error_number.as_ref()?.as_u64()?;
+    let body: ErrorBody = serde_json::from_slice(body).ok()?;
+    Some(AppleError::new(Some(status), body))
+}
+
+/// Serde helpers for strings that Apple sometimes writes as numbers.
+pub(crate) mod string_or_number {
+    use serde::{Deserialize, Deserializer};
+
+    /// Accepts `"123"` or `123`, giving `Some("123")`; `null` gives `None`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        Ok(Option::<super::NumberOrString>::deserialize(d)?.map(|v| v.to_string()))
+    }
+}
+
+/// Declares a string enum whose unknown values are kept in `Unknown(String)`.
+macro_rules! open_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)* }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+            /// A value this version of the crate does not know, kept as Apple wrote it.
+            Unknown(String),
+        }
+
+        impl $name {
+            /// The value as Apple writes it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $text,)*
+                    Self::Unknown(s) => s,
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                match s {
+                    $($text => Self::$variant,)*
+                    other => Self::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+                Ok(Self::from(s.as_ref()))
+            }
+        }
+    };
+}
+pub(crate) use open_enum;
