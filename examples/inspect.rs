@@ -1,25 +1,30 @@
-//! Inspect a `.vpptoken` file: organization, expiry, days left, status.
+//! Inspect a `.vpptoken` file: organization, expiry, days left, status; with a saved
+//! client-config response, also the location and who manages it.
 //!
 //! ```text
-//! cargo run --example inspect -- [--json] [--now RFC3339] [--warn-days N] [FILE]
+//! cargo run --example inspect -- [--json] [--now RFC3339] [--warn-days N]
+//!                                [--client-config FILE --mdm-id ID] [TOKEN_FILE]
 //! ```
 //!
-//! With no FILE it reads the bundled sample `examples/data/sample.vpptoken`. Bad input:
-//! one line on stderr, nothing on stdout, exit code 2. It never prints the credential.
+//! With no TOKEN_FILE it reads the bundled sample `examples/data/sample.vpptoken`.
+//! `--client-config` takes a saved v2 or legacy client-config response (detected by its
+//! fields); expiry then follows Apple's date when the response has one. Bad input: one line
+//! on stderr, nothing on stdout, exit code 2. It never prints the credential.
 
 use std::process::ExitCode;
 
-use apple_vpp::{RenewalPolicy, VppToken};
+use apple_vpp::{LocationSnapshot, Ownership, RenewalPolicy, VppToken};
 use chrono::{DateTime, SecondsFormat, Utc};
 
 const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/sample.vpptoken");
-const USAGE: &str = "usage: inspect [--json] [--now RFC3339] [--warn-days N] [FILE]";
+const USAGE: &str = "usage: inspect [--json] [--now RFC3339] [--warn-days N] [--client-config FILE --mdm-id ID] [TOKEN_FILE]";
 
 struct Args {
     json: bool,
     now: DateTime<Utc>,
     policy: RenewalPolicy,
     file: String,
+    client_config: Option<(String, String)>,
 }
 
 fn parse_args() -> Result<Option<Args>, String> {
@@ -27,6 +32,8 @@ fn parse_args() -> Result<Option<Args>, String> {
     let mut now = None;
     let mut policy = RenewalPolicy::default();
     let mut file = None;
+    let mut client_config = None;
+    let mut mdm_id = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value; {USAGE}"));
@@ -46,6 +53,8 @@ fn parse_args() -> Result<Option<Args>, String> {
                     .map_err(|_| format!("--warn-days {v:?} is not a whole number of days"))?;
                 policy = RenewalPolicy::with_warning_days(days);
             }
+            "--client-config" => client_config = Some(value("--client-config")?),
+            "--mdm-id" => mdm_id = Some(value("--mdm-id")?),
             s if s.starts_with('-') && s != "-" => {
                 return Err(format!("unknown option {s}; {USAGE}"));
             }
@@ -53,11 +62,17 @@ fn parse_args() -> Result<Option<Args>, String> {
             _ => file = Some(arg),
         }
     }
+    let client_config = match (client_config, mdm_id) {
+        (Some(file), Some(id)) => Some((file, id)),
+        (None, None) => None,
+        _ => return Err(format!("--client-config and --mdm-id go together; {USAGE}")),
+    };
     Ok(Some(Args {
         json,
         now: now.unwrap_or_else(Utc::now),
         policy,
         file: file.unwrap_or_else(|| SAMPLE.to_owned()),
+        client_config,
     }))
 }
 
@@ -71,25 +86,63 @@ fn run() -> Result<(), String> {
         return Ok(());
     };
     let token = VppToken::from_path(&args.file).map_err(|e| e.to_string())?;
-    let status = token.status_at(args.now, &args.policy);
-    let days_left = token.days_left_at(args.now);
-    let renew_by = token.renew_by(&args.policy);
+    let apple = match &args.client_config {
+        None => None,
+        Some((file, id)) => {
+            let body = std::fs::read(file)
+                .map_err(|e| format!("could not read the client configuration {file}: {e}"))?;
+            let snapshot = LocationSnapshot::from_json(&body)
+                .map_err(|e| format!("the client configuration {file} is not usable: {e}"))?;
+            let ownership = Ownership::of(snapshot.claim.as_ref(), id);
+            Some((snapshot, ownership))
+        }
+    };
+    // Apple's expiry date, when it gave one, counts over the file's.
+    let expires_at = apple
+        .as_ref()
+        .and_then(|(s, _)| s.token_expires_at)
+        .map_or(token.expires_at_utc(), |t| t.with_timezone(&Utc));
+    let status = args.policy.status_at(expires_at, args.now);
+    let days_left = apple_vpp::expiry::days_left(expires_at, args.now);
+    let renew_by = args.policy.renew_by(expires_at);
     if args.json {
-        let out = serde_json::json!({
+        let mut out = serde_json::json!({
             "org_name": token.org_name(),
-            "expires_at": utc(token.expires_at_utc()),
+            "expires_at": utc(expires_at),
             "days_left": days_left,
             "status": status.as_str(),
             "renew_by": utc(renew_by),
         });
+        if let Some((snapshot, ownership)) = &apple {
+            let owner_name = match ownership {
+                Ownership::ManagedElsewhere(owner) => owner.name.clone().or(owner.metadata.clone()),
+                _ => None,
+            };
+            out["location"] = serde_json::json!({
+                "uid": snapshot.location.uid,
+                "name": snapshot.location.name,
+                "country": snapshot.location.country,
+            });
+            out["ownership"] = serde_json::json!({
+                "verdict": ownership.as_str(),
+                "owner_name": owner_name,
+            });
+        }
         println!("{out}");
     } else {
         println!("Organization: {}", token.org_name());
-        println!(
-            "Expires:      {} (written {})",
-            utc(token.expires_at_utc()),
-            token.expires_at_as_written()
-        );
+        match &apple {
+            Some((snapshot, _)) if snapshot.token_expires_at.is_some() => println!(
+                "Expires:      {} (Apple's date; the file says {})",
+                utc(expires_at),
+                token.expires_at_as_written()
+            ),
+            _ => println!(
+                "Expires:      {} (written {})",
+                utc(expires_at),
+                token.expires_at_as_written()
+            ),
+        }
         println!("Days left:    {days_left}");
         println!("Status:       {}", status.as_str());
         println!(
@@ -97,6 +150,20 @@ fn run() -> Result<(), String> {
             utc(renew_by),
             args.policy.warning_window().num_days()
         );
+        if let Some((snapshot, ownership)) = &apple {
+            let l = &snapshot.location;
+            println!(
+                "Location:     {l}, country {}",
+                l.country.as_deref().unwrap_or("unknown")
+            );
+            match ownership {
+                Ownership::Unclaimed => println!("Managed by:   no MDM (unclaimed)"),
+                Ownership::Ours => println!("Managed by:   this MDM"),
+                Ownership::ManagedElsewhere(owner) => {
+                    println!("Managed by:   another MDM, {owner}")
+                }
+            }
+        }
     }
     Ok(())
 }

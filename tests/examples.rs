@@ -150,3 +150,164 @@ fn inspect_bad_input_exits_2_with_one_line() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+fn inspect_json(args: &[&str]) -> serde_json::Value {
+    let o = inspect(args);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 1);
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn inspect_with_v2_client_config() {
+    let cc = path("tests/fixtures/client_config_v2.json");
+    let token = path("tests/fixtures/v2_pretty.vpptoken");
+    let now = "2026-11-25T12:00:00Z";
+    let v = inspect_json(&[
+        "--json",
+        "--now",
+        now,
+        "--client-config",
+        &cc,
+        "--mdm-id",
+        "someone-else",
+        &token,
+    ]);
+    assert_eq!(
+        v["location"],
+        serde_json::json!({"uid": "981060278089131045", "name": "Berlin Office", "country": "DE"})
+    );
+    assert_eq!(
+        v["ownership"],
+        serde_json::json!({"verdict": "other", "owner_name": "Example MDM"})
+    );
+    // Apple's tokenExpirationDate counts over the file's expDate (2030-11-08).
+    assert_eq!(v["expires_at"], "2027-09-26T08:30:39Z");
+    assert_eq!(v["days_left"], 304);
+    assert_eq!(v["status"], "valid");
+    assert_eq!(v["org_name"], "ORG12345");
+    let v = inspect_json(&[
+        "--json",
+        "--now",
+        now,
+        "--client-config",
+        &cc,
+        "--mdm-id",
+        "29dd58b6-5a7e-4f0e-9d43-2f6f1d1c0a11",
+        &token,
+    ]);
+    assert_eq!(
+        v["ownership"],
+        serde_json::json!({"verdict": "ours", "owner_name": null})
+    );
+    let v = inspect_json(&[
+        "--json",
+        "--now",
+        now,
+        "--client-config",
+        &path("tests/fixtures/client_config_v2_unclaimed.json"),
+        "--mdm-id",
+        "x",
+        &token,
+    ]);
+    assert_eq!(
+        v["ownership"],
+        serde_json::json!({"verdict": "unclaimed", "owner_name": null})
+    );
+    assert_eq!(v["expires_at"], "2030-11-08T22:33:22Z");
+}
+
+#[test]
+fn inspect_with_legacy_client_config() {
+    let cc = path("tests/fixtures/legacy_client_config.json");
+    let v = inspect_json(&[
+        "--json",
+        "--now",
+        "2014-08-01T00:00:00Z",
+        "--client-config",
+        &cc,
+        "--mdm-id",
+        "not-b92",
+    ]);
+    assert_eq!(
+        v["location"],
+        serde_json::json!({"uid": "1234567890", "name": "Example District", "country": "US"})
+    );
+    assert_eq!(
+        v["ownership"],
+        serde_json::json!({"verdict": "other", "owner_name": "test.test.org"})
+    );
+    assert_eq!(
+        v["expires_at"], "2014-08-09T02:13:52Z",
+        "expirationMillis is Apple's date"
+    );
+    assert_eq!(v["status"], "expiring_soon");
+    let v = inspect_json(&["--json", "--client-config", &cc, "--mdm-id", "b92"]);
+    assert_eq!(v["ownership"]["verdict"], "ours");
+    assert_eq!(v["status"], "expired");
+}
+
+#[test]
+fn inspect_human_output_names_the_other_mdm() {
+    let o = inspect(&[
+        "--client-config",
+        &path("tests/fixtures/client_config_v2.json"),
+        "--mdm-id",
+        "x",
+    ]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(
+        out.contains("Location:     \"Berlin Office\" (uId 981060278089131045), country DE"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Managed by:   another MDM, \"Example MDM\" (at mdm.example.com"),
+        "{out}"
+    );
+    assert_no_credentials(&o);
+}
+
+#[test]
+fn inspect_bad_client_config_exits_2() {
+    let dir = std::env::temp_dir().join(format!("apple-vpp-cc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        ("not-json.json", "{ this is not json"),
+        ("array.json", "[1, 2, 3]"),
+        ("no-uid.json", r#"{"locationName": "Berlin Office"}"#),
+        ("no-name.json", r#"{"uId": "981060278089131045"}"#),
+        (
+            "legacy-no-name.json",
+            r#"{"status": 0, "uId": "1", "location": {"locationId": 1}}"#,
+        ),
+        (
+            "apple-error.json",
+            r#"{"errorNumber": 9622, "errorMessage": "Invalid token"}"#,
+        ),
+    ];
+    for (name, body) in cases {
+        let file = dir.join(name);
+        std::fs::write(&file, body).unwrap();
+        let o = inspect(&[
+            "--json",
+            "--client-config",
+            &file.display().to_string(),
+            "--mdm-id",
+            "x",
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{name}");
+        assert!(o.stdout.is_empty(), "{name}: {}", stdout(&o));
+        assert_eq!(stderr(&o).lines().count(), 1, "{name}: {}", stderr(&o));
+    }
+    for args in [
+        vec!["--client-config", "x.json"],
+        vec!["--mdm-id", "x"],
+        vec!["--client-config", "/no/such/file.json", "--mdm-id", "x"],
+    ] {
+        let o = inspect(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(o.stdout.is_empty());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
