@@ -46,6 +46,10 @@
 #![warn(missing_docs)]
 
 pub mod account;
+pub mod api;
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+pub mod client;
 mod date;
 pub mod error;
 pub mod expiry;

@@ -311,3 +311,110 @@ fn inspect_bad_client_config_exits_2() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[cfg(feature = "client")]
+fn configure(args: &[&str]) -> Output {
+    example("configure", &["client"], args)
+}
+
+#[cfg(feature = "client")]
+#[test]
+fn configure_shows_the_conflict_then_the_takeover() {
+    let o = configure(&[]);
+    assert_eq!(o.status.code(), Some(3), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "Token:        organization \"Example School District\", expires 2031-03-14T09:26:53Z"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("Location:     \"Berlin Office\" (uId 981060278089131045)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Ownership:    managed by another MDM, \"Example MDM\" (at mdm.example.com"),
+        "{out}"
+    );
+    assert!(out.contains("run again with --accept-takeover"), "{out}");
+    assert_no_credentials(&o);
+
+    let o = configure(&[
+        "--accept-takeover",
+        "--mdm-id",
+        "site-7",
+        "--mdm-name",
+        "Site 7",
+        "--mdm-metadata",
+        "site7.example",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("This MDM:     \"Site 7\" (id site-7)"),
+        "{out}"
+    );
+    assert!(out.contains("taken over as the admin accepted"), "{out}");
+    assert!(
+        out.contains("Result:       configured; this MDM now manages the location"),
+        "{out}"
+    );
+    assert_no_credentials(&o);
+}
+
+#[cfg(feature = "client")]
+#[test]
+fn configure_exit_codes_for_bad_input_and_unreachable_apple() {
+    for args in [
+        vec!["--token", "/no/such/file.vpptoken"],
+        vec!["--bogus"],
+        vec!["--timeout-secs", "0"],
+        vec!["--mdm-id", ""],
+        vec!["--base-url", "http://example.com/mdm/v2"],
+    ] {
+        let o = configure(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert_no_credentials(&o);
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/mdm/v2");
+    let o = configure(&["--base-url", &url, "--timeout-secs", "1"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("could not reach Apple's Apps and Books service"),
+        "{}",
+        stderr(&o)
+    );
+    assert_no_credentials(&o);
+}
+
+#[cfg(feature = "client")]
+#[test]
+fn configure_exit_4_when_apple_rejects_the_token() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for (number, advice) in [
+        (9625, "has been revoked"),
+        (9621, "has expired"),
+        (9622, "does not accept the token"),
+    ] {
+        let server = rt.block_on(async {
+            let s = wiremock::MockServer::start().await;
+            wiremock::Mock::given(wiremock::matchers::any())
+                .respond_with(wiremock::ResponseTemplate::new(401).set_body_json(
+                    serde_json::json!({"errorNumber": number, "errorMessage": "no"}),
+                ))
+                .mount(&s)
+                .await;
+            s
+        });
+        let o = configure(&["--base-url", &server.uri()]);
+        assert_eq!(o.status.code(), Some(4), "{number}: {}", stderr(&o));
+        assert!(stdout(&o).contains(advice), "{number}: {}", stdout(&o));
+        assert_no_credentials(&o);
+    }
+}

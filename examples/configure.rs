@@ -1,0 +1,192 @@
+//! The upload wizard, end to end: decode a token, ask Apple who manages its location,
+//! claim it (taking it over only with `--accept-takeover`), and report the result.
+//!
+//! ```text
+//! cargo run --features client --example configure -- [--base-url URL] [--token FILE]
+//!     [--mdm-id ID --mdm-name NAME --mdm-metadata META] [--accept-takeover] [--timeout-secs N]
+//! ```
+//!
+//! Without `--base-url` it starts a fake Apple service on 127.0.0.1 whose location is
+//! managed by another MDM, and uses the bundled sample token, so it shows the conflict on a
+//! fresh clone; `--accept-takeover` shows the takeover.
+//!
+//! Exit codes: 0 configured (or already ours); 3 managed by another MDM and not taken
+//! over, or another MDM won a race; 4 Apple rejected the token; 2 bad arguments or token
+//! file; 1 anything else. It never prints the credential.
+
+#[path = "../tests/support/fake_apple.rs"]
+mod fake_apple;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use apple_vpp::client::{ClientError, ConfigureOutcome, VppClient};
+use apple_vpp::wire::ErrorKind;
+use apple_vpp::{ConfigureError, MdmIdentity, Takeover, VppAccount, VppToken};
+
+const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/sample.vpptoken");
+const USAGE: &str = "usage: configure [--base-url URL] [--token FILE] [--mdm-id ID --mdm-name NAME --mdm-metadata META] [--accept-takeover] [--timeout-secs N]";
+
+struct Args {
+    base_url: Option<String>,
+    token: String,
+    identity: MdmIdentity,
+    takeover: Takeover,
+    timeout: Duration,
+}
+
+fn parse_args() -> Result<Option<Args>, String> {
+    let mut base_url = None;
+    let mut token = None;
+    let mut id = "5a1e0c2b-7d3f-4e8a-9b6c-0000000000e1".to_owned();
+    let mut name = "apple-vpp configure example".to_owned();
+    let mut metadata = "configure.example.invalid".to_owned();
+    let mut takeover = Takeover::Refuse;
+    let mut timeout = Duration::from_secs(30);
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |flag: &str| args.next().ok_or(format!("{flag} needs a value; {USAGE}"));
+        match arg.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--base-url" => base_url = Some(value("--base-url")?),
+            "--token" => token = Some(value("--token")?),
+            "--mdm-id" => id = value("--mdm-id")?,
+            "--mdm-name" => name = value("--mdm-name")?,
+            "--mdm-metadata" => metadata = value("--mdm-metadata")?,
+            "--accept-takeover" => takeover = Takeover::Accept,
+            "--timeout-secs" => {
+                let v = value("--timeout-secs")?;
+                let secs: u64 = v.parse().ok().filter(|s| *s > 0).ok_or(format!(
+                    "--timeout-secs {v:?} is not a positive whole number"
+                ))?;
+                timeout = Duration::from_secs(secs);
+            }
+            other => return Err(format!("unexpected argument {other:?}; {USAGE}")),
+        }
+    }
+    let identity = MdmIdentity::new(id, name, metadata).map_err(|e| e.to_string())?;
+    Ok(Some(Args {
+        base_url,
+        token: token.unwrap_or_else(|| SAMPLE.to_owned()),
+        identity,
+        takeover,
+        timeout,
+    }))
+}
+
+fn utc(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+fn print_account(account: &VppAccount) {
+    println!("Location:     {}", account.location());
+    println!(
+        "Expires:      {} (Apple's date when Apple gave one)",
+        utc(account.expires_at())
+    );
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("configure: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let token = match VppToken::from_path(&args.token) {
+        Ok(token) => token,
+        Err(e) => {
+            eprintln!("configure: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    println!(
+        "Token:        organization {:?}, expires {}",
+        token.org_name(),
+        utc(token.expires_at_utc())
+    );
+
+    // Without --base-url, a fake Apple whose location another MDM manages.
+    let fake;
+    let base_url = match args.base_url {
+        Some(url) => url,
+        None => {
+            fake = fake_apple::FakeApple::start(
+                fake_apple::berlin_claimed_elsewhere(),
+                token.expose_credential(),
+            )
+            .await;
+            println!(
+                "Apple:        a fake Apps and Books service on {} (no --base-url given)",
+                fake.server.address()
+            );
+            fake.base_url()
+        }
+    };
+    let client = match VppClient::builder()
+        .base_url(base_url)
+        .timeout(args.timeout)
+        .build()
+    {
+        Ok(client) => client,
+        Err(e) => {
+            eprintln!("configure: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    println!(
+        "This MDM:     {:?} (id {})",
+        args.identity.name(),
+        args.identity.id()
+    );
+
+    match client
+        .configure(token, args.identity, &args.takeover, None)
+        .await
+    {
+        Ok(ConfigureOutcome::AlreadyOurs(account)) => {
+            print_account(&account);
+            println!("Ownership:    already managed by this MDM");
+            println!("Result:       configured; nothing needed changing");
+            ExitCode::SUCCESS
+        }
+        Ok(ConfigureOutcome::Claimed(account)) => {
+            print_account(&account);
+            match account.took_over_from() {
+                Some(owner) => println!(
+                    "Ownership:    was managed by another MDM, {owner}; taken over as the admin accepted"
+                ),
+                None => println!("Ownership:    was unclaimed"),
+            }
+            println!("Result:       configured; this MDM now manages the location");
+            ExitCode::SUCCESS
+        }
+        Ok(ConfigureOutcome::ManagedElsewhere { owner, location }) => {
+            println!("Location:     {location}");
+            println!("Ownership:    managed by another MDM, {owner}");
+            println!(
+                "Result:       not configured. Only one MDM should manage a location; to move it to this MDM, run again with --accept-takeover"
+            );
+            ExitCode::from(3)
+        }
+        Err(ClientError::Configure(e @ ConfigureError::LostRace { .. })) => {
+            println!("Result:       not configured: {e}");
+            ExitCode::from(3)
+        }
+        Err(e) => {
+            let rejected = matches!(
+                e.kind(),
+                Some(ErrorKind::TokenExpired | ErrorKind::TokenInvalid | ErrorKind::TokenRevoked)
+            );
+            println!("Result:       not configured: {e}");
+            eprintln!("configure: {e}");
+            ExitCode::from(if rejected { 4 } else { 1 })
+        }
+    }
+}
