@@ -42,8 +42,9 @@ pub enum Method {
 }
 
 /// One request to Apple, described: method, path relative to the base URL, whether it
-/// carries the token, and the JSON body.
-#[derive(Debug, Clone, PartialEq)]
+/// carries the token, and the JSON body. `Debug` shows the body's length only (it may
+/// carry the notification auth token).
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ApiRequest {
     /// The method.
@@ -54,6 +55,20 @@ pub struct ApiRequest {
     pub authenticated: bool,
     /// The JSON body (`Content-Type: application/json`), for POST.
     pub body: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for ApiRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("authenticated", &self.authenticated)
+            .field(
+                "body",
+                &self.body.as_ref().map(|b| format!("[{} bytes]", b.len())),
+            )
+            .finish()
+    }
 }
 
 impl ApiRequest {
