@@ -8,7 +8,9 @@
 
 use std::hint::black_box;
 
+use apple_vpp::LocationSnapshot;
 use apple_vpp::chrono::{DateTime, TimeDelta, Utc};
+use apple_vpp::wire::ClientConfig;
 use apple_vpp::{ExpiryStatus, RenewalPolicy, VppToken};
 use base64::Engine as _;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -110,10 +112,18 @@ fn token(c: &mut Criterion) {
     group.finish();
 }
 
-// ---------------------------------------------------------------------------------------
-// `client_config/parse` group: to be added here by the lead (a function taking
-// `&mut Criterion`, listed in `criterion_group!` below). Not part of issue 5.
-// ---------------------------------------------------------------------------------------
+/// A realistic v2 client-config response into the wire type, then into a `Location`
+/// (through `LocationSnapshot`, which also reads the claim and Apple's expiry date).
+fn client_config(c: &mut Criterion) {
+    const BODY: &[u8] = include_bytes!("../tests/fixtures/client_config_v2.json");
+    c.bench_function("client_config/parse", |b| {
+        b.iter(|| {
+            let config: ClientConfig =
+                apple_vpp::wire::decode_response(200, black_box(BODY)).unwrap();
+            LocationSnapshot::from_v2(&config).unwrap().location
+        })
+    });
+}
 
-criterion_group!(benches, token);
+criterion_group!(benches, token, client_config);
 criterion_main!(benches);
