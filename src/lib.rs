@@ -8,42 +8,78 @@
 //! ## The model
 //!
 //! - [`VppToken`]: the decoded `.vpptoken` file an admin downloads from Apple Business
-//!   Manager > Settings > Apps and Books. It holds the organization name, the expiry date
-//!   and the bearer credential (secret, redacted from `Debug`).
-//! - A token belongs to one *location* (the name is not in the file; Apple tells it).
-//! - An MDM that has claimed the location for itself holds a *VPP account*: the token, the
-//!   location, the MDM's identity and what Apple last said.
+//!   Manager > Settings > Apps and Books: organization name, expiry, and the bearer
+//!   credential (secret, redacted from `Debug`).
+//! - [`Location`]: the Apps and Books location behind the token (its name is not in the
+//!   file; Apple's client configuration tells it). Its identity is Apple's `uId`.
+//!   [`LocationSnapshot`] is what Apple said about it at one moment: the location, which
+//!   MDM has claimed it, and Apple's expiry date.
+//! - [`MdmIdentity`]: who we are (a stable id, a name, metadata). [`Ownership`] is the
+//!   verdict on a snapshot: unclaimed, ours (same id), or managed elsewhere.
+//! - [`VppAccount`]: a location this MDM has claimed: token + location + identity + what
+//!   Apple last said. Made by [`configure_at`], re-checked by [`VppAccount::verify_at`],
+//!   renewed by [`VppAccount::renew_at`], shown by [`VppAccount::status_at`], stored with
+//!   serde.
 //!
-//! The core is sans-IO: every decision is a pure function over typed values, with the
-//! clock passed in (`..._at(now)`; thin wrappers read the system clock). Any HTTP stack can
-//! drive it.
+//! The core is **sans-IO**: every decision is a pure function over typed values, with the
+//! clock passed in (`..._at(now)`; thin wrappers read the system clock). [`api`] describes
+//! the HTTP requests, [`wire`] decodes Apple's answers, and any HTTP stack can drive them.
+//! The optional `client` feature is such a driver, over reqwest.
+//!
+//! ## Example: the upload wizard without I/O
 //!
 //! ```
-//! use apple_vpp::{ExpiryStatus, RenewalPolicy, VppToken};
+//! use apple_vpp::{configure_at, Configure, LocationSnapshot, MdmIdentity, Ownership, Takeover, VppToken};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! // What an admin uploads (here made from parts; normally read from the upload).
-//! let upload = VppToken::builder("Example School", "2031-03-14T09:26:53+00:00".parse()?)
-//!     .build()?
-//!     .expose_credential()
-//!     .to_owned();
-//!
+//! # let upload = VppToken::builder("Example School", "2031-03-14T09:26:53+00:00".parse()?).build()?.expose_credential().to_owned();
+//! let now = "2026-11-25T12:00:00Z".parse()?;
+//! // 1. Decode what the admin uploaded.
 //! let token: VppToken = upload.parse()?;
-//! let now = "2031-03-01T00:00:00Z".parse()?;
-//! assert_eq!(token.org_name(), "Example School");
-//! assert_eq!(token.days_left_at(now), 13);
-//! assert_eq!(token.status_at(now, &RenewalPolicy::default()), ExpiryStatus::ExpiringSoon);
+//! let us = MdmIdentity::new("29dd58b6-5a7e-4f0e-9d43-2f6f1d1c0a11", "Example MDM", "mdm.example.com")?;
+//!
+//! // 2. GET client/config with the token (your HTTP stack), then decide.
+//! let body = br#"{"uId":"981060278089131045","locationName":"Berlin Office",
+//!     "mdmInfo":{"id":"another-mdm","name":"Other MDM","metadata":"other.example"},
+//!     "tokenExpirationDate":"2027-09-26T08:30:39+0000"}"#;
+//! let snapshot = LocationSnapshot::from_json(body)?;
+//! assert!(matches!(us.ownership_of(&snapshot), Ownership::ManagedElsewhere(_)));
+//!
+//! // 3. Without the admin's consent, nothing is sent.
+//! match configure_at(token.clone(), &snapshot, us.clone(), &Takeover::Refuse, None, now) {
+//!     Configure::ManagedElsewhere(owner) => assert_eq!(owner.name.as_deref(), Some("Other MDM")),
+//!     other => panic!("{other:?}"),
+//! }
+//!
+//! // 4. With it: POST the update, GET again, and check the read-back.
+//! let Configure::SendUpdate(pending) = configure_at(token, &snapshot, us, &Takeover::Accept, None, now) else {
+//!     unreachable!()
+//! };
+//! let _post_body = pending.update().to_json();
+//! let read_back = LocationSnapshot::from_json(br#"{"uId":"981060278089131045","locationName":"Berlin Office",
+//!     "mdmInfo":{"id":"29dd58b6-5a7e-4f0e-9d43-2f6f1d1c0a11","name":"Example MDM","metadata":"mdm.example.com"},
+//!     "tokenExpirationDate":"2027-09-26T08:30:39+0000"}"#)?;
+//! let account = pending.finish_at(&read_back, now)?;
+//! assert_eq!(account.location().name, "Berlin Office");
+//! assert_eq!(account.took_over_from().and_then(|o| o.name.as_deref()), Some("Other MDM"));
+//! assert_eq!(account.status_at(now, &Default::default()).as_str(), "active");
 //! # Ok(()) }
 //! ```
+//!
+//! ## Feature flags
+//! - `client` (off by default): [`client::VppClient`], an async client for Apple's v2
+//!   endpoints over reqwest with rustls (no OpenSSL), with bounded retries.
 //!
 //! ## Security
 //! The credential is the whole `.vpptoken` file content. [`VppToken`] and
 //! [`SecretString`] print `[redacted]` in `Debug` and have no `Display`; no error
 //! message contains token bytes. The value is reachable only through methods named
-//! `expose_*`.
+//! `expose_*`, and the serialized [`VppAccount`] (documented as secret) is the one output
+//! that contains it.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod account;
 pub mod api;

@@ -7,7 +7,7 @@
 //! [`crate::VppAccount`]), which are built from them and validated.
 //!
 //! [`decode_response`] turns an HTTP status and body into a wire type or a
-//! [`ResponseError`](crate::error::ResponseError), looking for Apple's `errorNumber` whatever
+//! [`ResponseError`], looking for Apple's `errorNumber` whatever
 //! the status (Apple answers some errors with HTTP 200).
 
 mod client_config;
@@ -45,16 +45,25 @@ pub fn decode_response<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<
 }
 
 /// Apple's error in `body`, if it holds one (a JSON object with a numeric `errorNumber`).
+///
+/// The number must be a non-negative integer; one above `u32::MAX` becomes
+/// `ErrorNumber::Unknown(u32::MAX)`. The rest is read leniently so that a known number is
+/// never lost: an `errorMessage` that is not a string is taken as empty, and
+/// `errorInfo` is kept whatever its type.
 pub fn apple_error(status: u16, body: &[u8]) -> Option<AppleError> {
-    #[derive(serde::Deserialize)]
-    struct Probe {
-        #[serde(rename = "errorNumber")]
-        error_number: Option<serde_json::Value>,
-    }
-    let probe: Probe = serde_json::from_slice(body).ok()?;
-    probe.error_number.as_ref()?.as_u64()?;
-    let body: ErrorBody = serde_json::from_slice(body).ok()?;
-    Some(AppleError::new(Some(status), body))
+    let object: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body).ok()?;
+    let code = object.get("errorNumber")?.as_u64()?;
+    let number = ErrorNumber::from_code(u32::try_from(code).unwrap_or(u32::MAX));
+    let message = object
+        .get("errorMessage")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default();
+    let mut error = ErrorBody::new(number, message);
+    error.error_info = object
+        .get("errorInfo")
+        .filter(|info| !info.is_null())
+        .cloned();
+    Some(AppleError::new(Some(status), error))
 }
 
 /// Serde helpers for strings that Apple sometimes writes as numbers.
