@@ -464,6 +464,11 @@ impl VppAccount {
     /// Records an error Apple returned for this account's token: 9621 → expired,
     /// 9622 → invalid, 9625 → revoked, 9645 → read-only. Returns whether the verdict
     /// changed; other errors say nothing about the token and change nothing.
+    ///
+    /// Expired, invalid and revoked are cleared by the next successful
+    /// [`VppAccount::verify_at`] (Apple answered with the token). Read-only is not: a
+    /// client-config read does not show whether Apple's built-in MDM still holds the
+    /// location, so it lasts until a renewal or a new configuration.
     pub fn record_apple_error(&mut self, error: &AppleError) -> bool {
         let verdict = match error.kind() {
             ErrorKind::TokenExpired => AppleVerdict::Expired,
