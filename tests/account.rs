@@ -865,3 +865,38 @@ fn core_types_are_send_sync() {
     check::<apple_vpp::LocationMismatch>();
     check::<AppleError>();
 }
+
+#[test]
+fn a_successful_verify_clears_token_verdicts_but_not_read_only() {
+    let err = |n| AppleError::new(Some(401), ErrorBody::new(ErrorNumber::from_code(n), ""));
+    for n in [9621, 9622, 9625] {
+        let mut a = account();
+        a.record_apple_error(&err(n));
+        assert!(!a.is_usable_at(now()));
+        assert_eq!(
+            a.verify_at(&berlin(ours()), now()),
+            Ok(Verification::StillOurs)
+        );
+        assert_eq!(
+            a.verdict(),
+            AppleVerdict::Active,
+            "{n}: Apple answered with the token"
+        );
+        assert!(a.is_usable_at(now()));
+    }
+    let mut a = account();
+    a.record_apple_error(&err(9645));
+    a.verify_at(&berlin(ours()), now()).unwrap();
+    assert_eq!(
+        a.verdict(),
+        AppleVerdict::ReadOnly,
+        "read-only lasts until renewal"
+    );
+    let r = a.renew_at(
+        token("bmV3", "2028-09-26T08:30:39Z"),
+        &berlin_expiring(ours(), "2028-09-26T08:30:39+0000"),
+        now(),
+    );
+    assert!(r.is_ok());
+    assert_eq!(a.verdict(), AppleVerdict::Active);
+}
