@@ -131,12 +131,14 @@ impl LocationSnapshot {
     /// From a legacy response. `clientContext` absent or blank means unclaimed; a JSON
     /// object's `guid` is the owner's id and `hostname` its metadata; anything else is
     /// "claimed by an unknown MDM". Apple's error (`status` -1 or `errorNumber`) is
-    /// returned as [`ResponseError::Apple`].
+    /// returned as [`ResponseError::Apple`]; a failure `status` without an `errorNumber`
+    /// gives `ErrorNumber::Unknown(0)`.
     pub fn from_legacy(config: &LegacyClientConfig) -> Result<Self, ResponseError> {
-        if let Some(number) = config.error_number {
+        let failed = config.status.is_some_and(|s| s != 0);
+        if config.error_number.is_some() || failed {
             return Err(ResponseError::Apple(crate::error::AppleError {
                 status: None,
-                number,
+                number: config.error_number.unwrap_or(wire::ErrorNumber::Unknown(0)),
                 message: config.error_message.clone().unwrap_or_default(),
                 info: None,
             }));
