@@ -41,8 +41,13 @@ export RUSTC_BOOTSTRAP=1
 for target in "${targets[@]}"; do
   corpus="$fuzz_dir/corpus/$target"
   mkdir -p "$corpus"
-  # Seed with every sample token file; names are content hashes, so re-seeding is a no-op.
-  for seed in "$root"/tests/fixtures/*.vpptoken "$root"/examples/data/sample.vpptoken; do
+  # Seed with the sample files the target reads (token files for `token`, Apple's JSON
+  # responses for the others); names are content hashes, so re-seeding is a no-op.
+  case "$target" in
+    token) seeds=("$root"/tests/fixtures/*.vpptoken "$root"/examples/data/sample.vpptoken) ;;
+    *) seeds=("$root"/tests/fixtures/*.json) ;;
+  esac
+  for seed in "${seeds[@]}"; do
     [[ -f "$seed" ]] || continue
     cp "$seed" "$corpus/seed-$(sha1sum "$seed" | cut -c1-16)"
   done
