@@ -138,7 +138,10 @@ fn uid_of_the_wrong_type() {
     ] {
         let body = v2_with("uId", Some(bad));
         let err = v2_err(&body);
-        assert_malformed(&err, 200, "");
+        // Regression: the reason used to be "data did not match any variant of untagged
+        // enum NumberOrString", naming a Rust type instead of what was expected.
+        assert_malformed(&err, 200, "invalid type: ");
+        assert_malformed(&err, 200, "expected a string or a number");
         assert_no_leak(&err);
     }
 }
