@@ -59,14 +59,16 @@ fn other() -> Option<(&'static str, &'static str, &'static str)> {
     ))
 }
 
+/// The configure decision for us, with no notification settings, at `now()`.
+fn decide(token: VppToken, snapshot: &LocationSnapshot, takeover: &Takeover) -> Configure {
+    configure_at(token, snapshot, us(), takeover, None, now())
+}
+
 fn account() -> VppAccount {
-    match configure_at(
+    match decide(
         token("aW5uZXI=", "2027-09-26T08:30:39Z"),
         &berlin(ours()),
-        us(),
         &Takeover::Refuse,
-        None,
-        now(),
     ) {
         Configure::AlreadyOurs(a) => a,
         other => panic!("{other:?}"),
@@ -354,14 +356,7 @@ fn configure_already_ours_sends_nothing() {
 #[test]
 fn configure_unclaimed_sends_our_mdm_info_then_checks_the_read_back() {
     let t = token("aW5uZXI=", "2027-09-26T08:30:39Z");
-    let Configure::SendUpdate(pending) = configure_at(
-        t.clone(),
-        &berlin(None),
-        us(),
-        &Takeover::Refuse,
-        None,
-        now(),
-    ) else {
+    let Configure::SendUpdate(pending) = decide(t.clone(), &berlin(None), &Takeover::Refuse) else {
         panic!()
     };
     assert_eq!(pending.update().mdm_info, Some(us().to_mdm_info()));
@@ -375,13 +370,10 @@ fn configure_unclaimed_sends_our_mdm_info_then_checks_the_read_back() {
 
 #[test]
 fn configure_ours_with_changed_name_rewrites_it() {
-    let c = configure_at(
+    let c = decide(
         token("aW5uZXI=", "2027-09-26T08:30:39Z"),
         &berlin(Some((OUR_ID, "Old Name", "old.host"))),
-        us(),
         &Takeover::Refuse,
-        None,
-        now(),
     );
     let Configure::SendUpdate(p) = c else {
         panic!("{c:?}")
@@ -403,13 +395,10 @@ fn configure_managed_elsewhere_without_consent_stops() {
         Takeover::Refuse,
         Takeover::AcceptFrom(MdmOwner::new(Some("a-different-mdm".into()), None, None)),
     ] {
-        let c = configure_at(
+        let c = decide(
             token("aW5uZXI=", "2027-09-26T08:30:39Z"),
             &berlin(other()),
-            us(),
             &takeover,
-            None,
-            now(),
         );
         let Configure::ManagedElsewhere(owner) = c else {
             panic!("{c:?}")
@@ -426,13 +415,10 @@ fn configure_takeover_with_consent() {
         panic!()
     };
     for takeover in [Takeover::Accept, Takeover::AcceptFrom(shown.clone())] {
-        let c = configure_at(
+        let c = decide(
             token("aW5uZXI=", "2027-09-26T08:30:39Z"),
             &snapshot,
-            us(),
             &takeover,
-            None,
-            now(),
         );
         let Configure::SendUpdate(p) = c else {
             panic!("{c:?}")
@@ -449,13 +435,10 @@ fn configure_takeover_with_consent() {
 
 #[test]
 fn configure_lost_race_and_not_applied() {
-    let Configure::SendUpdate(p) = configure_at(
+    let Configure::SendUpdate(p) = decide(
         token("aW5uZXI=", "2027-09-26T08:30:39Z"),
         &berlin(None),
-        us(),
         &Takeover::Refuse,
-        None,
-        now(),
     ) else {
         panic!()
     };
@@ -643,9 +626,7 @@ fn display_status_combines_expiry_and_precedence() {
 fn apple_expiry_is_preferred_over_the_files() {
     // The file says 2027-12-31, Apple says 2027-09-26: Apple's date counts, both are kept.
     let t = token("aW5uZXI=", "2027-12-31T00:00:00Z");
-    let Configure::AlreadyOurs(a) =
-        configure_at(t, &berlin(ours()), us(), &Takeover::Refuse, None, now())
-    else {
+    let Configure::AlreadyOurs(a) = decide(t, &berlin(ours()), &Takeover::Refuse) else {
         panic!()
     };
     assert_eq!(a.expires_at(), utc("2027-09-26T08:30:39Z"));
@@ -654,13 +635,10 @@ fn apple_expiry_is_preferred_over_the_files() {
     let s = v2(
         r#"{"uId":"981060278089131045","locationName":"Berlin Office","mdmInfo":{"id":"1f0e5c1e-0000-4000-8000-000000000001","name":"Our MDM","metadata":"mdm.ours.example"}}"#,
     );
-    let Configure::AlreadyOurs(b) = configure_at(
+    let Configure::AlreadyOurs(b) = decide(
         token("aW5uZXI=", "2027-12-31T00:00:00Z"),
         &s,
-        us(),
         &Takeover::Refuse,
-        None,
-        now(),
     ) else {
         panic!()
     };
