@@ -124,10 +124,15 @@ pub(crate) fn parse(s: &str) -> Result<DateTime<FixedOffset>, DateProblem> {
         .filter(|_| sec < 60)
         .ok_or(DateProblem::Time)?;
     let offset = FixedOffset::east_opt(offset_secs).ok_or(DateProblem::Offset)?;
-    date.and_time(time)
-        .and_local_timezone(offset)
-        .single()
-        .ok_or(DateProblem::Shape)
+    // A fixed offset maps each local time to exactly one instant: subtract it directly
+    // (nothing to do for Apple's usual +0000) instead of a general time-zone lookup.
+    let local = date.and_time(time);
+    let utc = if offset_secs == 0 {
+        local
+    } else {
+        local.checked_sub_offset(offset).ok_or(DateProblem::Shape)?
+    };
+    Ok(DateTime::from_naive_utc_and_offset(utc, offset))
 }
 
 /// Formats in Apple's own form, `2030-11-08T22:33:22+0000` (fractional seconds kept when

@@ -252,6 +252,12 @@ impl VppTokenBuilder {
 }
 
 /// The single decoder behind every constructor.
+///
+/// Cost model (see `benches/token.rs`): one pass of Base64 into a stack buffer, one JSON
+/// parse borrowing from that buffer, a fixed-width date parse, and exactly one allocation
+/// per owned string of the result (credential, inner token, organization, expiry text),
+/// each of its final size. Line-wrapped input is joined straight into the credential's
+/// buffer, so it costs no extra allocation either.
 fn decode(input: &[u8]) -> Result<VppToken, TokenError> {
     if input.len() > MAX_TOKEN_FILE_BYTES {
         return Err(TokenError::TooLarge {
@@ -268,44 +274,87 @@ fn decode(input: &[u8]) -> Result<VppToken, TokenError> {
         return Err(TokenError::OnlyWhitespace);
     }
 
-    // Line-wrapped Base64 (some tools wrap at 64 or 76 columns) is joined first.
-    let joined: Cow<'_, [u8]> = if text.iter().any(u8::is_ascii_whitespace) {
-        Cow::Owned(
-            text.iter()
-                .copied()
-                .filter(|b| !b.is_ascii_whitespace())
-                .collect(),
-        )
+    // Only the part of the stack buffer in use is zeroed: most files fit the small one.
+    let decoded_len = base64::decoded_len_estimate(text.len());
+    if decoded_len <= SMALL_STACK_BUFFER {
+        decode_into(text, &mut [0u8; SMALL_STACK_BUFFER])
+    } else if decoded_len <= STACK_BUFFER {
+        decode_into(text, &mut [0u8; STACK_BUFFER])
     } else {
-        Cow::Borrowed(text)
+        decode_into(text, &mut vec![0u8; decoded_len])
+    }
+}
+
+/// Decoded JSON up to this size uses a smaller stack buffer (less to zero).
+const SMALL_STACK_BUFFER: usize = 512;
+
+/// `text` without its trailing `=` padding.
+fn without_padding(text: &[u8]) -> &[u8] {
+    match text.iter().rposition(|&b| b != b'=') {
+        Some(last) => &text[..=last],
+        None => &text[..0],
+    }
+}
+
+/// Number of `=` that make `unpadded_len` Base64 characters a multiple of four.
+fn padding_for(unpadded_len: usize) -> usize {
+    (4 - unpadded_len % 4) % 4
+}
+
+/// Decodes trimmed, non-empty `text` using `buf` (at least
+/// `decoded_len_estimate(text.len())` bytes) for the JSON.
+fn decode_into(text: &[u8], buf: &mut [u8]) -> Result<VppToken, TokenError> {
+    let not_base64 = |e, unpadded: &[u8]| TokenError::NotBase64 {
+        problem: base64_problem(e, unpadded),
     };
-    let unpadded = match joined.iter().rposition(|&b| b != b'=') {
-        Some(last) => &joined[..=last],
-        None => &joined[..0],
+    // Base64 never contains whitespace, so the text is decoded as is first, without a scan
+    // for line breaks. Only if that fails is it checked for line wrapping (some tools
+    // wrap at 64 or 76 columns), joined and decoded again; errors always describe the
+    // joined text.
+    let unpadded = without_padding(text);
+    let (n, credential) = match DECODER.decode_slice(unpadded, buf) {
+        Ok(n) => {
+            // The credential is the canonical text: joined, with standard padding.
+            let pad = padding_for(unpadded.len());
+            let mut credential = String::with_capacity(unpadded.len() + pad);
+            credential.push_str(ascii(unpadded)?);
+            credential.push_str(&"=="[..pad]);
+            (n, credential)
+        }
+        Err(e) if !text.iter().any(u8::is_ascii_whitespace) => {
+            return Err(not_base64(e, unpadded));
+        }
+        Err(_) => {
+            // Join straight into the credential's buffer, sized exactly.
+            let non_space = |b: &&u8| !b.is_ascii_whitespace();
+            let padding = text
+                .iter()
+                .rev()
+                .filter(non_space)
+                .take_while(|&&b| b == b'=');
+            let unpadded_len = text.iter().filter(non_space).count() - padding.count();
+            let pad = padding_for(unpadded_len);
+            let mut joined = Vec::with_capacity(unpadded_len + pad);
+            joined.extend(text.iter().filter(non_space).take(unpadded_len));
+            let n = DECODER
+                .decode_slice(&joined, buf)
+                .map_err(|e| not_base64(e, &joined))?;
+            joined.extend_from_slice(&b"=="[..pad]);
+            let credential = String::from_utf8(joined).map_err(|e| not_ascii(e.utf8_error()))?;
+            (n, credential)
+        }
     };
 
-    let decoded_len = base64::decoded_len_estimate(unpadded.len());
-    let mut stack = [0u8; STACK_BUFFER];
-    let mut heap = Vec::new();
-    let buf: &mut [u8] = if decoded_len <= STACK_BUFFER {
-        &mut stack[..decoded_len]
-    } else {
-        heap.resize(decoded_len, 0);
-        &mut heap
-    };
-    let n = DECODER
-        .decode_slice(unpadded, buf)
-        .map_err(|e| TokenError::NotBase64 {
-            problem: base64_problem(e, unpadded),
-        })?;
     let json = std::str::from_utf8(&buf[..n]).map_err(|e| TokenError::NotUtf8 {
         valid_up_to: e.valid_up_to(),
     })?;
-
-    let fields = match serde_json::from_str::<Top<'_>>(json) {
-        Ok(Top::Object(fields)) => fields,
-        Ok(Top::Other(found)) => return Err(TokenError::NotAnObject { found }),
-        Err(e) => return Err(json_error(&e)),
+    let fields = match plain_object(json) {
+        Some(fields) => fields,
+        None => match serde_json::from_str::<Top<'_>>(json) {
+            Ok(Top::Object(fields)) => fields,
+            Ok(Top::Other(found)) => return Err(TokenError::NotAnObject { found }),
+            Err(e) => return Err(json_error(&e)),
+        },
     };
     let inner = fields.token.require("token")?;
     let exp = fields.exp_date.require("expDate")?;
@@ -318,13 +367,6 @@ fn decode(input: &[u8]) -> Result<VppToken, TokenError> {
         problem,
     })?;
 
-    // The credential is the canonical text: joined, with standard padding.
-    let pad = (4 - unpadded.len() % 4) % 4;
-    let mut credential = String::with_capacity(unpadded.len() + pad);
-    // Base64 decoding succeeded, so every byte is ASCII.
-    credential.extend(unpadded.iter().map(|&b| b as char));
-    credential.extend(std::iter::repeat_n('=', pad));
-
     Ok(VppToken {
         credential: SecretString::from(credential),
         inner_token: SecretString::from(inner.into_owned()),
@@ -332,6 +374,21 @@ fn decode(input: &[u8]) -> Result<VppToken, TokenError> {
         expires_at,
         expires_at_text: exp.into_owned(),
     })
+}
+
+/// Base64 text that decoded successfully, as `&str`. It is ASCII, so this never fails; the
+/// error exists only to avoid a panic path.
+fn ascii(b64: &[u8]) -> Result<&str, TokenError> {
+    std::str::from_utf8(b64).map_err(not_ascii)
+}
+
+/// A non-ASCII byte is not Base64.
+fn not_ascii(e: std::str::Utf8Error) -> TokenError {
+    TokenError::NotBase64 {
+        problem: Base64Problem::InvalidCharacter {
+            offset: e.valid_up_to(),
+        },
+    }
 }
 
 fn base64_problem(e: base64::DecodeSliceError, text: &[u8]) -> Base64Problem {
@@ -372,6 +429,125 @@ fn json_error(e: &serde_json::Error) -> TokenError {
         line: e.line(),
         column: e.column(),
     }
+}
+
+/// Fast path for the JSON every real token file has: one flat object whose values are all
+/// strings without escapes. Returns the fields exactly as `serde_json` plus [`Top`] would
+/// (strings borrowed), or `None` for anything else, which then goes through `serde_json`:
+/// escapes, other value types, duplicate keys, empty objects and every syntax error.
+fn plain_object(json: &str) -> Option<Fields<'_>> {
+    let bytes = json.as_bytes();
+    let mut at = skip_json_space(bytes, 0);
+    if bytes.get(at) != Some(&b'{') {
+        return None;
+    }
+    let mut fields = Fields::default();
+    loop {
+        at = skip_json_space(bytes, at + 1);
+        let (key, after_key) = plain_key(json, at)?;
+        at = skip_json_space(bytes, after_key);
+        if bytes.get(at) != Some(&b':') {
+            return None;
+        }
+        at = skip_json_space(bytes, at + 1);
+        let (value, after_value) = plain_string(json, at)?;
+        let slot = match key {
+            Key::Token => &mut fields.token,
+            Key::ExpDate => &mut fields.exp_date,
+            Key::OrgName => &mut fields.org_name,
+            Key::Other => &mut Slot::Missing,
+        };
+        if !matches!(slot, Slot::Missing) {
+            return None;
+        }
+        *slot = Slot::Str(Cow::Borrowed(value));
+        at = skip_json_space(bytes, after_value);
+        match bytes.get(at) {
+            Some(b',') => {}
+            Some(b'}') => break,
+            _ => return None,
+        }
+    }
+    (skip_json_space(bytes, at + 1) == bytes.len()).then_some(fields)
+}
+
+/// Index of the first byte at or after `at` that is not JSON whitespace.
+fn skip_json_space(json: &[u8], mut at: usize) -> usize {
+    while let Some(b' ' | b'\n' | b'\r' | b'\t') = json.get(at) {
+        at += 1;
+    }
+    at
+}
+
+/// The plain JSON string at `at` (see [`plain_string`]) as a key, and the index after it.
+fn plain_key(json: &str, at: usize) -> Option<(Key, usize)> {
+    let rest = json.as_bytes().get(at..)?;
+    for (quoted, key) in [
+        (&b"\"token\""[..], Key::Token),
+        (b"\"expDate\"", Key::ExpDate),
+        (b"\"orgName\"", Key::OrgName),
+    ] {
+        if rest.starts_with(quoted) {
+            return Some((key, at + quoted.len()));
+        }
+    }
+    plain_string(json, at).map(|(_, after)| (Key::Other, after))
+}
+
+/// The JSON string starting with the `"` at `at`, if it has no escapes or control
+/// characters, and the index after its closing quote.
+#[inline]
+fn plain_string(json: &str, at: usize) -> Option<(&str, usize)> {
+    let bytes = json.as_bytes();
+    if bytes.get(at) != Some(&b'"') {
+        return None;
+    }
+    let start = at + 1;
+    let end = start + string_end(bytes.get(start..)?)?;
+    // Both ends are next to an ASCII quote, so on character boundaries: no UTF-8 check.
+    Some((json.get(start..end)?, end + 1))
+}
+
+/// Length of the plain string content at the start of `s`: the index of its closing
+/// `"`, or `None` if a `\` or a control character (U+0000 to U+001F) comes first or the
+/// quote is missing. Scans eight bytes at a time.
+fn string_end(s: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    while at + 8 <= s.len() {
+        if let Some(end) = first_special(s, at) {
+            return (s[end] == b'"').then_some(end);
+        }
+        at += 8;
+    }
+    if at == s.len() {
+        None
+    } else if s.len() >= 8 {
+        // The last eight bytes: those already scanned have no special byte to report.
+        let end = first_special(s, s.len() - 8)?;
+        (s[end] == b'"').then_some(end)
+    } else {
+        let end = s
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+        (s[end] == b'"').then_some(end)
+    }
+}
+
+/// Index of the first `"`, `\` or control character in `s[at..at + 8]`, if any.
+fn first_special(s: &[u8], at: usize) -> Option<usize> {
+    const ONES: u64 = u64::MAX / 255;
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&s[at..at + 8]);
+    let x = u64::from_le_bytes(word);
+    // Per byte, the high bit of `v - 1 & !v` is set when v is 0 (and of `x - 0x20 & !x`
+    // when x < 0x20). Borrows only run upwards, so the lowest flagged byte is exact.
+    let control = x.wrapping_sub(ONES * 0x20) & !x;
+    let q = x ^ (ONES * u64::from(b'"'));
+    let quote = q.wrapping_sub(ONES) & !q;
+    let b = x ^ (ONES * u64::from(b'\\'));
+    let backslash = b.wrapping_sub(ONES) & !b;
+    let found = (control | quote | backslash) & (ONES << 7);
+    (found != 0).then(|| at + found.trailing_zeros() as usize / 8)
 }
 
 /// The decoded JSON's top level: an object's fields, or what it was instead.
@@ -576,5 +752,154 @@ impl<'de> Visitor<'de> for TopVisitor {
 impl<'de> de::Deserialize<'de> for Top<'de> {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(TopVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn slot(s: &Slot<'_>) -> String {
+        match s {
+            Slot::Missing => "missing".into(),
+            Slot::Str(v) => format!("str {v:?} borrowed={}", matches!(v, Cow::Borrowed(_))),
+            Slot::WrongType(t) => format!("wrong type {t}"),
+            Slot::Duplicate => "duplicate".into(),
+        }
+    }
+
+    fn fields(f: &Fields<'_>) -> [String; 3] {
+        [slot(&f.token), slot(&f.exp_date), slot(&f.org_name)]
+    }
+
+    /// The fast path either declines or agrees exactly with `serde_json`.
+    fn check(json: &str) {
+        if let Some(fast) = plain_object(json) {
+            match serde_json::from_str::<Top<'_>>(json) {
+                Ok(Top::Object(slow)) => assert_eq!(fields(&fast), fields(&slow), "{json:?}"),
+                Ok(Top::Other(found)) => panic!("fast path took {found} {json:?}"),
+                Err(e) => panic!("fast path took invalid JSON {json:?}: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn fast_path_takes_plain_objects() {
+        for json in [
+            r#"{"token":"t","expDate":"d","orgName":"o"}"#,
+            "{\n    \"token\": \"t\",\n    \"expDate\": \"d\",\n    \"orgName\": \"Écôle 学校\"\n}\r\n",
+            r#" {"x":"", "token" : "t" ,"expDate":"d","orgName":"o","x":"y"} "#,
+            r#"{"token":"t"}"#,
+        ] {
+            assert!(plain_object(json).is_some(), "{json:?}");
+            check(json);
+        }
+    }
+
+    #[test]
+    fn fast_path_declines_the_rest() {
+        for json in [
+            "",
+            "{}",
+            "[]",
+            r#""token""#,
+            r#"{"token":"t",}"#,
+            r#"{"token":"t"} x"#,
+            r#"{"token":"t"}}"#,
+            r#"{"token":"t","token":"u"}"#,
+            r#"{"token":"t\u0041"}"#,
+            r#"{"tok\u0065n":"t"}"#,
+            r#"{"token":"a\"b"}"#,
+            "{\"token\":\"a\tb\"}",
+            "{\"token\":\"abcdefgh\u{1}ijklmnop\"}",
+            r#"{"token":1}"#,
+            r#"{"token":null}"#,
+            r#"{"x":{}, "token":"t"}"#,
+            r#"{"token":"t""#,
+            r#"{"token":"t"#,
+            r#"{"token" "t"}"#,
+            "{\"token\":\"t\"\u{a0}}",
+            "\u{feff}{\"token\":\"t\"}",
+        ] {
+            assert!(plain_object(json).is_none(), "{json:?}");
+        }
+    }
+
+    #[test]
+    fn string_end_finds_the_first_special_byte() {
+        let text = b"0123456789abcdef0123456789";
+        for at in 0..text.len() {
+            for (special, want) in [(b'"', Some(at)), (b'\\', None), (0x1f, None), (0, None)] {
+                let mut s = text.to_vec();
+                s[at] = special;
+                s.push(b'"');
+                assert_eq!(string_end(&s), want, "{at} {special}");
+                // Earlier special bytes win; later ones do not matter.
+                s[text.len()..].fill(b'\\');
+                assert_eq!(string_end(&s), want, "{at} {special}");
+            }
+        }
+        assert_eq!(string_end(b"no quote at all, long enough"), None);
+        assert_eq!(string_end("é\u{7f}\u{80}\"".as_bytes()), Some(5));
+    }
+
+    fn fragment() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("{".to_owned()),
+            Just("}".to_owned()),
+            Just(",".to_owned()),
+            Just(":".to_owned()),
+            Just("\"".to_owned()),
+            Just("\\".to_owned()),
+            Just("[]".to_owned()),
+            Just("null".to_owned()),
+            Just("1".to_owned()),
+            Just("\"token\"".to_owned()),
+            Just("\"expDate\"".to_owned()),
+            Just("\"orgName\"".to_owned()),
+            Just("\"other\"".to_owned()),
+            "[ \n\r\t\u{b}\u{c}]{0,2}",
+            "\"[a-zA-Z0-9+/= é学\u{0}\u{1f}\u{7f}\\\\\"]{0,20}\"",
+            "[a-z\u{1}\u{1f}\u{80}é]{0,3}",
+        ]
+    }
+
+    fn object() -> impl Strategy<Value = String> {
+        let key = prop_oneof![
+            3 => Just("token"),
+            3 => Just("expDate"),
+            3 => Just("orgName"),
+            2 => Just("other"),
+            1 => Just("tok\\u0065n"),
+        ];
+        let value = prop_oneof![
+            8 => "\"[a-zA-Z0-9+/= .,:{}\\[\\]é学Σ\u{7f}-]{0,40}\"",
+            2 => "\"[a-zA-Z0-9 é\u{0}\u{1f}\\\\\"]{0,24}\"",
+            1 => Just("1".to_owned()),
+            1 => Just("null".to_owned()),
+            1 => Just("{}".to_owned()),
+        ];
+        let space = "[ \n\r\t]{0,2}";
+        let member = (space, key, space, space, value, space)
+            .prop_map(|(a, k, b, c, v, d)| format!("{a}\"{k}\"{b}:{c}{v}{d}"));
+        let end = prop_oneof![8 => Just("}"), 1 => Just(""), 1 => Just(",}"), 1 => Just("}}")];
+        let trailing = prop_oneof![8 => "[ \n\r\t]{0,2}", 1 => "[ \u{b}x\"]{1,2}"];
+        (space, prop::collection::vec(member, 0..5), end, trailing)
+            .prop_map(|(a, m, end, b)| format!("{a}{{{}{end}{b}", m.join(",")))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        #[test]
+        fn fast_path_agrees_with_serde_on_fragments(parts in prop::collection::vec(fragment(), 0..12)) {
+            check(&parts.concat());
+        }
+
+        #[test]
+        fn fast_path_agrees_with_serde_on_objects(json in object()) {
+            check(&json);
+        }
     }
 }
