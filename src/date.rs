@@ -124,16 +124,29 @@ pub(crate) fn parse(s: &str) -> Result<DateTime<FixedOffset>, DateProblem> {
         .filter(|_| sec < 60)
         .ok_or(DateProblem::Time)?;
     let offset = FixedOffset::east_opt(offset_secs).ok_or(DateProblem::Offset)?;
-    // A fixed offset maps each local time to exactly one instant: subtract it directly
-    // (nothing to do for Apple's usual +0000) instead of a general time-zone lookup.
-    let local = date.and_time(time);
-    let utc = if offset_secs == 0 {
-        local
+    // A fixed offset maps each local time to exactly one instant: subtract it by hand, in
+    // seconds of the day, moving at most one day, instead of a general time-zone lookup.
+    let utc_secs = (hour * 3600 + min * 60 + sec) as i32 - offset_secs;
+    let (utc_date, utc_time) = if offset_secs == 0 {
+        (date, time)
     } else {
-        local.checked_sub_offset(offset).ok_or(DateProblem::Shape)?
+        let (utc_date, utc_secs) = if utc_secs < 0 {
+            (date.pred_opt(), utc_secs + DAY_SECS)
+        } else if utc_secs >= DAY_SECS {
+            (date.succ_opt(), utc_secs - DAY_SECS)
+        } else {
+            (Some(date), utc_secs)
+        };
+        let utc_time = NaiveTime::from_num_seconds_from_midnight_opt(utc_secs as u32, nanos);
+        utc_date.zip(utc_time).ok_or(DateProblem::Shape)?
     };
-    Ok(DateTime::from_naive_utc_and_offset(utc, offset))
+    Ok(DateTime::from_naive_utc_and_offset(
+        utc_date.and_time(utc_time),
+        offset,
+    ))
 }
+
+const DAY_SECS: i32 = 86_400;
 
 /// Formats in Apple's own form, `2030-11-08T22:33:22+0000` (fractional seconds kept when
 /// present).
@@ -197,6 +210,30 @@ mod tests {
         ];
         for (input, want) in cases {
             assert_eq!(parse(input), Err(want), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn offsets_move_the_instant_across_days_months_and_years() {
+        // The same instants as chrono's own RFC 3339 parser finds.
+        for s in [
+            "2030-12-31T23:30:00-01:00",
+            "2031-01-01T00:30:00+01:00",
+            "2028-02-28T23:59:59.999999999-23:59",
+            "2028-03-01T00:00:00+23:59",
+            "2027-03-01T00:00:00.5+00:01",
+            "2030-06-15T12:00:00-12:00",
+            "0000-01-01T00:00:00+01:00",
+            "9999-12-31T23:59:59-01:00",
+        ] {
+            let want = DateTime::parse_from_rfc3339(s).unwrap();
+            let got = parse(s).unwrap();
+            assert_eq!(got, want, "{s}");
+            assert_eq!(got.naive_utc(), want.naive_utc(), "{s}");
+            assert_eq!(got.offset(), want.offset(), "{s}");
+            // Apple's form, without the colon in the offset.
+            let apple = format!("{}{}", &s[..s.len() - 3], &s[s.len() - 2..]);
+            assert_eq!(parse(&apple), Ok(got), "{apple}");
         }
     }
 
