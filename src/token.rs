@@ -237,7 +237,20 @@ impl VppTokenBuilder {
     }
 
     /// Encodes the file and decodes it back.
+    ///
+    /// An expiry whose UTC offset has seconds (e.g. +01:00:30) is refused with
+    /// [`TokenError::InvalidExpiry`]: Apple's `+hhmm` form cannot write it, and rounding
+    /// would move the instant.
     pub fn build(self) -> Result<VppToken, TokenError> {
+        if self.expires_at.offset().local_minus_utc() % 60 != 0 {
+            return Err(TokenError::InvalidExpiry {
+                value: self
+                    .expires_at
+                    .format("%Y-%m-%dT%H:%M:%S%.f%::z")
+                    .to_string(),
+                problem: crate::error::DateProblem::Offset,
+            });
+        }
         let inner = self
             .inner_token
             .unwrap_or_else(|| SecretString::new("ZXhhbXBsZS1pbm5lci10b2tlbg=="));

@@ -745,16 +745,13 @@ fn date_in_another_shape() {
     }
 }
 
-// ---- findings reported to the lead (ignored until decided) ----
+// ---- regressions ----
 
-/// Found while writing the round-trip property: the builder writes the offset with `%z`,
-/// which has no seconds, so an offset with seconds (possible in a `FixedOffset`) is
-/// silently rounded and the built token expires at a different instant. It should either
-/// keep the instant or refuse. The decoder itself is not affected (Apple's files have
-/// whole-minute offsets).
+/// Found while writing the round-trip property: the builder wrote the offset with `%z`,
+/// which has no seconds, so an offset with seconds (possible in a `FixedOffset`) was
+/// silently rounded and the built token expired at another instant. It now refuses.
 #[test]
-#[ignore = "builder bug reported to the lead: sub-minute offsets are silently rounded"]
-fn builder_keeps_the_instant_of_sub_minute_offsets_or_refuses() {
+fn builder_refuses_sub_minute_offsets_instead_of_moving_the_instant() {
     let offset = chrono::FixedOffset::east_opt(3600 + 30).unwrap();
     let exp = chrono::NaiveDate::from_ymd_opt(2031, 1, 2)
         .unwrap()
@@ -763,7 +760,17 @@ fn builder_keeps_the_instant_of_sub_minute_offsets_or_refuses() {
         .and_local_timezone(offset)
         .single()
         .unwrap();
-    if let Ok(t) = VppToken::builder("o", exp).build() {
-        assert_eq!(t.expires_at(), exp, "expiry instant changed");
+    // Apple's `+hhmm` form cannot carry the seconds: refused rather than rounded.
+    match VppToken::builder("o", exp).build() {
+        Err(TokenError::InvalidExpiry { value, problem }) => {
+            assert_eq!(problem, DateProblem::Offset);
+            assert_eq!(value, "2031-01-02T03:04:05+01:00:30");
+        }
+        other => panic!("{other:?}"),
     }
+    // Whole-minute offsets keep their instant and offset.
+    let whole = exp.with_timezone(&chrono::FixedOffset::east_opt(3600 + 60).unwrap());
+    let t = VppToken::builder("o", whole).build().unwrap();
+    assert_eq!(t.expires_at(), whole);
+    assert_eq!(t.expires_at().offset(), whole.offset());
 }
