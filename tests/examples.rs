@@ -30,6 +30,13 @@ fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).unwrap()
 }
 
+/// Asserts that `out` contains every one of `parts`, showing `out` when it does not.
+fn assert_contains(out: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(out.contains(part), "{part:?} not in:\n{out}");
+    }
+}
+
 fn path(rel: &str) -> String {
     format!("{}/{rel}", env!("CARGO_MANIFEST_DIR"))
 }
@@ -53,19 +60,15 @@ fn inspect_bundled_sample_human() {
     let o = inspect(&["--now", "2026-11-25T00:00:00Z"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(
-        out.contains("Organization: Example School District"),
-        "{out}"
-    );
-    assert!(
-        out.contains("Expires:      2031-03-14T09:26:53Z (written 2031-03-14T09:26:53+0000)"),
-        "{out}"
-    );
-    assert!(out.contains("Days left:    1570"), "{out}");
-    assert!(out.contains("Status:       valid"), "{out}");
-    assert!(
-        out.contains("Renew by:     2031-02-12T09:26:53Z (30-day warning window)"),
-        "{out}"
+    assert_contains(
+        &out,
+        &[
+            "Organization: Example School District",
+            "Expires:      2031-03-14T09:26:53Z (written 2031-03-14T09:26:53+0000)",
+            "Days left:    1570",
+            "Status:       valid",
+            "Renew by:     2031-02-12T09:26:53Z (30-day warning window)",
+        ],
     );
     assert_no_credentials(&o);
 }
@@ -257,13 +260,12 @@ fn inspect_human_output_names_the_other_mdm() {
     ]);
     assert!(o.status.success());
     let out = stdout(&o);
-    assert!(
-        out.contains("Location:     \"Berlin Office\" (uId 981060278089131045), country DE"),
-        "{out}"
-    );
-    assert!(
-        out.contains("Managed by:   another MDM, \"Example MDM\" (at mdm.example.com"),
-        "{out}"
+    assert_contains(
+        &out,
+        &[
+            "Location:     \"Berlin Office\" (uId 981060278089131045), country DE",
+            "Managed by:   another MDM, \"Example MDM\" (at mdm.example.com",
+        ],
     );
     assert_no_credentials(&o);
 }
@@ -323,21 +325,15 @@ fn configure_shows_the_conflict_then_the_takeover() {
     let o = configure(&[]);
     assert_eq!(o.status.code(), Some(3), "{}{}", stdout(&o), stderr(&o));
     let out = stdout(&o);
-    assert!(
-        out.contains(
-            "Token:        organization \"Example School District\", expires 2031-03-14T09:26:53Z"
-        ),
-        "{out}"
+    assert_contains(
+        &out,
+        &[
+            "Token:        organization \"Example School District\", expires 2031-03-14T09:26:53Z",
+            "Location:     \"Berlin Office\" (uId 981060278089131045)",
+            "Ownership:    managed by another MDM, \"Example MDM\" (at mdm.example.com",
+            "run again with --accept-takeover",
+        ],
     );
-    assert!(
-        out.contains("Location:     \"Berlin Office\" (uId 981060278089131045)"),
-        "{out}"
-    );
-    assert!(
-        out.contains("Ownership:    managed by another MDM, \"Example MDM\" (at mdm.example.com"),
-        "{out}"
-    );
-    assert!(out.contains("run again with --accept-takeover"), "{out}");
     assert_no_credentials(&o);
 
     let o = configure(&[
@@ -351,14 +347,13 @@ fn configure_shows_the_conflict_then_the_takeover() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     let out = stdout(&o);
-    assert!(
-        out.contains("This MDM:     \"Site 7\" (id site-7)"),
-        "{out}"
-    );
-    assert!(out.contains("taken over as the admin accepted"), "{out}");
-    assert!(
-        out.contains("Result:       configured; this MDM now manages the location"),
-        "{out}"
+    assert_contains(
+        &out,
+        &[
+            "This MDM:     \"Site 7\" (id site-7)",
+            "taken over as the admin accepted",
+            "Result:       configured; this MDM now manages the location",
+        ],
     );
     assert_no_credentials(&o);
 }
