@@ -100,8 +100,7 @@ fn run() -> Result<(), String> {
     // Apple's expiry date, when it gave one, counts over the file's.
     let expires_at = apple
         .as_ref()
-        .and_then(|(s, _)| s.token_expires_at)
-        .map_or(token.expires_at_utc(), |t| t.with_timezone(&Utc));
+        .map_or(token.expires_at_utc(), |(s, _)| s.expiry_for(&token));
     let status = args.policy.status_at(expires_at, args.now);
     let days_left = apple_vpp::expiry::days_left(expires_at, args.now);
     let renew_by = args.policy.renew_by(expires_at);

@@ -353,9 +353,7 @@ impl VppAccount {
 
     /// The expiry that counts: Apple's date when known, else the file's `expDate`.
     pub fn expires_at(&self) -> DateTime<Utc> {
-        self.apple_expires_at
-            .unwrap_or_else(|| self.token.expires_at())
-            .with_timezone(&Utc)
+        crate::location::effective_expiry(self.apple_expires_at, &self.token)
     }
 
     /// What Apple last said about the token.
@@ -502,10 +500,7 @@ impl VppAccount {
         if new_token == self.token {
             return Err(RenewError::SameToken);
         }
-        let offered = snapshot
-            .token_expires_at
-            .unwrap_or_else(|| new_token.expires_at())
-            .with_timezone(&Utc);
+        let offered = snapshot.expiry_for(&new_token);
         if expiry::is_expired(offered, now) {
             return Err(RenewError::Expired {
                 expired_at: offered,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ResponseError;
 use crate::ownership::MdmOwner;
+use crate::token::VppToken;
 use crate::wire::{self, ClientConfig, LegacyClientConfig, Platform};
 
 /// An Apps and Books location (in Apple Business Manager; "account" in legacy VPP).
@@ -169,6 +170,13 @@ impl LocationSnapshot {
         })
     }
 
+    /// The expiry that counts for `token` at this location: Apple's date when Apple gave
+    /// one, else the token file's `expDate`. `token` must be the token this snapshot was
+    /// read with.
+    pub fn expiry_for(&self, token: &VppToken) -> DateTime<Utc> {
+        effective_expiry(self.token_expires_at, token)
+    }
+
     /// A saved client-config response, v2 or legacy (detected by its fields: legacy
     /// responses have `status`, `clientContext`, `location` or `expirationMillis`).
     pub fn from_json(body: &[u8]) -> Result<Self, ResponseError> {
@@ -193,6 +201,16 @@ impl LocationSnapshot {
             Self::from_v2(&config)
         }
     }
+}
+
+/// Apple's expiry date when known, else the file's: the one rule for which date counts.
+pub(crate) fn effective_expiry(
+    apple: Option<DateTime<FixedOffset>>,
+    token: &VppToken,
+) -> DateTime<Utc> {
+    apple
+        .unwrap_or_else(|| token.expires_at())
+        .with_timezone(&Utc)
 }
 
 fn parse_date(field: &'static str, text: &str) -> Result<DateTime<FixedOffset>, ResponseError> {

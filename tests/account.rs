@@ -626,6 +626,10 @@ fn display_status_combines_expiry_and_precedence() {
 fn apple_expiry_is_preferred_over_the_files() {
     // The file says 2027-12-31, Apple says 2027-09-26: Apple's date counts, both are kept.
     let t = token("aW5uZXI=", "2027-12-31T00:00:00Z");
+    assert_eq!(berlin(ours()).expiry_for(&t), utc("2027-09-26T08:30:39Z"));
+    let mut no_date = berlin(ours());
+    no_date.token_expires_at = None;
+    assert_eq!(no_date.expiry_for(&t), utc("2027-12-31T00:00:00Z"));
     let Configure::AlreadyOurs(a) = decide(t, &berlin(ours()), &Takeover::Refuse) else {
         panic!()
     };
