@@ -89,6 +89,7 @@ pub mod client;
 mod date;
 pub mod error;
 pub mod expiry;
+pub mod ids;
 pub mod location;
 pub mod ownership;
 pub mod secret;
@@ -105,6 +106,7 @@ pub use error::{
     TokenError, UpdateError,
 };
 pub use expiry::{ExpiryStatus, RenewalPolicy};
+pub use ids::{AdamId, EventId};
 pub use location::{Location, LocationSnapshot};
 pub use ownership::{MdmIdentity, MdmOwner, Ownership, Takeover};
 pub use secret::SecretString;

@@ -6,9 +6,9 @@ use std::fmt;
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::ResponseError;
-use crate::ownership::MdmOwner;
+use crate::ownership::{MdmIdentity, MdmOwner, Ownership};
 use crate::token::VppToken;
+use crate::wire::ResponseError;
 use crate::wire::{self, ClientConfig, LegacyClientConfig, Platform};
 
 /// An Apps and Books location (in Apple Business Manager; "account" in legacy VPP).
@@ -137,7 +137,7 @@ impl LocationSnapshot {
     pub fn from_legacy(config: &LegacyClientConfig) -> Result<Self, ResponseError> {
         let failed = config.status.is_some_and(|s| s != 0);
         if config.error_number.is_some() || failed {
-            return Err(ResponseError::Apple(crate::error::AppleError {
+            return Err(ResponseError::Apple(crate::wire::AppleError {
                 status: None,
                 number: config.error_number.unwrap_or(wire::ErrorNumber::Unknown(0)),
                 message: config.error_message.clone().unwrap_or_default(),
@@ -156,7 +156,7 @@ impl LocationSnapshot {
                     .ok_or(ResponseError::InvalidDate {
                         field: "expirationMillis",
                         value: ms.to_string(),
-                        problem: crate::error::DateProblem::Shape,
+                        problem: crate::date::DateProblem::Shape,
                     })?
                     .fixed_offset(),
             ),
@@ -200,6 +200,15 @@ impl LocationSnapshot {
                 serde_json::from_value(value).map_err(|e| ResponseError::malformed(200, &e))?;
             Self::from_v2(&config)
         }
+    }
+}
+
+// `ownership` sits below `location` (a snapshot holds an `MdmOwner`), so the verdict on a
+// snapshot is defined here, where both types are known.
+impl MdmIdentity {
+    /// The verdict on `snapshot`'s claim: [`Ownership::of`] its owner and our id.
+    pub fn ownership_of(&self, snapshot: &LocationSnapshot) -> Ownership {
+        Ownership::of(snapshot.claim.as_ref(), self.id())
     }
 }
 

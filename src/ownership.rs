@@ -10,8 +10,6 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::IdentityError;
-use crate::location::LocationSnapshot;
 use crate::wire::MdmInfo;
 
 /// Apple's limit on `mdmInfo.id`, in characters.
@@ -82,11 +80,6 @@ impl MdmIdentity {
     /// As a legacy `clientContext` string: `{"hostname":<metadata>,"guid":<id>}`.
     pub fn legacy_client_context(&self) -> String {
         serde_json::json!({ "hostname": self.metadata, "guid": self.id }).to_string()
-    }
-
-    /// The verdict on `snapshot`'s claim.
-    pub fn ownership_of(&self, snapshot: &LocationSnapshot) -> Ownership {
-        Ownership::of(snapshot.claim.as_ref(), &self.id)
     }
 
     /// Whether `owner` is exactly us (same id, name and metadata), so nothing needs
@@ -251,4 +244,28 @@ impl Takeover {
             },
         }
     }
+}
+
+/// Why an [`crate::MdmIdentity`] is not acceptable to Apple.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdentityError {
+    /// A required field is empty.
+    #[error("the MDM identity's {field} is empty: set it in the MDM's Apps and Books settings")]
+    Empty {
+        /// `id` or `name`.
+        field: &'static str,
+    },
+    /// A field is longer than Apple allows.
+    #[error(
+        "the MDM identity's {field} is {len} characters, more than Apple's limit of {max}: shorten it in the MDM's settings"
+    )]
+    TooLong {
+        /// `id`, `name` or `metadata`.
+        field: &'static str,
+        /// Its length in characters.
+        len: usize,
+        /// Apple's limit.
+        max: usize,
+    },
 }

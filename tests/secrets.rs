@@ -5,7 +5,7 @@
 
 mod common;
 
-use apple_vpp::api::{ApiRequest, Failure};
+use apple_vpp::api::{Failure, HttpRequest, ServiceBase, SetClientConfig};
 use apple_vpp::wire::{ClientConfig, ClientConfigUpdate, ErrorBody, ErrorNumber};
 use apple_vpp::{
     AccountStatus, AppleError, Configure, ConfigureError, IdentityError, LocationMismatch,
@@ -89,7 +89,15 @@ fn token_and_its_errors() {
         &VppToken::builder("o", "2030-01-01T00:00:00+00:00".parse().unwrap()).inner_token(INNER),
     );
     c.debug(&SecretString::new(t.expose_credential()));
-    c.debug(&ApiRequest::authorization(&t));
+    c.debug(&apple_vpp::api::authorization(&t));
+    c.debug(
+        &HttpRequest::build(
+            &apple_vpp::api::GetClientConfig,
+            &ServiceBase::default(),
+            Some(&t),
+        )
+        .unwrap(),
+    );
     // Every TokenError variant that can be built from input carrying the secret.
     let cred = t.expose_credential();
     let inputs: Vec<Vec<u8>> = vec![
@@ -179,7 +187,12 @@ fn core_types_and_decisions() {
     let Configure::SendUpdate(pending) = send else {
         panic!()
     };
-    let request = ApiRequest::update_client_config(pending.update());
+    let request = HttpRequest::build(
+        &SetClientConfig(pending.update()),
+        &ServiceBase::default(),
+        Some(pending.token()),
+    )
+    .unwrap();
     c.debug(&request);
     assert!(
         String::from_utf8(request.body.clone().unwrap())

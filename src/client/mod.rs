@@ -36,14 +36,15 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use url::Url;
 
 use crate::account::{Configure, Renewal, Verification, VppAccount, configure_at};
+use crate::account::{ConfigureError, LocationMismatch, RenewError};
 pub use crate::api::RetryPolicy;
 use crate::api::{
     ApiRequest, BaseUrlError, Failure, Method, normalize_base_url, parse_retry_after,
 };
-use crate::error::{ConfigureError, LocationMismatch, RenewError, ResponseError};
 use crate::location::{Location, LocationSnapshot};
 use crate::ownership::{MdmIdentity, MdmOwner, Takeover};
 use crate::token::VppToken;
+use crate::wire::ResponseError;
 use crate::wire::{self, ClientConfig, ClientConfigUpdate, ErrorKind, ServiceConfig};
 
 pub use reqwest;

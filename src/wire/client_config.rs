@@ -3,7 +3,6 @@
 use serde::{Deserialize, Serialize};
 
 use super::open_enum;
-use crate::error::UpdateError;
 use crate::secret::SecretString;
 
 /// The response of `GET /client/config` (and of `POST`): what Apple knows about the
@@ -66,7 +65,7 @@ impl ClientConfig {
     /// absent, `Some(Err(_))` when present but not a date-time.
     pub fn token_expiration(
         &self,
-    ) -> Option<Result<chrono::DateTime<chrono::FixedOffset>, crate::error::DateProblem>> {
+    ) -> Option<Result<chrono::DateTime<chrono::FixedOffset>, crate::date::DateProblem>> {
         self.token_expiration_date
             .as_deref()
             .map(crate::date::parse)
@@ -244,4 +243,28 @@ impl ClientConfigUpdateBuilder {
             notification_types: self.notification_types,
         })
     }
+}
+
+/// Why a [`crate::wire::ClientConfigUpdate`] was refused before sending.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UpdateError {
+    /// `mdmInfo` lacks a field (Apple would answer 9723).
+    #[error("mdmInfo needs id, name and metadata together; {missing} is missing")]
+    IncompleteMdmInfo {
+        /// The missing field.
+        missing: &'static str,
+    },
+    /// Only one of notification URL and auth token (Apple would answer 9710).
+    #[error("a notification URL and a notification auth token must be set together")]
+    NotificationUrlWithoutToken,
+    /// The notification URL is not `https`.
+    #[error("the notification URL must use https")]
+    NotificationUrlNotHttps,
+    /// The notification auth token is empty.
+    #[error("the notification auth token is empty: set a random secret")]
+    EmptyNotificationAuthToken,
+    /// Nothing to update.
+    #[error("the update sets nothing: give mdmInfo, notification settings or both")]
+    Empty,
 }

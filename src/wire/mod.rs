@@ -10,22 +10,24 @@
 //! [`ResponseError`], looking for Apple's `errorNumber` whatever
 //! the status (Apple answers some errors with HTTP 200).
 
+mod apple_error;
 mod client_config;
+mod common;
 mod error_body;
 mod legacy;
 mod service_config;
 
+pub use apple_error::{AppleError, ResponseError};
 pub use client_config::{
     ClientConfig, ClientConfigUpdate, ClientConfigUpdateBuilder, MdmInfo, NotificationType,
-    Platform,
+    Platform, UpdateError,
 };
+pub use common::{EventType, PricingParam, ProductType};
 pub use error_body::{ErrorBody, ErrorKind, ErrorNumber};
 pub use legacy::{LegacyClientConfig, LegacyLocation, NumberOrString};
 pub use service_config::{ErrorCode, Limits, ServiceConfig, Urls};
 
 use serde::de::DeserializeOwned;
-
-use crate::error::{AppleError, ResponseError};
 
 /// Decodes one of Apple's responses.
 ///

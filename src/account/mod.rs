@@ -48,11 +48,15 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppleError, ConfigureError, LocationMismatch, RenewError};
+mod error;
+
+pub use error::{ConfigureError, LocationMismatch, RenewError};
+
 use crate::expiry::{self, ExpiryStatus, RenewalPolicy};
 use crate::location::{Location, LocationSnapshot};
 use crate::ownership::{MdmIdentity, MdmOwner, Ownership, Takeover};
 use crate::token::VppToken;
+use crate::wire::AppleError;
 use crate::wire::{ClientConfigUpdate, ErrorKind};
 
 /// What Apple last said about the token.

@@ -15,9 +15,11 @@ use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::date;
-use crate::error::{Base64Problem, TokenError};
+mod error;
+
 use crate::expiry::{self, ExpiryStatus, RenewalPolicy};
 use crate::secret::SecretString;
+pub use error::{Base64Problem, TokenError};
 
 /// Largest token file accepted, in bytes: 64 KiB. Real files are well under 1 KiB.
 /// Larger input is refused before any decoding ([`TokenError::TooLarge`]).
@@ -248,7 +250,7 @@ impl VppTokenBuilder {
                     .expires_at
                     .format("%Y-%m-%dT%H:%M:%S%.f%::z")
                     .to_string(),
-                problem: crate::error::DateProblem::Offset,
+                problem: crate::date::DateProblem::Offset,
             });
         }
         let inner = self

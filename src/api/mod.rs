@@ -1,0 +1,53 @@
+//! Apple's Apps and Books calls without I/O: what to send, how, and when to send it again.
+//!
+//! Every call is an [`Endpoint`]: a small value ([`GetClientConfig`],
+//! [`SetClientConfig`], [`GetServiceConfig`], …) that [`HttpRequest::build`] turns into
+//! the request to send and whose [`Endpoint::decode`] reads the answer. The `client`
+//! feature sends any of them with one generic function; any other HTTP stack can too.
+//!
+//! ```
+//! use apple_vpp::api::{Endpoint, GetClientConfig, HttpRequest, Method, ServiceBase};
+//! use apple_vpp::VppToken;
+//! # let token = VppToken::builder("Org", "2031-01-01T00:00:00+00:00".parse().unwrap()).build().unwrap();
+//! let request = HttpRequest::build(&GetClientConfig, &ServiceBase::default(), Some(&token))?;
+//! assert_eq!(request.method, Method::Get);
+//! assert_eq!(request.url.as_str(), "https://vpp.itunes.apple.com/mdm/v2/client/config");
+//! // Send it with header `Authorization: <request.authorization>`, then decode:
+//! let answer = GetClientConfig::decode(200, br#"{"uId":"1","locationName":"Berlin"}"#)?;
+//! assert_eq!(answer.location_name.as_deref(), Some("Berlin"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod base_url;
+mod client_config;
+mod endpoint;
+mod retry;
+mod service_config;
+
+pub use base_url::{BaseUrlError, normalize_base_url};
+pub use client_config::{GetClientConfig, SetClientConfig};
+pub use endpoint::{
+    Auth, Endpoint, HttpRequest, Method, Protocol, Replay, RequestError, ServiceBase, redact_error,
+};
+pub use retry::{Failure, RetryPolicy, parse_retry_after};
+pub use service_config::GetServiceConfig;
+
+use url::Url;
+
+use crate::secret::SecretString;
+use crate::token::VppToken;
+
+/// Apple's Apps and Books v2 base URL.
+pub const DEFAULT_BASE_URL: &str = "https://vpp.itunes.apple.com/mdm/v2/";
+
+/// [`DEFAULT_BASE_URL`] parsed.
+pub fn default_base_url() -> Url {
+    Url::parse(DEFAULT_BASE_URL).expect("the default base URL is valid")
+}
+
+/// The `Authorization` header value: `Bearer <the whole .vpptoken content>`.
+///
+/// **Security:** the result is the secret credential; it stays wrapped.
+pub fn authorization(token: &VppToken) -> SecretString {
+    SecretString::new(format!("Bearer {}", token.expose_credential()))
+}

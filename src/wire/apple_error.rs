@@ -1,0 +1,187 @@
+//! Apple's errors: [`AppleError`] (Apple's error body with its HTTP status) and
+//! [`ResponseError`] (any answer that could not be used).
+
+use super::{ErrorBody, ErrorKind, ErrorNumber};
+use crate::date::DateProblem;
+
+/// An error Apple returned: its number, message and the HTTP status it came with.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AppleError {
+    /// The HTTP status, when the error came over HTTP.
+    pub status: Option<u16>,
+    /// Apple's error number.
+    pub number: ErrorNumber,
+    /// Apple's message.
+    pub message: String,
+    /// Apple's `errorInfo`, when present.
+    pub info: Option<serde_json::Value>,
+}
+
+impl AppleError {
+    /// An error from Apple's body and the HTTP status it came with.
+    pub fn new(status: Option<u16>, body: ErrorBody) -> Self {
+        Self {
+            status,
+            number: body.error_number,
+            message: body.error_message,
+            info: body.error_info,
+        }
+    }
+
+    /// The class of the error: the error number's, except that HTTP 429 is always
+    /// [`ErrorKind::RateLimited`] and an unclassified number with a 5xx status is
+    /// [`ErrorKind::Retryable`].
+    pub fn kind(&self) -> ErrorKind {
+        match (self.number.kind(), self.status) {
+            (_, Some(429)) => ErrorKind::RateLimited,
+            (ErrorKind::Other, Some(500..=599)) => ErrorKind::Retryable,
+            (kind, _) => kind,
+        }
+    }
+
+    /// Removes `secret` from Apple's message and info (defence in depth: a server that
+    /// echoes the request must not put the credential into logs).
+    pub fn redact(&mut self, secret: &str) {
+        if secret.is_empty() {
+            return;
+        }
+        if self.message.contains(secret) {
+            self.message = self.message.replace(secret, "[redacted]");
+        }
+        if let Some(info) = &self.info {
+            let text = info.to_string();
+            if text.contains(secret) {
+                self.info = Some(serde_json::Value::String("[redacted]".into()));
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for AppleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Apple returned error {}", self.number)?;
+        if let Some(status) = self.status {
+            write!(f, " (HTTP {status})")?;
+        }
+        if !self.message.is_empty() {
+            write!(f, " {:?}", self.message)?;
+        }
+        write!(f, ": {}", self.kind().advice())
+    }
+}
+
+impl std::error::Error for AppleError {}
+
+/// Why one of Apple's responses could not be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResponseError {
+    /// Apple returned an error body (whatever the HTTP status).
+    #[error(transparent)]
+    Apple(AppleError),
+
+    /// A non-2xx status without Apple's error body.
+    #[error("Apple answered HTTP {status} without an error body: {}", http_advice(*status))]
+    Http {
+        /// The HTTP status.
+        status: u16,
+    },
+
+    /// The body is not the JSON expected.
+    #[error(
+        "Apple's response (HTTP {status}) could not be read: {reason}; try again later, and report it if it persists"
+    )]
+    Malformed {
+        /// The HTTP status.
+        status: u16,
+        /// What was wrong (quoted values from the body are elided).
+        reason: String,
+    },
+
+    /// A field the crate needs is absent or empty.
+    #[error(
+        "Apple's client configuration has no `{field}`: the response is incomplete; try again later, and report it if it persists"
+    )]
+    Incomplete {
+        /// Apple's field name, e.g. `uId` or `locationName`.
+        field: &'static str,
+    },
+
+    /// A date field is not a date-time.
+    #[error(
+        "Apple's client configuration has an unreadable `{field}` {value:?} ({problem}); report it if it persists"
+    )]
+    InvalidDate {
+        /// Apple's field name.
+        field: &'static str,
+        /// The value (truncated to 64 characters; dates are not secret).
+        value: String,
+        /// Why it was refused.
+        problem: DateProblem,
+    },
+}
+
+fn http_advice(status: u16) -> &'static str {
+    match status {
+        429 => ErrorKind::RateLimited.advice(),
+        500..=599 => ErrorKind::Retryable.advice(),
+        _ => ErrorKind::Other.advice(),
+    }
+}
+
+impl ResponseError {
+    /// The class of the error, for retry and display decisions.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Apple(e) => e.kind(),
+            Self::Http { status: 429 } => ErrorKind::RateLimited,
+            Self::Http { status: 500..=599 } => ErrorKind::Retryable,
+            _ => ErrorKind::Other,
+        }
+    }
+
+    /// Apple's error, if this is one.
+    pub fn apple(&self) -> Option<&AppleError> {
+        match self {
+            Self::Apple(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn malformed(status: u16, e: &serde_json::Error) -> Self {
+        Self::Malformed {
+            status,
+            reason: elide_quoted(&e.to_string()),
+        }
+    }
+}
+
+/// serde_json's data errors quote the offending value; a response may carry secrets
+/// (`notificationAuthToken`), so quoted text is elided.
+pub(crate) fn elide_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut in_quote = false;
+    let mut chars = message.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if !in_quote => {
+                in_quote = true;
+                out.push_str("\"…");
+            }
+            '"' => {
+                in_quote = false;
+                out.push('"');
+            }
+            '\\' if in_quote => {
+                chars.next();
+            }
+            c if !in_quote => out.push(c),
+            _ => {}
+        }
+    }
+    if in_quote {
+        out.push('"');
+    }
+    out
+}
