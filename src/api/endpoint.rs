@@ -10,6 +10,7 @@
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use super::BaseUrlError;
 use crate::secret::SecretString;
 use crate::token::VppToken;
 use crate::wire::{self, AppleError, ResponseError};
@@ -112,13 +113,22 @@ pub struct ServiceBase {
 }
 
 impl ServiceBase {
-    /// From a v2 base checked by [`super::normalize_base_url`] (trailing slash). The v1
+    /// From a v2 base URL, checked like [`super::normalize_base_url`] (https or loopback
+    /// http, no user name, password, query or fragment; a trailing slash added). The v1
     /// base is its parent: `https://vpp.itunes.apple.com/mdm/v2/` gives
     /// `https://vpp.itunes.apple.com/mdm/`; a base at the root (`http://127.0.0.1:8080/`)
     /// gives the same root.
-    pub fn new(v2: Url) -> Self {
-        let v1 = v2.join("../").unwrap_or_else(|_| v2.clone());
-        Self { v2, v1 }
+    pub fn new(v2: Url) -> Result<Self, BaseUrlError> {
+        let v2 = super::base_url::check_base_url(v2)?;
+        let v1 = v2.join("../").expect("a checked base URL has a host and is a base");
+        Ok(Self { v2, v1 })
+    }
+
+    /// [`ServiceBase::new`] from text.
+    pub fn parse(v2: &str) -> Result<Self, BaseUrlError> {
+        Self::new(Url::parse(v2).map_err(|e| BaseUrlError::Invalid {
+            reason: e.to_string(),
+        })?)
     }
 
     /// The v2 base.
@@ -141,8 +151,9 @@ impl ServiceBase {
 }
 
 impl Default for ServiceBase {
+    /// Apple's production service.
     fn default() -> Self {
-        Self::new(super::default_base_url())
+        Self::new(super::default_base_url()).expect("Apple's base URL is valid")
     }
 }
 
@@ -202,7 +213,7 @@ impl HttpRequest {
         let mut url = base
             .for_protocol(E::PROTOCOL)
             .join(E::PATH)
-            .expect("endpoint paths are relative and join onto any base");
+            .expect("a checked base URL has a host, so a relative path joins onto it");
         let query = endpoint.query();
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
@@ -235,5 +246,91 @@ pub fn redact_error<E: Endpoint>(endpoint: &E, token: Option<&VppToken>, error: 
     }
     for secret in endpoint.secrets() {
         error.redact(secret);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{GetClientConfig, GetServiceConfig, SetClientConfig};
+    use crate::wire::{ClientConfigUpdate, MdmInfo};
+
+    fn token() -> VppToken {
+        VppToken::builder("o", "2031-01-01T00:00:00+00:00".parse().unwrap())
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn bases_for_both_protocols() {
+        let apple = ServiceBase::default();
+        assert_eq!(apple.v2().as_str(), "https://vpp.itunes.apple.com/mdm/v2/");
+        assert_eq!(apple.v1().as_str(), "https://vpp.itunes.apple.com/mdm/");
+        let root = ServiceBase::parse("http://127.0.0.1:9").unwrap();
+        assert_eq!(root.v2().as_str(), "http://127.0.0.1:9/");
+        assert_eq!(root.v1().as_str(), "http://127.0.0.1:9/");
+        assert_eq!(
+            ServiceBase::parse("mailto:a@b.example"),
+            Err(BaseUrlError::Insecure {
+                url: "mailto:a@b.example".into()
+            })
+        );
+    }
+
+    #[test]
+    fn requests_are_built_without_io() {
+        let base = ServiceBase::parse("http://127.0.0.1:1/mdm/v2").unwrap();
+        let get = HttpRequest::build(&GetServiceConfig, &base, None).unwrap();
+        assert_eq!(get.url.as_str(), "http://127.0.0.1:1/mdm/v2/service/config");
+        assert_eq!((get.method, get.authorization.is_none()), (Method::Get, true));
+        assert_eq!(
+            HttpRequest::build(&GetClientConfig, &base, None),
+            Err(RequestError::MissingToken)
+        );
+        let t = token();
+        let read = HttpRequest::build(&GetClientConfig, &base, Some(&t)).unwrap();
+        assert_eq!(
+            read.authorization.unwrap().expose_secret(),
+            format!("Bearer {}", t.expose_credential())
+        );
+        assert_eq!(read.replay, Replay::Safe);
+        let update = ClientConfigUpdate::builder()
+            .mdm_info(MdmInfo::new("i", "n", "m"))
+            .build()
+            .unwrap();
+        let post = HttpRequest::build(&SetClientConfig(&update), &base, Some(&t)).unwrap();
+        assert_eq!((post.method, post.replay), (Method::Post, Replay::Never));
+        assert_eq!(
+            post.body.as_deref(),
+            Some(&br#"{"mdmInfo":{"id":"i","name":"n","metadata":"m"}}"#[..])
+        );
+        let debug = format!("{post:?}");
+        assert!(debug.contains("[48 bytes]"), "{debug}");
+        assert!(!debug.contains(t.expose_credential()), "{debug}");
+    }
+
+    #[test]
+    fn every_secret_the_request_held_is_scrubbed_from_apple_errors() {
+        let t = token();
+        let secret = "notify-secret-0123456789abcdef";
+        let update = ClientConfigUpdate::builder()
+            .notification_url("https://mdm.example/notify".parse().unwrap())
+            .notification_auth_token(secret.into())
+            .build()
+            .unwrap();
+        let body = format!(
+            r#"{{"errorNumber":9728,"errorMessage":"could not deliver with {secret} for {}"}}"#,
+            t.expose_credential()
+        );
+        let crate::wire::ResponseError::Apple(mut error) =
+            SetClientConfig::decode(400, body.as_bytes()).unwrap_err()
+        else {
+            panic!("not Apple's error")
+        };
+        redact_error(&SetClientConfig(&update), Some(&t), &mut error);
+        let shown = format!("{error} {error:?}");
+        assert!(!shown.contains(secret), "{shown}");
+        assert!(!shown.contains(t.expose_credential()), "{shown}");
+        assert!(shown.contains("9728"), "{shown}");
     }
 }

@@ -24,7 +24,7 @@ mod endpoint;
 mod retry;
 mod service_config;
 
-pub use base_url::{BaseUrlError, normalize_base_url};
+pub use base_url::{BaseUrlError, check_base_url, is_loopback, normalize_base_url};
 pub use client_config::{GetClientConfig, SetClientConfig};
 pub use endpoint::{
     Auth, Endpoint, HttpRequest, Method, Protocol, Replay, RequestError, ServiceBase, redact_error,

@@ -1,10 +1,11 @@
 //! When to send a failed request again: bounded in attempts and time, and only where it
-//! is safe ([`super::Replay`]).
+//! is safe ([`Replay`]).
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 
+use super::Replay;
 use crate::wire::{ErrorKind, ResponseError};
 
 /// Why one attempt failed, as far as retrying is concerned.
@@ -18,13 +19,16 @@ pub enum Failure {
         /// `Retry-After`, already parsed ([`parse_retry_after`]).
         retry_after: Option<Duration>,
     },
-    /// The connection could not be made.
+    /// The connection could not be made: the request never reached Apple.
     Connect,
-    /// No answer in time.
+    /// No answer in time: the request may have been applied.
     Timeout,
-    /// Another transport failure (e.g. the connection broke mid-body): not retried, as
-    /// the request may have been processed.
+    /// Another transport failure (e.g. the connection broke mid-body): the request may
+    /// have been applied.
     Transport,
+    /// The answer was larger than the body limit: the same answer would come again, so
+    /// never retried.
+    BodyTooLarge,
 }
 
 impl Failure {
@@ -35,13 +39,33 @@ impl Failure {
             retry_after,
         }
     }
+
+    /// Whether a request of this [`Replay`] class may be sent again after this failure
+    /// (before counting attempts and time).
+    ///
+    /// - A connection that could not be made never reached Apple: always safe.
+    /// - Reads ([`Replay::Safe`]): also timeouts and retryable answers (429, 5xx).
+    /// - Writes that start work ([`Replay::IfRefused`]): also answers in which Apple
+    ///   refused the request (429 / 9646, 5xx errors), never a timeout or a broken
+    ///   connection, after which Apple may have applied it.
+    /// - Writes decided from a read ([`Replay::Never`]): nothing else; read again and
+    ///   decide again.
+    pub fn allows_replay(self, replay: Replay) -> bool {
+        match (self, replay) {
+            (Self::Connect, _) => true,
+            (Self::BodyTooLarge | Self::Transport, _) | (_, Replay::Never) => false,
+            (Self::Timeout, Replay::Safe) => true,
+            (Self::Timeout, Replay::IfRefused) => false,
+            (Self::Response { kind, .. }, Replay::Safe | Replay::IfRefused) => kind.is_retryable(),
+        }
+    }
 }
 
 /// When to retry: bounded in attempts and in total time.
 ///
-/// Retried: HTTP 429 / 9646, 5xx / 9603 / 9644, connect errors and timeouts. Never
-/// retried: 9621, 9622, 9625, 9645 and other 4xx. `Retry-After` is honoured (capped);
-/// otherwise the delay is exponential backoff with jitter.
+/// What may be retried at all is [`Failure::allows_replay`]. Never retried: 9621, 9622,
+/// 9625, 9645 and other 4xx. A `Retry-After` is honoured (capped); a delay is never
+/// shorter than the backoff, so a `Retry-After` of 0 or a date in the past still waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (default 4). 1 disables retries.
@@ -80,47 +104,266 @@ impl RetryPolicy {
 
     /// The wait before the next attempt, or `None` to give up.
     ///
-    /// `attempts` is how many attempts were made so far (1 after the first), `elapsed`
-    /// the time since the first began, and `jitter` a random number in `[0, 1)` (the
-    /// backoff is scaled into `[½, 1]` of its value by it).
+    /// `attempts` is how many attempts were made so far (1 after the first; 0 is taken
+    /// as 1), `replay` the request's class, `elapsed` the time since the first began, and
+    /// `jitter` a random number in `[0, 1]` (the backoff is scaled into `[½, 1]` of its
+    /// value by it; out of range or NaN is clamped). Never panics.
     pub fn next_delay(
         &self,
         attempts: u32,
         failure: Failure,
+        replay: Replay,
         elapsed: Duration,
         jitter: f64,
     ) -> Option<Duration> {
-        if attempts >= self.max_attempts {
+        let attempts = attempts.max(1);
+        if attempts >= self.max_attempts || !failure.allows_replay(replay) {
             return None;
         }
-        let retry_after = match failure {
-            Failure::Response { kind, retry_after } if kind.is_retryable() => retry_after,
-            Failure::Connect | Failure::Timeout => None,
-            _ => return None,
+        let exp = self
+            .base_delay
+            .saturating_mul(1u32 << (attempts - 1).min(20))
+            .min(self.max_delay);
+        let jitter = if jitter.is_nan() {
+            0.5
+        } else {
+            jitter.clamp(0.0, 1.0)
         };
-        let delay = match retry_after {
-            Some(after) => after.min(self.retry_after_cap),
-            None => {
-                let exp = self
-                    .base_delay
-                    .saturating_mul(1u32 << (attempts - 1).min(20))
-                    .min(self.max_delay);
-                exp.mul_f64(0.5 + jitter.clamp(0.0, 1.0) / 2.0)
-            }
+        // exp * (0.5 + jitter / 2) without overflow: half of exp, plus a jittered half.
+        let half = exp / 2;
+        let backoff = half.saturating_add(mul_fraction(exp - half, jitter));
+        let delay = match failure {
+            Failure::Response {
+                retry_after: Some(after),
+                ..
+            } => after.min(self.retry_after_cap).max(backoff),
+            _ => backoff,
         };
         (elapsed.saturating_add(delay) <= self.max_total).then_some(delay)
     }
 }
 
-/// Parses `Retry-After`: whole seconds (`120`) or an HTTP date
-/// (`Wed, 21 Oct 2026 07:28:00 GMT`), relative to `now`. A date in the past gives zero.
+/// `d * fraction` for a fraction in `[0, 1]`, without the panics of `Duration::mul_f64`.
+fn mul_fraction(d: Duration, fraction: f64) -> Duration {
+    Duration::try_from_secs_f64(d.as_secs_f64() * fraction).unwrap_or(d)
+}
+
+/// Parses `Retry-After` relative to `now`: whole seconds (`120`) or an HTTP date in any of
+/// the three forms HTTP requires recipients to accept (`Sun, 06 Nov 1994 08:49:37 GMT`,
+/// `Sunday, 06-Nov-94 08:49:37 GMT`, `Sun Nov  6 08:49:37 1994`). A date in the past gives
+/// zero (the retry policy then still waits its backoff). `None` for anything else.
 pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
     }
-    let at = DateTime::parse_from_rfc2822(value)
-        .ok()?
-        .with_timezone(&Utc);
+    let at = http_date(value)?;
     Some((at - now).to_std().unwrap_or(Duration::ZERO))
+}
+
+fn http_date(value: &str) -> Option<DateTime<Utc>> {
+    if let Ok(at) = DateTime::parse_from_rfc2822(value) {
+        return Some(at.with_timezone(&Utc));
+    }
+    // RFC 850: `Sunday, 06-Nov-94 08:49:37 GMT` (two-digit year: HTTP says a year that
+    // looks more than 50 years ahead is in the past century).
+    if let Some(rest) = value.strip_suffix(" GMT") {
+        if let Some((_, date)) = rest.split_once(", ") {
+            if let Ok(naive) = NaiveDateTime::parse_from_str(date, "%d-%b-%y %H:%M:%S") {
+                return Some(naive.and_utc());
+            }
+        }
+    }
+    // asctime: `Sun Nov  6 08:49:37 1994` (day padded with a space).
+    let squeezed = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    NaiveDateTime::parse_from_str(&squeezed, "%a %b %e %H:%M:%S %Y")
+        .ok()
+        .map(|naive| naive.and_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: Replay = Replay::Safe;
+
+    fn answer(kind: ErrorKind, retry_after: Option<Duration>) -> Failure {
+        Failure::Response { kind, retry_after }
+    }
+
+    fn secs(n: u64) -> Duration {
+        Duration::from_secs(n)
+    }
+
+    #[test]
+    fn what_each_replay_class_may_retry() {
+        let refused = answer(ErrorKind::RateLimited, None);
+        let broken = answer(ErrorKind::Retryable, None);
+        let fatal = answer(ErrorKind::TokenRevoked, None);
+        let table = [
+            // failure, Safe, IfRefused, Never
+            (Failure::Connect, true, true, true),
+            (Failure::Timeout, true, false, false),
+            (Failure::Transport, false, false, false),
+            (Failure::BodyTooLarge, false, false, false),
+            (refused, true, true, false),
+            (broken, true, true, false),
+            (fatal, false, false, false),
+        ];
+        for (failure, safe, if_refused, never) in table {
+            assert_eq!(failure.allows_replay(Replay::Safe), safe, "{failure:?}");
+            assert_eq!(
+                failure.allows_replay(Replay::IfRefused),
+                if_refused,
+                "{failure:?}"
+            );
+            assert_eq!(failure.allows_replay(Replay::Never), never, "{failure:?}");
+        }
+        let p = RetryPolicy::default();
+        for kind in [
+            ErrorKind::TokenExpired,
+            ErrorKind::TokenInvalid,
+            ErrorKind::TokenRevoked,
+            ErrorKind::ReadOnlyLocation,
+            ErrorKind::RequestInvalid,
+            ErrorKind::Other,
+        ] {
+            let f = answer(kind, Some(secs(1)));
+            assert_eq!(p.next_delay(1, f, S, Duration::ZERO, 0.0), None, "{kind:?}");
+        }
+        assert_eq!(
+            p.next_delay(1, Failure::Timeout, Replay::Never, Duration::ZERO, 0.0),
+            None
+        );
+    }
+
+    #[test]
+    fn bounded_in_attempts_and_time() {
+        let p = RetryPolicy::default();
+        assert!(
+            p.next_delay(3, Failure::Timeout, S, Duration::ZERO, 0.0)
+                .is_some()
+        );
+        assert_eq!(
+            p.next_delay(4, Failure::Timeout, S, Duration::ZERO, 0.0),
+            None
+        );
+        assert_eq!(
+            RetryPolicy::none().next_delay(1, Failure::Connect, S, Duration::ZERO, 0.0),
+            None
+        );
+        let limited = answer(ErrorKind::RateLimited, Some(secs(10)));
+        assert_eq!(
+            p.next_delay(1, limited, S, secs(80), 0.0),
+            Some(secs(10))
+        );
+        assert_eq!(p.next_delay(1, limited, S, secs(81), 0.0), None);
+    }
+
+    #[test]
+    fn retry_after_is_honoured_capped_and_never_below_the_backoff() {
+        let p = RetryPolicy::default();
+        let after = |d| answer(ErrorKind::RateLimited, Some(d));
+        assert_eq!(
+            p.next_delay(1, after(secs(7)), S, Duration::ZERO, 0.9),
+            Some(secs(7))
+        );
+        assert_eq!(
+            p.next_delay(1, after(secs(3600)), S, Duration::ZERO, 0.0),
+            Some(secs(60))
+        );
+        // A zero Retry-After (or a date in the past) still waits the backoff.
+        assert_eq!(
+            p.next_delay(1, after(Duration::ZERO), S, Duration::ZERO, 0.0),
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(
+            p.next_delay(3, after(Duration::ZERO), S, Duration::ZERO, 1.0),
+            Some(secs(2))
+        );
+    }
+
+    #[test]
+    fn exponential_backoff_with_jitter() {
+        let p = RetryPolicy::default();
+        let d = |n, j| p.next_delay(n, Failure::Timeout, S, Duration::ZERO, j).unwrap();
+        assert_eq!(d(1, 0.0), Duration::from_millis(250));
+        assert_eq!(d(1, 1.0), Duration::from_millis(500));
+        assert_eq!(d(2, 1.0), Duration::from_millis(1000));
+        assert_eq!(d(3, 0.5), Duration::from_millis(1500));
+        let slow = RetryPolicy {
+            max_attempts: 40,
+            max_total: Duration::MAX,
+            ..p
+        };
+        assert_eq!(
+            slow.next_delay(30, Failure::Timeout, S, Duration::ZERO, 1.0),
+            Some(secs(30)),
+            "capped"
+        );
+    }
+
+    #[test]
+    fn never_panics_on_odd_inputs() {
+        let p = RetryPolicy::default();
+        // NaN and out-of-range jitter are clamped.
+        assert_eq!(
+            p.next_delay(1, Failure::Timeout, S, Duration::ZERO, f64::NAN),
+            Some(Duration::from_millis(375))
+        );
+        assert_eq!(
+            p.next_delay(1, Failure::Timeout, S, Duration::ZERO, f64::INFINITY),
+            Some(Duration::from_millis(500))
+        );
+        // Attempt 0 is taken as 1.
+        assert_eq!(
+            p.next_delay(0, Failure::Timeout, S, Duration::ZERO, 0.0),
+            Some(Duration::from_millis(250))
+        );
+        // The largest durations do not overflow.
+        let huge = RetryPolicy {
+            max_attempts: u32::MAX,
+            max_total: Duration::MAX,
+            base_delay: Duration::MAX,
+            max_delay: Duration::MAX,
+            retry_after_cap: Duration::MAX,
+        };
+        assert_eq!(
+            huge.next_delay(u32::MAX - 1, Failure::Timeout, S, Duration::MAX, 1.0),
+            Some(Duration::MAX)
+        );
+        let d = huge
+            .next_delay(5, Failure::Timeout, S, Duration::ZERO, 1.0)
+            .unwrap();
+        assert_eq!(d, Duration::MAX);
+        let d = huge
+            .next_delay(
+                5,
+                answer(ErrorKind::RateLimited, Some(Duration::MAX)),
+                S,
+                Duration::ZERO,
+                1.0,
+            )
+            .unwrap();
+        assert_eq!(d, Duration::MAX);
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let now = DateTime::parse_from_rfc3339("2026-10-21T07:28:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let p = |v| parse_retry_after(v, now);
+        assert_eq!(p("120"), Some(secs(120)));
+        assert_eq!(p(" 0 "), Some(Duration::ZERO));
+        assert_eq!(p("99999999999999999999999"), Some(secs(u64::MAX)));
+        assert_eq!(p("Wed, 21 Oct 2026 07:28:30 GMT"), Some(secs(30)));
+        assert_eq!(p("Wednesday, 21-Oct-26 07:28:45 GMT"), Some(secs(45)));
+        assert_eq!(p("Wed Oct 21 07:29:00 2026"), Some(secs(60)));
+        assert_eq!(p("Thu Oct  1 07:29:00 2026"), Some(Duration::ZERO));
+        assert_eq!(p("Wed, 21 Oct 2026 07:27:00 GMT"), Some(Duration::ZERO));
+        for bad in ["soon", "-5", "1.5", "", "Wed, 32 Oct 2026 07:27:00 GMT"] {
+            assert_eq!(p(bad), None, "{bad:?}");
+        }
+    }
 }
