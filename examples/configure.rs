@@ -182,7 +182,7 @@ async fn main() -> ExitCode {
         Err(e) => {
             let rejected = matches!(
                 e.kind(),
-                Some(ErrorKind::TokenExpired | ErrorKind::TokenInvalid | ErrorKind::TokenRevoked)
+                ErrorKind::TokenExpired | ErrorKind::TokenInvalid | ErrorKind::TokenRevoked
             );
             println!("Result:       not configured: {e}");
             eprintln!("configure: {e}");

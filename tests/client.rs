@@ -299,7 +299,7 @@ async fn configure_with_a_bad_token_is_rejected_by_apple() {
         .unwrap_err();
     assert_eq!(
         err.kind(),
-        Some(ErrorKind::TokenInvalid),
+        ErrorKind::TokenInvalid,
         "200 + 9622 is an error: {err}"
     );
     assert_eq!(requests(&fake.server).await, 1, "9622 is not retried");
@@ -336,7 +336,7 @@ async fn token_errors_are_typed_and_not_retried() {
         let body = json!({"errorNumber": number, "errorMessage": "from Apple"});
         let (s, r) = one_answer(ResponseTemplate::new(status).set_body_json(body)).await;
         let err = r.unwrap_err();
-        assert_eq!(err.kind(), Some(kind), "{number}");
+        assert_eq!(err.kind(), kind, "{number}");
         let ClientError::Response(ResponseError::Apple(apple)) = &err else {
             panic!("{err:?}")
         };
@@ -499,7 +499,7 @@ async fn retries_stop_at_the_bound() {
         .client_config(&token())
         .await
         .unwrap_err();
-    assert_eq!(err.kind(), Some(ErrorKind::Retryable));
+    assert_eq!(err.kind(), ErrorKind::Retryable);
     assert!(matches!(
         err,
         ClientError::Response(ResponseError::Http { status: 503 })
@@ -654,7 +654,7 @@ async fn verify_detects_displacement_and_apple_verdicts() {
     // Apple revokes the token: the verdict lands on the account.
     fake.state.lock().unwrap().credential = "revoked".into();
     let err = c.verify(&mut account).await.unwrap_err();
-    assert_eq!(err.kind(), Some(ErrorKind::TokenInvalid));
+    assert_eq!(err.kind(), ErrorKind::TokenInvalid);
     assert_eq!(account.verdict(), apple_vpp::AppleVerdict::Invalid);
 }
 

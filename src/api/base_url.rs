@@ -105,7 +105,10 @@ mod tests {
         assert!(!format!("{err} {err:?}").contains("hunter2"));
         for bad in ["https://a.example/mdm/v2?x=1", "https://a.example/mdm/v2#f"] {
             assert!(
-                matches!(normalize_base_url(bad), Err(BaseUrlError::QueryOrFragment { .. })),
+                matches!(
+                    normalize_base_url(bad),
+                    Err(BaseUrlError::QueryOrFragment { .. })
+                ),
                 "{bad}"
             );
         }
@@ -157,5 +160,4 @@ mod tests {
             "the base URL http://example.com/ must use https (plain http is allowed only for loopback hosts such as 127.0.0.1, ::1 or localhost)"
         );
     }
-
 }

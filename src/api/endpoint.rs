@@ -120,7 +120,9 @@ impl ServiceBase {
     /// gives the same root.
     pub fn new(v2: Url) -> Result<Self, BaseUrlError> {
         let v2 = super::base_url::check_base_url(v2)?;
-        let v1 = v2.join("../").expect("a checked base URL has a host and is a base");
+        let v1 = v2
+            .join("../")
+            .expect("a checked base URL has a host and is a base");
         Ok(Self { v2, v1 })
     }
 
@@ -282,7 +284,10 @@ mod tests {
         let base = ServiceBase::parse("http://127.0.0.1:1/mdm/v2").unwrap();
         let get = HttpRequest::build(&GetServiceConfig, &base, None).unwrap();
         assert_eq!(get.url.as_str(), "http://127.0.0.1:1/mdm/v2/service/config");
-        assert_eq!((get.method, get.authorization.is_none()), (Method::Get, true));
+        assert_eq!(
+            (get.method, get.authorization.is_none()),
+            (Method::Get, true)
+        );
         assert_eq!(
             HttpRequest::build(&GetClientConfig, &base, None),
             Err(RequestError::MissingToken)

@@ -29,6 +29,9 @@ pub enum Failure {
     /// The answer was larger than the body limit: the same answer would come again, so
     /// never retried.
     BodyTooLarge,
+    /// The answer was a redirect, which Apple's API never sends: never followed, never
+    /// retried.
+    Redirect,
 }
 
 impl Failure {
@@ -53,7 +56,9 @@ impl Failure {
     pub fn allows_replay(self, replay: Replay) -> bool {
         match (self, replay) {
             (Self::Connect, _) => true,
-            (Self::BodyTooLarge | Self::Transport, _) | (_, Replay::Never) => false,
+            (Self::BodyTooLarge | Self::Redirect | Self::Transport, _) | (_, Replay::Never) => {
+                false
+            }
             (Self::Timeout, Replay::Safe) => true,
             (Self::Timeout, Replay::IfRefused) => false,
             (Self::Response { kind, .. }, Replay::Safe | Replay::IfRefused) => kind.is_retryable(),
@@ -206,6 +211,7 @@ mod tests {
             (Failure::Timeout, true, false, false),
             (Failure::Transport, false, false, false),
             (Failure::BodyTooLarge, false, false, false),
+            (Failure::Redirect, false, false, false),
             (refused, true, true, false),
             (broken, true, true, false),
             (fatal, false, false, false),
@@ -253,10 +259,7 @@ mod tests {
             None
         );
         let limited = answer(ErrorKind::RateLimited, Some(secs(10)));
-        assert_eq!(
-            p.next_delay(1, limited, S, secs(80), 0.0),
-            Some(secs(10))
-        );
+        assert_eq!(p.next_delay(1, limited, S, secs(80), 0.0), Some(secs(10)));
         assert_eq!(p.next_delay(1, limited, S, secs(81), 0.0), None);
     }
 
@@ -286,7 +289,10 @@ mod tests {
     #[test]
     fn exponential_backoff_with_jitter() {
         let p = RetryPolicy::default();
-        let d = |n, j| p.next_delay(n, Failure::Timeout, S, Duration::ZERO, j).unwrap();
+        let d = |n, j| {
+            p.next_delay(n, Failure::Timeout, S, Duration::ZERO, j)
+                .unwrap()
+        };
         assert_eq!(d(1, 0.0), Duration::from_millis(250));
         assert_eq!(d(1, 1.0), Duration::from_millis(500));
         assert_eq!(d(2, 1.0), Duration::from_millis(1000));

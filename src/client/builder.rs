@@ -1,0 +1,156 @@
+//! [`VppClientBuilder`]: the settings of a [`VppClient`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+
+use super::rate::RateLimit;
+use super::{Inner, VppClient};
+use crate::api::{BaseUrlError, RetryPolicy, ServiceBase};
+
+/// Default `User-Agent`: the crate's name and version.
+pub const DEFAULT_USER_AGENT: &str = concat!("apple-vpp/", env!("CARGO_PKG_VERSION"));
+/// Default per-request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default largest response body read: 1 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Configures a [`VppClient`]; from [`VppClient::builder`].
+#[derive(Clone, Default)]
+pub struct VppClientBuilder {
+    base_url: Option<String>,
+    user_agent: Option<String>,
+    timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    max_body: Option<usize>,
+    max_requests_per_second: Option<u32>,
+    http: Option<reqwest::Client>,
+}
+
+impl std::fmt::Debug for VppClientBuilder {
+    // The base URL is shown only once checked (a rejected one may hold a password).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VppClientBuilder")
+            .field("base_url_set", &self.base_url.is_some())
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("max_body", &self.max_body)
+            .field("max_requests_per_second", &self.max_requests_per_second)
+            .field("custom_http_client", &self.http.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl VppClientBuilder {
+    /// The v2 base URL (default [`crate::api::DEFAULT_BASE_URL`]); the legacy v1 calls go
+    /// to its parent (`…/mdm/`). Must be `https`, except for loopback hosts (127.0.0.0/8,
+    /// `::1`, `localhost`); no user name, password, query or fragment.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The `User-Agent` (default [`DEFAULT_USER_AGENT`]).
+    pub fn user_agent(mut self, agent: impl Into<String>) -> Self {
+        self.user_agent = Some(agent.into());
+        self
+    }
+
+    /// The timeout of each request (default [`DEFAULT_TIMEOUT`], 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The retry policy (default [`RetryPolicy::default`]: at most 4 attempts).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// The largest response body read (default [`DEFAULT_MAX_BODY_BYTES`], 1 MiB); a
+    /// larger one is an error and is not read further.
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body = Some(limit);
+        self
+    }
+
+    /// At most this many requests per second per location token, across all concurrent
+    /// calls of this client (and its clones). Apple's service configuration gives the
+    /// limit (`maxRequestPerSecond`, 15 when it gives none); this setting can only lower
+    /// it, e.g. for an MDM that runs several replicas with one token (give each its
+    /// share). 0 is taken as 1.
+    pub fn max_requests_per_second(mut self, limit: u32) -> Self {
+        self.max_requests_per_second = Some(limit.max(1));
+        self
+    }
+
+    /// Use this `reqwest::Client` (to share a connection pool). Its own timeout and
+    /// headers apply too; this crate sets its timeout and headers per request.
+    ///
+    /// **Security:** build it with `redirect(reqwest::redirect::Policy::none())` (a
+    /// redirect the client followed is detected afterwards and refused, but by then the
+    /// request has been sent to the other address), and with `no_proxy()` when the base
+    /// URL is plain `http` to a loopback host (a proxy would see the credential). The
+    /// default client does both.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Checks the settings and builds the client.
+    pub fn build(self) -> Result<VppClient, BuildError> {
+        let base = ServiceBase::parse(
+            self.base_url
+                .as_deref()
+                .unwrap_or(crate::api::DEFAULT_BASE_URL),
+        )?;
+        let agent = self
+            .user_agent
+            .unwrap_or_else(|| DEFAULT_USER_AGENT.to_owned());
+        let user_agent = HeaderValue::from_str(&agent).map_err(|_| BuildError::UserAgent)?;
+        let http = match self.http {
+            Some(client) => client,
+            None => {
+                let mut builder =
+                    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+                // Plain http is allowed only to loopback hosts; a proxy taken from the
+                // environment (HTTP_PROXY) would receive the request, credential and all,
+                // in clear text. https through a proxy stays encrypted end to end.
+                if base.v2().scheme() == "http" {
+                    builder = builder.no_proxy();
+                }
+                builder.build().map_err(BuildError::Http)?
+            }
+        };
+        Ok(VppClient {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                user_agent,
+                timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+                retry: self.retry.unwrap_or_default(),
+                max_body: self.max_body.unwrap_or(DEFAULT_MAX_BODY_BYTES),
+                rate: RateLimit::new(self.max_requests_per_second),
+                apple_rate: std::sync::atomic::AtomicU32::new(0),
+                service_config: tokio::sync::Mutex::new(None),
+            }),
+        })
+    }
+}
+
+/// Why a [`VppClient`] could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The base URL is invalid or not secure.
+    #[error(transparent)]
+    BaseUrl(#[from] BaseUrlError),
+    /// The `User-Agent` is not a valid header value.
+    #[error("the User-Agent must be visible ASCII")]
+    UserAgent,
+    /// reqwest could not build its client (e.g. TLS set-up failed).
+    #[error("could not set up the HTTP client: {0}")]
+    Http(#[source] reqwest::Error),
+}

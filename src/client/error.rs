@@ -1,0 +1,112 @@
+//! What a [`super::VppClient`] call can fail with.
+
+use crate::account::{ConfigureError, LocationMismatch, RenewError};
+use crate::api::RequestError;
+use crate::wire::{ErrorKind, ResponseError};
+
+/// How a request failed to reach Apple.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportKind {
+    /// The connection could not be made.
+    Connect,
+    /// No answer within the timeout.
+    Timeout,
+    /// Anything else (e.g. the connection broke).
+    Other,
+}
+
+impl TransportKind {
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Connect => "the connection failed",
+            Self::Timeout => "no answer in time",
+            Self::Other => "the connection broke",
+        }
+    }
+}
+
+/// What a [`super::VppClient`] call can fail with. Never contains a secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// Apple answered with an error, a bad status or an unusable body (after retries, for
+    /// the retryable ones). Carries the HTTP status, Apple's number and message.
+    #[error(transparent)]
+    Response(#[from] ResponseError),
+
+    /// Apple could not be reached (after retries).
+    #[error(
+        "could not reach Apple's Apps and Books service ({}, after {attempts} attempt(s)): {source}; check the network and try again later",
+        kind.describe()
+    )]
+    Transport {
+        /// Connect, timeout or other.
+        kind: TransportKind,
+        /// Attempts made.
+        attempts: u32,
+        /// reqwest's error (without the URL).
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// The response body was larger than the limit; reading stopped there. Not retried:
+    /// the same answer would come again.
+    #[error(
+        "Apple's response (HTTP {status}) is larger than the {limit}-byte limit and was not read; report it if it persists"
+    )]
+    BodyTooLarge {
+        /// The HTTP status.
+        status: u16,
+        /// The limit.
+        limit: usize,
+    },
+
+    /// The answer was a redirect. Apple's API never redirects; following one could send
+    /// the credential somewhere else, so it was not followed.
+    #[error(
+        "the service answered with a redirect (HTTP {status}), which Apple's API never does; it was not followed: check the base URL and any proxy between this server and Apple"
+    )]
+    Redirect {
+        /// The HTTP status.
+        status: u16,
+    },
+
+    /// The request could not be built (e.g. no token for an endpoint that needs one).
+    #[error(transparent)]
+    Request(#[from] RequestError),
+
+    /// Claiming the location did not end with our claim.
+    #[error(transparent)]
+    Configure(#[from] ConfigureError),
+
+    /// A renewed token was refused.
+    #[error(transparent)]
+    Renew(#[from] RenewError),
+
+    /// Apple described another location than the account's.
+    #[error(transparent)]
+    Verify(#[from] LocationMismatch),
+}
+
+impl ClientError {
+    /// The class of the error, for every variant: Apple's class when Apple answered;
+    /// [`ErrorKind::Retryable`] when Apple could not be reached; [`ErrorKind::Other`]
+    /// for the rest (a redirect, an oversized answer, a refused claim or renewal), which
+    /// need a person rather than a retry.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Response(e) => e.kind(),
+            Self::Transport { .. } => ErrorKind::Retryable,
+            _ => ErrorKind::Other,
+        }
+    }
+
+    /// Apple's error, when Apple answered with one.
+    pub fn apple(&self) -> Option<&crate::wire::AppleError> {
+        match self {
+            Self::Response(e) => e.apple(),
+            _ => None,
+        }
+    }
+}
