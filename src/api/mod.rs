@@ -21,6 +21,7 @@
 mod base_url;
 mod client_config;
 mod endpoint;
+mod legacy;
 mod retry;
 mod service_config;
 
@@ -29,6 +30,7 @@ pub use client_config::{GetClientConfig, SetClientConfig};
 pub use endpoint::{
     Auth, Endpoint, HttpRequest, Method, Protocol, Replay, RequestError, ServiceBase, redact_error,
 };
+pub use legacy::{GetLegacyClientConfig, GetLegacyServiceConfig, SetLegacyClientContext};
 pub use retry::{Failure, RetryPolicy, parse_retry_after};
 pub use service_config::GetServiceConfig;
 
