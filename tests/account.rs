@@ -1040,6 +1040,12 @@ fn core_types_are_send_sync() {
     check::<apple_vpp::UpdateError>();
     check::<apple_vpp::LocationMismatch>();
     check::<AppleError>();
+    check::<ClaimOptions>();
+    check::<Reclaim>();
+    check::<apple_vpp::Renewal>();
+    check::<Protocol>();
+    check::<Location>();
+    check::<apple_vpp::MdmIdentityBuilder>();
 }
 
 #[test]
