@@ -26,6 +26,8 @@ pub enum DateProblem {
     Time,
     /// The offset is not within ±23:59.
     Offset,
+    /// The instant's year is outside 0000–9999, which Apple's form cannot write.
+    Year,
 }
 
 impl fmt::Display for DateProblem {
@@ -38,6 +40,7 @@ impl fmt::Display for DateProblem {
             Self::Day => "the day does not exist in that month",
             Self::Time => "the time of day is out of range",
             Self::Offset => "the UTC offset is out of range",
+            Self::Year => "the year is outside 0000–9999",
         })
     }
 }
@@ -54,8 +57,25 @@ fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
     Some(v)
 }
 
-/// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±hhmm|±hh:mm)`, keeping the written offset.
-pub(crate) fn parse(s: &str) -> Result<DateTime<FixedOffset>, DateProblem> {
+// The crate's own short names.
+pub(crate) use self::{format_apple_date as format_apple, parse_apple_date as parse};
+
+/// Parses one of Apple's date-times, `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±hhmm|±hh:mm)`,
+/// keeping the written offset: `2030-11-08T22:33:22+0000` (Apple's own form, which
+/// chrono's RFC 3339 parser refuses), `2014-08-15T18:13:52-0700`,
+/// `2018-07-03T13:48:31+10:00` and `2027-01-01T00:00:00Z` are all accepted.
+///
+/// Use it for dates Apple wrote (e.g. for [`crate::VppToken::builder`] in tests and fakes).
+///
+/// ```
+/// use apple_vpp::{format_apple_date, parse_apple_date};
+///
+/// let t = parse_apple_date("2030-11-08T22:33:22+0000").unwrap();
+/// assert_eq!(t.to_rfc3339(), "2030-11-08T22:33:22+00:00");
+/// assert_eq!(format_apple_date(&t), "2030-11-08T22:33:22+0000");
+/// assert!(parse_apple_date("2030-11-08").is_err());
+/// ```
+pub fn parse_apple_date(s: &str) -> Result<DateTime<FixedOffset>, DateProblem> {
     let b = s.as_bytes();
     let (Some(year), Some(month), Some(day)) = (digits(b, 0, 4), digits(b, 5, 2), digits(b, 8, 2))
     else {
@@ -149,8 +169,8 @@ pub(crate) fn parse(s: &str) -> Result<DateTime<FixedOffset>, DateProblem> {
 const DAY_SECS: i32 = 86_400;
 
 /// Formats in Apple's own form, `2030-11-08T22:33:22+0000` (fractional seconds kept when
-/// present).
-pub(crate) fn format_apple(t: &DateTime<FixedOffset>) -> String {
+/// present). [`parse_apple_date`] reads it back for years 0000–9999.
+pub fn format_apple_date(t: &DateTime<FixedOffset>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.f%z").to_string()
 }
 

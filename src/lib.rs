@@ -29,36 +29,43 @@
 //! ## Example: the upload wizard without I/O
 //!
 //! ```
-//! use apple_vpp::{configure_at, Configure, LocationSnapshot, MdmIdentity, Ownership, Takeover, VppToken};
+//! use apple_vpp::{configure_at, ClaimOptions, Configure, LocationSnapshot, MdmIdentity, Ownership, Takeover, VppToken};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let upload = VppToken::builder("Example School", "2031-03-14T09:26:53+00:00".parse()?).build()?.expose_credential().to_owned();
 //! let now = "2026-11-25T12:00:00Z".parse()?;
 //! // 1. Decode what the admin uploaded.
 //! let token: VppToken = upload.parse()?;
-//! let us = MdmIdentity::new("29dd58b6-5a7e-4f0e-9d43-2f6f1d1c0a11", "Example MDM", "mdm.example.com")?;
+//! let us = MdmIdentity::builder()
+//!     .id("29dd58b6-5a7e-4f0e-9d43-2f6f1d1c0a11")
+//!     .name("Example MDM")
+//!     .metadata("mdm.example.com")
+//!     .build()?;
 //!
 //! // 2. GET client/config with the token (your HTTP stack), then decide.
 //! let body = br#"{"uId":"981060278089131045","locationName":"Berlin Office",
 //!     "mdmInfo":{"id":"another-mdm","name":"Other MDM","metadata":"other.example"},
 //!     "tokenExpirationDate":"2027-09-26T08:30:39+0000"}"#;
-//! let snapshot = LocationSnapshot::from_json(body)?;
+//! let snapshot = LocationSnapshot::from_json(body)?.read_with(&token);
 //! assert!(matches!(us.ownership_of(&snapshot), Ownership::ManagedElsewhere(_)));
 //!
 //! // 3. Without the admin's consent, nothing is sent.
-//! match configure_at(token.clone(), &snapshot, us.clone(), &Takeover::Refuse, None, now) {
-//!     Configure::ManagedElsewhere(owner) => assert_eq!(owner.name.as_deref(), Some("Other MDM")),
+//! let shown = match configure_at(&token, &us, &snapshot, &ClaimOptions::default(), now) {
+//!     Configure::ManagedElsewhere { owner, .. } => owner,
 //!     other => panic!("{other:?}"),
-//! }
+//! };
+//! assert_eq!(shown.name.as_deref(), Some("Other MDM"));
 //!
-//! // 4. With it: POST the update, GET again, and check the read-back.
-//! let Configure::SendUpdate(pending) = configure_at(token, &snapshot, us, &Takeover::Accept, None, now) else {
+//! // 4. With it (for the owner the admin was shown): POST the update, GET again, and
+//! //    check the read-back.
+//! let consent = ClaimOptions::from(Takeover::AcceptFrom(shown));
+//! let Configure::SendUpdate(pending) = configure_at(&token, &us, &snapshot, &consent, now) else {
 //!     unreachable!()
 //! };
 //! let _post_body = pending.update().to_json();
 //! let read_back = LocationSnapshot::from_json(br#"{"uId":"981060278089131045","locationName":"Berlin Office",
 //!     "mdmInfo":{"id":"29dd58b6-5a7e-4f0e-9d43-2f6f1d1c0a11","name":"Example MDM","metadata":"mdm.example.com"},
-//!     "tokenExpirationDate":"2027-09-26T08:30:39+0000"}"#)?;
+//!     "tokenExpirationDate":"2027-09-26T08:30:39+0000"}"#)?.read_with(&token);
 //! let account = pending.finish_at(&read_back, now)?;
 //! assert_eq!(account.location().name, "Berlin Office");
 //! assert_eq!(account.took_over_from().and_then(|o| o.name.as_deref()), Some("Other MDM"));
@@ -97,18 +104,19 @@ pub mod token;
 pub mod wire;
 
 pub use account::{
-    AccountStatus, AppleVerdict, ClaimState, Configure, PendingClaim, Renewal, Verification,
-    VppAccount, configure_at,
+    AccountStatus, AppleVerdict, ClaimOptions, ClaimState, Configure, PendingClaim, Reclaim,
+    Renewal, Verification, VppAccount, configure_at,
 };
 pub use chrono;
+pub use date::{format_apple_date, parse_apple_date};
 pub use error::{
     AppleError, ConfigureError, IdentityError, LocationMismatch, RenewError, ResponseError,
     TokenError, UpdateError,
 };
 pub use expiry::{ExpiryStatus, RenewalPolicy};
 pub use ids::{AdamId, EventId};
-pub use location::{Location, LocationSnapshot};
-pub use ownership::{MdmIdentity, MdmOwner, Ownership, Takeover};
+pub use location::{Location, LocationSnapshot, Protocol};
+pub use ownership::{MdmIdentity, MdmIdentityBuilder, MdmOwner, Ownership, Takeover};
 pub use secret::SecretString;
 pub use token::VppToken;
 pub use url;

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ownership::{MdmIdentity, MdmOwner, Ownership};
@@ -11,11 +11,38 @@ use crate::token::VppToken;
 use crate::wire::ResponseError;
 use crate::wire::{self, ClientConfig, LegacyClientConfig, Platform};
 
+/// Which of Apple's APIs a client configuration was read through.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// Apps and Books API v2 (`GET /client/config`, ownership in `mdmInfo`); `"v2"`.
+    #[default]
+    V2,
+    /// The legacy VPP API (`VPPClientConfigSrv`, ownership in `clientContext`); `"v1"`.
+    V1,
+}
+
+impl Protocol {
+    /// `v2` or `v1`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::V2 => "v2",
+            Self::V1 => "v1",
+        }
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// An Apps and Books location (in Apple Business Manager; "account" in legacy VPP).
 ///
 /// Its identity is Apple's `uId`: two locations are the same when their `uId`s are. The
 /// name can change in Apple Business Manager.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Location {
     /// Apple's `uId`, the location's identity.
@@ -47,6 +74,47 @@ mod platform_text {
 }
 
 impl Location {
+    /// A location from values: Apple's `uId` (its identity, kept exactly as written) and
+    /// its name. Add the optional details with the `with_*` methods:
+    ///
+    /// ```
+    /// use apple_vpp::Location;
+    /// use apple_vpp::wire::Platform;
+    ///
+    /// let berlin = Location::new("981060278089131045", "Berlin Office")
+    ///     .with_country("DE")
+    ///     .with_default_platform(Platform::EnterpriseStore)
+    ///     .with_website_url("https://business.apple.com");
+    /// assert!(berlin.is_same_location(&Location::new("981060278089131045", "Berlin HQ")));
+    /// ```
+    pub fn new(uid: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            uid: uid.into(),
+            name: name.into(),
+            country: None,
+            default_platform: None,
+            website_url: None,
+        }
+    }
+
+    /// Sets the ISO 3166-1 alpha-2 country code.
+    pub fn with_country(mut self, country: impl Into<String>) -> Self {
+        self.country = Some(country.into());
+        self
+    }
+
+    /// Sets Apple's default store platform.
+    pub fn with_default_platform(mut self, platform: Platform) -> Self {
+        self.default_platform = Some(platform);
+        self
+    }
+
+    /// Sets the website Apple gives for the location.
+    pub fn with_website_url(mut self, url: impl Into<String>) -> Self {
+        self.website_url = Some(url.into());
+        self
+    }
+
     /// Whether `other` is the same location (same `uId`).
     pub fn is_same_location(&self, other: &Location) -> bool {
         self.uid == other.uid
@@ -99,8 +167,14 @@ fn non_empty(v: &Option<String>) -> Option<String> {
 }
 
 /// What Apple said about a location at one moment: the location, which MDM has claimed
-/// it, and Apple's expiry date for the token. Built from a v2 or a legacy client-config
-/// response; every decision in [`crate::account`] takes one.
+/// it, Apple's expiry date for the token, which API said it and (when recorded) which token
+/// it was read with. Built from a v2 or a legacy client-config response, or from values
+/// with [`LocationSnapshot::new`]; every decision in [`crate::account`] takes one.
+///
+/// **Record the token** with [`LocationSnapshot::read_with`] right after reading: only a
+/// snapshot read with an account's own token may clear Apple's verdicts on that token
+/// ([`crate::VppAccount::verify_at`]), and [`crate::VppAccount::renew_at`] refuses one
+/// recorded as read with another token than the new one.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct LocationSnapshot {
@@ -110,11 +184,71 @@ pub struct LocationSnapshot {
     pub claim: Option<MdmOwner>,
     /// Apple's expiry date for the token, when Apple gave one.
     pub token_expires_at: Option<DateTime<FixedOffset>>,
+    /// The API the configuration was read through.
+    pub protocol: Protocol,
+    /// The token the configuration was read with, when recorded (Debug is redacted).
+    read_with: Option<VppToken>,
 }
 
 impl LocationSnapshot {
+    /// A snapshot from values (a v2 read; change [`LocationSnapshot::protocol`] with
+    /// [`LocationSnapshot::with_protocol`]), with no token recorded:
+    ///
+    /// ```
+    /// use apple_vpp::{Location, LocationSnapshot, MdmOwner, parse_apple_date};
+    ///
+    /// let snapshot = LocationSnapshot::new(
+    ///     Location::new("981060278089131045", "Berlin Office"),
+    ///     Some(MdmOwner::default().with_id("another-mdm").with_name("Other MDM")),
+    ///     Some(parse_apple_date("2027-09-26T08:30:39+0000").unwrap()),
+    /// );
+    /// assert_eq!(snapshot.claim.unwrap().name.as_deref(), Some("Other MDM"));
+    /// ```
+    pub fn new(
+        location: Location,
+        claim: Option<MdmOwner>,
+        token_expires_at: Option<DateTime<FixedOffset>>,
+    ) -> Self {
+        Self {
+            location,
+            claim,
+            token_expires_at,
+            protocol: Protocol::V2,
+            read_with: None,
+        }
+    }
+
+    /// The same snapshot, marked as read through `protocol`.
+    pub fn with_protocol(mut self, protocol: Protocol) -> Self {
+        self.protocol = protocol;
+        self
+    }
+
+    /// Records that this configuration was read with `token` (a clone is kept; it is
+    /// compared, never sent or printed).
+    pub fn read_with(mut self, token: &VppToken) -> Self {
+        self.read_with = Some(token.clone());
+        self
+    }
+
+    /// Whether this snapshot is recorded as read with `token`. `false` when no token was
+    /// recorded.
+    pub fn was_read_with(&self, token: &VppToken) -> bool {
+        self.read_with.as_ref() == Some(token)
+    }
+
+    /// Whether this snapshot is recorded as read with a token other than `token` (`false`
+    /// when no token was recorded).
+    pub(crate) fn was_read_with_another(&self, token: &VppToken) -> bool {
+        self.read_with.as_ref().is_some_and(|t| t != token)
+    }
+
     /// From a v2 client-config response. `mdmInfo` present means claimed (by whoever its
     /// `id` names); absent means unclaimed.
+    ///
+    /// A v2 read may show a location held through the legacy API only as unclaimed: before
+    /// claiming such a location, read its legacy configuration too and
+    /// [`LocationSnapshot::merge_legacy_claim`].
     pub fn from_v2(config: &ClientConfig) -> Result<Self, ResponseError> {
         let location = Location::from_v2(config)?;
         let claim = config.mdm_info.as_ref().map(MdmOwner::from_mdm_info);
@@ -122,52 +256,52 @@ impl LocationSnapshot {
             None => None,
             Some(text) => Some(parse_date("tokenExpirationDate", text)?),
         };
-        Ok(Self {
-            location,
-            claim,
-            token_expires_at,
-        })
+        Ok(Self::new(location, claim, token_expires_at))
     }
 
     /// From a legacy response. `clientContext` absent or blank means unclaimed; a JSON
     /// object's `guid` is the owner's id and `hostname` its metadata; anything else is
     /// "claimed by an unknown MDM". Apple's error (`status` -1 or `errorNumber`) is
     /// returned as [`ResponseError::Apple`]; a failure `status` without an `errorNumber`
-    /// gives `ErrorNumber::Unknown(0)`.
+    /// gives `ErrorNumber::Unknown(0)`. An `expirationMillis` outside the years 0000–9999
+    /// is refused ([`crate::error::DateProblem::Year`]).
     pub fn from_legacy(config: &LegacyClientConfig) -> Result<Self, ResponseError> {
         let failed = config.status.is_some_and(|s| s != 0);
         if config.error_number.is_some() || failed {
-            return Err(ResponseError::Apple(crate::wire::AppleError {
-                status: None,
-                number: config.error_number.unwrap_or(wire::ErrorNumber::Unknown(0)),
-                message: config.error_message.clone().unwrap_or_default(),
-                info: None,
-            }));
+            return Err(ResponseError::Apple(crate::wire::AppleError::new(
+                None,
+                wire::ErrorBody::new(
+                    config.error_number.unwrap_or(wire::ErrorNumber::Unknown(0)),
+                    config.error_message.clone().unwrap_or_default(),
+                ),
+            )));
         }
         let location = Location::from_legacy(config)?;
-        let claim = match config.client_context.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(text) => Some(MdmOwner::from_legacy_context(text)),
-        };
+        let claim = legacy_claim(config.client_context.as_deref());
         let token_expires_at = match (config.expiration_millis, config.token_exp_date.as_deref()) {
-            (Some(ms), _) => Some(
-                Utc.timestamp_millis_opt(ms)
-                    .single()
-                    .ok_or(ResponseError::InvalidDate {
-                        field: "expirationMillis",
-                        value: ms.to_string(),
-                        problem: crate::date::DateProblem::Shape,
-                    })?
-                    .fixed_offset(),
-            ),
+            (Some(ms), _) => Some(millis_date(ms)?),
             (None, Some(text)) => Some(parse_date("tokenExpDate", text)?),
             (None, None) => None,
         };
-        Ok(Self {
-            location,
-            claim,
-            token_expires_at,
-        })
+        Ok(Self::new(location, claim, token_expires_at).with_protocol(Protocol::V1))
+    }
+
+    /// Takes the claim of `legacy` (a read of the same location through the legacy API)
+    /// when this snapshot (a v2 read) shows none.
+    ///
+    /// An MDM that speaks only the legacy API (micromdm) writes a `clientContext` and never
+    /// `mdmInfo`, so a v2 read shows its location as unclaimed. Before claiming a location
+    /// that v2 shows as unclaimed, read the legacy configuration too (a read-only
+    /// `VPPClientConfigSrv` call without a context to write) and merge it here: another
+    /// `guid` then counts as another MDM (consent required), and a context that is not a
+    /// `{hostname, guid}` object (e.g. Apple's note that the token is used through v2)
+    /// counts as claimed by an unknown MDM. Where v2 shows a claim, v2 decides and this
+    /// changes nothing. Only the claim is taken; the location, expiry, protocol and
+    /// recorded token stay this snapshot's.
+    pub fn merge_legacy_claim(&mut self, legacy: &LocationSnapshot) {
+        if self.claim.is_none() {
+            self.claim.clone_from(&legacy.claim);
+        }
     }
 
     /// The expiry that counts for `token` at this location: Apple's date when Apple gave
@@ -177,30 +311,82 @@ impl LocationSnapshot {
         effective_expiry(self.token_expires_at, token)
     }
 
-    /// A saved client-config response, v2 or legacy (detected by its fields: legacy
-    /// responses have `status`, `clientContext`, `location` or `expirationMillis`).
+    /// A saved client-config response, v2 or legacy.
+    ///
+    /// The location and expiry are read in the form the body has (legacy when it has
+    /// `status`, `clientContext`, `location` or `expirationMillis` and no `locationName`;
+    /// else v2). The claim is read in **both** forms whatever the shape: v2 `mdmInfo`
+    /// decides when present, else a legacy `clientContext`; a claim field of the wrong type
+    /// is an error. So a body carrying a claim never yields a snapshot without it. A `uId`
+    /// written as a number that cannot be kept exactly is refused.
     pub fn from_json(body: &[u8]) -> Result<Self, ResponseError> {
+        // A full parse first: Apple's error whatever the shape, syntax errors and the
+        // recursion limit. Typed decodes below read the bytes again, so `uId` digits are
+        // never rounded through this value's `f64`.
         let value: serde_json::Value = wire::decode_response(200, body)?;
-        let Some(object) = value.as_object() else {
+        if !value.is_object() {
             return Err(ResponseError::Malformed {
                 status: 200,
                 reason: "the client configuration is not a JSON object".into(),
             });
-        };
-        let legacy = ["status", "clientContext", "location", "expirationMillis"]
-            .iter()
-            .any(|k| object.contains_key(*k))
-            && !object.contains_key("locationName");
-        if legacy {
+        }
+        let probe = Probe::deserialize(&value).map_err(|e| ResponseError::malformed(200, &e))?;
+        drop(value);
+        let legacy_shape = (probe.status.is_some()
+            || probe.client_context.is_some()
+            || probe.location.is_some()
+            || probe.expiration_millis.is_some())
+            && probe.location_name.is_none();
+        let mut snapshot = if legacy_shape {
             let config: LegacyClientConfig =
-                serde_json::from_value(value).map_err(|e| ResponseError::malformed(200, &e))?;
-            Self::from_legacy(&config)
+                serde_json::from_slice(body).map_err(|e| ResponseError::malformed(200, &e))?;
+            Self::from_legacy(&config)?
         } else {
             let config: ClientConfig =
-                serde_json::from_value(value).map_err(|e| ResponseError::malformed(200, &e))?;
-            Self::from_v2(&config)
-        }
+                serde_json::from_slice(body).map_err(|e| ResponseError::malformed(200, &e))?;
+            Self::from_v2(&config)?
+        };
+        snapshot.claim = probe
+            .mdm_info
+            .as_ref()
+            .map(MdmOwner::from_mdm_info)
+            .or_else(|| legacy_claim(probe.client_context.as_deref()));
+        Ok(snapshot)
     }
+}
+
+/// The fields [`LocationSnapshot::from_json`] looks at before choosing a shape.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Probe {
+    status: Option<serde::de::IgnoredAny>,
+    location: Option<serde::de::IgnoredAny>,
+    expiration_millis: Option<serde::de::IgnoredAny>,
+    location_name: Option<serde::de::IgnoredAny>,
+    mdm_info: Option<wire::MdmInfo>,
+    client_context: Option<String>,
+}
+
+/// A legacy `clientContext`: absent or blank is unclaimed, anything else a claim.
+fn legacy_claim(context: Option<&str>) -> Option<MdmOwner> {
+    match context.map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(MdmOwner::from_legacy_context(text)),
+    }
+}
+
+/// `expirationMillis` as a date Apple's form can write and read back (years 0000–9999),
+/// so an account built from it can be stored and loaded again.
+fn millis_date(ms: i64) -> Result<DateTime<FixedOffset>, ResponseError> {
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .filter(|t| (0..=9999).contains(&t.year()))
+        .map(|t| t.fixed_offset())
+        .ok_or(ResponseError::InvalidDate {
+            field: "expirationMillis",
+            value: ms.to_string(),
+            problem: crate::date::DateProblem::Year,
+        })
 }
 
 // `ownership` sits below `location` (a snapshot holds an `MdmOwner`), so the verdict on a

@@ -33,28 +33,22 @@ pub struct MdmIdentity {
 }
 
 impl MdmIdentity {
-    /// Checks the fields against Apple's limits: id and name non-empty, id and name at
-    /// most 100 characters, metadata at most 255.
-    pub fn new(
-        id: impl Into<String>,
-        name: impl Into<String>,
-        metadata: impl Into<String>,
-    ) -> Result<Self, IdentityError> {
-        let (id, name, metadata) = (id.into(), name.into(), metadata.into());
-        for (field, value, max, required) in [
-            ("id", &id, MAX_MDM_ID_CHARS, true),
-            ("name", &name, MAX_MDM_NAME_CHARS, true),
-            ("metadata", &metadata, MAX_MDM_METADATA_CHARS, false),
-        ] {
-            if required && value.trim().is_empty() {
-                return Err(IdentityError::Empty { field });
-            }
-            let len = value.chars().count();
-            if len > max {
-                return Err(IdentityError::TooLong { field, len, max });
-            }
-        }
-        Ok(Self { id, name, metadata })
+    /// Starts an identity; name each field, then [`MdmIdentityBuilder::build`] checks
+    /// them against Apple's limits:
+    ///
+    /// ```
+    /// use apple_vpp::MdmIdentity;
+    ///
+    /// let us = MdmIdentity::builder()
+    ///     .id("29dd58b6-5a7e-4f0e-9d43-2f6f1d1c0a11")
+    ///     .name("Example MDM")
+    ///     .metadata("mdm.example.com")
+    ///     .build()?;
+    /// assert_eq!(us.name(), "Example MDM");
+    /// # Ok::<(), apple_vpp::IdentityError>(())
+    /// ```
+    pub fn builder() -> MdmIdentityBuilder {
+        MdmIdentityBuilder::default()
     }
 
     /// The stable id.
@@ -72,9 +66,9 @@ impl MdmIdentity {
         &self.metadata
     }
 
-    /// As v2 `mdmInfo`.
+    /// As v2 `mdmInfo` (the same as `MdmInfo::from(&identity)`).
     pub fn to_mdm_info(&self) -> MdmInfo {
-        MdmInfo::new(&self.id, &self.name, &self.metadata)
+        MdmInfo::from(self)
     }
 
     /// As a legacy `clientContext` string: `{"hostname":<metadata>,"guid":<id>}`.
@@ -101,7 +95,72 @@ impl<'de> Deserialize<'de> for MdmIdentity {
             metadata: String,
         }
         let raw = Raw::deserialize(d)?;
-        Self::new(raw.id, raw.name, raw.metadata).map_err(serde::de::Error::custom)
+        Self::builder()
+            .id(raw.id)
+            .name(raw.name)
+            .metadata(raw.metadata)
+            .build()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+impl From<&MdmIdentity> for MdmInfo {
+    /// Our identity as v2 `mdmInfo`, all three fields set.
+    fn from(identity: &MdmIdentity) -> Self {
+        MdmInfo::default()
+            .with_id(&identity.id)
+            .with_name(&identity.name)
+            .with_metadata(&identity.metadata)
+    }
+}
+
+/// Builds an [`MdmIdentity`]; see [`MdmIdentity::builder`]. Each field is named, so two
+/// cannot be swapped silently.
+#[derive(Debug, Clone, Default)]
+pub struct MdmIdentityBuilder {
+    id: String,
+    name: String,
+    metadata: String,
+}
+
+impl MdmIdentityBuilder {
+    /// The stable id of this install or site (required, at most 100 characters), e.g. a
+    /// UUID generated once and stored. It decides ownership.
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = id.into();
+        self
+    }
+
+    /// The name shown to admins of other MDMs (required, at most 100 characters).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Metadata, e.g. the server's host name (optional, at most 255 characters).
+    pub fn metadata(mut self, metadata: impl Into<String>) -> Self {
+        self.metadata = metadata.into();
+        self
+    }
+
+    /// Checks the fields against Apple's limits: id and name non-empty (an unset field is
+    /// empty), id and name at most 100 characters, metadata at most 255.
+    pub fn build(self) -> Result<MdmIdentity, IdentityError> {
+        let Self { id, name, metadata } = self;
+        for (field, value, max, required) in [
+            ("id", &id, MAX_MDM_ID_CHARS, true),
+            ("name", &name, MAX_MDM_NAME_CHARS, true),
+            ("metadata", &metadata, MAX_MDM_METADATA_CHARS, false),
+        ] {
+            if required && value.trim().is_empty() {
+                return Err(IdentityError::Empty { field });
+            }
+            let len = value.chars().count();
+            if len > max {
+                return Err(IdentityError::TooLong { field, len, max });
+            }
+        }
+        Ok(MdmIdentity { id, name, metadata })
     }
 }
 
@@ -121,20 +180,44 @@ pub struct MdmOwner {
 }
 
 impl MdmOwner {
-    /// An owner from what is known of it (e.g. one an admin was shown and stored, for
-    /// [`Takeover::AcceptFrom`]). Empty strings count as unknown.
-    pub fn new(id: Option<String>, name: Option<String>, metadata: Option<String>) -> Self {
-        let clean = |v: Option<String>| v.filter(|s| !s.is_empty());
-        Self {
-            id: clean(id),
-            name: clean(name),
-            metadata: clean(metadata),
-        }
+    /// Sets the owner's id (legacy: `guid`); an empty string counts as unknown. Chain from
+    /// [`MdmOwner::default`], e.g. to rebuild an owner an admin was shown and stored, for
+    /// [`Takeover::AcceptFrom`]:
+    ///
+    /// ```
+    /// use apple_vpp::{MdmOwner, Takeover};
+    ///
+    /// let shown = MdmOwner::default()
+    ///     .with_id("29dd58b6-5a7e-4f0e-9d43-2f6f1d1c0a11")
+    ///     .with_name("Other MDM")
+    ///     .with_metadata("other.example");
+    /// let consent = Takeover::AcceptFrom(shown);
+    /// # let _ = consent;
+    /// ```
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = known(id.into());
+        self
+    }
+
+    /// Sets the owner's name (v2 only); an empty string counts as unknown.
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = known(name.into());
+        self
+    }
+
+    /// Sets the owner's metadata (legacy: `hostname`); an empty string counts as unknown.
+    pub fn with_metadata(mut self, metadata: impl Into<String>) -> Self {
+        self.metadata = known(metadata.into());
+        self
     }
 
     /// From v2 `mdmInfo`.
     pub fn from_mdm_info(info: &MdmInfo) -> Self {
-        Self::new(info.id.clone(), info.name.clone(), info.metadata.clone())
+        Self {
+            id: info.id.clone().and_then(known),
+            name: info.name.clone().and_then(known),
+            metadata: info.metadata.clone().and_then(known),
+        }
     }
 
     /// From a non-empty legacy `clientContext` (`{"hostname": ..., "guid": ...}`).
@@ -146,8 +229,22 @@ impl MdmOwner {
             map.get(k)
                 .and_then(serde_json::Value::as_str)
                 .map(str::to_owned)
+                .and_then(known)
         };
-        Self::new(text("guid"), None, text("hostname"))
+        Self {
+            id: text("guid"),
+            name: None,
+            metadata: text("hostname"),
+        }
+    }
+
+    /// Whether `other` is the same MDM as this one: by id when this one has an id, else
+    /// by everything known (an owner without an id cannot be told apart otherwise).
+    pub fn is_same_owner(&self, other: &MdmOwner) -> bool {
+        match &self.id {
+            Some(id) => other.id.as_ref() == Some(id),
+            None => self == other,
+        }
     }
 
     /// Whether nothing is known of the owner.
@@ -185,6 +282,11 @@ impl fmt::Display for MdmOwner {
         }
         Ok(())
     }
+}
+
+/// An empty value is an unknown one.
+fn known(value: String) -> Option<String> {
+    (!value.is_empty()).then_some(value)
 }
 
 /// Who manages a location, seen from our identity.
@@ -238,10 +340,7 @@ impl Takeover {
         match self {
             Self::Refuse => false,
             Self::Accept => true,
-            Self::AcceptFrom(shown) => match &shown.id {
-                Some(id) => owner.id.as_ref() == Some(id),
-                None => shown == owner,
-            },
+            Self::AcceptFrom(shown) => shown.is_same_owner(owner),
         }
     }
 }

@@ -522,7 +522,9 @@ fn legacy_client_context_is_an_object() {
 
 #[test]
 fn legacy_expiration_millis_out_of_range() {
-    for millis in [i64::MAX, i64::MIN] {
+    // Beyond chrono's range, and beyond Apple's four-digit years (year 10000 and year -1:
+    // accepted before, then stored in a form that could not be loaded again).
+    for millis in [i64::MAX, i64::MIN, 253_402_300_800_000, -62_167_219_200_001] {
         let body = format!(
             r#"{{"status":0,"uId":"1","location":{{"locationName":"L"}},"expirationMillis":{millis}}}"#
         );
@@ -532,16 +534,49 @@ fn legacy_expiration_millis_out_of_range() {
             ResponseError::InvalidDate {
                 field: "expirationMillis",
                 value: millis.to_string(),
-                problem: DateProblem::Shape,
+                problem: DateProblem::Year,
             }
         );
-        assert_says(&err, &["`expirationMillis`", &millis.to_string(), REPORT]);
+        assert_says(
+            &err,
+            &[
+                "`expirationMillis`",
+                &millis.to_string(),
+                "the year is outside 0000–9999",
+                REPORT,
+            ],
+        );
         assert_eq!(LocationSnapshot::from_json(body.as_bytes()), Err(err));
     }
     // Beyond i64: not an i64 at all.
     let body = r#"{"status":0,"uId":"1","location":{"locationName":"L"},"expirationMillis":99999999999999999999}"#;
     let err = legacy(body).unwrap_err();
     assert_malformed(&err, 200, "expected i64");
+}
+
+#[test]
+fn numeric_uid_that_cannot_be_kept_exactly() {
+    // serde_json reads integers beyond 64 bits (and any fraction or exponent) as f64:
+    // rounded, two locations would compare equal. Refused instead, in both shapes.
+    for number in [
+        "18446744073709551616",
+        "1e3",
+        "-1.5",
+        "100000000000000000000",
+    ] {
+        let body = format!(r#"{{"uId":{number},"locationName":"L"}}"#);
+        let err = v2_err(&body);
+        assert_malformed(&err, 200, "cannot be kept exactly");
+        let body = format!(r#"{{"status":0,"uId":{number},"location":{{"locationName":"L"}}}}"#);
+        assert_malformed(&legacy(&body).unwrap_err(), 200, "cannot be kept exactly");
+        let err = LocationSnapshot::from_json(body.as_bytes()).unwrap_err();
+        assert_malformed(&err, 200, "cannot be kept exactly");
+    }
+    // Within 64 bits, either sign: kept digit for digit.
+    for number in ["18446744073709551615", "-9223372036854775808", "0"] {
+        let body = format!(r#"{{"uId":{number},"locationName":"L"}}"#);
+        assert_eq!(v2(&body).unwrap().location.uid, number);
+    }
 }
 
 #[test]

@@ -308,6 +308,57 @@ proptest! {
         }
     }
 
+    /// A numeric `uId` is kept digit for digit or refused: two different numbers never
+    /// give the same location (issue 14 item 8).
+    #[test]
+    fn numeric_uids_are_exact_or_refused(a in "-?[1-9][0-9]{0,30}", b in "-?[1-9][0-9]{0,30}") {
+        let read = |digits: &str| {
+            LocationSnapshot::from_json(format!(r#"{{"uId":{digits},"locationName":"L"}}"#).as_bytes())
+        };
+        match (read(&a), read(&b)) {
+            (Ok(x), Ok(y)) => {
+                prop_assert_eq!(&x.location.uid, &a);
+                prop_assert_eq!(x.location.is_same_location(&y.location), a == b);
+            }
+            (x, y) => {
+                for (r, digits) in [(x, &a), (y, &b)] {
+                    if let Err(e) = r {
+                        prop_assert!(
+                            e.to_string().contains("cannot be kept exactly"),
+                            "{}: {}", digits, e
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Any body carrying a claim in either form yields a claim or an error (item 7).
+    #[test]
+    fn a_claim_in_either_form_is_never_dropped(
+        legacy_shape in any::<bool>(),
+        with_v2 in any::<bool>(),
+        context in "[ -~]{1,40}",
+    ) {
+        let mut body = serde_json::json!({"uId": "1"});
+        if legacy_shape {
+            body["status"] = 0.into();
+            body["location"] = serde_json::json!({"locationName": "L"});
+        } else {
+            body["locationName"] = "L".into();
+        }
+        if with_v2 {
+            body["mdmInfo"] = serde_json::json!({"id": "v2"});
+        }
+        body["clientContext"] = context.clone().into();
+        if let Ok(s) = LocationSnapshot::from_json(body.to_string().as_bytes()) {
+            prop_assert!(
+                s.claim.is_some() || context.trim().is_empty(),
+                "claim dropped from {}", body
+            );
+        }
+    }
+
     #[test]
     fn error_number_round_trips(n in any::<u32>()) {
         prop_assert_eq!(ErrorNumber::from_code(n).code(), n);

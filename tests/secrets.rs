@@ -8,9 +8,9 @@ mod common;
 use apple_vpp::api::{Failure, HttpRequest, ServiceBase, SetClientConfig};
 use apple_vpp::wire::{ClientConfig, ClientConfigUpdate, ErrorBody, ErrorNumber};
 use apple_vpp::{
-    AccountStatus, AppleError, Configure, ConfigureError, IdentityError, LocationMismatch,
-    LocationSnapshot, MdmIdentity, RenewError, ResponseError, SecretString, Takeover, UpdateError,
-    VppToken, configure_at,
+    AccountStatus, AppleError, ClaimOptions, Configure, ConfigureError, IdentityError,
+    LocationMismatch, LocationSnapshot, MdmIdentity, RenewError, ResponseError, SecretString,
+    Takeover, UpdateError, VppToken, configure_at,
 };
 use chrono::{DateTime, Utc};
 use common::{assert_no_secret, b64, fixture, utc};
@@ -71,13 +71,23 @@ impl Check {
 
 fn snapshot(mdm: Option<(&str, &str, &str)>) -> LocationSnapshot {
     let mut c: ClientConfig = serde_json::from_str(&fixture("client_config_v2.json")).unwrap();
-    c.mdm_info = mdm.map(|(i, n, m)| apple_vpp::wire::MdmInfo::new(i, n, m));
+    c.mdm_info = mdm.map(|(i, n, m)| {
+        apple_vpp::wire::MdmInfo::default()
+            .with_id(i)
+            .with_name(n)
+            .with_metadata(m)
+    });
     c.notification_auth_token = Some(SecretString::new(NOTIFY));
     LocationSnapshot::from_v2(&c).unwrap()
 }
 
 fn us() -> MdmIdentity {
-    MdmIdentity::new("our-id", "Our MDM", "mdm.ours.example").unwrap()
+    MdmIdentity::builder()
+        .id("our-id")
+        .name("Our MDM")
+        .metadata("mdm.ours.example")
+        .build()
+        .unwrap()
 }
 
 #[test]
@@ -152,7 +162,7 @@ fn token_and_its_errors() {
 fn core_types_and_decisions() {
     let mut c = Check::new();
     let t = token();
-    let claimed_elsewhere = snapshot(Some(("other", "Other MDM", "other.example")));
+    let claimed_elsewhere = snapshot(Some(("other", "Other MDM", "other.example"))).read_with(&t);
     c.debug(&claimed_elsewhere);
     c.both(&claimed_elsewhere.location);
     c.both(claimed_elsewhere.claim.as_ref().unwrap());
@@ -160,14 +170,13 @@ fn core_types_and_decisions() {
     c.debug(&Takeover::Accept);
     // Every Configure outcome.
     let managed = configure_at(
-        t.clone(),
+        &t,
+        &us(),
         &claimed_elsewhere,
-        us(),
-        &Takeover::Refuse,
-        None,
+        &ClaimOptions::default(),
         now(),
     );
-    assert!(matches!(managed, Configure::ManagedElsewhere(_)));
+    assert!(matches!(managed, Configure::ManagedElsewhere { .. }));
     c.debug(&managed);
     let notify = ClientConfigUpdate::builder()
         .notification_url("https://mdm.ours.example/n".parse().unwrap())
@@ -175,14 +184,12 @@ fn core_types_and_decisions() {
         .build()
         .unwrap();
     c.debug(&notify);
-    let send = configure_at(
-        t.clone(),
-        &claimed_elsewhere,
-        us(),
-        &Takeover::Accept,
-        Some(notify.clone()),
-        now(),
-    );
+    let options = ClaimOptions {
+        takeover: Takeover::Accept,
+        notifications: Some(notify.clone()),
+    };
+    c.debug(&options);
+    let send = configure_at(&t, &us(), &claimed_elsewhere, &options, now());
     c.debug(&send);
     let Configure::SendUpdate(pending) = send else {
         panic!()
@@ -200,17 +207,13 @@ fn core_types_and_decisions() {
             .contains(NOTIFY),
         "the body itself carries it to Apple"
     );
+    let not_taken = pending.finish_at(&claimed_elsewhere, now()).unwrap_err();
+    c.both(&not_taken);
     let lost = pending
-        .clone()
-        .finish_at(&claimed_elsewhere, now())
+        .finish_at(&snapshot(Some(("third", "Third", "third.example"))), now())
         .unwrap_err();
     c.both(&lost);
-    c.both(
-        &pending
-            .clone()
-            .finish_at(&snapshot(None), now())
-            .unwrap_err(),
-    );
+    c.both(&pending.finish_at(&snapshot(None), now()).unwrap_err());
     let mut account = pending
         .finish_at(
             &snapshot(Some(("our-id", "Our MDM", "mdm.ours.example"))),
@@ -219,11 +222,10 @@ fn core_types_and_decisions() {
         .unwrap();
     c.debug(&account);
     let ours = configure_at(
-        t.clone(),
+        &t,
+        &us(),
         &snapshot(Some(("our-id", "Our MDM", "mdm.ours.example"))),
-        us(),
-        &Takeover::Refuse,
-        None,
+        &ClaimOptions::default(),
         now(),
     );
     c.debug(&ours);
@@ -234,8 +236,15 @@ fn core_types_and_decisions() {
         s.location.name = "Munich".into();
         s
     };
-    let mismatch: LocationMismatch = account.verify_at(&munich, now()).unwrap_err();
+    let mut wrong = account.clone();
+    let mismatch: LocationMismatch = wrong.verify_at(&munich, now()).unwrap_err();
     c.both(&mismatch);
+    c.debug(&wrong);
+    let status = wrong.status_at(now(), &Default::default());
+    assert_eq!(status.as_str(), "wrong_location");
+    c.debug(&status);
+    c.text(&status.message());
+    c.both(&RenewError::SnapshotForAnotherToken);
     c.both(&ConfigureError::from(mismatch.clone()));
     c.both(&RenewError::from(mismatch));
     c.both(
@@ -284,7 +293,7 @@ fn core_types_and_decisions() {
         c.text(&status.message());
     }
     // Identity and update errors carry no token, but are formatted all the same.
-    c.both(&MdmIdentity::new("", "n", "m").unwrap_err());
+    c.both(&MdmIdentity::builder().name("n").build().unwrap_err());
     c.both(&IdentityError::TooLong {
         field: "id",
         len: 101,
@@ -344,11 +353,10 @@ fn apple_errors_and_responses() {
 fn the_serialized_account_is_the_one_place_with_the_credential() {
     let t = token();
     let Configure::AlreadyOurs(account) = configure_at(
-        t.clone(),
+        &t,
+        &us(),
         &snapshot(Some(("our-id", "Our MDM", "mdm.ours.example"))),
-        us(),
-        &Takeover::Refuse,
-        None,
+        &ClaimOptions::default(),
         now(),
     ) else {
         panic!()

@@ -30,11 +30,12 @@ fn v2_client_config_fixture() {
     assert_eq!(c.location_name.as_deref(), Some("Berlin Office"));
     assert_eq!(
         c.mdm_info,
-        Some(MdmInfo::new(
-            "29dd58b6-5a7e-4f0e-9d43-2f6f1d1c0a11",
-            "Example MDM",
-            "mdm.example.com"
-        ))
+        Some(
+            MdmInfo::default()
+                .with_id("29dd58b6-5a7e-4f0e-9d43-2f6f1d1c0a11")
+                .with_name("Example MDM")
+                .with_metadata("mdm.example.com")
+        )
     );
     assert_eq!(
         c.subscribed_notification_types,
@@ -341,8 +342,7 @@ fn update_builder_refuses_invalid_combinations() {
             .build(),
         Err(UpdateError::EmptyNotificationAuthToken)
     );
-    let mut partial = MdmInfo::new("id", "n", "m");
-    partial.name = None;
+    let partial = MdmInfo::default().with_id("id").with_metadata("m");
     assert_eq!(
         ClientConfigUpdate::builder().mdm_info(partial).build(),
         Err(UpdateError::IncompleteMdmInfo { missing: "name" })
@@ -357,7 +357,12 @@ fn update_builder_refuses_invalid_combinations() {
 fn update_serializes_in_apples_shape() {
     let url = apple_vpp::url::Url::parse("https://mdm.example.com/vpp/notify").unwrap();
     let update = ClientConfigUpdate::builder()
-        .mdm_info(MdmInfo::new("id-1", "Example MDM", "mdm.example.com"))
+        .mdm_info(
+            MdmInfo::default()
+                .with_id("id-1")
+                .with_name("Example MDM")
+                .with_metadata("mdm.example.com"),
+        )
         .notification_url(url)
         .notification_auth_token(SecretString::new("notify-secret"))
         .notification_types([
@@ -378,7 +383,12 @@ fn update_serializes_in_apples_shape() {
     );
     assert!(!format!("{update:?}").contains("notify-secret"));
     let only_info = ClientConfigUpdate::builder()
-        .mdm_info(MdmInfo::new("a", "b", "c"))
+        .mdm_info(
+            MdmInfo::default()
+                .with_id("a")
+                .with_name("b")
+                .with_metadata("c"),
+        )
         .build()
         .unwrap();
     assert_eq!(

@@ -7,12 +7,22 @@ use crate::ownership::MdmOwner;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigureError {
-    /// After our update, Apple shows another MDM: it wrote at the same time and won.
+    /// After our update, Apple shows another MDM, neither us nor the one taken over from:
+    /// it wrote at the same time and won.
     #[error(
         "another MDM, {owner}, claimed the location at the same time: ask the admin whether to take it over, then try again"
     )]
     LostRace {
         /// The MDM Apple shows now.
+        owner: MdmOwner,
+    },
+    /// After our takeover, Apple still shows the MDM we were taking it over from: our
+    /// claim did not take effect (yet).
+    #[error(
+        "Apple still shows {owner} as the location's MDM: this MDM's claim did not take effect; try again later"
+    )]
+    ClaimNotTaken {
+        /// The MDM Apple still shows (the one being taken over from).
         owner: MdmOwner,
     },
     /// After our update, Apple shows no MDM at all.
@@ -39,6 +49,12 @@ pub struct LocationMismatch {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RenewError {
+    /// The snapshot was read with another token than the one offered: it says nothing
+    /// about the new token.
+    #[error(
+        "the location details given with the new token were read with another token: read the client configuration with the new token, then renew again"
+    )]
+    SnapshotForAnotherToken,
     /// The new token is for another location.
     #[error(transparent)]
     DifferentLocation(#[from] LocationMismatch),

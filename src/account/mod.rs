@@ -1,45 +1,80 @@
 //! [`VppAccount`] and the decisions that make, check and renew one.
 //!
 //! Every function here is pure: the caller reads Apple's client configuration with its own
-//! HTTP stack (or the `client` feature), turns it into a [`LocationSnapshot`], and hands it
-//! in with the time.
+//! HTTP stack (or the `client` feature), turns it into a [`LocationSnapshot`], records the
+//! token it read with ([`LocationSnapshot::read_with`]), and hands it in with the time.
 //!
 //! # Configure (claim a location)
-//! 1. Read the client configuration with the uploaded token; call [`configure_at`].
+//! 1. Read the client configuration with the uploaded token; call [`configure_at`] with
+//!    [`ClaimOptions`] (the admin's [`Takeover`](crate::Takeover) answer and optional
+//!    notification settings).
 //! 2. [`Configure::AlreadyOurs`]: done, nothing to send.
 //!    [`Configure::ManagedElsewhere`]: show the owner to the admin; stop unless they accept
-//!    (then call again with [`Takeover::Accept`] or [`Takeover::AcceptFrom`]).
+//!    (then call again with [`Takeover::Accept`](crate::Takeover::Accept) or
+//!    [`Takeover::AcceptFrom`](crate::Takeover::AcceptFrom)).
 //!    [`Configure::SendUpdate`]: send [`PendingClaim::update`], read the configuration back
-//!    and call [`PendingClaim::finish_at`], which returns the account or
-//!    [`ConfigureError::LostRace`] if another MDM wrote at the same time.
+//!    and call [`PendingClaim::finish_at`], which returns the account or why not:
+//!    [`ConfigureError::LostRace`] (another MDM wrote at the same time),
+//!    [`ConfigureError::ClaimNotTaken`] (the MDM taken over from is still recorded),
+//!    [`ConfigureError::NotApplied`] (nobody is recorded). `finish_at` borrows the claim,
+//!    so it can be finished again after a later read.
+//!
+//! Apple offers no conditional write: two MDMs claiming at once may both see their own
+//! claim in their read-back. [`VppAccount::verify_at`] soon after catches the loser.
 //!
 //! # Verify (at the start of every session)
 //! [`VppAccount::verify_at`] with a fresh snapshot. If another MDM has claimed the location
 //! the account becomes *displaced*: [`VppAccount::is_usable_at`] is false and it must not be
-//! used against Apple until an admin accepts a takeover again.
+//! used against Apple until an admin accepts a takeover again. Apple's errors for the
+//! token go to [`VppAccount::record_apple_error`]; a write Apple accepted to
+//! [`VppAccount::record_write_accepted_at`].
 //!
 //! # Renew
 //! [`VppAccount::renew_at`] accepts a new token only for the same location (`uId`), not the
-//! token in use, expiring later than the current one.
+//! token in use, expiring later than the current one. When the location has lost its claim
+//! the [`Renewal`] carries a re-claim to send ([`Reclaim::Send`]); after sending it and
+//! reading back, call [`VppAccount::finish_reclaim_at`] and set the renewal's `reclaim` to
+//! [`Reclaim::Held`].
+//!
+//! # Status precedence
+//! [`VppAccount::status_at`] shows one [`AccountStatus`], the first that applies:
+//! wrong location, revoked, invalid, expired (by Apple or by date), displaced, read-only,
+//! released, expiring soon, active. Token problems come first because fixing them (a new
+//! token) is needed before anything else can be checked. Read-only is its own flag, not a
+//! token verdict: other verdicts neither hide it for long nor erase it.
 //!
 //! # Persistence
-//! `VppAccount` implements serde. The stored JSON (version 1) is:
+//! `VppAccount` implements serde (for a self-describing format such as JSON). The stored
+//! JSON (version 2) is:
 //!
 //! ```json
 //! {
-//!   "version": 1,
+//!   "version": 2,
 //!   "credential": "<the .vpptoken content: SECRET>",
+//!   "protocol": "v2",
 //!   "location": {"uid": "981060278089131045", "name": "Berlin Office", "country": "DE",
 //!                "default_platform": "enterprisestore", "website_url": null},
 //!   "identity": {"id": "…", "name": "Example MDM", "metadata": "mdm.example.com"},
 //!   "apple_expires_at": "2027-09-26T08:30:39+0000",
 //!   "verdict": "active",
+//!   "read_only": false,
 //!   "claim": {"state": "ours"},
 //!   "took_over_from": null,
 //!   "configured_at": "2026-11-25T10:00:00Z",
-//!   "last_verified_at": "2026-11-25T10:00:00Z"
+//!   "last_verified_at": "2026-11-25T10:00:00Z",
+//!   "last_write_accepted_at": null
 //! }
 //! ```
+//!
+//! - `protocol`: `"v2"` or `"v1"` (the API the location was configured through).
+//! - `verdict`: `"active"`, `"expired"`, `"invalid"`, `"revoked"`, or
+//!   `{"wrong_location": {"found": <location>}}`.
+//! - `read_only`: Apple answered 9645 and has not accepted a write since.
+//!
+//! Version 1 (no `protocol`, no `read_only`, no `last_write_accepted_at`, and `"read_only"`
+//! as a verdict) still loads: as `v2`, with a `"read_only"` verdict becoming the flag. The
+//! version is checked before anything else, so an account stored by a newer version
+//! reports that, not an unknown field.
 //!
 //! **The `credential` field is the secret bearer token**: store the serialized account as
 //! you store other secrets (encrypted at rest where you can). It is the only output of the
@@ -48,19 +83,26 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
+mod configure;
 mod error;
+mod renew;
+mod stored;
+mod verify;
 
+pub use configure::{ClaimOptions, Configure, PendingClaim, configure_at};
 pub use error::{ConfigureError, LocationMismatch, RenewError};
+pub use renew::{Reclaim, Renewal};
+pub use stored::STORED_ACCOUNT_VERSION;
 
 use crate::expiry::{self, ExpiryStatus, RenewalPolicy};
-use crate::location::{Location, LocationSnapshot};
-use crate::ownership::{MdmIdentity, MdmOwner, Ownership, Takeover};
+use crate::location::{Location, LocationSnapshot, Protocol};
+use crate::ownership::{MdmIdentity, MdmOwner};
 use crate::token::VppToken;
-use crate::wire::AppleError;
-use crate::wire::{ClientConfigUpdate, ErrorKind};
+use crate::wire::ErrorKind;
 
-/// What Apple last said about the token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// What Apple last said about the token itself. Whether the location is read-only is
+/// separate ([`VppAccount::is_read_only`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum AppleVerdict {
@@ -72,8 +114,13 @@ pub enum AppleVerdict {
     Invalid,
     /// 9625: revoked.
     Revoked,
-    /// 9645: the location is managed by Apple's built-in MDM and is read-only.
-    ReadOnly,
+    /// Read with this account's token, Apple described another location: the stored
+    /// credential is not this location's. Cleared by a renewal (or a read with the token
+    /// that shows the right location).
+    WrongLocation {
+        /// The location Apple described.
+        found: Box<Location>,
+    },
 }
 
 /// Whether Apple still records our claim on the location, as of the last check.
@@ -96,124 +143,17 @@ pub enum ClaimState {
 #[derive(Debug, Clone, PartialEq)]
 pub struct VppAccount {
     token: VppToken,
+    protocol: Protocol,
     location: Location,
     identity: MdmIdentity,
     apple_expires_at: Option<DateTime<FixedOffset>>,
     verdict: AppleVerdict,
+    read_only: bool,
     claim: ClaimState,
     took_over_from: Option<MdmOwner>,
     configured_at: DateTime<Utc>,
     last_verified_at: DateTime<Utc>,
-}
-
-/// The first step of configuring: see the [module docs](self).
-#[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
-pub enum Configure {
-    /// Apple already records us, with the same name and metadata: nothing to send.
-    AlreadyOurs(VppAccount),
-    /// Send this update, read the configuration back, then [`PendingClaim::finish_at`].
-    SendUpdate(PendingClaim),
-    /// Another MDM holds the location and the admin has not accepted a takeover from it.
-    ManagedElsewhere(MdmOwner),
-}
-
-/// A claim waiting for Apple: the update to send and what to check afterwards.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PendingClaim {
-    token: VppToken,
-    identity: MdmIdentity,
-    location: Location,
-    update: ClientConfigUpdate,
-    took_over_from: Option<MdmOwner>,
-}
-
-/// Decides how to claim the location `snapshot` describes for `identity`.
-///
-/// `snapshot` must come from reading the client configuration with `token`.
-/// `notifications` (optional) is an update carrying notification settings, built with
-/// [`ClientConfigUpdate::builder`]; our `mdmInfo` is added to it, and it forces an update
-/// even when the location is already ours.
-pub fn configure_at(
-    token: VppToken,
-    snapshot: &LocationSnapshot,
-    identity: MdmIdentity,
-    takeover: &Takeover,
-    notifications: Option<ClientConfigUpdate>,
-    now: DateTime<Utc>,
-) -> Configure {
-    let took_over_from = match identity.ownership_of(snapshot) {
-        Ownership::ManagedElsewhere(owner) if !takeover.allows(&owner) => {
-            return Configure::ManagedElsewhere(owner);
-        }
-        Ownership::ManagedElsewhere(owner) => Some(owner),
-        Ownership::Ours
-            if notifications.is_none()
-                && snapshot
-                    .claim
-                    .as_ref()
-                    .is_some_and(|o| identity.matches_exactly(o)) =>
-        {
-            return Configure::AlreadyOurs(VppAccount::new(token, snapshot, identity, None, now));
-        }
-        Ownership::Ours | Ownership::Unclaimed => None,
-    };
-    let mut update = notifications.unwrap_or_default();
-    update.mdm_info = Some(identity.to_mdm_info());
-    Configure::SendUpdate(PendingClaim {
-        token,
-        identity,
-        location: snapshot.location.clone(),
-        update,
-        took_over_from,
-    })
-}
-
-impl PendingClaim {
-    /// The update to send (`POST /client/config`).
-    pub fn update(&self) -> &ClientConfigUpdate {
-        &self.update
-    }
-
-    /// The token to send it with.
-    pub fn token(&self) -> &VppToken {
-        &self.token
-    }
-
-    /// The MDM being taken over from, if any (for the audit log).
-    pub fn took_over_from(&self) -> Option<&MdmOwner> {
-        self.took_over_from.as_ref()
-    }
-
-    /// Checks the configuration read back after the update: ours → the account; another
-    /// MDM → [`ConfigureError::LostRace`]; nobody → [`ConfigureError::NotApplied`].
-    pub fn finish_at(
-        self,
-        read_back: &LocationSnapshot,
-        now: DateTime<Utc>,
-    ) -> Result<VppAccount, ConfigureError> {
-        if !read_back.location.is_same_location(&self.location) {
-            return Err(mismatch(&self.location, &read_back.location).into());
-        }
-        match self.identity.ownership_of(read_back) {
-            Ownership::Ours => Ok(VppAccount::new(
-                self.token,
-                read_back,
-                self.identity,
-                self.took_over_from,
-                now,
-            )),
-            Ownership::ManagedElsewhere(owner) => Err(ConfigureError::LostRace { owner }),
-            Ownership::Unclaimed => Err(ConfigureError::NotApplied),
-        }
-    }
-}
-
-fn mismatch(expected: &Location, found: &Location) -> LocationMismatch {
-    LocationMismatch {
-        expected: Box::new(expected.clone()),
-        found: Box::new(found.clone()),
-    }
+    last_write_accepted_at: Option<DateTime<Utc>>,
 }
 
 /// The result of [`VppAccount::verify_at`].
@@ -230,26 +170,11 @@ pub enum Verification {
     Released,
 }
 
-/// What a successful renewal changed.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct Renewal {
-    /// The expiry before.
-    pub previous_expires_at: DateTime<Utc>,
-    /// The expiry now.
-    pub new_expires_at: DateTime<Utc>,
-    /// `Some((old, new))` when the organization name in the file changed (the location,
-    /// by `uId`, is the same).
-    pub org_name_change: Option<(String, String)>,
-    /// An update to send when the location has no claim any more (re-claim it).
-    pub reclaim: Option<ClientConfigUpdate>,
-}
-
-/// One value for display: ownership, Apple's verdict and expiry combined.
+/// One value for display: ownership, Apple's verdict, read-only and expiry combined.
 ///
-/// Precedence (first that applies): revoked, invalid, expired (by Apple or by date),
-/// displaced, read-only, released, expiring soon, active. Token problems come first because
-/// fixing them (a new token) is needed before anything else can be checked.
+/// Precedence (first that applies): wrong location, revoked, invalid, expired (by Apple or
+/// by date), displaced, read-only, released, expiring soon, active. Token problems come
+/// first because fixing them (a new token) is needed before anything else can be checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum AccountStatus {
@@ -269,6 +194,13 @@ pub enum AccountStatus {
     Revoked,
     /// Apple does not accept the token.
     Invalid,
+    /// The stored token belongs to another location than the account's.
+    WrongLocation {
+        /// The location Apple described for the token.
+        found: Box<Location>,
+        /// The account's location.
+        expected: Box<Location>,
+    },
     /// Another MDM took the location.
     Displaced(MdmOwner),
     /// Nobody claims the location any more: configure it again.
@@ -279,7 +211,7 @@ pub enum AccountStatus {
 
 impl AccountStatus {
     /// A stable key: `active`, `expiring_soon`, `expired`, `revoked`, `invalid`,
-    /// `displaced`, `released`, `read_only`.
+    /// `wrong_location`, `displaced`, `released`, `read_only`.
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::Active { .. } => "active",
@@ -287,6 +219,7 @@ impl AccountStatus {
             Self::Expired => "expired",
             Self::Revoked => "revoked",
             Self::Invalid => "invalid",
+            Self::WrongLocation { .. } => "wrong_location",
             Self::Displaced(_) => "displaced",
             Self::Released => "released",
             Self::ReadOnly => "read_only",
@@ -303,6 +236,9 @@ impl AccountStatus {
             Self::Expired => ErrorKind::TokenExpired.advice().to_owned(),
             Self::Revoked => ErrorKind::TokenRevoked.advice().to_owned(),
             Self::Invalid => ErrorKind::TokenInvalid.advice().to_owned(),
+            Self::WrongLocation { found, expected } => format!(
+                "the stored token is for the location {found}, not for this account's location {expected}: this MDM stopped using it; upload a token downloaded for {expected} from Apple Business Manager > Settings > Apps and Books"
+            ),
             Self::Displaced(owner) => format!(
                 "another MDM, {owner}, now manages this location: this MDM stopped using it; take it over again only if that MDM should no longer manage it"
             ),
@@ -314,9 +250,26 @@ impl AccountStatus {
     }
 }
 
+/// The one check that a snapshot describes the expected location (same `uId`).
+pub(crate) fn ensure_same_location(
+    expected: &Location,
+    found: &Location,
+) -> Result<(), LocationMismatch> {
+    if found.is_same_location(expected) {
+        Ok(())
+    } else {
+        Err(LocationMismatch {
+            expected: Box::new(expected.clone()),
+            found: Box::new(found.clone()),
+        })
+    }
+}
+
 impl VppAccount {
-    fn new(
+    /// A freshly claimed account: Apple accepted the token and records our claim.
+    fn claimed(
         token: VppToken,
+        protocol: Protocol,
         snapshot: &LocationSnapshot,
         identity: MdmIdentity,
         took_over_from: Option<MdmOwner>,
@@ -324,20 +277,29 @@ impl VppAccount {
     ) -> Self {
         Self {
             token,
+            protocol,
             location: snapshot.location.clone(),
             identity,
             apple_expires_at: snapshot.token_expires_at,
             verdict: AppleVerdict::Active,
+            read_only: false,
             claim: ClaimState::Ours,
             took_over_from,
             configured_at: now,
             last_verified_at: now,
+            last_write_accepted_at: None,
         }
     }
 
     /// The token in use.
     pub fn token(&self) -> &VppToken {
         &self.token
+    }
+
+    /// The API the location was configured through (from the snapshot given to
+    /// [`configure_at`]; accounts stored before it was recorded load as [`Protocol::V2`]).
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
     }
 
     /// The location.
@@ -360,9 +322,16 @@ impl VppAccount {
         crate::location::effective_expiry(self.apple_expires_at, &self.token)
     }
 
-    /// What Apple last said about the token.
+    /// What Apple last said about the token (a clone; cheap except for
+    /// [`AppleVerdict::WrongLocation`]).
     pub fn verdict(&self) -> AppleVerdict {
-        self.verdict
+        self.verdict.clone()
+    }
+
+    /// Whether Apple said the location is read-only (9645: managed by Apple's built-in
+    /// MDM) and has not accepted a write with this token since.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// Whether Apple still records our claim, as of the last check.
@@ -393,8 +362,15 @@ impl VppAccount {
         self.last_verified_at
     }
 
+    /// When Apple last accepted a write with this token
+    /// ([`VppAccount::record_write_accepted_at`]), if recorded.
+    pub fn last_write_accepted_at(&self) -> Option<DateTime<Utc>> {
+        self.last_write_accepted_at
+    }
+
     /// Whether the account may be used against Apple at `now`: Apple's last verdict is
-    /// active, it is not displaced or released, and it has not expired.
+    /// active, the location is not read-only, it is not displaced or released, and it has
+    /// not expired.
     pub fn is_usable_at(&self, now: DateTime<Utc>) -> bool {
         matches!(
             self.status_at(now, &RenewalPolicy::default()),
@@ -406,12 +382,16 @@ impl VppAccount {
     pub fn status_at(&self, now: DateTime<Utc>, policy: &RenewalPolicy) -> AccountStatus {
         let expiry = policy.status_at(self.expires_at(), now);
         let days_left = expiry::days_left(self.expires_at(), now);
-        match (self.verdict, &self.claim, expiry) {
+        match (&self.verdict, &self.claim, expiry) {
+            (AppleVerdict::WrongLocation { found }, _, _) => AccountStatus::WrongLocation {
+                found: found.clone(),
+                expected: Box::new(self.location.clone()),
+            },
             (AppleVerdict::Revoked, _, _) => AccountStatus::Revoked,
             (AppleVerdict::Invalid, _, _) => AccountStatus::Invalid,
             (AppleVerdict::Expired, _, _) | (_, _, ExpiryStatus::Expired) => AccountStatus::Expired,
             (_, ClaimState::Displaced(owner), _) => AccountStatus::Displaced(owner.clone()),
-            (AppleVerdict::ReadOnly, _, _) => AccountStatus::ReadOnly,
+            _ if self.read_only => AccountStatus::ReadOnly,
             (_, ClaimState::Released, _) => AccountStatus::Released,
             (_, ClaimState::Ours, ExpiryStatus::ExpiringSoon) => {
                 AccountStatus::ExpiringSoon { days_left }
@@ -423,204 +403,5 @@ impl VppAccount {
     /// [`VppAccount::status_at`] on the system clock.
     pub fn status(&self, policy: &RenewalPolicy) -> AccountStatus {
         self.status_at(Utc::now(), policy)
-    }
-
-    /// Re-checks the claim with a fresh snapshot (Apple: at the start of every session).
-    ///
-    /// Ours: the location, Apple's expiry and `last_verified_at` are refreshed, Apple's
-    /// verdict becomes active and any earlier displacement is cleared. Another MDM: the
-    /// account is marked displaced. Unclaimed: marked released. A snapshot of another
-    /// location is refused and changes nothing.
-    pub fn verify_at(
-        &mut self,
-        snapshot: &LocationSnapshot,
-        now: DateTime<Utc>,
-    ) -> Result<Verification, LocationMismatch> {
-        if !snapshot.location.is_same_location(&self.location) {
-            return Err(mismatch(&self.location, &snapshot.location));
-        }
-        self.location = snapshot.location.clone();
-        if snapshot.token_expires_at.is_some() {
-            self.apple_expires_at = snapshot.token_expires_at;
-        }
-        if self.verdict != AppleVerdict::ReadOnly {
-            self.verdict = AppleVerdict::Active;
-        }
-        Ok(match self.identity.ownership_of(snapshot) {
-            Ownership::Ours => {
-                self.claim = ClaimState::Ours;
-                self.last_verified_at = now;
-                Verification::StillOurs
-            }
-            Ownership::ManagedElsewhere(owner) => {
-                self.claim = ClaimState::Displaced(owner.clone());
-                Verification::Displaced(owner)
-            }
-            Ownership::Unclaimed => {
-                self.claim = ClaimState::Released;
-                Verification::Released
-            }
-        })
-    }
-
-    /// Records an error Apple returned for this account's token: 9621 → expired,
-    /// 9622 → invalid, 9625 → revoked, 9645 → read-only. Returns whether the verdict
-    /// changed; other errors say nothing about the token and change nothing.
-    ///
-    /// Expired, invalid and revoked are cleared by the next successful
-    /// [`VppAccount::verify_at`] (Apple answered with the token). Read-only is not: a
-    /// client-config read does not show whether Apple's built-in MDM still holds the
-    /// location, so it lasts until a renewal or a new configuration.
-    pub fn record_apple_error(&mut self, error: &AppleError) -> bool {
-        let verdict = match error.kind() {
-            ErrorKind::TokenExpired => AppleVerdict::Expired,
-            ErrorKind::TokenInvalid => AppleVerdict::Invalid,
-            ErrorKind::TokenRevoked => AppleVerdict::Revoked,
-            ErrorKind::ReadOnlyLocation => AppleVerdict::ReadOnly,
-            _ => return false,
-        };
-        let changed = self.verdict != verdict;
-        self.verdict = verdict;
-        changed
-    }
-
-    /// Accepts `new_token` in place of the current one, given the snapshot Apple returned
-    /// for the **new** token.
-    ///
-    /// Refused (the account unchanged) when the snapshot is for another location
-    /// (different `uId`), when it is the token already in use, when it has expired at `now`,
-    /// when it does not expire later than the current token, or when another MDM holds the
-    /// location. On success the account keeps its identity and history, takes the new token
-    /// and expiry, and is active again.
-    pub fn renew_at(
-        &mut self,
-        new_token: VppToken,
-        snapshot: &LocationSnapshot,
-        now: DateTime<Utc>,
-    ) -> Result<Renewal, RenewError> {
-        if !snapshot.location.is_same_location(&self.location) {
-            return Err(mismatch(&self.location, &snapshot.location).into());
-        }
-        if new_token == self.token {
-            return Err(RenewError::SameToken);
-        }
-        let offered = snapshot.expiry_for(&new_token);
-        if expiry::is_expired(offered, now) {
-            return Err(RenewError::Expired {
-                expired_at: offered,
-            });
-        }
-        let current = self.expires_at();
-        if offered <= current {
-            return Err(RenewError::NotLater { current, offered });
-        }
-        let reclaim = match self.identity.ownership_of(snapshot) {
-            Ownership::ManagedElsewhere(owner) => {
-                return Err(RenewError::ManagedElsewhere { owner });
-            }
-            Ownership::Ours => None,
-            Ownership::Unclaimed => Some(ClientConfigUpdate {
-                mdm_info: Some(self.identity.to_mdm_info()),
-                ..ClientConfigUpdate::default()
-            }),
-        };
-        let org_name_change = (new_token.org_name() != self.token.org_name()).then(|| {
-            (
-                self.token.org_name().to_owned(),
-                new_token.org_name().to_owned(),
-            )
-        });
-        self.token = new_token;
-        self.location = snapshot.location.clone();
-        self.apple_expires_at = snapshot.token_expires_at;
-        self.verdict = AppleVerdict::Active;
-        if reclaim.is_none() {
-            self.claim = ClaimState::Ours;
-            self.last_verified_at = now;
-        } else {
-            self.claim = ClaimState::Released;
-        }
-        Ok(Renewal {
-            previous_expires_at: current,
-            new_expires_at: offered,
-            org_name_change,
-            reclaim,
-        })
-    }
-}
-
-/// The stored JSON shape, version 1 (documented in the module docs).
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StoredAccount {
-    version: u32,
-    credential: crate::secret::SecretString,
-    location: Location,
-    identity: MdmIdentity,
-    apple_expires_at: Option<String>,
-    verdict: AppleVerdict,
-    claim: ClaimState,
-    took_over_from: Option<MdmOwner>,
-    configured_at: DateTime<Utc>,
-    last_verified_at: DateTime<Utc>,
-}
-
-/// The version [`VppAccount`]'s serialized form carries.
-pub const STORED_ACCOUNT_VERSION: u32 = 1;
-
-impl Serialize for VppAccount {
-    /// Writes the documented version-1 shape, **including the secret credential**.
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        StoredAccount {
-            version: STORED_ACCOUNT_VERSION,
-            credential: crate::secret::SecretString::new(self.token.expose_credential()),
-            location: self.location.clone(),
-            identity: self.identity.clone(),
-            apple_expires_at: self
-                .apple_expires_at
-                .as_ref()
-                .map(crate::date::format_apple),
-            verdict: self.verdict,
-            claim: self.claim.clone(),
-            took_over_from: self.took_over_from.clone(),
-            configured_at: self.configured_at,
-            last_verified_at: self.last_verified_at,
-        }
-        .serialize(s)
-    }
-}
-
-impl<'de> Deserialize<'de> for VppAccount {
-    /// Reads the version-1 shape; the credential is decoded and checked like an upload.
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        let stored = StoredAccount::deserialize(d)?;
-        if stored.version != STORED_ACCOUNT_VERSION {
-            return Err(D::Error::custom(format_args!(
-                "stored VppAccount has version {}, this crate reads version {STORED_ACCOUNT_VERSION}",
-                stored.version
-            )));
-        }
-        let token = VppToken::from_bytes(stored.credential.expose_secret().as_bytes())
-            .map_err(|e| D::Error::custom(format_args!("stored VppAccount credential: {e}")))?;
-        let apple_expires_at = match stored.apple_expires_at.as_deref() {
-            None => None,
-            Some(text) => Some(crate::date::parse(text).map_err(|p| {
-                D::Error::custom(format_args!(
-                    "stored VppAccount apple_expires_at {text:?}: {p}"
-                ))
-            })?),
-        };
-        Ok(Self {
-            token,
-            location: stored.location,
-            identity: stored.identity,
-            apple_expires_at,
-            verdict: stored.verdict,
-            claim: stored.claim,
-            took_over_from: stored.took_over_from,
-            configured_at: stored.configured_at,
-            last_verified_at: stored.last_verified_at,
-        })
     }
 }

@@ -29,6 +29,24 @@ impl AppleError {
         }
     }
 
+    /// An error with only a number (no HTTP status, message or info), e.g. to record one
+    /// Apple returned through another channel with [`crate::VppAccount::record_apple_error`]:
+    ///
+    /// ```
+    /// use apple_vpp::AppleError;
+    /// use apple_vpp::wire::{ErrorKind, ErrorNumber};
+    ///
+    /// let revoked = AppleError::from_number(ErrorNumber::TokenRevoked);
+    /// assert_eq!(revoked.kind(), ErrorKind::TokenRevoked);
+    /// assert_eq!(AppleError::from_number(ErrorNumber::from_code(9645)).kind(), ErrorKind::ReadOnlyLocation);
+    /// ```
+    ///
+    /// With a status and Apple's message: [`AppleError::new`] with
+    /// [`ErrorBody::new`]`(number, message)`.
+    pub fn from_number(number: ErrorNumber) -> Self {
+        Self::new(None, ErrorBody::new(number, ""))
+    }
+
     /// The class of the error: the error number's, except that HTTP 429 is always
     /// [`ErrorKind::RateLimited`] and an unclassified number with a 5xx status is
     /// [`ErrorKind::Retryable`].

@@ -90,17 +90,35 @@ pub struct MdmInfo {
 }
 
 impl MdmInfo {
-    /// An `mdmInfo` with all three fields.
-    pub fn new(
-        id: impl Into<String>,
-        name: impl Into<String>,
-        metadata: impl Into<String>,
-    ) -> Self {
-        Self {
-            id: Some(id.into()),
-            name: Some(name.into()),
-            metadata: Some(metadata.into()),
-        }
+    /// Sets `id`, the claiming MDM's stable id. Chain it from [`MdmInfo::default`]:
+    ///
+    /// ```
+    /// use apple_vpp::wire::MdmInfo;
+    ///
+    /// let info = MdmInfo::default()
+    ///     .with_id("29dd58b6-5a7e-4f0e-9d43-2f6f1d1c0a11")
+    ///     .with_name("Example MDM")
+    ///     .with_metadata("mdm.example.com");
+    /// assert_eq!(info.name.as_deref(), Some("Example MDM"));
+    /// ```
+    ///
+    /// Our own `mdmInfo` comes from the validated identity instead:
+    /// `MdmInfo::from(&identity)` ([`crate::MdmIdentity`]).
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets `name`, the claiming MDM's name shown to admins.
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets `metadata`, e.g. the server's host name.
+    pub fn with_metadata(mut self, metadata: impl Into<String>) -> Self {
+        self.metadata = Some(metadata.into());
+        self
     }
 }
 

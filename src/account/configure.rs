@@ -1,0 +1,199 @@
+//! Claiming a location: [`configure_at`], [`ClaimOptions`], [`Configure`] and
+//! [`PendingClaim`].
+
+use chrono::{DateTime, Utc};
+
+use super::{ConfigureError, VppAccount, ensure_same_location};
+use crate::location::{Location, LocationSnapshot, Protocol};
+use crate::ownership::{MdmIdentity, MdmOwner, Ownership, Takeover};
+use crate::token::VppToken;
+use crate::wire::ClientConfigUpdate;
+
+/// How to claim: the admin's answer about a takeover and optional notification settings.
+///
+/// The default refuses any takeover and sets no notifications; `Takeover` converts:
+///
+/// ```
+/// use apple_vpp::{ClaimOptions, Takeover};
+///
+/// let options = ClaimOptions::from(Takeover::Accept);
+/// assert_eq!(options.notifications, None);
+/// assert_eq!(ClaimOptions::default().takeover, Takeover::Refuse);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClaimOptions {
+    /// The admin's answer to "another MDM manages this location: take it over?".
+    pub takeover: Takeover,
+    /// An update carrying notification settings, built with [`ClientConfigUpdate::builder`]:
+    /// our `mdmInfo` is added to it, and it forces an update even when the location is
+    /// already ours.
+    pub notifications: Option<ClientConfigUpdate>,
+}
+
+impl From<Takeover> for ClaimOptions {
+    fn from(takeover: Takeover) -> Self {
+        Self {
+            takeover,
+            notifications: None,
+        }
+    }
+}
+
+/// The first step of configuring: see the [module docs](super).
+#[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
+pub enum Configure {
+    /// Apple already records us, with the same name and metadata: nothing to send.
+    AlreadyOurs(VppAccount),
+    /// Send this update, read the configuration back, then [`PendingClaim::finish_at`].
+    SendUpdate(PendingClaim),
+    /// Another MDM holds the location and the admin has not accepted a takeover from it.
+    /// Show both to the admin; with consent, call [`configure_at`] again with
+    /// [`Takeover::AcceptFrom`]`(owner)`.
+    ManagedElsewhere {
+        /// The MDM Apple records.
+        owner: MdmOwner,
+        /// The location it manages.
+        location: Location,
+    },
+}
+
+/// A claim waiting for Apple: the update to send and what to check afterwards.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingClaim {
+    token: VppToken,
+    identity: MdmIdentity,
+    location: Location,
+    protocol: Protocol,
+    update: ClientConfigUpdate,
+    took_over_from: Option<MdmOwner>,
+}
+
+/// Decides how to claim the location `snapshot` describes for `identity`.
+///
+/// `snapshot` must come from reading the client configuration with `token` (on a location
+/// v2 shows as unclaimed, merged with the legacy read:
+/// [`LocationSnapshot::merge_legacy_claim`]). Nothing is consumed: the token and identity
+/// are cloned only into the result that keeps them.
+///
+/// ```
+/// use apple_vpp::{ClaimOptions, Configure, Location, LocationSnapshot, MdmIdentity, Takeover, VppToken, configure_at};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let token = VppToken::builder("Example Org", "2027-09-26T08:30:39+00:00".parse()?).build()?;
+/// let us = MdmIdentity::builder().id("our-id").name("Our MDM").build()?;
+/// let snapshot = LocationSnapshot::new(Location::new("981060278089131045", "Berlin Office"), None, None)
+///     .read_with(&token);
+/// let now = "2026-11-25T12:00:00Z".parse()?;
+/// let Configure::SendUpdate(pending) = configure_at(&token, &us, &snapshot, &ClaimOptions::default(), now) else {
+///     unreachable!("an unclaimed location is claimed without consent")
+/// };
+/// assert_eq!(pending.update().mdm_info, Some(us.to_mdm_info()));
+/// # Ok(()) }
+/// ```
+pub fn configure_at(
+    token: &VppToken,
+    identity: &MdmIdentity,
+    snapshot: &LocationSnapshot,
+    options: &ClaimOptions,
+    now: DateTime<Utc>,
+) -> Configure {
+    let took_over_from = match identity.ownership_of(snapshot) {
+        Ownership::ManagedElsewhere(owner) if !options.takeover.allows(&owner) => {
+            return Configure::ManagedElsewhere {
+                owner,
+                location: snapshot.location.clone(),
+            };
+        }
+        Ownership::ManagedElsewhere(owner) => Some(owner),
+        Ownership::Ours
+            if options.notifications.is_none()
+                && snapshot
+                    .claim
+                    .as_ref()
+                    .is_some_and(|o| identity.matches_exactly(o)) =>
+        {
+            return Configure::AlreadyOurs(VppAccount::claimed(
+                token.clone(),
+                snapshot.protocol,
+                snapshot,
+                identity.clone(),
+                None,
+                now,
+            ));
+        }
+        Ownership::Ours | Ownership::Unclaimed => None,
+    };
+    let mut update = options.notifications.clone().unwrap_or_default();
+    update.mdm_info = Some(identity.to_mdm_info());
+    Configure::SendUpdate(PendingClaim {
+        token: token.clone(),
+        identity: identity.clone(),
+        location: snapshot.location.clone(),
+        protocol: snapshot.protocol,
+        update,
+        took_over_from,
+    })
+}
+
+impl PendingClaim {
+    /// The update to send (`POST /client/config`).
+    pub fn update(&self) -> &ClientConfigUpdate {
+        &self.update
+    }
+
+    /// The token to send it with.
+    pub fn token(&self) -> &VppToken {
+        &self.token
+    }
+
+    /// The identity being written.
+    pub fn identity(&self) -> &MdmIdentity {
+        &self.identity
+    }
+
+    /// The MDM being taken over from, if any (for the audit log).
+    pub fn took_over_from(&self) -> Option<&MdmOwner> {
+        self.took_over_from.as_ref()
+    }
+
+    /// The location being claimed.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// Checks the configuration read back after the update: ours → the account; the MDM
+    /// taken over from still recorded → [`ConfigureError::ClaimNotTaken`]; another MDM →
+    /// [`ConfigureError::LostRace`]; nobody → [`ConfigureError::NotApplied`]; another
+    /// location → [`ConfigureError::LocationChanged`].
+    ///
+    /// Borrows the claim: after `NotApplied` or `ClaimNotTaken` ("try again later") it can
+    /// be sent and finished again.
+    pub fn finish_at(
+        &self,
+        read_back: &LocationSnapshot,
+        now: DateTime<Utc>,
+    ) -> Result<VppAccount, ConfigureError> {
+        ensure_same_location(&self.location, &read_back.location)?;
+        match self.identity.ownership_of(read_back) {
+            Ownership::Ours => Ok(VppAccount::claimed(
+                self.token.clone(),
+                self.protocol,
+                read_back,
+                self.identity.clone(),
+                self.took_over_from.clone(),
+                now,
+            )),
+            Ownership::ManagedElsewhere(owner)
+                if self
+                    .took_over_from
+                    .as_ref()
+                    .is_some_and(|previous| previous.is_same_owner(&owner)) =>
+            {
+                Err(ConfigureError::ClaimNotTaken { owner })
+            }
+            Ownership::ManagedElsewhere(owner) => Err(ConfigureError::LostRace { owner }),
+            Ownership::Unclaimed => Err(ConfigureError::NotApplied),
+        }
+    }
+}
