@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::BaseUrlError;
+pub use crate::location::Protocol;
 use crate::secret::SecretString;
 use crate::token::VppToken;
 use crate::wire::{self, AppleError, ResponseError};
@@ -22,15 +23,6 @@ pub enum Method {
     Get,
     /// POST (with a JSON body).
     Post,
-}
-
-/// Which of Apple's two APIs an endpoint belongs to, and so which base its path joins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Protocol {
-    /// Apps and Books v2, under `https://vpp.itunes.apple.com/mdm/v2/`.
-    V2,
-    /// The legacy VPP API (maintenance mode), under `https://vpp.itunes.apple.com/mdm/`.
-    V1,
 }
 
 /// How an endpoint carries the content token.

@@ -87,6 +87,13 @@ pub enum ClientError {
     /// Apple described another location than the account's.
     #[error(transparent)]
     Verify(#[from] LocationMismatch),
+
+    /// The location's token is a legacy (account-based) one, served by Apple's v1 API,
+    /// which does not offer this.
+    #[error(
+        "this location's token is a legacy (account-based) token, served by Apple's v1 API, which has no {0}: download a location token from Apple Business Manager > Settings > Apps and Books to use them"
+    )]
+    LegacyUnsupported(&'static str),
 }
 
 impl ClientError {

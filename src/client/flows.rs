@@ -1,5 +1,6 @@
-//! The configuration flows: configure (claim), verify, renew. Each reads what the core's
-//! decision needs, sends what it decides, and reads back what Apple recorded.
+//! The configuration flows: configure (claim), verify, renew, over v2 or, for a token
+//! that v2 refuses as legacy (9647), over v1. Each reads what the core's decision needs,
+//! sends what it decides, and reads back what Apple recorded.
 //!
 //! A write whose content was decided from a read (a claim, a re-claim) is never replayed
 //! as it is: on a retryable failure the flow waits as the retry policy says, reads again
@@ -11,12 +12,22 @@ use std::time::Instant;
 use chrono::Utc;
 
 use super::{ClientError, VppClient};
-use crate::account::{Configure, ConfigureError, Renewal, Verification, VppAccount, configure_at};
-use crate::api::{Failure, Replay, SetClientConfig};
-use crate::location::Location;
-use crate::ownership::{MdmIdentity, MdmOwner, Takeover};
+use crate::account::{
+    ClaimOptions, Configure, Reclaim, Renewal, Verification, VppAccount, configure_at,
+};
+use crate::api::{
+    Failure, GetClientConfig, GetLegacyClientConfig, Replay, SetClientConfig,
+    SetLegacyClientContext,
+};
+use crate::location::{Location, LocationSnapshot, Protocol};
+use crate::ownership::{MdmIdentity, MdmOwner};
 use crate::token::VppToken;
 use crate::wire::{ClientConfigUpdate, ResponseError};
+
+/// Apple's error for a legacy (account-based) token on v2.
+const LEGACY_TOKEN_ON_V2: u32 = 9647;
+/// Apple's error for a service that has been removed.
+const SERVICE_REMOVED: u32 = 9634;
 
 /// The result of [`VppClient::configure`]: the same outcomes as the core's
 /// [`Configure`], after the write.
@@ -44,59 +55,59 @@ pub enum ConfigureOutcome {
 
 impl VppClient {
     /// Claims the token's location for `identity`: reads the client configuration, writes
-    /// our `mdmInfo` only when needed (never over another MDM's claim without `takeover`
-    /// allowing it; not when it already records us with the same name and metadata), then
-    /// reads it back to check that our claim stuck. Three requests when nothing fails.
+    /// our claim only when needed (never over another MDM's claim without
+    /// `options.takeover` allowing it; not when it already records us with the same name
+    /// and metadata), then reads it back to check that our claim stuck.
     ///
-    /// `notifications`: optional notification settings to send with the claim.
+    /// Requests, when nothing fails: a v2 read; when v2 shows no claim, a read-only v1
+    /// read of the legacy `clientContext` (an MDM that speaks only v1, such as one that
+    /// writes `{"hostname","guid"}` there, is invisible to v2, so its claim is looked for
+    /// there and needs consent like any other); the write; the read-back: 4 requests on
+    /// an unclaimed location. A legacy (account-based) token, which v2 refuses with 9647,
+    /// is configured over v1 the same way, and the account records
+    /// [`Protocol::V1`].
     pub async fn configure(
         &self,
-        token: VppToken,
-        identity: MdmIdentity,
-        takeover: &Takeover,
-        notifications: Option<ClientConfigUpdate>,
+        token: &VppToken,
+        identity: &MdmIdentity,
+        options: &ClaimOptions,
     ) -> Result<ConfigureOutcome, ClientError> {
         let start = Instant::now();
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let first = self.snapshot(&token).await?;
-            let decision = configure_at(
-                token.clone(),
-                &first,
-                identity.clone(),
-                takeover,
-                notifications.clone(),
-                Utc::now(),
-            );
-            let pending = match decision {
+            let mut first = self.read_any(token).await?;
+            if first.protocol == Protocol::V2 && first.claim.is_none() {
+                self.merge_v1_claim(token, &mut first).await?;
+            }
+            let pending = match configure_at(token, identity, &first, options, Utc::now()) {
                 Configure::AlreadyOurs(account) => {
                     return Ok(ConfigureOutcome::AlreadyOurs(account));
                 }
-                Configure::ManagedElsewhere(owner) => {
-                    return Ok(ConfigureOutcome::ManagedElsewhere {
-                        owner,
-                        location: first.location,
-                    });
+                Configure::ManagedElsewhere { owner, location } => {
+                    return Ok(ConfigureOutcome::ManagedElsewhere { owner, location });
                 }
                 Configure::SendUpdate(pending) => pending,
             };
-            if let Err(failed) = self.write(pending.token(), pending.update()).await {
+            let written = self
+                .write(first.protocol, token, identity, pending.update())
+                .await;
+            if let Err(failed) = written {
                 self.wait_to_decide_again(failed, attempts, start).await?;
                 continue;
             }
-            let read_back = self.snapshot(pending.token()).await?;
-            return Ok(ConfigureOutcome::Claimed(
-                pending.finish_at(&read_back, Utc::now())?,
-            ));
+            let read_back = self.read(token, first.protocol).await?;
+            let mut account = pending.finish_at(&read_back, Utc::now())?;
+            account.record_write_accepted_at(Utc::now());
+            return Ok(ConfigureOutcome::Claimed(account));
         }
     }
 
-    /// Re-checks `account` with Apple (do it at the start of every session). Apple's
-    /// verdict on the token (expired, invalid, revoked, read-only) is recorded on the
-    /// account before the error is returned.
+    /// Re-checks `account` with Apple (do it at the start of every session), over the
+    /// protocol it uses. Apple's verdict on the token (expired, invalid, revoked,
+    /// read-only) is recorded on the account before the error is returned.
     pub async fn verify(&self, account: &mut VppAccount) -> Result<Verification, ClientError> {
-        let snapshot = match self.snapshot(account.token()).await {
+        let snapshot = match self.read(account.token(), account.protocol()).await {
             Ok(snapshot) => snapshot,
             Err(ClientError::Response(ResponseError::Apple(apple))) => {
                 account.record_apple_error(&apple);
@@ -110,8 +121,9 @@ impl VppClient {
     /// Replaces `account`'s token with `new_token` if the core's renewal rules accept it
     /// (same location, not the same token, later expiry, not claimed by another MDM). If
     /// the location has no claim any more, re-claims it and reads it back: another MDM
-    /// there is [`ConfigureError::LostRace`], no claim [`ConfigureError::NotApplied`].
-    /// `account` is unchanged on error.
+    /// there is [`crate::ConfigureError::LostRace`], no claim
+    /// [`crate::ConfigureError::NotApplied`]; a re-claim that held is
+    /// [`Reclaim::Held`]. `account` is unchanged on error.
     pub async fn renew(
         &self,
         account: &mut VppAccount,
@@ -121,37 +133,116 @@ impl VppClient {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let snapshot = self.snapshot(&new_token).await?;
+            let snapshot = self.read_any(&new_token).await?;
             let mut renewed = account.clone();
-            let renewal = renewed.renew_at(new_token.clone(), &snapshot, Utc::now())?;
-            if let Some(update) = &renewal.reclaim {
-                if let Err(failed) = self.write(renewed.token(), update).await {
+            let mut renewal = renewed.renew_at(new_token.clone(), &snapshot, Utc::now())?;
+            if let Some(update) = renewal.reclaim_update().cloned() {
+                let identity = renewed.identity().clone();
+                let written = self
+                    .write(snapshot.protocol, &new_token, &identity, &update)
+                    .await;
+                if let Err(failed) = written {
                     self.wait_to_decide_again(failed, attempts, start).await?;
                     continue;
                 }
-                let read_back = self.snapshot(renewed.token()).await?;
-                match renewed.verify_at(&read_back, Utc::now())? {
-                    Verification::StillOurs => {}
-                    Verification::Displaced(owner) => {
-                        return Err(ConfigureError::LostRace { owner }.into());
-                    }
-                    _ => return Err(ConfigureError::NotApplied.into()),
-                }
+                renewed.record_write_accepted_at(Utc::now());
+                let read_back = self.read(&new_token, snapshot.protocol).await?;
+                renewed.finish_reclaim_at(&read_back, Utc::now())?;
+                renewal.reclaim = Reclaim::Held;
             }
             *account = renewed;
             return Ok(renewal);
         }
     }
 
-    /// `POST client/config`, keeping how it failed.
-    async fn write(
+    /// Reads the location with `token` over `protocol`, recording the token on the
+    /// snapshot.
+    pub async fn read(
         &self,
         token: &VppToken,
+        protocol: Protocol,
+    ) -> Result<LocationSnapshot, ClientError> {
+        let snapshot = match protocol {
+            Protocol::V2 => {
+                LocationSnapshot::from_v2(&self.send(&GetClientConfig, Some(token)).await?)?
+            }
+            Protocol::V1 => {
+                let config = self.send(&GetLegacyClientConfig, Some(token)).await?;
+                LocationSnapshot::from_legacy(&config)?
+            }
+        };
+        Ok(snapshot.read_with(token))
+    }
+
+    /// Reads over v2, or over v1 when v2 refuses the token as a legacy one (9647).
+    async fn read_any(&self, token: &VppToken) -> Result<LocationSnapshot, ClientError> {
+        match self.read(token, Protocol::V2).await {
+            Err(e)
+                if e.apple()
+                    .is_some_and(|a| a.number.code() == LEGACY_TOKEN_ON_V2) =>
+            {
+                self.read(token, Protocol::V1).await
+            }
+            other => other,
+        }
+    }
+
+    /// Takes the claim of the location's v1 `clientContext` into a v2 snapshot that shows
+    /// none. A v1 service that is gone (9634, HTTP 404 or 410) has nothing to say.
+    async fn merge_v1_claim(
+        &self,
+        token: &VppToken,
+        v2: &mut LocationSnapshot,
+    ) -> Result<(), ClientError> {
+        match self.read(token, Protocol::V1).await {
+            Ok(v1) => {
+                v2.merge_legacy_claim(&v1);
+                Ok(())
+            }
+            Err(ClientError::Response(ResponseError::Http { status: 404 | 410 })) => Ok(()),
+            Err(e)
+                if e.apple()
+                    .is_some_and(|a| a.number.code() == SERVICE_REMOVED) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Writes a claim (and, over v2, the rest of `update`), keeping how it failed.
+    async fn write(
+        &self,
+        protocol: Protocol,
+        token: &VppToken,
+        identity: &MdmIdentity,
         update: &ClientConfigUpdate,
     ) -> Result<(), (ClientError, Failure)> {
-        self.send_inner(&SetClientConfig(update), Some(token))
-            .await
-            .map(|_| ())
+        match protocol {
+            Protocol::V2 => self
+                .send_inner(&SetClientConfig(update), Some(token))
+                .await
+                .map(|_| ()),
+            Protocol::V1 => {
+                if update.notification_url.is_some() || update.notification_types.is_some() {
+                    return Err((
+                        ClientError::LegacyUnsupported("notifications"),
+                        Failure::Transport,
+                    ));
+                }
+                let write = SetLegacyClientContext {
+                    client_context: identity.legacy_client_context(),
+                };
+                let answer = self.send_inner(&write, Some(token)).await?;
+                // v1 reports failure as `status: -1`, with HTTP 200.
+                LocationSnapshot::from_legacy(&answer)
+                    .map(|_| ())
+                    .map_err(|e| {
+                        let failure = Failure::response(&e, None);
+                        (ClientError::Response(e), failure)
+                    })
+            }
+        }
     }
 
     /// After a failed write decided from a read: waits as the retry policy allows a

@@ -19,13 +19,17 @@
 //!
 //! ```no_run
 //! use apple_vpp::client::{ConfigureOutcome, VppClient};
-//! use apple_vpp::{MdmIdentity, Takeover, VppToken};
+//! use apple_vpp::{ClaimOptions, MdmIdentity, VppToken};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = VppClient::builder().build()?;
 //! let token = VppToken::from_path("sToken_for_Berlin_Office.vpptoken")?;
-//! let us = MdmIdentity::new("29dd58b6-5a7e-4f0e-9d43-2f6f1d1c0a11", "Example MDM", "mdm.example.com")?;
-//! match client.configure(token, us, &Takeover::Refuse, None).await? {
+//! let us = MdmIdentity::builder()
+//!     .id("29dd58b6-5a7e-4f0e-9d43-2f6f1d1c0a11")
+//!     .name("Example MDM")
+//!     .metadata("mdm.example.com")
+//!     .build()?;
+//! match client.configure(&token, &us, &ClaimOptions::default()).await? {
 //!     ConfigureOutcome::Claimed(account) | ConfigureOutcome::AlreadyOurs(account) => {
 //!         println!("managing {} until {}", account.location(), account.expires_at());
 //!     }
@@ -168,10 +172,9 @@ impl VppClient {
             .map(|_| ())
     }
 
-    /// `GET client/config` as a [`LocationSnapshot`].
+    /// `GET client/config` as a [`LocationSnapshot`] read with `token` (v2).
     pub async fn snapshot(&self, token: &VppToken) -> Result<LocationSnapshot, ClientError> {
-        let config = self.client_config(token).await?;
-        Ok(LocationSnapshot::from_v2(&config)?)
+        self.read(token, crate::location::Protocol::V2).await
     }
 }
 
