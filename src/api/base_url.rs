@@ -32,15 +32,9 @@ pub fn normalize_base_url(url: &str) -> Result<Url, BaseUrlError> {
         url: url.to_owned(),
         reason: e.to_string(),
     })?;
-    let loopback = match parsed.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
     match parsed.scheme() {
         "https" if parsed.host().is_some() => {}
-        "http" if loopback => {}
+        "http" if is_loopback(&parsed) => {}
         _ => {
             return Err(BaseUrlError::Insecure {
                 url: parsed.to_string(),
@@ -52,4 +46,16 @@ pub fn normalize_base_url(url: &str) -> Result<Url, BaseUrlError> {
         parsed.set_path(&path);
     }
     Ok(parsed)
+}
+
+/// Whether `url`'s host is a loopback host: 127.0.0.0/8, `::1` or `localhost`. The one
+/// place that decides where plain http is tolerated (Apple's base URL, the notification
+/// URL).
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }

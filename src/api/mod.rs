@@ -23,14 +23,17 @@ mod client_config;
 mod endpoint;
 mod retry;
 mod service_config;
+mod status;
 
 pub use base_url::{BaseUrlError, normalize_base_url};
+pub(crate) use base_url::is_loopback;
 pub use client_config::{GetClientConfig, SetClientConfig};
 pub use endpoint::{
     Auth, Endpoint, HttpRequest, Method, Protocol, Replay, RequestError, ServiceBase, redact_error,
 };
 pub use retry::{Failure, RetryPolicy, parse_retry_after};
 pub use service_config::GetServiceConfig;
+pub use status::GetEventStatus;
 
 use url::Url;
 
