@@ -25,8 +25,8 @@ mod retry;
 mod service_config;
 mod status;
 
-pub use base_url::{BaseUrlError, normalize_base_url};
 pub(crate) use base_url::is_loopback;
+pub use base_url::{BaseUrlError, normalize_base_url};
 pub use client_config::{GetClientConfig, SetClientConfig};
 pub use endpoint::{
     Auth, Endpoint, HttpRequest, Method, Protocol, Replay, RequestError, ServiceBase, redact_error,

@@ -52,15 +52,15 @@ impl EventStatus {
     /// The domain view of Apple's answer. A missing `eventStatus` is refused
     /// ([`ResponseError::Incomplete`]); missing counts are taken as 0.
     pub fn from_wire(wire: &StatusResponse) -> Result<Self, ResponseError> {
-        let state = wire
-            .event_status
-            .clone()
-            .ok_or(ResponseError::Incomplete {
-                field: "eventStatus",
-            })?;
+        let state = wire.event_status.clone().ok_or(ResponseError::Incomplete {
+            field: "eventStatus",
+        })?;
         let mut failures: Vec<FailureGroup> = Vec::new();
         for failure in &wire.failures {
-            let index = match failures.iter().position(|g| g.error == failure.error_number) {
+            let index = match failures
+                .iter()
+                .position(|g| g.error == failure.error_number)
+            {
                 Some(i) => i,
                 None => {
                     failures.push(FailureGroup {

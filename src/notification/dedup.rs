@@ -151,10 +151,7 @@ impl Serialize for NotificationDeduper {
 impl<'de> Deserialize<'de> for NotificationDeduper {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let stored = StoredDeduper::deserialize(d)?;
-        let mut deduper = Self::new(
-            stored.max_entries,
-            Duration::from_secs(stored.max_age_secs),
-        );
+        let mut deduper = Self::new(stored.max_entries, Duration::from_secs(stored.max_age_secs));
         for (id, at) in stored.seen {
             if !deduper.seen.contains_key(&id) {
                 deduper.seen.insert(id.clone(), at);

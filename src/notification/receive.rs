@@ -256,9 +256,7 @@ pub fn decode(body: &[u8]) -> Result<Notification, ReceiveError> {
 fn payload(kind: &NotificationType, raw: Value) -> Result<Payload, serde_json::Error> {
     Ok(match kind {
         NotificationType::TestNotification => Payload::Test,
-        NotificationType::AssetManagement => {
-            Payload::AssetManagement(serde_json::from_value(raw)?)
-        }
+        NotificationType::AssetManagement => Payload::AssetManagement(serde_json::from_value(raw)?),
         NotificationType::UserManagement => Payload::UserManagement(serde_json::from_value(raw)?),
         NotificationType::UserAssociated => Payload::UserAssociated(serde_json::from_value(raw)?),
         NotificationType::AssetCount => Payload::AssetCount(serde_json::from_value(raw)?),

@@ -19,19 +19,19 @@ mod notification;
 mod service_config;
 mod status;
 
-pub use apple_error::{AppleError, ResponseError};
 pub(crate) use apple_error::elide_quoted;
+pub use apple_error::{AppleError, ResponseError};
 pub use client_config::{
     ClientConfig, ClientConfigUpdate, ClientConfigUpdateBuilder, MdmInfo, NotificationType,
     Platform, UpdateError,
 };
 pub use common::{EventType, PricingParam, ProductType};
 pub use error_body::{ErrorBody, ErrorKind, ErrorNumber};
+pub use legacy::{LegacyClientConfig, LegacyLocation, NumberOrString};
 pub use notification::{
     AssetCountNotification, AssetManagementNotification, NotificationAssignment,
     NotificationResult, NotificationUser, UserAssociatedNotification, UserManagementNotification,
 };
-pub use legacy::{LegacyClientConfig, LegacyLocation, NumberOrString};
 pub use service_config::{ErrorCode, Limits, ServiceConfig, Urls};
 pub use status::{EventAsset, EventState, FailureInfo, StatusFailure, StatusResponse};
 
