@@ -315,7 +315,7 @@ fn authentication_comes_before_the_body() {
     // An unauthenticated caller cannot probe the size limit or the parser.
     let e = notification::receive(
         None,
-        &vec![b'x'; 10],
+        &[b'x'; 10],
         &secret(),
         &ReceiveLimits::with_max_body(1),
     )

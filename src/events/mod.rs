@@ -46,14 +46,14 @@
 //! ```
 
 mod entry;
+mod next;
 mod outcome;
 mod status;
 mod tracker;
 
+pub use next::{Ignored, Next, Resend, TrackError, Update};
 pub use outcome::{
     CompletedBy, Concerns, EventOutcome, Subject, SubjectFailure, UnattributedError,
 };
 pub use status::{EVENT_NOT_FOUND, EventStatus, FailureGroup, is_event_not_found};
-pub use tracker::{
-    EventTracker, Ignored, Next, Resend, SentEvent, TrackError, TrackerPolicy, Update,
-};
+pub use tracker::{EventTracker, SentEvent, TrackerPolicy};

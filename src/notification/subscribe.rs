@@ -1,28 +1,5 @@
 //! [`NotificationSubscription`]: where Apple should send notifications, with which
 //! secret, for which types, as one value that goes into every client-config update.
-//!
-//! # What an update does, and why the settings travel with the claim
-//!
-//! `POST client/config` takes `mdmInfo`, `notificationUrl` + `notificationAuthToken` and
-//! `notificationTypes`; Apple wants the complete set of types each time, and it does not
-//! document whether an update that leaves the notification fields out keeps or clears
-//! them. The crate's claim ([`crate::configure_at`]) sends our `mdmInfo` plus whatever
-//! update it is given, and a renewal that must re-claim ([`crate::Renewal::reclaim`])
-//! carries `mdmInfo` only. So:
-//!
-//! - **Subscribe by claiming.** Read the client configuration, then call
-//!   [`crate::configure_at`] with `Some(subscription.settings_update())`: it refuses when
-//!   another MDM holds the location (subscribing must not take a location silently), adds
-//!   our `mdmInfo` (subscribing cannot drop the claim), and even when the location is
-//!   already ours it sends the update. Check the read-back with
-//!   [`crate::PendingClaim::finish_at`] and [`NotificationSubscription::check_read_back`].
-//! - **Claim with the subscription.** Whenever the MDM claims (or re-claims) a location
-//!   that should get notifications, pass the same `settings_update()` to
-//!   [`crate::configure_at`], and [`NotificationSubscription::apply_to`] a renewal's
-//!   `reclaim` update: claiming then never drops notifications.
-//!
-//! Setting a URL makes Apple POST a `TEST_NOTIFICATION` to it at once; when that fails
-//! Apple refuses the whole update with error 9728: see [`SubscribeError::from_apple`].
 
 use url::Url;
 
@@ -32,8 +9,30 @@ use crate::wire::{AppleError, ClientConfig, ClientConfigUpdate, Limits, Notifica
 /// Apple's error for "the test notification could not be delivered".
 pub const TEST_NOTIFICATION_FAILED: u32 = 9728;
 
-/// The notification settings to send with every client-config update. See the
-/// [module docs](self).
+/// The notification settings to send with every client-config update.
+///
+/// # What an update does, and why the settings travel with the claim
+///
+/// `POST client/config` takes `mdmInfo`, `notificationUrl` + `notificationAuthToken` and
+/// `notificationTypes`; Apple wants the complete set of types each time, and it does not
+/// document whether an update that leaves the notification fields out keeps or clears
+/// them. The crate's claim ([`crate::configure_at`]) sends our `mdmInfo` plus whatever
+/// update it is given, and a renewal that must re-claim ([`crate::Renewal::reclaim`])
+/// carries `mdmInfo` only. So:
+///
+/// - **Subscribe by claiming.** Read the client configuration, then call
+///   [`crate::configure_at`] with `Some(subscription.settings_update())`: it refuses when
+///   another MDM holds the location (subscribing must not take a location silently), adds
+///   our `mdmInfo` (subscribing cannot drop the claim), and even when the location is
+///   already ours it sends the update. Check the read-back with
+///   [`crate::PendingClaim::finish_at`] and [`NotificationSubscription::check_read_back`].
+/// - **Claim with the subscription.** Whenever the MDM claims (or re-claims) a location
+///   that should get notifications, pass the same `settings_update()` to
+///   [`crate::configure_at`], and [`NotificationSubscription::apply_to`] a renewal's
+///   `reclaim` update: claiming then never drops notifications.
+///
+/// Setting a URL makes Apple POST a `TEST_NOTIFICATION` to it at once; when that fails
+/// Apple refuses the whole update with error 9728: see [`SubscribeError::from_apple`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotificationSubscription {
     url: Url,
