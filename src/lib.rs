@@ -21,6 +21,13 @@
 //!   renewed by [`VppAccount::renew_at`], shown by [`VppAccount::status_at`], stored with
 //!   serde.
 //!
+//! - [`notification`]: Apple's notifications: the shared [`NotificationSecret`], a
+//!   [`NotificationSubscription`] sent with every claim, [`notification::receive`] for the
+//!   MDM's web handler, and de-duplication.
+//! - [`events`]: asynchronous license and user requests: [`events::EventTracker`] follows
+//!   Apple's schedule (wait for a notification, poll `status`, resend) and reports success
+//!   and failure per device and user.
+//!
 //! The core is **sans-IO**: every decision is a pure function over typed values, with the
 //! clock passed in (`..._at(now)`; thin wrappers read the system clock). [`api`] describes
 //! the HTTP requests, [`wire`] decodes Apple's answers, and any HTTP stack can drive them.

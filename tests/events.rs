@@ -345,6 +345,12 @@ fn silence_then_resend_then_late_notification() {
         Some(Next::Wait { until: at(15, 5) })
     );
     assert_eq!(t.due_at(at(15, 5)), vec![Next::Poll(id("ev9b"))]);
+    // A PENDING answer about the first send does not move the new send's schedule.
+    t.on_status_at(&id("ev9"), &pending(), at(10, 30));
+    assert_eq!(
+        t.next_at(&id("ev9b"), at(10, 30)),
+        Some(Next::Wait { until: at(15, 5) })
+    );
     // The first request's notification arrives late: it counts, once.
     let Update::Completed(o) =
         t.on_notification_at(&asset_notification("ev9", &["A"], "SUCCESS"), at(11, 0))

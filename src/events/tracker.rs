@@ -219,9 +219,13 @@ impl EventTracker {
             Ok(entry) => entry,
             Err(ignored) => return Update::Ignored(ignored),
         };
-        entry.last_poll_at = Some(now);
         if status.is_pending() {
-            entry.last_pending_at = Some(now);
+            // Only the last send's answers move the schedule: an earlier send still
+            // pending says nothing about the one Apple is working on now.
+            if entry.current_id == *event_id {
+                entry.last_poll_at = Some(now);
+                entry.last_pending_at = Some(now);
+            }
             return Update::StillPending(entry.event_id.clone());
         }
         let unattributed = entry.apply_final_status(status);
@@ -240,9 +244,9 @@ impl EventTracker {
             Ok(entry) => entry,
             Err(ignored) => return Update::Ignored(ignored),
         };
-        entry.last_poll_at = Some(now);
-        if is_event_not_found(error) && entry.current_id == *event_id {
-            entry.not_found = true;
+        if entry.current_id == *event_id {
+            entry.last_poll_at = Some(now);
+            entry.not_found = is_event_not_found(error);
         }
         Update::StillPending(entry.event_id.clone())
     }
