@@ -21,6 +21,13 @@
 //!   renewed by [`VppAccount::renew_at`], shown by [`VppAccount::status_at`], stored with
 //!   serde.
 //!
+//! - [`notification`]: Apple's notifications: the shared [`NotificationSecret`], a
+//!   [`NotificationSubscription`] sent with every claim, [`notification::receive`] for the
+//!   MDM's web handler, and de-duplication.
+//! - [`events`]: asynchronous license and user requests: [`events::EventTracker`] follows
+//!   Apple's schedule (wait for a notification, poll `status`, resend) and reports success
+//!   and failure per device and user.
+//!
 //! The core is **sans-IO**: every decision is a pure function over typed values, with the
 //! clock passed in (`..._at(now)`; thin wrappers read the system clock). [`api`] describes
 //! the HTTP requests, [`wire`] decodes Apple's answers, and any HTTP stack can drive them.
@@ -95,9 +102,11 @@ pub mod api;
 pub mod client;
 mod date;
 pub mod error;
+pub mod events;
 pub mod expiry;
 pub mod ids;
 pub mod location;
+pub mod notification;
 pub mod ownership;
 pub mod secret;
 pub mod token;
@@ -116,6 +125,7 @@ pub use error::{
 pub use expiry::{ExpiryStatus, RenewalPolicy};
 pub use ids::{AdamId, EventId};
 pub use location::{Location, LocationSnapshot, Protocol};
+pub use notification::{Notification, NotificationSecret, NotificationSubscription};
 pub use ownership::{MdmIdentity, MdmIdentityBuilder, MdmOwner, Ownership, Takeover};
 pub use secret::SecretString;
 pub use token::VppToken;

@@ -24,6 +24,7 @@ mod endpoint;
 mod legacy;
 mod retry;
 mod service_config;
+mod status;
 
 pub use base_url::{BaseUrlError, check_base_url, is_loopback, normalize_base_url};
 pub use client_config::{GetClientConfig, SetClientConfig};
@@ -33,6 +34,7 @@ pub use endpoint::{
 pub use legacy::{GetLegacyClientConfig, GetLegacyServiceConfig, SetLegacyClientContext};
 pub use retry::{Failure, RetryPolicy, parse_retry_after};
 pub use service_config::GetServiceConfig;
+pub use status::GetEventStatus;
 
 use url::Url;
 

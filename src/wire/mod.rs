@@ -15,8 +15,11 @@ mod client_config;
 mod common;
 mod error_body;
 mod legacy;
+mod notification;
 mod service_config;
+mod status;
 
+pub(crate) use apple_error::elide_quoted;
 pub use apple_error::{AppleError, ResponseError};
 pub use client_config::{
     ClientConfig, ClientConfigUpdate, ClientConfigUpdateBuilder, MdmInfo, NotificationType,
@@ -25,7 +28,12 @@ pub use client_config::{
 pub use common::{EventType, PricingParam, ProductType};
 pub use error_body::{ErrorBody, ErrorKind, ErrorNumber};
 pub use legacy::{LegacyClientConfig, LegacyLocation, NumberOrString};
+pub use notification::{
+    AssetCountNotification, AssetManagementNotification, NotificationAssignment,
+    NotificationResult, NotificationUser, UserAssociatedNotification, UserManagementNotification,
+};
 pub use service_config::{ErrorCode, Limits, ServiceConfig, Urls};
+pub use status::{EventAsset, EventState, FailureInfo, StatusFailure, StatusResponse};
 
 use serde::de::DeserializeOwned;
 
