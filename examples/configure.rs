@@ -64,7 +64,12 @@ fn parse_args() -> Result<Option<Args>, String> {
             other => return Err(format!("unexpected argument {other:?}; {USAGE}")),
         }
     }
-    let identity = MdmIdentity::new(id, name, metadata).map_err(|e| e.to_string())?;
+    let identity = MdmIdentity::builder()
+        .id(id)
+        .name(name)
+        .metadata(metadata)
+        .build()
+        .map_err(|e| e.to_string())?;
     Ok(Some(Args {
         base_url,
         token: token.unwrap_or_else(|| SAMPLE.to_owned()),
@@ -147,7 +152,7 @@ async fn main() -> ExitCode {
     );
 
     match client
-        .configure(token, args.identity, &args.takeover, None)
+        .configure(&token, &args.identity, &args.takeover.clone().into())
         .await
     {
         Ok(ConfigureOutcome::AlreadyOurs(account)) => {

@@ -83,6 +83,13 @@ impl MdmIdentity {
             && owner.name.as_deref() == Some(&self.name)
             && owner.metadata.as_deref().unwrap_or("") == self.metadata
     }
+
+    /// Whether a legacy `clientContext` owner is exactly us: same guid (our id) and
+    /// hostname (our metadata). v1 records no name.
+    pub fn matches_legacy_context(&self, owner: &MdmOwner) -> bool {
+        owner.id.as_deref() == Some(&self.id)
+            && owner.metadata.as_deref().unwrap_or("") == self.metadata
+    }
 }
 
 impl<'de> Deserialize<'de> for MdmIdentity {

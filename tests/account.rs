@@ -1446,23 +1446,24 @@ fn a_takeover_that_did_not_take_is_not_a_lost_race() {
 fn configure_borrows_and_records_the_protocol() {
     let t = account_token();
     let id = us();
+    // v1 records {hostname, guid} and no name: our guid and hostname are exactly us.
     let legacy_ours = legacy(Some(&id.legacy_client_context()));
-    let Configure::SendUpdate(p) =
+    let Configure::AlreadyOurs(ours) =
         configure_at(&t, &id, &legacy_ours, &Takeover::Refuse.into(), now())
     else {
-        panic!("a legacy claim is rewritten as v2 mdmInfo")
+        panic!("our own v1 clientContext needs no rewrite")
+    };
+    assert_eq!(ours.protocol(), Protocol::V1);
+    // Our guid with another hostname is rewritten, and the claim keeps the protocol.
+    let moved = legacy(Some(
+        r#"{"hostname":"old.host","guid":"OUR"}"#.replace("OUR", OUR_ID).as_str(),
+    ));
+    let Configure::SendUpdate(p) = configure_at(&t, &id, &moved, &Takeover::Refuse.into(), now())
+    else {
+        panic!("a changed hostname is rewritten")
     };
     assert_eq!(
-        p.finish_at(
-            &{
-                let mut r = legacy_ours.clone();
-                r.claim = Some(MdmOwner::default().with_id(OUR_ID));
-                r
-            },
-            now()
-        )
-        .unwrap()
-        .protocol(),
+        p.finish_at(&legacy_ours, now()).unwrap().protocol(),
         Protocol::V1
     );
     // Still ours to use after the call.

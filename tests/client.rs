@@ -25,7 +25,12 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const OUR_ID: &str = "7d1c2f3e-0000-4000-8000-00000000c11e";
 
 fn us() -> MdmIdentity {
-    MdmIdentity::new(OUR_ID, "Our MDM", "mdm.ours.example").unwrap()
+    MdmIdentity::builder()
+        .id(OUR_ID)
+        .name("Our MDM")
+        .metadata("mdm.ours.example")
+        .build()
+        .unwrap()
 }
 
 fn our_info() -> Value {
@@ -169,7 +174,7 @@ async fn update_request_shape() {
 async fn configure_unclaimed_claims_and_reads_back() {
     let fake = FakeApple::start(config_with(None), token().expose_credential()).await;
     let out = client_for(&fake.base_url())
-        .configure(token(), us(), &Takeover::Refuse, None)
+        .configure(&token(), &us(), &Takeover::Refuse.into())
         .await
         .unwrap();
     let ConfigureOutcome::Claimed(account) = out else {
@@ -182,11 +187,19 @@ async fn configure_unclaimed_claims_and_reads_back() {
         vec![json!({"mdmInfo": our_info()})]
     );
     let reqs = fake.server.received_requests().await.unwrap();
-    let seq: Vec<_> = reqs.iter().map(|r| r.method.to_string()).collect();
+    let seq: Vec<_> = reqs
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.url.path()))
+        .collect();
     assert_eq!(
         seq,
-        ["GET", "POST", "GET"],
-        "read, write, read back: three requests"
+        [
+            "GET /mdm/v2/client/config",
+            "POST /mdm/VPPClientConfigSrv",
+            "POST /mdm/v2/client/config",
+            "GET /mdm/v2/client/config"
+        ],
+        "read, look for a v1-only owner, write, read back: four requests"
     );
 }
 
@@ -194,7 +207,7 @@ async fn configure_unclaimed_claims_and_reads_back() {
 async fn configure_already_ours_sends_no_post() {
     let fake = FakeApple::start(config_with(Some(our_info())), token().expose_credential()).await;
     let out = client_for(&fake.base_url())
-        .configure(token(), us(), &Takeover::Refuse, None)
+        .configure(&token(), &us(), &Takeover::Refuse.into())
         .await
         .unwrap();
     assert!(matches!(out, ConfigureOutcome::AlreadyOurs(_)), "{out:?}");
@@ -207,7 +220,7 @@ async fn configure_ours_with_an_old_name_rewrites_it() {
     let old = json!({"id": OUR_ID, "name": "Old name", "metadata": "old.host"});
     let fake = FakeApple::start(config_with(Some(old)), token().expose_credential()).await;
     let out = client_for(&fake.base_url())
-        .configure(token(), us(), &Takeover::Refuse, None)
+        .configure(&token(), &us(), &Takeover::Refuse.into())
         .await
         .unwrap();
     assert!(
@@ -221,7 +234,7 @@ async fn configure_ours_with_an_old_name_rewrites_it() {
 async fn configure_managed_elsewhere_never_posts_without_consent() {
     let fake = FakeApple::start(berlin_claimed_elsewhere(), token().expose_credential()).await;
     let out = client_for(&fake.base_url())
-        .configure(token(), us(), &Takeover::Refuse, None)
+        .configure(&token(), &us(), &Takeover::Refuse.into())
         .await
         .unwrap();
     let ConfigureOutcome::ManagedElsewhere { owner, location } = out else {
@@ -240,7 +253,7 @@ async fn configure_managed_elsewhere_never_posts_without_consent() {
 async fn configure_takes_over_with_consent() {
     let fake = FakeApple::start(berlin_claimed_elsewhere(), token().expose_credential()).await;
     let out = client_for(&fake.base_url())
-        .configure(token(), us(), &Takeover::Accept, None)
+        .configure(&token(), &us(), &Takeover::Accept.into())
         .await
         .unwrap();
     let ConfigureOutcome::Claimed(account) = out else {
@@ -279,22 +292,29 @@ async fn configure_lost_race() {
         )))
         .mount(&s)
         .await;
+    Mock::given(method("POST"))
+        .and(path("/mdm/VPPClientConfigSrv"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"status": 0, "uId": "981060278089131045", "location": {"locationName": "Berlin Office"}}),
+        ))
+        .mount(&s)
+        .await;
     let err = client_for(&base(&s))
-        .configure(token(), us(), &Takeover::Refuse, None)
+        .configure(&token(), &us(), &Takeover::Refuse.into())
         .await
         .unwrap_err();
     let ClientError::Configure(ConfigureError::LostRace { owner }) = &err else {
         panic!("{err:?}")
     };
     assert_eq!(owner.name.as_deref(), Some("Rival MDM"));
-    assert_eq!(requests(&s).await, 3);
+    assert_eq!(requests(&s).await, 4);
 }
 
 #[tokio::test]
 async fn configure_with_a_bad_token_is_rejected_by_apple() {
     let fake = FakeApple::start(berlin_claimed_elsewhere(), "some-other-credential").await;
     let err = client_for(&fake.base_url())
-        .configure(token(), us(), &Takeover::Accept, None)
+        .configure(&token(), &us(), &Takeover::Accept.into())
         .await
         .unwrap_err();
     assert_eq!(
@@ -614,7 +634,7 @@ async fn a_shared_reqwest_client_is_used() {
         .build()
         .unwrap();
     assert!(matches!(
-        c.configure(token(), us(), &Takeover::Refuse, None)
+        c.configure(&token(), &us(), &Takeover::Refuse.into())
             .await
             .unwrap(),
         ConfigureOutcome::AlreadyOurs(_)
@@ -625,7 +645,7 @@ async fn a_shared_reqwest_client_is_used() {
 
 async fn configured(fake: &FakeApple) -> VppAccount {
     match client_for(&fake.base_url())
-        .configure(token(), us(), &Takeover::Refuse, None)
+        .configure(&token(), &us(), &Takeover::Refuse.into())
         .await
         .unwrap()
     {
@@ -711,7 +731,7 @@ async fn renew_reclaims_a_released_location() {
         .renew(&mut account, new)
         .await
         .unwrap();
-    assert!(r.reclaim.is_some());
+    assert_eq!(r.reclaim, apple_vpp::Reclaim::Held);
     assert_eq!(
         fake.state.lock().unwrap().posts,
         vec![json!({"mdmInfo": our_info()})]

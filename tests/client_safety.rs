@@ -16,7 +16,9 @@ use apple_vpp::client::{ClientError, ConfigureOutcome, VppClient};
 use apple_vpp::wire::ClientConfigUpdate;
 use apple_vpp::{ConfigureError, MdmIdentity, Takeover, VppToken};
 use common::{assert_no_secret, fixture};
-use fake_apple::{BASE_PATH, FakeApple, berlin_claimed_elsewhere, mount_catch_all};
+use fake_apple::{
+    BASE_PATH, FakeApple, berlin_claimed_elsewhere, mount_catch_all, mount_legacy_unclaimed,
+};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -24,7 +26,12 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 const OUR_ID: &str = "7d1c2f3e-0000-4000-8000-00000000c11e";
 
 fn us() -> MdmIdentity {
-    MdmIdentity::new(OUR_ID, "Our MDM", "mdm.ours.example").unwrap()
+    MdmIdentity::builder()
+        .id(OUR_ID)
+        .name("Our MDM")
+        .metadata("mdm.ours.example")
+        .build()
+        .unwrap()
 }
 
 fn token() -> VppToken {
@@ -53,6 +60,7 @@ fn client_for(base: &str) -> VppClient {
 async fn server() -> MockServer {
     let s = MockServer::start().await;
     mount_catch_all(&s).await;
+    mount_legacy_unclaimed(&s).await;
     s
 }
 
@@ -60,12 +68,13 @@ fn base(s: &MockServer) -> String {
     format!("{}{BASE_PATH}", s.uri())
 }
 
+/// Requests with `verb` to the v2 endpoints (the v1 reads a claim makes are not counted).
 async fn count(s: &MockServer, verb: &str) -> usize {
     s.received_requests()
         .await
         .unwrap()
         .iter()
-        .filter(|r| r.method.as_str() == verb)
+        .filter(|r| r.method.as_str() == verb && r.url.path().starts_with(BASE_PATH))
         .count()
 }
 
@@ -197,7 +206,7 @@ async fn a_refused_claim_is_decided_again_not_replayed_over_a_new_owner() {
         .mount(&apple)
         .await;
     let outcome = client_for(&base(&apple))
-        .configure(token(), us(), &Takeover::Refuse, None)
+        .configure(&token(), &us(), &Takeover::Refuse.into())
         .await
         .unwrap();
     let ConfigureOutcome::ManagedElsewhere { owner, .. } = outcome else {
@@ -240,7 +249,7 @@ async fn a_timed_out_claim_is_not_sent_again_and_shows_as_ours() {
         .build()
         .unwrap();
     let outcome = client
-        .configure(token(), us(), &Takeover::Refuse, None)
+        .configure(&token(), &us(), &Takeover::Refuse.into())
         .await
         .unwrap();
     assert!(
@@ -256,7 +265,7 @@ async fn renew_reports_a_lost_race_on_the_reclaim() {
     let fake = FakeApple::start(unclaimed(), token().expose_credential()).await;
     let client = client_for(&fake.base_url());
     let ConfigureOutcome::Claimed(mut account) = client
-        .configure(token(), us(), &Takeover::Refuse, None)
+        .configure(&token(), &us(), &Takeover::Refuse.into())
         .await
         .unwrap()
     else {

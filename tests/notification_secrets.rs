@@ -40,13 +40,21 @@ fn nothing_built_from_the_notification_secret_prints_it() {
         .unwrap();
     let snapshot =
         apple_vpp::LocationSnapshot::from_json(br#"{"uId":"1","locationName":"B"}"#).unwrap();
-    let us = MdmIdentity::new("id", "MDM", "meta").unwrap();
+    let us = MdmIdentity::builder()
+        .id("id")
+        .name("MDM")
+        .metadata("meta")
+        .build()
+        .unwrap();
+    let options = apple_vpp::ClaimOptions {
+        takeover: Takeover::Refuse,
+        notifications: Some(update.clone()),
+    };
     let configure = configure_at(
-        token.clone(),
+        &token,
+        &us,
         &snapshot,
-        us,
-        &Takeover::Refuse,
-        Some(update.clone()),
+        &options,
         utc("2026-11-25T12:00:00Z"),
     );
     check_debug(&configure, &s);

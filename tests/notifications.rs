@@ -464,21 +464,24 @@ fn subscribing_goes_through_the_claim_and_keeps_mdm_info() {
     let token = VppToken::builder("Org", "2031-01-01T00:00:00+00:00".parse().unwrap())
         .build()
         .unwrap();
-    let us = MdmIdentity::new("our-id", "Our MDM", "mdm.ours.example").unwrap();
+    let us = MdmIdentity::builder()
+        .id("our-id")
+        .name("Our MDM")
+        .metadata("mdm.ours.example")
+        .build()
+        .unwrap();
     let sub = NotificationSubscription::new("https://mdm.ours.example/n", secret()).unwrap();
+    let options = apple_vpp::ClaimOptions {
+        takeover: Takeover::Refuse,
+        notifications: Some(sub.settings_update()),
+    };
     let ours = apple_vpp::LocationSnapshot::from_json(
         br#"{"uId":"1","locationName":"Berlin","mdmInfo":{"id":"our-id","name":"Our MDM","metadata":"mdm.ours.example"}}"#,
     )
     .unwrap();
     let now = utc("2026-11-25T12:00:00Z");
-    let apple_vpp::Configure::SendUpdate(pending) = configure_at(
-        token.clone(),
-        &ours,
-        us.clone(),
-        &Takeover::Refuse,
-        Some(sub.settings_update()),
-        now,
-    ) else {
+    let apple_vpp::Configure::SendUpdate(pending) = configure_at(&token, &us, &ours, &options, now)
+    else {
         panic!("already ours, but the settings must still be sent")
     };
     let update = pending.update();
@@ -490,15 +493,8 @@ fn subscribing_goes_through_the_claim_and_keeps_mdm_info() {
     )
     .unwrap();
     assert!(matches!(
-        configure_at(
-            token,
-            &theirs,
-            us.clone(),
-            &Takeover::Refuse,
-            Some(sub.settings_update()),
-            now
-        ),
-        apple_vpp::Configure::ManagedElsewhere(_)
+        configure_at(&token, &us, &theirs, &options, now),
+        apple_vpp::Configure::ManagedElsewhere { .. }
     ));
     // A re-claim update (mdmInfo only) gets the settings added, mdmInfo kept.
     let mut reclaim = apple_vpp::wire::ClientConfigUpdate::default();

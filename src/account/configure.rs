@@ -111,7 +111,11 @@ pub fn configure_at(
                 && snapshot
                     .claim
                     .as_ref()
-                    .is_some_and(|o| identity.matches_exactly(o)) =>
+                    .is_some_and(|o| match snapshot.protocol {
+                        Protocol::V2 => identity.matches_exactly(o),
+                        // v1's clientContext holds {hostname, guid}: no name to compare.
+                        Protocol::V1 => identity.matches_legacy_context(o),
+                    }) =>
         {
             return Configure::AlreadyOurs(VppAccount::claimed(
                 token.clone(),

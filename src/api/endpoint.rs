@@ -292,7 +292,12 @@ mod tests {
         );
         assert_eq!(read.replay, Replay::Safe);
         let update = ClientConfigUpdate::builder()
-            .mdm_info(MdmInfo::new("i", "n", "m"))
+            .mdm_info(
+                MdmInfo::default()
+                    .with_id("i")
+                    .with_name("n")
+                    .with_metadata("m"),
+            )
             .build()
             .unwrap();
         let post = HttpRequest::build(&SetClientConfig(&update), &base, Some(&t)).unwrap();

@@ -20,6 +20,18 @@ pub struct FakeState {
     pub config: Value,
     pub credential: String,
     pub posts: Vec<Value>,
+    /// The location's v1 `clientContext` (absent: never set through v1).
+    pub legacy_context: Option<String>,
+    /// How many v1 reads were made.
+    pub legacy_reads: usize,
+    /// A legacy (account-based) location: v2 answers 9647, v1 serves it.
+    pub legacy: bool,
+    /// The `clientContext` strings written through v1.
+    pub legacy_writes: Vec<String>,
+    /// Written over ours right after our v1 write (another MDM racing us).
+    pub legacy_racer: Option<String>,
+    /// v1 answers `status: -1` with this error number.
+    pub legacy_error: Option<u32>,
 }
 
 /// A running fake.
@@ -51,7 +63,18 @@ impl FakeApple {
             config,
             credential: credential.to_owned(),
             posts: Vec::new(),
+            legacy_context: None,
+            legacy_reads: 0,
+            legacy: false,
+            legacy_writes: Vec::new(),
+            legacy_racer: None,
+            legacy_error: None,
         }));
+        Mock::given(method("POST"))
+            .and(path("/mdm/VPPClientConfigSrv"))
+            .respond_with(LegacyResponder(state.clone()))
+            .mount(&server)
+            .await;
         Mock::given(method("GET"))
             .and(path(format!("{BASE_PATH}/client/config")))
             .respond_with(ClientConfigResponder(state.clone()))
@@ -98,6 +121,12 @@ struct ClientConfigResponder(Arc<Mutex<FakeState>>);
 impl Respond for ClientConfigResponder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let mut state = self.0.lock().unwrap();
+        if state.legacy {
+            return ResponseTemplate::new(403).set_body_json(json!({
+                "errorNumber": 9647,
+                "errorMessage": "Legacy tokens are not supported by this version."
+            }));
+        }
         let expected = format!("Bearer {}", state.credential);
         let auth = request
             .headers
@@ -122,4 +151,57 @@ impl Respond for ClientConfigResponder {
         }
         ResponseTemplate::new(200).set_body_json(state.config.clone())
     }
+}
+
+/// v1 `VPPClientConfigSrv`, read-only: the location with its `clientContext`.
+struct LegacyResponder(Arc<Mutex<FakeState>>);
+
+impl Respond for LegacyResponder {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let mut state = self.0.lock().unwrap();
+        let body: Value = serde_json::from_slice(&request.body).unwrap_or_default();
+        if body["sToken"].as_str() != Some(state.credential.as_str()) {
+            return ResponseTemplate::new(200).set_body_json(json!({
+                "status": -1, "errorNumber": 9622, "errorMessage": "Invalid authentication token."
+            }));
+        }
+        if let Some(number) = state.legacy_error {
+            return ResponseTemplate::new(200).set_body_json(json!({
+                "status": -1, "errorNumber": number, "errorMessage": "Refused."
+            }));
+        }
+        match body["clientContext"].as_str() {
+            Some(context) => {
+                state.legacy_writes.push(context.to_owned());
+                state.legacy_context = Some(context.to_owned());
+                if let Some(racer) = state.legacy_racer.take() {
+                    state.legacy_context = Some(racer);
+                }
+            }
+            None => state.legacy_reads += 1,
+        }
+        let mut answer = json!({
+            "status": 0,
+            "uId": state.config["uId"],
+            "location": {"locationId": 1, "locationName": state.config["locationName"]},
+            "expirationMillis": 1_822_379_439_000_i64,
+        });
+        if let Some(context) = &state.legacy_context {
+            answer["clientContext"] = json!(context);
+        }
+        ResponseTemplate::new(200).set_body_json(answer)
+    }
+}
+
+/// Answers v1 `VPPClientConfigSrv` reads for Berlin Office with no `clientContext`.
+pub async fn mount_legacy_unclaimed(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path("/mdm/VPPClientConfigSrv"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "status": 0,
+            "uId": "981060278089131045",
+            "location": {"locationId": 1, "locationName": "Berlin Office"}
+        })))
+        .mount(server)
+        .await;
 }
