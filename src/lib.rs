@@ -83,6 +83,8 @@
 
 pub mod account;
 pub mod api;
+pub mod assets;
+pub mod batching;
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
@@ -92,26 +94,31 @@ pub mod expiry;
 pub mod ids;
 pub mod location;
 pub mod ownership;
+pub mod paging;
 pub mod secret;
 pub mod token;
+pub mod users;
 pub mod wire;
 
 pub use account::{
     AccountStatus, AppleVerdict, ClaimState, Configure, PendingClaim, Renewal, Verification,
     VppAccount, configure_at,
 };
+pub use assets::{Asset, Assignment, AssignmentTarget};
 pub use chrono;
 pub use error::{
-    AppleError, ConfigureError, IdentityError, LocationMismatch, RenewError, ResponseError,
-    TokenError, UpdateError,
+    AppleError, BatchError, ConfigureError, IdentityError, LocationMismatch, PagingError,
+    RecordError, RenewError, ResponseError, TokenError, UpdateError,
 };
 pub use expiry::{ExpiryStatus, RenewalPolicy};
 pub use ids::{AdamId, EventId};
 pub use location::{Location, LocationSnapshot};
 pub use ownership::{MdmIdentity, MdmOwner, Ownership, Takeover};
+pub use paging::{PageTraversal, SyncOutcome};
 pub use secret::SecretString;
 pub use token::VppToken;
 pub use url;
+pub use users::VppUser;
 
 /// The README's Rust examples, compiled as doc tests so they stay true.
 #[cfg(doctest)]

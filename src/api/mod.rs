@@ -1,7 +1,7 @@
 //! Apple's Apps and Books calls without I/O: what to send, how, and when to send it again.
 //!
 //! Every call is an [`Endpoint`]: a small value ([`GetClientConfig`],
-//! [`SetClientConfig`], [`GetServiceConfig`], …) that [`HttpRequest::build`] turns into
+//! [`SetClientConfig`], [`GetServiceConfig`], [`GetAssignments`], [`Associate`], …) that [`HttpRequest::build`] turns into
 //! the request to send and whose [`Endpoint::decode`] reads the answer. The `client`
 //! feature sends any of them with one generic function; any other HTTP stack can too.
 //!
@@ -18,19 +18,29 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod assets;
+mod assignments;
 mod base_url;
 mod client_config;
 mod endpoint;
+mod licenses;
+mod paged;
 mod retry;
 mod service_config;
+mod users;
 
+pub use assets::GetAssets;
+pub use assignments::GetAssignments;
 pub use base_url::{BaseUrlError, normalize_base_url};
 pub use client_config::{GetClientConfig, SetClientConfig};
 pub use endpoint::{
     Auth, Endpoint, HttpRequest, Method, Protocol, Replay, RequestError, ServiceBase, redact_error,
 };
+pub use licenses::{Associate, Disassociate, Revoke};
+pub use paged::Paged;
 pub use retry::{Failure, RetryPolicy, parse_retry_after};
 pub use service_config::GetServiceConfig;
+pub use users::{CreateUsers, GetUsers, RetireUsers, UpdateUsers};
 
 use url::Url;
 
