@@ -20,6 +20,11 @@
 //!   Apple last said. Made by [`configure_at`], re-checked by [`VppAccount::verify_at`],
 //!   renewed by [`VppAccount::renew_at`], shown by [`VppAccount::status_at`], stored with
 //!   serde.
+//! - Licenses: [`Asset`] (an app or book with its license counts), [`Assignment`] (a
+//!   license on a device or a user), [`VppUser`], built from Apple's lists. Every list is
+//!   read with one page driver, [`PageTraversal`] (full or incremental sync, Apple's
+//!   paging quirks, the 9721 fallback); writes are split by Apple's limits in
+//!   [`batching`].
 //!
 //! The core is **sans-IO**: every decision is a pure function over typed values, with the
 //! clock passed in (`..._at(now)`; thin wrappers read the system clock). [`api`] describes

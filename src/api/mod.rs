@@ -1,9 +1,15 @@
 //! Apple's Apps and Books calls without I/O: what to send, how, and when to send it again.
 //!
 //! Every call is an [`Endpoint`]: a small value ([`GetClientConfig`],
-//! [`SetClientConfig`], [`GetServiceConfig`], [`GetAssignments`], [`Associate`], …) that [`HttpRequest::build`] turns into
-//! the request to send and whose [`Endpoint::decode`] reads the answer. The `client`
-//! feature sends any of them with one generic function; any other HTTP stack can too.
+//! [`SetClientConfig`], [`GetServiceConfig`], [`GetAssignments`], [`Associate`], …) that
+//! [`HttpRequest::build`] turns into the request to send and whose [`Endpoint::decode`]
+//! reads the answer. The `client` feature sends any of them with one generic function;
+//! any other HTTP stack can too.
+//!
+//! The lists ([`GetAssets`], [`GetAssignments`], [`GetUsers`]) are [`Paged`]:
+//! [`crate::paging::PageTraversal`] says which page to ask for next. The license and user
+//! writes ([`Associate`], [`Disassociate`], [`Revoke`], [`CreateUsers`], [`UpdateUsers`],
+//! [`RetireUsers`]) each carry one batch from [`crate::batching`] and answer an event.
 //!
 //! ```
 //! use apple_vpp::api::{Endpoint, GetClientConfig, HttpRequest, Method, ServiceBase};

@@ -39,7 +39,8 @@ pub struct ErrorCode {
     pub error_message: String,
 }
 
-/// `limits`. Each is optional; the `max_mdm_*` limits bound [`crate::MdmIdentity`].
+/// `limits`. Each is optional; the `max_mdm_*` limits bound [`crate::MdmIdentity`], the
+/// request limits bound [`crate::batching::BatchLimits`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
