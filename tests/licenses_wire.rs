@@ -592,3 +592,34 @@ fn new_public_types_are_send_and_sync() {
     check::<apple_vpp::PagingError>();
     check::<apple_vpp::BatchError>();
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// An adamId written as a number or as a string decodes to the same digits, and
+        /// any count up to i64 survives (2147483647 and beyond).
+        #[test]
+        fn adam_ids_and_counts(id in 0u64..u64::MAX, total in 0i64..i64::MAX) {
+            let as_number = format!(r#"{{"assets":[{{"adamId":{id},"pricingParam":"STDQ","assignedCount":0,"availableCount":0,"totalCount":{total}}}]}}"#);
+            let as_string = as_number.replacen(&format!(":{id},"), &format!(":\"{id}\","), 1);
+            let a = GetAssets::decode(200, as_number.as_bytes()).unwrap();
+            let b = GetAssets::decode(200, as_string.as_bytes()).unwrap();
+            prop_assert_eq!(&a, &b);
+            let asset = Asset::try_from(a.assets[0].clone()).unwrap();
+            prop_assert_eq!(asset.adam_id.as_str(), id.to_string());
+            prop_assert_eq!(asset.total, total as u64);
+            prop_assert_eq!(asset.is_unlimited(), total == 2_147_483_647);
+        }
+
+        /// Whatever JSON comes back, decoding a list answer never panics.
+        #[test]
+        fn decoding_never_panics(body in prop::collection::vec(any::<u8>(), 0..256), status in 100u16..600) {
+            let _ = GetAssets::decode(status, &body);
+            let _ = GetAssignments::decode(status, &body);
+            let _ = GetUsers::decode(status, &body);
+            let _ = Associate::decode(status, &body);
+        }
+    }
+}

@@ -425,3 +425,92 @@ proptest! {
         prop_assert_eq!(outcome.pages, total.max(1));
     }
 }
+
+// ---- the driver with typed requests and decoded answers ----
+
+/// A fake Apple for `GET assignments`: refuses `sinceVersionId=stale` with 9721, and
+/// serves three pages of one assignment each, the total shrinking from 4 to 3 and the
+/// versionId changing between pages. Records every URL it was asked for.
+fn fake_apple(url: &str) -> (u16, String) {
+    let query: std::collections::HashMap<String, String> = url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    if query.get("sinceVersionId").map(String::as_str) == Some("stale") {
+        return (
+            400,
+            r#"{"errorNumber":9721,"errorMessage":"Invalid versionId."}"#.into(),
+        );
+    }
+    let index: u32 = query.get("pageIndex").unwrap().parse().unwrap();
+    let total = if index == 0 { 4 } else { 3 };
+    let next = if index + 1 < total {
+        format!(r#","nextPageIndex":{}"#, index + 1)
+    } else {
+        String::new()
+    };
+    (
+        200,
+        format!(
+            r#"{{"assignments":[{{"adamId":"408709785","pricingParam":"STDQ","serialNumber":"SERIAL{index}"}}],
+            "currentPageIndex":{index},"size":1,"totalPages":{total},"versionId":"v{index}"{next},
+            "uId":"2049025000431439","tokenExpirationDate":"2030-11-08T22:33:22+0000"}}"#
+        ),
+    )
+}
+
+#[test]
+fn typed_requests_follow_the_traversal_through_a_fallback() {
+    use apple_vpp::api::{Endpoint, GetAssignments, HttpRequest, Paged, ServiceBase};
+    use apple_vpp::wire::Page;
+    use apple_vpp::{Assignment, VppToken};
+
+    let token = VppToken::builder("Org", "2031-01-01T00:00:00+00:00".parse().unwrap())
+        .build()
+        .unwrap();
+    let request = GetAssignments::new().since_version_id("stale");
+    let mut t = PageTraversal::for_version(request.since_version());
+    let mut urls = Vec::new();
+    let mut stored: Vec<Assignment> = Vec::new();
+    while let Some(index) = t.next_page() {
+        let http = HttpRequest::build(
+            &request.page(index, t.is_full()),
+            &ServiceBase::default(),
+            Some(&token),
+        )
+        .unwrap();
+        urls.push(http.url.to_string());
+        let (status, body) = fake_apple(http.url.as_str());
+        match GetAssignments::decode(status, body.as_bytes()) {
+            Ok(page) => {
+                t.record(index, page.page_info()).unwrap();
+                for a in page.into_items() {
+                    stored.push(Assignment::try_from(a).unwrap());
+                }
+            }
+            Err(e) => {
+                assert_eq!(t.record_error(index, e).unwrap(), Recovery::RestartFull);
+                stored.clear();
+            }
+        }
+    }
+    assert_eq!(
+        urls,
+        [
+            "https://vpp.itunes.apple.com/mdm/v2/assignments?pageIndex=0&sinceVersionId=stale",
+            "https://vpp.itunes.apple.com/mdm/v2/assignments?pageIndex=0",
+            "https://vpp.itunes.apple.com/mdm/v2/assignments?pageIndex=1",
+            "https://vpp.itunes.apple.com/mdm/v2/assignments?pageIndex=2",
+        ]
+    );
+    let serials: Vec<&str> = stored
+        .iter()
+        .filter_map(|a| a.target.serial_number())
+        .collect();
+    assert_eq!(serials, ["SERIAL0", "SERIAL1", "SERIAL2"]);
+    let outcome = t.outcome().unwrap();
+    assert_eq!(outcome.version_id.as_deref(), Some("v0"));
+    assert!(outcome.full && outcome.fell_back);
+    assert_eq!(outcome.pages, 3);
+}
