@@ -4,8 +4,11 @@
 
 pub use crate::account::{ConfigureError, LocationMismatch, RenewError};
 pub use crate::api::{BaseUrlError, RequestError};
+pub use crate::assets::RecordError;
+pub use crate::batching::BatchError;
 pub use crate::date::DateProblem;
 pub use crate::notification::{ReceiveError, SecretError, SubscribeError};
 pub use crate::ownership::IdentityError;
+pub use crate::paging::PagingError;
 pub use crate::token::{Base64Problem, TokenError};
 pub use crate::wire::{AppleError, ErrorKind, ErrorNumber, ResponseError, UpdateError};

@@ -20,6 +20,11 @@
 //!   Apple last said. Made by [`configure_at`], re-checked by [`VppAccount::verify_at`],
 //!   renewed by [`VppAccount::renew_at`], shown by [`VppAccount::status_at`], stored with
 //!   serde.
+//! - Licenses: [`Asset`] (an app or book with its license counts), [`Assignment`] (a
+//!   license on a device or a user), [`VppUser`], built from Apple's lists. Every list is
+//!   read with one page driver, [`PageTraversal`] (full or incremental sync, Apple's
+//!   paging quirks, the 9721 fallback); writes are split by Apple's limits in
+//!   [`batching`].
 //!
 //! - [`notification`]: Apple's notifications: the shared [`NotificationSecret`], a
 //!   [`NotificationSubscription`] sent with every claim, [`notification::receive`] for the
@@ -97,6 +102,8 @@
 
 pub mod account;
 pub mod api;
+pub mod assets;
+pub mod batching;
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
@@ -108,28 +115,34 @@ pub mod ids;
 pub mod location;
 pub mod notification;
 pub mod ownership;
+pub mod paging;
 pub mod secret;
 pub mod token;
+pub mod users;
 pub mod wire;
 
 pub use account::{
     AccountStatus, AppleVerdict, ClaimOptions, ClaimState, Configure, PendingClaim, Reclaim,
     Renewal, Verification, VppAccount, configure_at,
 };
+pub use assets::{Asset, Assignment, AssignmentTarget};
 pub use chrono;
 pub use date::{format_apple_date, parse_apple_date};
 pub use error::{
-    AppleError, ConfigureError, IdentityError, LocationMismatch, RenewError, ResponseError,
-    TokenError, UpdateError,
+    AppleError, BatchError, ConfigureError, IdentityError, LocationMismatch, PagingError,
+    RecordError, RenewError, ResponseError, TokenError, UpdateError,
 };
 pub use expiry::{ExpiryStatus, RenewalPolicy};
 pub use ids::{AdamId, EventId};
 pub use location::{Location, LocationSnapshot, Protocol};
 pub use notification::{Notification, NotificationSecret, NotificationSubscription};
 pub use ownership::{MdmIdentity, MdmIdentityBuilder, MdmOwner, Ownership, Takeover};
+
+pub use paging::{PageTraversal, SyncOutcome};
 pub use secret::SecretString;
 pub use token::VppToken;
 pub use url;
+pub use users::VppUser;
 
 /// The README's Rust examples, compiled as doc tests so they stay true.
 #[cfg(doctest)]

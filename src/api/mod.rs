@@ -1,9 +1,15 @@
 //! Apple's Apps and Books calls without I/O: what to send, how, and when to send it again.
 //!
 //! Every call is an [`Endpoint`]: a small value ([`GetClientConfig`],
-//! [`SetClientConfig`], [`GetServiceConfig`], …) that [`HttpRequest::build`] turns into
-//! the request to send and whose [`Endpoint::decode`] reads the answer. The `client`
-//! feature sends any of them with one generic function; any other HTTP stack can too.
+//! [`SetClientConfig`], [`GetServiceConfig`], [`GetAssignments`], [`Associate`], …) that
+//! [`HttpRequest::build`] turns into the request to send and whose [`Endpoint::decode`]
+//! reads the answer. The `client` feature sends any of them with one generic function;
+//! any other HTTP stack can too.
+//!
+//! The lists ([`GetAssets`], [`GetAssignments`], [`GetUsers`]) are [`Paged`]:
+//! [`crate::paging::PageTraversal`] says which page to ask for next. The license and user
+//! writes ([`Associate`], [`Disassociate`], [`Revoke`], [`CreateUsers`], [`UpdateUsers`],
+//! [`RetireUsers`]) each carry one batch from [`crate::batching`] and answer an event.
 //!
 //! ```
 //! use apple_vpp::api::{Endpoint, GetClientConfig, HttpRequest, Method, ServiceBase};
@@ -18,6 +24,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod assets;
+mod assignments;
 mod base_url;
 mod client_config;
 mod endpoint;
@@ -27,14 +35,24 @@ mod service_config;
 mod status;
 
 pub use base_url::{BaseUrlError, check_base_url, is_loopback, normalize_base_url};
+mod licenses;
+mod paged;
+mod users;
+
+pub use assets::GetAssets;
+pub use assignments::GetAssignments;
+
 pub use client_config::{GetClientConfig, SetClientConfig};
 pub use endpoint::{
     Auth, Endpoint, HttpRequest, Method, Protocol, Replay, RequestError, ServiceBase, redact_error,
 };
 pub use legacy::{GetLegacyClientConfig, GetLegacyServiceConfig, SetLegacyClientContext};
+pub use licenses::{Associate, Disassociate, Revoke};
+pub use paged::Paged;
 pub use retry::{Failure, RetryPolicy, parse_retry_after};
 pub use service_config::GetServiceConfig;
 pub use status::GetEventStatus;
+pub use users::{CreateUsers, GetUsers, RetireUsers, UpdateUsers};
 
 use url::Url;
 

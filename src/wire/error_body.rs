@@ -71,16 +71,42 @@ pub enum ErrorNumber {
     TooManyRecentCalls,
     /// 9634: the service was removed (HTTP 410).
     ServiceRemoved,
+    /// 9637: not available for facilitator accounts.
+    FacilitatorNotSupported,
     /// 9644: Apple's service is in maintenance mode.
     MaintenanceMode,
     /// 9645: the location is managed by Apple's built-in MDM and is read-only.
     ReadOnlyLocation,
     /// 9646: too many requests (HTTP 429): back off.
     TooManyRequests,
+    /// 9647: legacy (account-based) tokens are not supported by v2 (HTTP 403).
+    LegacyTokenNotSupported,
     /// 9650: bad page index.
     BadPageIndex,
+    /// 9700–9702: more assets, serial numbers or users than the service configuration's
+    /// limits allow in one request.
+    OverLimit(u32),
+    /// 9703–9705: the same asset, serial number or user twice in one request.
+    DuplicateInRequest(u32),
+    /// 9706: the license is not revocable.
+    NotRevocable,
+    /// 9707: the asset cannot be assigned to a device (serial number).
+    NotDeviceAssignable,
+    /// 9708: no event with this `eventId`.
+    EventNotFound,
+    /// 9709: not enough licenses (reported later, in the event's status or a
+    /// notification).
+    NotEnoughLicenses,
     /// 9710: notification URL and auth token must be given together.
     NotificationUrlAndTokenTogether,
+    /// 9716: a user with this `clientUserId` already exists.
+    ClientUserIdExists,
+    /// 9718: the request names no assets.
+    MissingAssets,
+    /// 9719: the request names no users or serial numbers.
+    MissingUsersOrSerials,
+    /// 9721: the `sinceVersionId` is invalid (too old or unknown): sync in full.
+    InvalidVersionId,
     /// 9722: the `Authorization` header is malformed (HTTP 401).
     MalformedAuthorization,
     /// 9723: `mdmInfo` needs id, name and metadata together.
@@ -91,6 +117,8 @@ pub enum ErrorNumber {
     UnsupportedMediaType,
     /// 9728: Apple's test notification to the notification URL failed.
     TestNotificationFailed,
+    /// 9729: the service is unavailable (HTTP 503); retry later.
+    Unavailable,
     /// Another request-validation error, 9700–9728.
     RequestValidation(u32),
     /// A number this version of the crate does not know.
@@ -113,8 +141,14 @@ pub enum ErrorKind {
     Retryable,
     /// 9645: Apple's built-in MDM manages the location; it is read-only here.
     ReadOnlyLocation,
-    /// 9600–9602 and 97xx: the request was invalid (a bug or a bad setting).
+    /// 9600–9602, 9650 and 97xx: the request was invalid (a bug or a bad setting).
     RequestInvalid,
+    /// 9609, 9610, 9616, 9706, 9707, 9709, 9716: the request does not fit the
+    /// location's licenses, users or devices as they are now (fix the data, not the code).
+    LicenseConflict,
+    /// 9634, 9637, 9647: Apple does not offer this to this token or account at all
+    /// (fatal: retrying never helps).
+    Unsupported,
     /// Anything else.
     Other,
 }
@@ -139,6 +173,12 @@ impl ErrorKind {
             }
             Self::RequestInvalid => {
                 "Apple refused the request as invalid: check the MDM's settings, or report it to the MDM's developers with Apple's message"
+            }
+            Self::LicenseConflict => {
+                "Apple refused it for these licenses, users or devices as they are now: check the app's license counts and the users or devices in Apple Business Manager > Apps and Books, then try again"
+            }
+            Self::Unsupported => {
+                "Apple does not offer this to this token or account: use a location token downloaded from Apple Business Manager > Settings > Apps and Books, or update the MDM"
             }
             Self::Other => "try again later; if it persists, report it with Apple's message",
         }
@@ -173,17 +213,28 @@ impl ErrorNumber {
             TooManyFailedCalls => 9631,
             TooManyRecentCalls => 9632,
             ServiceRemoved => 9634,
+            FacilitatorNotSupported => 9637,
             MaintenanceMode => 9644,
             ReadOnlyLocation => 9645,
             TooManyRequests => 9646,
+            LegacyTokenNotSupported => 9647,
             BadPageIndex => 9650,
+            NotRevocable => 9706,
+            NotDeviceAssignable => 9707,
+            EventNotFound => 9708,
+            NotEnoughLicenses => 9709,
             NotificationUrlAndTokenTogether => 9710,
+            ClientUserIdExists => 9716,
+            MissingAssets => 9718,
+            MissingUsersOrSerials => 9719,
+            InvalidVersionId => 9721,
             MalformedAuthorization => 9722,
             IncompleteMdmInfo => 9723,
             MethodNotAllowed => 9726,
             UnsupportedMediaType => 9727,
             TestNotificationFailed => 9728,
-            RequestValidation(n) | Unknown(n) => n,
+            Unavailable => 9729,
+            OverLimit(n) | DuplicateInRequest(n) | RequestValidation(n) | Unknown(n) => n,
         }
     }
 
@@ -209,16 +260,29 @@ impl ErrorNumber {
             9631 => TooManyFailedCalls,
             9632 => TooManyRecentCalls,
             9634 => ServiceRemoved,
+            9637 => FacilitatorNotSupported,
             9644 => MaintenanceMode,
             9645 => ReadOnlyLocation,
             9646 => TooManyRequests,
+            9647 => LegacyTokenNotSupported,
             9650 => BadPageIndex,
+            n @ 9700..=9702 => OverLimit(n),
+            n @ 9703..=9705 => DuplicateInRequest(n),
+            9706 => NotRevocable,
+            9707 => NotDeviceAssignable,
+            9708 => EventNotFound,
+            9709 => NotEnoughLicenses,
             9710 => NotificationUrlAndTokenTogether,
+            9716 => ClientUserIdExists,
+            9718 => MissingAssets,
+            9719 => MissingUsersOrSerials,
+            9721 => InvalidVersionId,
             9722 => MalformedAuthorization,
             9723 => IncompleteMdmInfo,
             9726 => MethodNotAllowed,
             9727 => UnsupportedMediaType,
             9728 => TestNotificationFailed,
+            9729 => Unavailable,
             n @ 9700..=9728 => RequestValidation(n),
             n => Unknown(n),
         }
@@ -232,11 +296,28 @@ impl ErrorNumber {
             InvalidToken => ErrorKind::TokenInvalid,
             TokenRevoked => ErrorKind::TokenRevoked,
             TooManyRequests => ErrorKind::RateLimited,
-            InternalError | MaintenanceMode => ErrorKind::Retryable,
+            InternalError | MaintenanceMode | Unavailable => ErrorKind::Retryable,
             ReadOnlyLocation => ErrorKind::ReadOnlyLocation,
+            RegisteredUserNotFound
+            | LicenseNotFound
+            | LicenseAlreadyAssigned
+            | NotRevocable
+            | NotDeviceAssignable
+            | NotEnoughLicenses
+            | ClientUserIdExists => ErrorKind::LicenseConflict,
+            ServiceRemoved | FacilitatorNotSupported | LegacyTokenNotSupported => {
+                ErrorKind::Unsupported
+            }
             MissingArgument
             | LoginRequired
             | InvalidArgument
+            | BadPageIndex
+            | OverLimit(_)
+            | DuplicateInRequest(_)
+            | EventNotFound
+            | MissingAssets
+            | MissingUsersOrSerials
+            | InvalidVersionId
             | NotificationUrlAndTokenTogether
             | MalformedAuthorization
             | IncompleteMdmInfo
@@ -245,6 +326,62 @@ impl ErrorNumber {
             | TestNotificationFailed
             | RequestValidation(_) => ErrorKind::RequestInvalid,
             _ => ErrorKind::Other,
+        }
+    }
+
+    /// What the admin should do, in one sentence: specific to the number where the
+    /// crate knows more than the class ([`ErrorKind::advice`]) says.
+    pub fn advice(self) -> &'static str {
+        use ErrorNumber::*;
+        match self {
+            RegisteredUserNotFound => {
+                "Apple does not know this user: create the user (users/create) before assigning licenses to it"
+            }
+            LicenseNotFound => {
+                "no such license is assigned: sync the assignments again before taking licenses back"
+            }
+            LicenseAlreadyAssigned => {
+                "the license is already assigned: sync the assignments again; nothing else is needed"
+            }
+            ServiceRemoved => "Apple removed this service: update the MDM",
+            FacilitatorNotSupported => {
+                "facilitator accounts cannot manage licenses: use a location token downloaded by an administrator or content manager"
+            }
+            LegacyTokenNotSupported => {
+                "this is a legacy VPP account token, which Apps and Books v2 does not accept: download a location token from Apple Business Manager > Settings > Apps and Books"
+            }
+            BadPageIndex => {
+                "Apple refused the page index: sync the list again from the first page, and report it to the MDM's developers if it persists"
+            }
+            OverLimit(_) => {
+                "the request named more assets, devices or users than Apple allows at once: send it in smaller batches (re-read the service configuration's limits)"
+            }
+            DuplicateInRequest(_) => {
+                "the request named the same asset, device or user twice: remove the duplicates and send it again"
+            }
+            NotRevocable => {
+                "the license cannot be taken back (Apple does not allow revoking it): leave it assigned"
+            }
+            NotDeviceAssignable => {
+                "this app or book cannot be assigned to a device: assign it to a user instead"
+            }
+            EventNotFound => {
+                "Apple does not know this event (it may be too old): sync the assignments to see the result"
+            }
+            NotEnoughLicenses => {
+                "there are not enough free licenses: buy more in Apple Business Manager > Apps and Books, or take licenses back from devices or users that no longer need them"
+            }
+            ClientUserIdExists => {
+                "a user with this id already exists: update it (users/update) instead of creating it"
+            }
+            MissingAssets => "the request named no app or book: choose at least one",
+            MissingUsersOrSerials => {
+                "the request named no device or user: choose at least one serial number or user"
+            }
+            InvalidVersionId => {
+                "Apple no longer knows the version of the last sync: sync everything again (a full sync)"
+            }
+            other => other.kind().advice(),
         }
     }
 }

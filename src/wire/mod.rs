@@ -11,16 +11,23 @@
 //! the status (Apple answers some errors with HTTP 200).
 
 mod apple_error;
+mod assets;
+mod assignments;
 mod client_config;
 mod common;
 mod error_body;
 mod legacy;
+mod licenses;
 mod notification;
+mod paging;
 mod service_config;
 mod status;
+mod users;
 
 pub(crate) use apple_error::elide_quoted;
 pub use apple_error::{AppleError, ResponseError};
+pub use assets::{Asset, AssetsResponse, UNLIMITED_COUNT};
+pub use assignments::{Assignment, AssignmentsResponse};
 pub use client_config::{
     ClientConfig, ClientConfigUpdate, ClientConfigUpdateBuilder, MdmInfo, NotificationType,
     Platform, UpdateError,
@@ -28,12 +35,18 @@ pub use client_config::{
 pub use common::{EventType, PricingParam, ProductType};
 pub use error_body::{ErrorBody, ErrorKind, ErrorNumber};
 pub use legacy::{LegacyClientConfig, LegacyLocation, NumberOrString};
+pub use licenses::{
+    AssetRef, EventResponse, LicensesRequest, RevokeRequest, UserEntry, UsersRequest,
+};
 pub use notification::{
     AssetCountNotification, AssetManagementNotification, NotificationAssignment,
     NotificationResult, NotificationUser, UserAssociatedNotification, UserManagementNotification,
 };
+pub(crate) use paging::impl_page;
+pub use paging::{Page, PageInfo};
 pub use service_config::{ErrorCode, Limits, ServiceConfig, Urls};
 pub use status::{EventAsset, EventState, FailureInfo, StatusFailure, StatusResponse};
+pub use users::{User, UserStatus, UsersResponse};
 
 use serde::de::DeserializeOwned;
 

@@ -39,26 +39,36 @@ pub struct ErrorCode {
     pub error_message: String,
 }
 
-/// `limits`. Each is optional; the `max_mdm_*` limits bound [`crate::MdmIdentity`].
+/// `limits`. Each is optional; the `max_mdm_*` limits bound [`crate::MdmIdentity`], the
+/// request limits bound [`crate::batching::BatchLimits`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Limits {
-    /// `maxAssets`.
+    /// `maxAssets`: assets per associate or disassociate request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_assets: Option<u64>,
-    /// `maxUsers`.
+    /// `maxUsers`: users per `users/create`, `users/update` or `users/retire` request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_users: Option<u64>,
     /// `maxNotificationLength`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_notification_length: Option<u64>,
-    /// `maxClientUserIds`.
+    /// `maxClientUserIds`: users per associate or disassociate request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_client_user_ids: Option<u64>,
-    /// `maxSerialNumbers`.
+    /// `maxSerialNumbers`: serial numbers per associate or disassociate request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_serial_numbers: Option<u64>,
+    /// `maxRevokeClientUserIds`: users per `assets/revoke` request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_revoke_client_user_ids: Option<u64>,
+    /// `maxRevokeSerialNumbers`: serial numbers per `assets/revoke` request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_revoke_serial_numbers: Option<u64>,
+    /// `maxRequestPerSecond`: requests per second per location token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_request_per_second: Option<u64>,
     /// `maxMdmNameLength` (100 when documented).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_mdm_name_length: Option<u64>,

@@ -1,0 +1,382 @@
+//! One sans-IO driver for every paged list (`GET assets`, `GET assignments`,
+//! `GET users`): [`PageTraversal`] says which page to ask for next, the caller fetches it
+//! with any HTTP stack, stores its records and tells the traversal what the page said.
+//!
+//! What it follows (Apple's "Using paginated endpoints"):
+//! - page 0 first, alone; then the other pages, up to [`MAX_IN_FLIGHT`] at once;
+//! - a page without `nextPageIndex` is the last; `totalPages` may grow or shrink between
+//!   pages: the latest answer wins, pages past a shrunk end are not asked for, new pages
+//!   of a grown total are; a `versionId` that changes between pages is not an error;
+//! - the FIRST page's `versionId` is the `sinceVersionId` of the next incremental sync
+//!   ([`SyncOutcome::version_id`]); an incremental answer with no records is normal;
+//! - 9721 (the `sinceVersionId` is no longer valid) restarts the traversal as a full sync
+//!   and says so ([`Recovery::RestartFull`], [`SyncOutcome::fell_back`]); 9650 (bad page
+//!   index) is an error, unless the page lay past an end that shrank meanwhile.
+//!
+//! It never hands out the same page twice (within a pass) nor a page past the end it
+//! knows, and it keeps no records: memory is bounded by one page, not by the location.
+//!
+//! ## The sync loop an MDM writes
+//!
+//! ```
+//! use apple_vpp::api::{Endpoint, GetAssignments, Paged};
+//! use apple_vpp::paging::{PageTraversal, Recovery};
+//! use apple_vpp::wire::Page;
+//! use apple_vpp::Assignment;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // Your HTTP stack: send `HttpRequest::build(&request, …)`, return status and body.
+//! # let mut pages = vec![
+//! #     (400, r#"{"errorNumber":9721,"errorMessage":"Invalid versionId"}"#),
+//! #     (200, r#"{"assignments":[{"adamId":"408709785","clientUserId":"client-1","pricingParam":"STDQ"}],
+//! #         "currentPageIndex":0,"nextPageIndex":1,"totalPages":2,"size":1,"versionId":"v7"}"#),
+//! #     (200, r#"{"assignments":[{"adamId":408709785,"serialNumber":"C02X1234","pricingParam":"STDQ"}],
+//! #         "currentPageIndex":1,"totalPages":2,"size":1,"versionId":"v8"}"#),
+//! # ].into_iter();
+//! # let mut fetch = |_: &GetAssignments| { let (s, b) = pages.next().unwrap(); (s, b.as_bytes().to_vec()) };
+//! # let mut store = |_: Vec<Assignment>| {};
+//! # let mut replace_all = || {};
+//! let last_version = Some("v3".to_owned()); // what the previous sync kept, if any
+//! let mut request = GetAssignments::new();
+//! request.since_version_id = last_version.clone();
+//! let mut traversal = PageTraversal::for_version(last_version.as_deref());
+//! while let Some(index) = traversal.next_page() {
+//!     let (status, body) = fetch(&request.page(index, traversal.is_full()));
+//!     match GetAssignments::decode(status, &body) {
+//!         Ok(page) => {
+//!             traversal.record(index, page.page_info())?;
+//!             // Store this page now: memory stays bounded by one page.
+//!             store(page.into_items().into_iter().map(Assignment::try_from).collect::<Result<_, _>>()?);
+//!         }
+//!         Err(error) => {
+//!             // 9721: a full sync follows. 9650 past a shrunk end: nothing missed.
+//!             // Any other error (after your retries) ends the sync.
+//!             if traversal.record_error(index, error)? == Recovery::RestartFull {
+//!                 replace_all();
+//!             }
+//!         }
+//!     }
+//! }
+//! let outcome = traversal.outcome().expect("finished");
+//! assert!(outcome.full && outcome.fell_back);
+//! assert_eq!(outcome.version_id.as_deref(), Some("v7")); // the FIRST page's: keep it
+//! assert_eq!(outcome.pages, 2);
+//! # Ok(()) }
+//! ```
+//!
+//! With concurrency: take [`PageTraversal::next_pages`] (at most five in flight), record
+//! each answer as it completes, in any order, and stop when
+//! [`PageTraversal::is_finished`].
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::wire::{AppleError, ErrorNumber, PageInfo, ResponseError};
+
+/// Apple's limit on pages of one list fetched at once.
+pub const MAX_IN_FLIGHT: usize = 5;
+
+/// The default bound on the pages one traversal follows (see
+/// [`PageTraversal::with_page_limit`]).
+pub const DEFAULT_PAGE_LIMIT: u32 = 1_000_000;
+
+/// The page driver: see the [module docs](self).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageTraversal {
+    full: bool,
+    fell_back: bool,
+    max_in_flight: usize,
+    page_limit: u32,
+    state: State,
+    /// How many pages the latest answer says there are; `None` until page 0 answers.
+    end: Option<u32>,
+    /// The next index to hand out.
+    next: u32,
+    in_flight: BTreeSet<u32>,
+    /// Pages recorded in this pass.
+    recorded: u32,
+    version_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Running,
+    /// 9721: waiting for the pages still in flight, then a full pass from page 0.
+    Restarting,
+    Done,
+    Failed,
+}
+
+/// What [`PageTraversal::record_error`] made of an error that does not end the traversal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Recovery {
+    /// 9721 on an incremental sync: the traversal starts again as a full sync (without
+    /// `sinceVersionId`) once the pages in flight are recorded. Replace the location's
+    /// records with what the full sync returns.
+    RestartFull,
+    /// 9650 for a page past the end as Apple now counts it (`totalPages` shrank while the
+    /// page was in flight): nothing was missed.
+    PastEnd,
+    /// An answer for a page of the pass that 9721 abandoned: ignored.
+    Stale,
+}
+
+/// The result of a finished traversal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SyncOutcome {
+    /// The FIRST page's `versionId`: the `sinceVersionId` of the next incremental sync
+    /// (assignments and users). `None` when Apple gave none.
+    pub version_id: Option<String>,
+    /// Whether this was a full sync (also after the 9721 fallback); `false` for an
+    /// incremental one.
+    pub full: bool,
+    /// Whether an incremental sync fell back to a full one (9721).
+    pub fell_back: bool,
+    /// Pages read (in the final pass).
+    pub pages: u32,
+}
+
+/// Why a traversal stopped. Every error ends it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PagingError {
+    /// 9650 for a page that should exist.
+    #[error(
+        "Apple refused page {index} of the list as a bad page index (9650): start the sync again from the first page, and report it if it persists"
+    )]
+    BadPageIndex {
+        /// The page.
+        index: u32,
+        /// Apple's error.
+        error: AppleError,
+    },
+    /// Any other error for a page.
+    #[error("page {index} of the list could not be read: {error}")]
+    Response {
+        /// The page.
+        index: u32,
+        /// The error.
+        #[source]
+        error: ResponseError,
+    },
+    /// The caller recorded a page the traversal did not hand out (or recorded it twice).
+    #[error("page {index} was recorded but not handed out by this traversal (a bug in the MDM)")]
+    NotRequested {
+        /// The page.
+        index: u32,
+    },
+    /// Apple announced more pages than the limit.
+    #[error(
+        "Apple announced more than {limit} pages for one list: stopped; try again later, and report it if it persists"
+    )]
+    TooManyPages {
+        /// The limit ([`PageTraversal::with_page_limit`]).
+        limit: u32,
+    },
+}
+
+impl Default for PageTraversal {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PageTraversal {
+    /// A full sync (no `sinceVersionId`), up to [`MAX_IN_FLIGHT`] pages at once.
+    pub fn new() -> Self {
+        Self {
+            full: true,
+            fell_back: false,
+            max_in_flight: MAX_IN_FLIGHT,
+            page_limit: DEFAULT_PAGE_LIMIT,
+            state: State::Running,
+            end: None,
+            next: 0,
+            in_flight: BTreeSet::new(),
+            recorded: 0,
+            version_id: None,
+        }
+    }
+
+    /// An incremental sync (the request carries `sinceVersionId`).
+    pub fn incremental() -> Self {
+        Self {
+            full: false,
+            ..Self::new()
+        }
+    }
+
+    /// Incremental when there is a `sinceVersionId`, full otherwise.
+    pub fn for_version(since_version_id: Option<&str>) -> Self {
+        match since_version_id {
+            Some(_) => Self::incremental(),
+            None => Self::new(),
+        }
+    }
+
+    /// At most `n` pages handed out and not yet recorded (clamped to 1..=5).
+    #[must_use]
+    pub fn with_max_in_flight(mut self, n: usize) -> Self {
+        self.max_in_flight = n.clamp(1, MAX_IN_FLIGHT);
+        self
+    }
+
+    /// Stops with [`PagingError::TooManyPages`] when Apple announces more than `limit`
+    /// pages (default [`DEFAULT_PAGE_LIMIT`]; at least 1).
+    #[must_use]
+    pub fn with_page_limit(mut self, limit: u32) -> Self {
+        self.page_limit = limit.max(1);
+        self
+    }
+
+    /// The next page to fetch, or `None` when there is none to hand out now: the
+    /// traversal is finished, or it waits for pages in flight (page 0 is always alone;
+    /// at most `max_in_flight` at once).
+    pub fn next_page(&mut self) -> Option<u32> {
+        if self.state == State::Restarting && self.in_flight.is_empty() {
+            *self = Self {
+                fell_back: true,
+                max_in_flight: self.max_in_flight,
+                page_limit: self.page_limit,
+                ..Self::new()
+            };
+        }
+        if self.state != State::Running || self.in_flight.len() >= self.max_in_flight {
+            return None;
+        }
+        let index = self.next;
+        if index > 0 && index >= self.end? {
+            return None;
+        }
+        self.next += 1;
+        self.in_flight.insert(index);
+        Some(index)
+    }
+
+    /// Every page that may be fetched now (up to `max_in_flight` in all).
+    pub fn next_pages(&mut self) -> Vec<u32> {
+        std::iter::from_fn(|| self.next_page()).collect()
+    }
+
+    /// Records the answer for page `index`: the caller stores its records itself.
+    pub fn record(&mut self, index: u32, page: &PageInfo) -> Result<(), PagingError> {
+        self.take(index)?;
+        if self.state == State::Restarting {
+            return Ok(());
+        }
+        if index == 0 {
+            self.version_id.clone_from(&page.version_id);
+        }
+        let end = match page.next_page_index {
+            None => index.saturating_add(1),
+            Some(next) => next
+                .saturating_add(1)
+                .max(page.total_pages.unwrap_or(0))
+                .max(index.saturating_add(1)),
+        };
+        if end > self.page_limit {
+            return Err(self.fail(PagingError::TooManyPages {
+                limit: self.page_limit,
+            }));
+        }
+        self.end = Some(end);
+        self.recorded += 1;
+        self.settle();
+        Ok(())
+    }
+
+    /// Records an error Apple (or the transport) gave for page `index`, after any retries
+    /// the caller makes. 9721 on an incremental sync and 9650 past a shrunk end are
+    /// recovered from ([`Recovery`]); every other error ends the traversal.
+    pub fn record_error(
+        &mut self,
+        index: u32,
+        error: ResponseError,
+    ) -> Result<Recovery, PagingError> {
+        self.take(index)?;
+        if self.state == State::Restarting {
+            return Ok(Recovery::Stale);
+        }
+        let number = error.apple().map(|e| e.number);
+        match (number, error) {
+            (Some(ErrorNumber::InvalidVersionId), _) if !self.full => {
+                self.state = State::Restarting;
+                self.fell_back = true;
+                Ok(Recovery::RestartFull)
+            }
+            (Some(ErrorNumber::BadPageIndex), _) if self.end.is_some_and(|end| index >= end) => {
+                self.settle();
+                Ok(Recovery::PastEnd)
+            }
+            (Some(ErrorNumber::BadPageIndex), ResponseError::Apple(error)) => {
+                Err(self.fail(PagingError::BadPageIndex { index, error }))
+            }
+            (_, error) => Err(self.fail(PagingError::Response { index, error })),
+        }
+    }
+
+    /// Whether nothing is left to hand out or record: finished, or stopped by an error.
+    pub fn is_finished(&self) -> bool {
+        matches!(self.state, State::Done | State::Failed)
+    }
+
+    /// Whether the current pass is a full sync (no `sinceVersionId`): build each request
+    /// accordingly (`Paged::page(index, is_full)`).
+    pub fn is_full(&self) -> bool {
+        self.full
+    }
+
+    /// Whether an incremental sync fell back to a full one (9721).
+    pub fn fell_back(&self) -> bool {
+        self.fell_back
+    }
+
+    /// Pages handed out and not yet recorded.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    /// How many pages the latest answer says there are (`None` before page 0 answers).
+    pub fn known_pages(&self) -> Option<u32> {
+        self.end
+    }
+
+    /// The FIRST page's `versionId` in the current pass, once page 0 has answered.
+    pub fn version_id(&self) -> Option<&str> {
+        self.version_id.as_deref()
+    }
+
+    /// The result, once the traversal finished without error.
+    pub fn outcome(&self) -> Option<SyncOutcome> {
+        (self.state == State::Done).then(|| SyncOutcome {
+            version_id: self.version_id.clone(),
+            full: self.full,
+            fell_back: self.fell_back,
+            pages: self.recorded,
+        })
+    }
+
+    fn take(&mut self, index: u32) -> Result<(), PagingError> {
+        if self.in_flight.remove(&index) {
+            Ok(())
+        } else {
+            Err(self.fail(PagingError::NotRequested { index }))
+        }
+    }
+
+    fn fail(&mut self, error: PagingError) -> PagingError {
+        self.state = State::Failed;
+        self.in_flight.clear();
+        error
+    }
+
+    /// Done once nothing is in flight and nothing is left below the end.
+    fn settle(&mut self) {
+        if self.in_flight.is_empty() && self.end.is_some_and(|end| self.next >= end) {
+            self.state = State::Done;
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! `GET assets` response (Apps and Books v2): the apps and books the location bought.
+
+use serde::{Deserialize, Serialize};
+
+use super::{PageInfo, PricingParam, ProductType, impl_page};
+use crate::ids::AdamId;
+
+/// Apple's `totalCount` for an asset with unlimited licenses (free apps), `i32::MAX`.
+pub const UNLIMITED_COUNT: i64 = 2_147_483_647;
+
+/// The response of `GET assets`: one page of assets and the paging fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct AssetsResponse {
+    /// `assets`: this page's assets (empty when absent).
+    #[serde(default)]
+    pub assets: Vec<Asset>,
+    /// The paging fields (`currentPageIndex`, `nextPageIndex`, `totalPages`, …).
+    #[serde(flatten)]
+    pub paging: PageInfo,
+}
+
+impl_page!(AssetsResponse, assets, Asset);
+
+/// One entry of `assets`. Every field is optional on the wire;
+/// [`crate::Asset::try_from`] decides which are required.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Asset {
+    /// `adamId`: the App Store identifier (a string; a number is accepted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adam_id: Option<AdamId>,
+    /// `assignedCount`: licenses assigned to users or devices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned_count: Option<i64>,
+    /// `availableCount`: licenses still free to assign.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available_count: Option<i64>,
+    /// `deviceAssignable`: whether licenses can be assigned to a device serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_assignable: Option<bool>,
+    /// `pricingParam`: `STDQ` or `PLUS`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing_param: Option<PricingParam>,
+    /// `productType`: `App` or `Book`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_type: Option<ProductType>,
+    /// `retiredCount`: licenses retired (e.g. refunded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired_count: Option<i64>,
+    /// `revocable`: whether assigned licenses can be taken back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocable: Option<bool>,
+    /// `supportedPlatforms`: the platforms the asset runs on, as Apple names them
+    /// (e.g. `iOS`, `macOS`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supported_platforms: Vec<String>,
+    /// `totalCount`: licenses owned; [`UNLIMITED_COUNT`] (2147483647) for unlimited
+    /// free assets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<i64>,
+}

@@ -1,0 +1,44 @@
+//! `GET assignments` response (Apps and Books v2): which licenses are assigned to which
+//! device serial numbers and users.
+
+use serde::{Deserialize, Serialize};
+
+use super::{PageInfo, PricingParam, impl_page};
+use crate::ids::AdamId;
+
+/// The response of `GET assignments`: one page of assignments and the paging fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct AssignmentsResponse {
+    /// `assignments`: this page's assignments (empty when absent, e.g. an incremental
+    /// answer with nothing new).
+    #[serde(default)]
+    pub assignments: Vec<Assignment>,
+    /// The paging fields (`currentPageIndex`, `nextPageIndex`, `versionId`, …).
+    #[serde(flatten)]
+    pub paging: PageInfo,
+}
+
+impl_page!(AssignmentsResponse, assignments, Assignment);
+
+/// One entry of `assignments`: a license of `adamId` at `pricingParam`, assigned to a
+/// device (`serialNumber`) or a user (`clientUserId`). Every field is optional on the
+/// wire; [`crate::Assignment::try_from`] decides which are required.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Assignment {
+    /// `adamId` (a string; a number is accepted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adam_id: Option<AdamId>,
+    /// `pricingParam`: `STDQ` or `PLUS`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing_param: Option<PricingParam>,
+    /// `serialNumber`: the device, for a device assignment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial_number: Option<String>,
+    /// `clientUserId`: the MDM's user id, for a user assignment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_user_id: Option<String>,
+}

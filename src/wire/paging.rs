@@ -1,0 +1,97 @@
+//! The paging fields Apple adds to every list answer (`GET assets`, `GET assignments`,
+//! `GET users`), and [`Page`], the trait those answers share.
+//!
+//! Apple's "Using paginated endpoints": `pageIndex` starts at 0; `nextPageIndex` is absent
+//! on the last page; `totalPages` and `versionId` may change while a client walks the
+//! pages, which is not an error. [`crate::paging::PageTraversal`] decides which page to
+//! ask for next.
+
+use serde::{Deserialize, Serialize};
+
+use super::MdmInfo;
+
+/// The paging fields of a list answer, plus the location fields Apple adds to it.
+///
+/// Every field is optional on the wire; unknown fields are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct PageInfo {
+    /// `currentPageIndex`: the index of this page (0 for the first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_page_index: Option<u32>,
+    /// `nextPageIndex`: the index of the next page; **absent on the last page**.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_page_index: Option<u32>,
+    /// `size`: how many records this page holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// `totalPages`: how many pages the answer has now (it may change between pages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_pages: Option<u32>,
+    /// `versionId`: the version of the data this page was read from. The FIRST page's
+    /// is the `sinceVersionId` of the next incremental sync (assignments and users).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    /// `uId`: the location's identity (a string; a number is accepted).
+    #[serde(
+        rename = "uId",
+        default,
+        deserialize_with = "super::string_or_number::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub u_id: Option<String>,
+    /// `tokenExpirationDate`, in Apple's form `2030-11-08T22:33:22+0000`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_expiration_date: Option<String>,
+    /// `mdmInfo`: the MDM that claimed the location, when one has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mdm_info: Option<MdmInfo>,
+}
+
+impl PageInfo {
+    /// Whether Apple marked this page as the last one (no `nextPageIndex`).
+    pub fn is_last(&self) -> bool {
+        self.next_page_index.is_none()
+    }
+}
+
+/// One page of a list answer: its [`PageInfo`] and its records.
+///
+/// Implemented by [`super::AssetsResponse`], [`super::AssignmentsResponse`] and
+/// [`super::UsersResponse`].
+pub trait Page {
+    /// One record of the list (a wire type).
+    type Item;
+
+    /// The paging fields.
+    fn page_info(&self) -> &PageInfo;
+
+    /// The records, in Apple's order.
+    fn items(&self) -> &[Self::Item];
+
+    /// The records, taken out of the page.
+    fn into_items(self) -> Vec<Self::Item>;
+}
+
+/// Implements [`Page`] for a list answer with a `paging` field and a record list.
+macro_rules! impl_page {
+    ($response:ty, $field:ident, $item:ty) => {
+        impl $crate::wire::Page for $response {
+            type Item = $item;
+
+            fn page_info(&self) -> &$crate::wire::PageInfo {
+                &self.paging
+            }
+
+            fn items(&self) -> &[$item] {
+                &self.$field
+            }
+
+            fn into_items(self) -> Vec<$item> {
+                self.$field
+            }
+        }
+    };
+}
+pub(crate) use impl_page;

@@ -1,0 +1,67 @@
+//! `GET users` response (Apps and Books v2): the location's users, as the MDM created
+//! them (`clientUserId`) and as Apple knows them (status, invitation).
+
+use serde::{Deserialize, Serialize};
+
+use super::{PageInfo, impl_page, open_enum};
+
+/// The response of `GET users`: one page of users and the paging fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct UsersResponse {
+    /// `users`: this page's users (empty when absent). One `clientUserId` may appear
+    /// several times: retired entries plus at most one active.
+    #[serde(default)]
+    pub users: Vec<User>,
+    /// The paging fields (`currentPageIndex`, `nextPageIndex`, `versionId`, …).
+    #[serde(flatten)]
+    pub paging: PageInfo,
+}
+
+impl_page!(UsersResponse, users, User);
+
+/// One entry of `users`. Every field is optional on the wire;
+/// [`crate::VppUser::try_from`] decides which are required.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct User {
+    /// `clientUserId`: the MDM's own id for the user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_user_id: Option<String>,
+    /// `email`, when the MDM gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// `idHash`: a hash of the Apple Account that accepted the invitation (once
+    /// associated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_hash: Option<String>,
+    /// `inviteCode`: the code of the invitation to send the user (until associated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_code: Option<String>,
+    /// `status`: `Registered`, `Associated`, `Retired` or `Deleted`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<UserStatus>,
+}
+
+open_enum! {
+    /// A user's `status`.
+    pub enum UserStatus {
+        /// `Registered`: created, the invitation not yet accepted.
+        Registered = "Registered",
+        /// `Associated`: the user accepted the invitation with an Apple Account.
+        Associated = "Associated",
+        /// `Retired`: retired by the MDM; its licenses were taken back.
+        Retired = "Retired",
+        /// `Deleted`: deleted.
+        Deleted = "Deleted",
+    }
+}
+
+impl UserStatus {
+    /// Whether the user is active (registered or associated), not retired or deleted.
+    pub fn is_active(&self) -> bool {
+        matches!(self, Self::Registered | Self::Associated)
+    }
+}
