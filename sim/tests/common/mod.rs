@@ -19,6 +19,8 @@ pub fn scenario() -> Scenario {
     let mut s = Scenario::default();
     s.event_delay_ms = 20;
     s.notification_retry_delay_ms = 10;
+    // Polling loops would trip Apple's 15/s; the rate-limit tests set their own.
+    s.max_requests_per_second = 10_000;
     s
 }
 
