@@ -85,11 +85,17 @@ pub async fn wait_event(sim: &RunningSimulator, token: &str, event_id: &str) -> 
 
 /// POSTs a manage request and waits for its event; answers the final status.
 pub async fn run_event(sim: &RunningSimulator, path: &str, body: Value) -> Value {
+    run_event_with_id(sim, path, body).await.1
+}
+
+/// Like [`run_event`], also answering the eventId.
+pub async fn run_event_with_id(sim: &RunningSimulator, path: &str, body: Value) -> (String, Value) {
     let t = token(sim);
     let (status, v) = post_json(sim, path, &t, &body).await;
     assert_eq!(status, 200, "{path}: {v}");
     let id = v["eventId"].as_str().expect("eventId").to_string();
-    wait_event(sim, &t, &id).await
+    let status = wait_event(sim, &t, &id).await;
+    (id, status)
 }
 
 pub fn assoc(adam: &str, serials: &[&str], users: &[&str]) -> Value {
