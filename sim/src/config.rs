@@ -124,7 +124,7 @@ pub(crate) async fn post_client_config(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Response {
-    let ctx = match authorize(&s, &headers) {
+    let ctx = match authorize(&s, &headers).await {
         Ok(c) => c,
         Err(d) => return d.into_response(),
     };

@@ -178,7 +178,7 @@ async fn accept(
     bytes: Bytes,
     make: impl FnOnce(&Shared, &Bytes) -> Result<Job, AppleError>,
 ) -> Response {
-    let ctx = match authorize(&s, &headers) {
+    let ctx = match authorize(&s, &headers).await {
         Ok(c) => c,
         Err(d) => return d.into_response(),
     };
@@ -284,7 +284,7 @@ pub(crate) async fn status(
     headers: HeaderMap,
     q: Result<Query<QueryMap>, QueryRejection>,
 ) -> Response {
-    let ctx = match authorize(&s, &headers) {
+    let ctx = match authorize(&s, &headers).await {
         Ok(c) => c,
         Err(d) => return d.into_response(),
     };

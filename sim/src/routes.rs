@@ -164,8 +164,15 @@ pub(crate) fn check_credential(s: &Arc<Shared>, credential: &str, v2: bool) -> R
     Ok(Ctx { uid, _guard: guard })
 }
 
-/// `Authorization: Bearer <credential>`; anything else → 9722.
-pub(crate) fn authorize(s: &Arc<Shared>, headers: &HeaderMap) -> Result<Ctx, Denied> {
+/// `Authorization: Bearer <credential>`; anything else → 9722. An authorized request then
+/// waits the scenario's `response_delay_ms` (while counted in flight).
+pub(crate) async fn authorize(s: &Arc<Shared>, headers: &HeaderMap) -> Result<Ctx, Denied> {
+    let ctx = authorize_now(s, headers)?;
+    s.response_delay().await;
+    Ok(ctx)
+}
+
+fn authorize_now(s: &Arc<Shared>, headers: &HeaderMap) -> Result<Ctx, Denied> {
     let bad = || Denied {
         uid: None,
         error: AppleError::new(code::BAD_AUTH_HEADER),
@@ -262,7 +269,7 @@ async fn service_config(State(s): State<Arc<Shared>>) -> Response {
 }
 
 async fn get_client_config(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    let ctx = match authorize(&s, &headers) {
+    let ctx = match authorize(&s, &headers).await {
         Ok(c) => c,
         Err(d) => return d.into_response(),
     };
@@ -277,7 +284,7 @@ async fn list(
     key: &'static str,
     records: fn(&Location, &QueryMap) -> Result<Vec<Value>, AppleError>,
 ) -> Response {
-    let ctx = match authorize(&s, &headers) {
+    let ctx = match authorize(&s, &headers).await {
         Ok(c) => c,
         Err(d) => return d.into_response(),
     };

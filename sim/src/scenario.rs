@@ -40,6 +40,9 @@ pub struct Scenario {
     /// Milliseconds between accepting a manage request and executing it (default 200).
     #[serde(default = "d_event_delay")]
     pub event_delay_ms: u64,
+    /// Latency added to every authorized request, while it counts as in flight (default 0).
+    #[serde(default)]
+    pub response_delay_ms: u64,
     /// Milliseconds between notification delivery retries (default 100).
     #[serde(default = "d_retry_delay")]
     pub notification_retry_delay_ms: u64,

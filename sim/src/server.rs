@@ -158,6 +158,13 @@ impl Shared {
         Some(spec)
     }
 
+    /// Waits `response_delay_ms` (simulated service latency).
+    pub async fn response_delay(&self) {
+        if self.config.response_delay_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(self.config.response_delay_ms)).await;
+        }
+    }
+
     /// Another MDM overwrites a location's `mdmInfo`.
     pub fn claim_as_other(&self, uid: &str, info: MdmInfo) -> bool {
         let mut w = self.world();

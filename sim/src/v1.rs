@@ -127,6 +127,7 @@ pub(crate) async fn client_config(State(s): State<Arc<Shared>>, bytes: Bytes) ->
             return r;
         }
     };
+    s.response_delay().await;
     let r = with_loc(&s, &ctx, |loc| {
         if let Some(c) = req.client_context {
             if c.len() > MAX_CLIENT_CONTEXT {

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 #[tokio::test]
 async fn service_config_needs_no_token_and_lists_limits_and_urls() {
-    let sim = start(scenario()).await;
+    let sim = start(apple_vpp_sim::Scenario::default()).await;
     let (status, v) = get(&sim, "service/config", None).await;
     assert_eq!(status, 200);
     let limits = &v["limits"];
