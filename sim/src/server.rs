@@ -441,6 +441,14 @@ impl RunningSimulator {
     }
 }
 
+impl std::fmt::Debug for RunningSimulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningSimulator")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Drop for RunningSimulator {
     fn drop(&mut self) {
         let _ = self.stop.send(true);

@@ -16,12 +16,13 @@ pub const UID: &str = "981060278089131045";
 
 /// The default scenario with short delays for tests.
 pub fn scenario() -> Scenario {
-    let mut s = Scenario::default();
-    s.event_delay_ms = 20;
-    s.notification_retry_delay_ms = 10;
-    // Polling loops would trip Apple's 15/s; the rate-limit tests set their own.
-    s.max_requests_per_second = 10_000;
-    s
+    Scenario {
+        event_delay_ms: 20,
+        notification_retry_delay_ms: 10,
+        // Polling loops would trip Apple's 15/s; the rate-limit tests set their own.
+        max_requests_per_second: 10_000,
+        ..Scenario::default()
+    }
 }
 
 pub async fn start(s: Scenario) -> RunningSimulator {
