@@ -13,7 +13,7 @@ use crate::apple::{AppleError, code};
 use crate::notify::Destination;
 use crate::routes::{NOTIFICATION_TYPES, authorize, body, with_loc};
 use crate::scenario::MdmInfo;
-use crate::server::Shared;
+use crate::shared::Shared;
 
 /// `maxMdmNameLength`.
 pub(crate) const MAX_MDM_NAME: usize = 100;

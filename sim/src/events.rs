@@ -18,7 +18,7 @@ use crate::licenses::{Job, Targets, UserItem};
 use crate::model::{Event, EventType};
 use crate::paging::QueryMap;
 use crate::routes::{authorize, body, destination, query, with_loc};
-use crate::server::Shared;
+use crate::shared::Shared;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

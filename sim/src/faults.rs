@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::apple::{AppleError, code};
 use crate::scenario::{FaultKind, FaultSpec};
-use crate::server::Shared;
+use crate::shared::Shared;
 
 /// Set by handlers on their response: which location the credential matched and whether
 /// the request was authorized. Read by the recorder; never holds the credential.

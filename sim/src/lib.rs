@@ -28,9 +28,11 @@
 
 mod apple;
 mod config;
+mod defaults;
 mod events;
 mod faults;
 mod licenses;
+mod lists;
 mod model;
 mod notify;
 mod paging;
@@ -38,6 +40,7 @@ mod ratelimit;
 mod routes;
 mod scenario;
 mod server;
+mod shared;
 mod v1;
 
 pub use apple::code;

@@ -17,11 +17,11 @@ use serde_json::{Value, json};
 
 use crate::apple::{AppleError, code};
 use crate::faults::AuthNote;
-use crate::model::{Location, Target};
+use crate::model::Location;
 use crate::notify::Destination;
-use crate::paging::{QueryMap, flag, number, page, page_index};
+use crate::paging::QueryMap;
 use crate::ratelimit::InFlight;
-use crate::server::Shared;
+use crate::shared::Shared;
 
 /// The notification types a location may subscribe to.
 pub(crate) const NOTIFICATION_TYPES: &[&str] = &[
@@ -40,9 +40,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/mdm/v2/client/config",
             get(get_client_config).post(crate::config::post_client_config),
         )
-        .route("/mdm/v2/assets", get(list_assets))
-        .route("/mdm/v2/assignments", get(list_assignments))
-        .route("/mdm/v2/users", get(list_users))
+        .route("/mdm/v2/assets", get(crate::lists::list_assets))
+        .route("/mdm/v2/assignments", get(crate::lists::list_assignments))
+        .route("/mdm/v2/users", get(crate::lists::list_users))
         .route("/mdm/v2/status", get(crate::events::status))
         .route("/mdm/v2/assets/associate", post(crate::events::associate))
         .route(
@@ -274,136 +274,4 @@ async fn get_client_config(State(s): State<Arc<Shared>>, headers: HeaderMap) -> 
         Err(d) => return d.into_response(),
     };
     ctx.finish(with_loc(&s, &ctx, |l| Ok(l.client_config_json())))
-}
-
-/// Shared frame of the list endpoints: auth, query, location fields, paging.
-async fn list(
-    s: Arc<Shared>,
-    headers: HeaderMap,
-    q: Result<Query<QueryMap>, QueryRejection>,
-    key: &'static str,
-    records: fn(&Location, &QueryMap) -> Result<Vec<Value>, AppleError>,
-) -> Response {
-    let ctx = match authorize(&s, &headers).await {
-        Ok(c) => c,
-        Err(d) => return d.into_response(),
-    };
-    let size = s.config.page_size;
-    let r = query(q).and_then(|q| {
-        let index = page_index(&q)?;
-        with_loc(&s, &ctx, |loc| {
-            let mut out = json!({"versionId": loc.version_id()});
-            loc.common_fields(&mut out);
-            page(records(loc, &q)?, size, index, key, &mut out)?;
-            Ok(out)
-        })
-    });
-    ctx.finish(r)
-}
-
-async fn list_assets(
-    State(s): State<Arc<Shared>>,
-    headers: HeaderMap,
-    q: Result<Query<QueryMap>, QueryRejection>,
-) -> Response {
-    list(s, headers, q, "assets", asset_records).await
-}
-
-async fn list_assignments(
-    State(s): State<Arc<Shared>>,
-    headers: HeaderMap,
-    q: Result<Query<QueryMap>, QueryRejection>,
-) -> Response {
-    list(s, headers, q, "assignments", assignment_records).await
-}
-
-async fn list_users(
-    State(s): State<Arc<Shared>>,
-    headers: HeaderMap,
-    q: Result<Query<QueryMap>, QueryRejection>,
-) -> Response {
-    list(s, headers, q, "users", user_records).await
-}
-
-fn eq(q: &QueryMap, key: &str, value: &str) -> bool {
-    q.get(key).is_none_or(|v| v == value)
-}
-
-fn asset_records(loc: &Location, q: &QueryMap) -> Result<Vec<Value>, AppleError> {
-    let device = flag(q, "deviceAssignable")?;
-    let revocable = flag(q, "revocable")?;
-    let unlimited = flag(q, "unlimited")?;
-    let bounds = [
-        number(q, "minAssignedCount")?,
-        number(q, "maxAssignedCount")?,
-        number(q, "minAvailableCount")?,
-        number(q, "maxAvailableCount")?,
-    ];
-    Ok(loc
-        .assets
-        .iter()
-        .filter(|a| {
-            eq(q, "adamId", &a.adam_id)
-                && eq(q, "productType", &a.product_type)
-                && eq(q, "pricingParam", &a.pricing_param)
-                && device.is_none_or(|d| d == a.device_assignable)
-                && revocable.is_none_or(|r| r == a.revocable)
-                && unlimited.is_none_or(|u| u == a.unlimited)
-                && bounds[0].is_none_or(|n| a.assigned >= n)
-                && bounds[1].is_none_or(|n| a.assigned <= n)
-                && bounds[2].is_none_or(|n| a.available() >= n)
-                && bounds[3].is_none_or(|n| a.available() <= n)
-        })
-        .map(|a| a.json())
-        .collect())
-}
-
-/// `sinceVersionId`: `None` for a full answer; unknown → 9721.
-fn since(loc: &Location, q: &QueryMap) -> Result<Option<u64>, AppleError> {
-    match q.get("sinceVersionId") {
-        None => Ok(None),
-        Some(s) => loc
-            .parse_version(s.trim())
-            .map(Some)
-            .ok_or_else(|| AppleError::new(code::INVALID_VERSION)),
-    }
-}
-
-fn assignment_records(loc: &Location, q: &QueryMap) -> Result<Vec<Value>, AppleError> {
-    let since = since(loc, q)?;
-    Ok(loc
-        .assignments
-        .iter()
-        .filter(|a| {
-            let (user, serial) = match &a.target {
-                Target::User(u) => (Some(u.as_str()), None),
-                Target::Serial(s) => (None, Some(s.as_str())),
-            };
-            since.is_none_or(|v| a.version > v)
-                && eq(q, "adamId", &a.adam_id)
-                && eq(q, "pricingParam", &a.pricing_param)
-                && q.get("clientUserId")
-                    .is_none_or(|c| Some(c.as_str()) == user)
-                && q.get("serialNumber")
-                    .is_none_or(|c| Some(c.as_str()) == serial)
-        })
-        .map(|a| a.json())
-        .collect())
-}
-
-fn user_records(loc: &Location, q: &QueryMap) -> Result<Vec<Value>, AppleError> {
-    let since = since(loc, q)?;
-    let active_only = flag(q, "activeOnly")?.unwrap_or(false);
-    let retired_only = flag(q, "retiredOnly")?.unwrap_or(false);
-    Ok(loc
-        .users
-        .iter()
-        .filter(|u| {
-            since.is_none_or(|v| u.version > v)
-                && eq(q, "clientUserId", &u.client_user_id)
-                && !(active_only && u.retired)
-                && (!retired_only || u.retired)
-        })
-        .map(|u| u.json())
-        .collect())
 }

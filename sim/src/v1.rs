@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use crate::apple::{AppleError, code};
 use crate::model::{Location, fnv};
 use crate::routes::{check_credential, deny, with_loc};
-use crate::server::Shared;
+use crate::shared::Shared;
 
 /// Longest `clientContext` accepted (Apple: under 256 bytes).
 const MAX_CLIENT_CONTEXT: usize = 255;
