@@ -1,0 +1,320 @@
+//! Executing events: license counting for associate / disassociate / revoke, and user
+//! create / update / retire. Each item succeeds or fails on its own; failures are grouped
+//! by error number and asset, as Apple's `failures[].errorInfo` lists them.
+
+use serde_json::{Value, json};
+
+use crate::apple::code;
+use crate::model::{Assignment, EventType, Failure, Location, Target, User};
+
+/// Items per notification (Apple: at most 100 elements in one notification).
+const MAX_NOTIFICATION_ITEMS: usize = 100;
+
+/// A user in a manage-users request.
+#[derive(Debug, Clone)]
+pub(crate) struct UserItem {
+    pub client_user_id: String,
+    pub email: Option<String>,
+    pub managed_apple_id: Option<String>,
+}
+
+/// The work an event does once its delay is over.
+#[derive(Debug, Clone)]
+pub(crate) enum Job {
+    Associate(Targets),
+    Disassociate(Targets),
+    Revoke {
+        users: Vec<String>,
+        serials: Vec<String>,
+    },
+    Users(EventType, Vec<UserItem>),
+}
+
+/// Assets and targets of an associate / disassociate request.
+#[derive(Debug, Clone)]
+pub(crate) struct Targets {
+    pub assets: Vec<(String, String)>,
+    pub users: Vec<String>,
+    pub serials: Vec<String>,
+}
+
+impl Job {
+    pub fn event_type(&self) -> EventType {
+        match self {
+            Job::Associate(_) => EventType::Associate,
+            Job::Disassociate(_) => EventType::Disassociate,
+            Job::Revoke { .. } => EventType::Revoke,
+            Job::Users(t, _) => *t,
+        }
+    }
+
+    /// `numRequested`: asset × target pairs, revoke targets, or users.
+    pub fn num_requested(&self) -> u64 {
+        let n = match self {
+            Job::Associate(t) | Job::Disassociate(t) => {
+                t.assets.len() * (t.users.len() + t.serials.len())
+            }
+            Job::Revoke { users, serials } => users.len() + serials.len(),
+            Job::Users(_, u) => u.len(),
+        };
+        n as u64
+    }
+}
+
+/// Collects failures, grouped by (error number, asset).
+#[derive(Default)]
+struct Failures(Vec<Failure>);
+
+impl Failures {
+    fn add(&mut self, number: u32, asset: Option<&(String, String)>, target: &Target) {
+        let assets: Vec<(String, String)> = asset.into_iter().cloned().collect();
+        let idx = match self
+            .0
+            .iter()
+            .position(|f| f.number == number && f.assets == assets)
+        {
+            Some(i) => i,
+            None => {
+                self.0.push(Failure {
+                    number,
+                    assets,
+                    ..Failure::default()
+                });
+                self.0.len() - 1
+            }
+        };
+        match target {
+            Target::User(u) => self.0[idx].client_user_ids.push(u.clone()),
+            Target::Serial(s) => self.0[idx].serial_numbers.push(s.clone()),
+        }
+    }
+    fn count(&self) -> u64 {
+        self.0
+            .iter()
+            .map(|f| (f.client_user_ids.len() + f.serial_numbers.len()) as u64)
+            .sum()
+    }
+}
+
+fn all_targets(users: &[String], serials: &[String]) -> Vec<Target> {
+    let u = users.iter().cloned().map(Target::User);
+    u.chain(serials.iter().cloned().map(Target::Serial))
+        .collect()
+}
+
+/// Runs the job against the location, stores the outcome in the event and returns the
+/// notifications it causes (type, payload); the caller filters by subscription.
+pub(crate) fn run(loc: &mut Location, event_id: &str, job: &Job) -> Vec<(&'static str, Value)> {
+    let version = loc.version + 1;
+    let mut changed = false;
+    let mut failures = Failures::default();
+    let mut touched: Vec<Value> = Vec::new();
+    match job {
+        Job::Associate(t) | Job::Disassociate(t) => {
+            let associate = matches!(job, Job::Associate(_));
+            for asset_ref in &t.assets {
+                let Some(ai) = loc.asset_index(&asset_ref.0, &asset_ref.1) else {
+                    for target in all_targets(&t.users, &t.serials) {
+                        failures.add(code::LICENSE_NOT_FOUND, Some(asset_ref), &target);
+                    }
+                    continue;
+                };
+                for target in all_targets(&t.users, &t.serials) {
+                    let pos = loc.assignments.iter().position(|a| {
+                        a.adam_id == asset_ref.0
+                            && a.pricing_param == asset_ref.1
+                            && a.target == target
+                    });
+                    if !associate {
+                        if let Some(p) = pos {
+                            let a = loc.assignments.remove(p);
+                            loc.assets[ai].assigned = loc.assets[ai].assigned.saturating_sub(1);
+                            touched.push(a.json());
+                            changed = true;
+                        }
+                        continue;
+                    }
+                    let error = match &target {
+                        Target::Serial(_) if !loc.assets[ai].device_assignable => {
+                            Some(code::NOT_DEVICE_ASSIGNABLE)
+                        }
+                        Target::User(u) if loc.active_user(u).is_none() => {
+                            Some(code::USER_NOT_FOUND)
+                        }
+                        _ if pos.is_some() => None,
+                        _ if loc.assets[ai].available() == 0 => Some(code::NOT_ENOUGH_LICENSES),
+                        _ => None,
+                    };
+                    if let Some(number) = error {
+                        failures.add(number, Some(asset_ref), &target);
+                    } else if pos.is_none() {
+                        let a = Assignment {
+                            adam_id: asset_ref.0.clone(),
+                            pricing_param: asset_ref.1.clone(),
+                            target,
+                            version,
+                        };
+                        touched.push(a.json());
+                        loc.assignments.push(a);
+                        loc.assets[ai].assigned += 1;
+                        changed = true;
+                    }
+                }
+            }
+        }
+        Job::Revoke { users, serials } => {
+            for target in all_targets(users, serials) {
+                let mut i = 0;
+                while i < loc.assignments.len() {
+                    let a = &loc.assignments[i];
+                    let ai = loc.asset_index(&a.adam_id, &a.pricing_param);
+                    let revocable = ai.is_some_and(|x| loc.assets[x].revocable);
+                    if a.target == target && revocable {
+                        let a = loc.assignments.remove(i);
+                        if let Some(x) = ai {
+                            loc.assets[x].assigned = loc.assets[x].assigned.saturating_sub(1);
+                            loc.assets[x].retired += 1;
+                        }
+                        touched.push(a.json());
+                        changed = true;
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+        }
+        Job::Users(kind, items) => {
+            for item in items {
+                let target = Target::User(item.client_user_id.clone());
+                match run_user(loc, *kind, item, version) {
+                    Ok(Some(v)) => {
+                        touched.push(v);
+                        changed = true;
+                    }
+                    Ok(None) => {}
+                    Err(number) => failures.add(number, None, &target),
+                }
+            }
+        }
+    }
+    if changed {
+        loc.version = version;
+    }
+    let requested = job.num_requested();
+    let failed = failures.count();
+    let first_error = failures.0.first().map(|f| f.number);
+    if let Some(ev) = loc.events.get_mut(event_id) {
+        ev.done = true;
+        ev.num_completed = requested.saturating_sub(failed);
+        ev.failures = failures.0;
+    }
+    notifications(job, event_id, touched, first_error)
+}
+
+/// One user item; `Ok(Some(record))` when something changed.
+fn run_user(
+    loc: &mut Location,
+    kind: EventType,
+    item: &UserItem,
+    version: u64,
+) -> Result<Option<Value>, u32> {
+    let id = &item.client_user_id;
+    match kind {
+        EventType::Create => {
+            if loc.active_user(id).is_some() {
+                return Err(code::USER_EXISTS);
+            }
+            let user = User {
+                client_user_id: id.clone(),
+                email: item.email.clone(),
+                managed_apple_id: item.managed_apple_id.clone(),
+                retired: false,
+                invite_code: loc.invite_code(id),
+                version,
+            };
+            let v = user.json();
+            loc.users.push(user);
+            Ok(Some(v))
+        }
+        EventType::Update => {
+            let i = loc.active_user(id).ok_or(code::USER_NOT_FOUND)?;
+            let u = &mut loc.users[i];
+            if item.email.is_some() {
+                u.email = item.email.clone();
+            }
+            if item.managed_apple_id.is_some() {
+                u.managed_apple_id = item.managed_apple_id.clone();
+            }
+            u.version = version;
+            Ok(Some(u.json()))
+        }
+        _ => {
+            let Some(i) = loc.active_user(id) else {
+                // Retiring an already retired user succeeds; an unknown one does not.
+                return if loc.users.iter().any(|u| &u.client_user_id == id) {
+                    Ok(None)
+                } else {
+                    Err(code::USER_NOT_FOUND)
+                };
+            };
+            loc.users[i].retired = true;
+            loc.users[i].version = version;
+            let target = Target::User(id.clone());
+            let held: Vec<Assignment> = loc
+                .assignments
+                .iter()
+                .filter(|a| a.target == target)
+                .cloned()
+                .collect();
+            loc.assignments.retain(|a| a.target != target);
+            for a in held {
+                if let Some(x) = loc.asset_index(&a.adam_id, &a.pricing_param) {
+                    loc.assets[x].assigned = loc.assets[x].assigned.saturating_sub(1);
+                }
+            }
+            Ok(Some(loc.users[i].json()))
+        }
+    }
+}
+
+/// The ASSET_MANAGEMENT / USER_MANAGEMENT notifications of an executed event, at most 100
+/// records each.
+fn notifications(
+    job: &Job,
+    event_id: &str,
+    touched: Vec<Value>,
+    first_error: Option<u32>,
+) -> Vec<(&'static str, Value)> {
+    let (typ, key) = match job {
+        Job::Users(..) => ("USER_MANAGEMENT", "users"),
+        _ => ("ASSET_MANAGEMENT", "assignments"),
+    };
+    let result = if first_error.is_some() {
+        "FAILURE"
+    } else {
+        "SUCCESS"
+    };
+    let chunks: Vec<Vec<Value>> = if touched.is_empty() {
+        vec![Vec::new()]
+    } else {
+        touched
+            .chunks(MAX_NOTIFICATION_ITEMS)
+            .map(<[Value]>::to_vec)
+            .collect()
+    };
+    chunks
+        .into_iter()
+        .map(|records| {
+            let mut v = json!({
+                "eventId": event_id,
+                "result": result,
+                "type": job.event_type().as_str(),
+            });
+            v[key] = Value::Array(records);
+            if let Some(n) = first_error {
+                v["error"] = json!({"errorNumber": n, "errorMessage": crate::apple::message(n)});
+            }
+            (typ, v)
+        })
+        .collect()
+}

@@ -1,0 +1,155 @@
+//! `apple-vpp-sim [--listen ADDR] [--scenario FILE] [--token-dir DIR] [--allow-non-loopback]`
+//!
+//! Prints `listening on http://HOST:PORT/mdm/v2` as its first stdout line, then runs until
+//! Ctrl-C or SIGTERM. Bad arguments or a bad scenario: one line on stderr, exit 2.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use apple_vpp_sim::{Scenario, SimOptions, Simulator};
+
+const USAGE: &str = "usage: apple-vpp-sim [--listen ADDR] [--scenario FILE] [--token-dir DIR] [--allow-non-loopback]";
+
+struct Args {
+    listen: SocketAddr,
+    scenario: Option<PathBuf>,
+    token_dir: Option<PathBuf>,
+    allow_non_loopback: bool,
+}
+
+fn parse(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
+    let mut args = Args {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        scenario: None,
+        token_dir: None,
+        allow_non_loopback: false,
+    };
+    while let Some(arg) = it.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |what: &str| {
+            inline
+                .clone()
+                .or_else(|| it.next())
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| format!("{name} needs {what} ({USAGE})"))
+        };
+        match name.as_str() {
+            "--listen" => {
+                let v = value("an address like 127.0.0.1:8080")?;
+                args.listen = v
+                    .parse()
+                    .map_err(|_| format!("--listen: `{v}` is not an IP:PORT address"))?;
+            }
+            "--scenario" => args.scenario = Some(PathBuf::from(value("a file")?)),
+            "--token-dir" => args.token_dir = Some(PathBuf::from(value("a directory")?)),
+            "--allow-non-loopback" if inline.is_none() => args.allow_non_loopback = true,
+            "-h" | "--help" => return Ok(None),
+            _ => return Err(format!("unknown argument `{arg}` ({USAGE})")),
+        }
+    }
+    Ok(Some(args))
+}
+
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("apple-vpp-sim: {msg}");
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let args = match parse(std::env::args().skip(1)) {
+        Ok(Some(a)) => a,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => return fail(e),
+    };
+    if !args.listen.ip().is_loopback() {
+        if !args.allow_non_loopback {
+            return fail(format!(
+                "refusing non-loopback --listen {} (a test tool; add --allow-non-loopback to insist)",
+                args.listen
+            ));
+        }
+        eprintln!(
+            "apple-vpp-sim: WARNING: listening on non-loopback {}: anyone who can reach it can use its deterministic tokens",
+            args.listen
+        );
+    }
+    let scenario = match &args.scenario {
+        None => Scenario::default(),
+        Some(path) => match std::fs::read_to_string(path) {
+            Err(e) => return fail(format!("cannot read scenario {}: {e}", path.display())),
+            Ok(text) => match Scenario::from_json(&text) {
+                Ok(s) => s,
+                Err(e) => return fail(format!("{}: {e}", path.display())),
+            },
+        },
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return fail(format!("cannot start the runtime: {e}")),
+    };
+    runtime.block_on(run(args, scenario))
+}
+
+async fn run(args: Args, scenario: Scenario) -> ExitCode {
+    let uids: Vec<(String, String)> = scenario
+        .locations
+        .iter()
+        .map(|l| (l.uid.clone(), l.name.clone()))
+        .collect();
+    let options = SimOptions {
+        listen: args.listen,
+        allow_non_loopback: args.allow_non_loopback,
+        token_dir: args.token_dir.clone(),
+    };
+    let sim = match Simulator::start(scenario, options).await {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "listening on {}", sim.base_url());
+    let _ = out.flush();
+    drop(out);
+    eprintln!("apple-vpp-sim: v1 endpoints under {}", sim.v1_base_url());
+    for (uid, name) in &uids {
+        match &args.token_dir {
+            Some(dir) => eprintln!(
+                "apple-vpp-sim: location {uid} ({name}): token file {}",
+                dir.join(format!("{uid}.vpptoken")).display()
+            ),
+            None => eprintln!(
+                "apple-vpp-sim: location {uid} ({name}) (use --token-dir DIR to get its token file)"
+            ),
+        }
+    }
+    wait_for_signal().await;
+    eprintln!("apple-vpp-sim: stopping");
+    sim.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,396 @@
+//! The mutable world: locations with their licenses, assignments, users and events.
+
+use std::collections::HashMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, FixedOffset, Utc};
+use serde_json::{Value, json};
+
+use crate::scenario::{LocationSpec, MdmInfo, parse_date};
+
+/// The value Apple shows as `totalCount` for unlimited (free) assets.
+pub(crate) const UNLIMITED: u64 = 2_147_483_647;
+
+/// Apple's date format in v2 answers: `2027-09-26T08:30:39+0000` (always UTC).
+pub(crate) fn apple_date(t: DateTime<FixedOffset>) -> String {
+    t.with_timezone(&Utc)
+        .format("%Y-%m-%dT%H:%M:%S+0000")
+        .to_string()
+}
+
+/// Builds a `.vpptoken` file's content (also the bearer credential).
+///
+/// The inner `token` is derived from the uid and the location's position: deterministic,
+/// not secret, and not produced by a CSPRNG — this is a test tool; never use such tokens for
+/// anything real.
+pub(crate) fn token_file(uid: &str, index: usize, exp: &str, org: &str) -> String {
+    let inner = STANDARD.encode(format!("apple-vpp-sim|{uid}|{index}"));
+    let json = json!({"token": inner, "expDate": exp, "orgName": org});
+    STANDARD.encode(json.to_string())
+}
+
+/// A small deterministic hash (FNV-1a) for derived identifiers; not cryptographic.
+pub(crate) fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// A licensed asset and its counters.
+#[derive(Debug, Clone)]
+pub(crate) struct Asset {
+    pub adam_id: String,
+    pub pricing_param: String,
+    pub product_type: String,
+    pub total: u64,
+    pub assigned: u64,
+    pub retired: u64,
+    pub device_assignable: bool,
+    pub revocable: bool,
+    pub unlimited: bool,
+    pub supported_platforms: Vec<String>,
+}
+
+impl Asset {
+    pub fn total_count(&self) -> u64 {
+        if self.unlimited {
+            UNLIMITED
+        } else {
+            self.total
+        }
+    }
+    pub fn available(&self) -> u64 {
+        self.total_count().saturating_sub(self.assigned)
+    }
+    pub fn json(&self) -> Value {
+        json!({
+            "adamId": self.adam_id,
+            "assignedCount": self.assigned,
+            "availableCount": self.available(),
+            "deviceAssignable": self.device_assignable,
+            "pricingParam": self.pricing_param,
+            "productType": self.product_type,
+            "retiredCount": self.retired,
+            "revocable": self.revocable,
+            "supportedPlatforms": self.supported_platforms,
+            "totalCount": self.total_count(),
+        })
+    }
+}
+
+/// Who holds a license.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Target {
+    Serial(String),
+    User(String),
+}
+
+/// One license held by a device or a user.
+#[derive(Debug, Clone)]
+pub(crate) struct Assignment {
+    pub adam_id: String,
+    pub pricing_param: String,
+    pub target: Target,
+    pub version: u64,
+}
+
+impl Assignment {
+    pub fn json(&self) -> Value {
+        let mut v = json!({"adamId": self.adam_id, "pricingParam": self.pricing_param});
+        match &self.target {
+            Target::Serial(s) => v["serialNumber"] = json!(s),
+            Target::User(u) => v["clientUserId"] = json!(u),
+        }
+        v
+    }
+}
+
+/// A user record (one clientUserId may have several, all but one retired).
+#[derive(Debug, Clone)]
+pub(crate) struct User {
+    pub client_user_id: String,
+    pub email: Option<String>,
+    pub managed_apple_id: Option<String>,
+    pub retired: bool,
+    pub invite_code: String,
+    pub version: u64,
+}
+
+impl User {
+    pub fn json(&self) -> Value {
+        let mut v = json!({
+            "clientUserId": self.client_user_id,
+            "inviteCode": self.invite_code,
+            "status": if self.retired { "Retired" } else { "Registered" },
+        });
+        if let Some(e) = &self.email {
+            v["email"] = json!(e);
+        }
+        if let Some(m) = &self.managed_apple_id {
+            v["managedAppleId"] = json!(m);
+        }
+        v
+    }
+}
+
+/// `eventType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EventType {
+    Associate,
+    Disassociate,
+    Revoke,
+    Create,
+    Update,
+    Retire,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Associate => "ASSOCIATE",
+            EventType::Disassociate => "DISASSOCIATE",
+            EventType::Revoke => "REVOKE",
+            EventType::Create => "CREATE",
+            EventType::Update => "UPDATE",
+            EventType::Retire => "RETIRE",
+        }
+    }
+}
+
+/// One failure entry of an event.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Failure {
+    pub number: u32,
+    pub assets: Vec<(String, String)>,
+    pub client_user_ids: Vec<String>,
+    pub serial_numbers: Vec<String>,
+}
+
+impl Failure {
+    pub fn json(&self) -> Value {
+        let assets: Vec<Value> = self
+            .assets
+            .iter()
+            .map(|(a, p)| json!({"adamId": a, "pricingParam": p}))
+            .collect();
+        json!({
+            "errorNumber": self.number,
+            "errorMessage": crate::apple::message(self.number),
+            "errorInfo": {
+                "assets": assets,
+                "clientUserIds": self.client_user_ids,
+                "serialNumbers": self.serial_numbers,
+            }
+        })
+    }
+}
+
+/// An asynchronous event and, once executed, its outcome.
+#[derive(Debug, Clone)]
+pub(crate) struct Event {
+    pub event_type: EventType,
+    pub done: bool,
+    pub num_requested: u64,
+    pub num_completed: u64,
+    pub failures: Vec<Failure>,
+}
+
+impl Event {
+    pub fn status(&self) -> &'static str {
+        match (self.done, self.failures.is_empty()) {
+            (false, _) => "PENDING",
+            (true, true) => "COMPLETE",
+            (true, false) => "FAILED",
+        }
+    }
+}
+
+/// A location and everything Apple keeps for it.
+#[derive(Debug, Clone)]
+pub(crate) struct Location {
+    pub uid: String,
+    pub name: String,
+    pub country: String,
+    pub org_name: String,
+    pub email: String,
+    pub expires: DateTime<FixedOffset>,
+    pub legacy: bool,
+    pub revoked: bool,
+    pub default_platform: String,
+    pub website_url: String,
+    pub credential: String,
+    pub mdm_info: Option<MdmInfo>,
+    pub notification_url: Option<String>,
+    pub notification_secret: Option<String>,
+    pub subscribed: Vec<String>,
+    pub client_context: Option<String>,
+    pub used_via_v2: bool,
+    pub assets: Vec<Asset>,
+    pub assignments: Vec<Assignment>,
+    pub users: Vec<User>,
+    pub version: u64,
+    pub events: HashMap<String, Event>,
+}
+
+impl Location {
+    /// Builds a location from its (already validated) spec.
+    pub fn from_spec(spec: &LocationSpec, index: usize) -> Location {
+        let expires = parse_date(&spec.token_expires)
+            .unwrap_or_else(|| DateTime::<Utc>::MIN_UTC.fixed_offset());
+        let exp_text = apple_date(expires);
+        let mut loc = Location {
+            uid: spec.uid.clone(),
+            name: spec.name.clone(),
+            country: spec.country.clone(),
+            org_name: spec.org_name.clone(),
+            email: spec.email.clone(),
+            expires,
+            legacy: spec.legacy,
+            revoked: spec.revoked,
+            default_platform: spec.default_platform.clone(),
+            website_url: spec.website_url.clone(),
+            credential: token_file(&spec.uid, index, &exp_text, &spec.org_name),
+            mdm_info: spec.mdm_info.clone(),
+            notification_url: None,
+            notification_secret: None,
+            subscribed: Vec::new(),
+            client_context: spec.legacy_client_context.clone(),
+            used_via_v2: spec.mdm_info.is_some(),
+            assets: spec
+                .assets
+                .iter()
+                .map(|a| Asset {
+                    adam_id: a.adam_id.clone(),
+                    pricing_param: a.pricing_param.clone(),
+                    product_type: a.product_type.clone(),
+                    total: a.total,
+                    assigned: 0,
+                    retired: 0,
+                    device_assignable: a.device_assignable && a.product_type != "Book",
+                    revocable: a.revocable,
+                    unlimited: a.unlimited,
+                    supported_platforms: a.supported_platforms.clone(),
+                })
+                .collect(),
+            assignments: Vec::new(),
+            users: Vec::new(),
+            version: 1,
+            events: HashMap::new(),
+        };
+        for u in &spec.users {
+            let code = loc.invite_code(&u.client_user_id);
+            loc.users.push(User {
+                client_user_id: u.client_user_id.clone(),
+                email: u.email.clone(),
+                managed_apple_id: u.managed_apple_id.clone(),
+                retired: false,
+                invite_code: code,
+                version: 1,
+            });
+        }
+        loc
+    }
+
+    /// `versionId` of the current state.
+    pub fn version_id(&self) -> String {
+        format!("v{}", self.version)
+    }
+
+    /// The version a `sinceVersionId` names, if it is one this location handed out.
+    pub fn parse_version(&self, s: &str) -> Option<u64> {
+        let n: u64 = s.strip_prefix('v')?.parse().ok()?;
+        (1..=self.version).contains(&n).then_some(n)
+    }
+
+    /// Records a state change; returns the new version.
+    pub fn bump(&mut self) -> u64 {
+        self.version += 1;
+        self.version
+    }
+
+    /// `tokenExpirationDate`.
+    pub fn expiration_text(&self) -> String {
+        apple_date(self.expires)
+    }
+
+    /// A deterministic invite code (not secret: a test tool).
+    pub fn invite_code(&self, client_user_id: &str) -> String {
+        let n = self.users.len();
+        format!(
+            "{:016x}",
+            fnv(&format!("{}|{client_user_id}|{n}", self.uid))
+        )
+    }
+
+    pub fn asset_index(&self, adam_id: &str, pricing_param: &str) -> Option<usize> {
+        self.assets
+            .iter()
+            .position(|a| a.adam_id == adam_id && a.pricing_param == pricing_param)
+    }
+
+    /// The active (not retired) record of a clientUserId.
+    pub fn active_user(&self, id: &str) -> Option<usize> {
+        self.users
+            .iter()
+            .position(|u| u.client_user_id == id && !u.retired)
+    }
+
+    /// Fields every v2 answer about this location carries.
+    pub fn common_fields(&self, v: &mut Value) {
+        v["uId"] = json!(self.uid);
+        v["tokenExpirationDate"] = json!(self.expiration_text());
+        if let Some(m) = &self.mdm_info {
+            v["mdmInfo"] = json!(m);
+        }
+    }
+
+    /// The `client/config` answer.
+    pub fn client_config_json(&self) -> Value {
+        let mut v = json!({
+            "countryISO2ACode": self.country,
+            "defaultPlatform": self.default_platform,
+            "locationName": self.name,
+            "tokenExpirationDate": self.expiration_text(),
+            "uId": self.uid,
+            "websiteURL": self.website_url,
+        });
+        if let Some(m) = &self.mdm_info {
+            v["mdmInfo"] = json!(m);
+        }
+        if let Some(u) = &self.notification_url {
+            v["notificationUrl"] = json!(u);
+        }
+        if let Some(t) = &self.notification_secret {
+            v["notificationAuthToken"] = json!(t);
+        }
+        if !self.subscribed.is_empty() {
+            v["subscribedNotificationTypes"] = json!(self.subscribed);
+        }
+        v
+    }
+}
+
+/// All locations plus counters for identifiers.
+#[derive(Debug, Default)]
+pub(crate) struct World {
+    pub locations: Vec<Location>,
+    pub next_event: u64,
+}
+
+impl World {
+    pub fn location(&self, uid: &str) -> Option<&Location> {
+        self.locations.iter().find(|l| l.uid == uid)
+    }
+    pub fn location_mut(&mut self, uid: &str) -> Option<&mut Location> {
+        self.locations.iter_mut().find(|l| l.uid == uid)
+    }
+    pub fn by_credential(&self, credential: &str) -> Option<&Location> {
+        self.locations.iter().find(|l| l.credential == credential)
+    }
+    /// A fresh, UUID-shaped, deterministic event id.
+    pub fn new_event_id(&mut self) -> String {
+        self.next_event += 1;
+        format!("5e000000-0000-4000-8000-{:012x}", self.next_event)
+    }
+}

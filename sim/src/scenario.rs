@@ -1,0 +1,314 @@
+//! The scenario: the simulated world as JSON (locations, assets, users, limits, faults).
+//!
+//! Every object refuses unknown keys, so a typo in a scenario file fails loudly with the
+//! key's name and where it was found instead of being silently ignored.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+use crate::defaults::*;
+
+/// Why a scenario was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The JSON did not match the scenario format (unknown key, wrong type, bad syntax).
+    #[error("invalid scenario JSON at `{path}`: {message}")]
+    Json {
+        /// Where in the document the problem is, e.g. `locations[0].assets[1]`.
+        path: String,
+        /// serde's message; for an unknown key it names the key.
+        message: String,
+    },
+    /// The JSON parsed but a value is not acceptable (e.g. a bad date or a duplicate uid).
+    #[error("invalid scenario: {0}")]
+    Invalid(String),
+}
+
+/// The whole simulated world.
+///
+/// All keys except `locations[].uid` and `locations[].name` are optional and default as
+/// documented on each field (and in `sim/README.md`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Records per page of `assets`, `assignments` and `users` (default 100).
+    #[serde(default = "d_page_size")]
+    pub page_size: usize,
+    /// Requests allowed per credential in any sliding one-second window (default 15).
+    #[serde(default = "d_rps")]
+    pub max_requests_per_second: u32,
+    /// Milliseconds between accepting a manage request and executing it (default 200).
+    #[serde(default = "d_event_delay")]
+    pub event_delay_ms: u64,
+    /// Latency added to every authorized request, while it counts as in flight (default 0).
+    #[serde(default)]
+    pub response_delay_ms: u64,
+    /// Milliseconds between notification delivery retries (default 100).
+    #[serde(default = "d_retry_delay")]
+    pub notification_retry_delay_ms: u64,
+    /// Deliver every event notification twice with the same `notificationId` (default false).
+    #[serde(default)]
+    pub duplicate_notifications: bool,
+    /// `maxAssets` (default 25).
+    #[serde(default = "d_25")]
+    pub max_assets: usize,
+    /// `maxSerialNumbers` (default 1000).
+    #[serde(default = "d_1000")]
+    pub max_serial_numbers: usize,
+    /// `maxClientUserIds` (default 1000).
+    #[serde(default = "d_1000")]
+    pub max_client_user_ids: usize,
+    /// `maxRevokeSerialNumbers` (default 100).
+    #[serde(default = "d_100")]
+    pub max_revoke_serial_numbers: usize,
+    /// `maxRevokeClientUserIds` (default 100).
+    #[serde(default = "d_100")]
+    pub max_revoke_client_user_ids: usize,
+    /// `maxUsers` (default 100).
+    #[serde(default = "d_100")]
+    pub max_users: usize,
+    /// `maxNotificationLength`: longest notification URL / auth token (default 512).
+    #[serde(default = "d_512")]
+    pub max_notification_length: usize,
+    /// Faults armed from the start.
+    #[serde(default)]
+    pub faults: Vec<FaultSpec>,
+    /// The locations (each has its own content token).
+    #[serde(default)]
+    pub locations: Vec<LocationSpec>,
+}
+
+/// One location (one content token).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocationSpec {
+    /// Apple's `uId` of the location.
+    pub uid: String,
+    /// `locationName`.
+    pub name: String,
+    /// `countryISO2ACode` (default `US`).
+    #[serde(default = "d_country")]
+    pub country: String,
+    /// The token file's `orgName` (default `Example Org`).
+    #[serde(default = "d_org")]
+    pub org_name: String,
+    /// Token expiry, `yyyy-mm-ddThh:mm:ss` followed by `+hhmm`, `+hh:mm` or `Z`
+    /// (default `2030-01-01T00:00:00+0000`). In the past: every call answers 9621.
+    #[serde(default = "d_expires")]
+    pub token_expires: String,
+    /// A legacy (v1-only) location: v2 answers 9647.
+    #[serde(default)]
+    pub legacy: bool,
+    /// The token is revoked: every call answers 9625.
+    #[serde(default)]
+    pub revoked: bool,
+    /// `mdmInfo` already set by some MDM (`null` or absent: unclaimed).
+    #[serde(default)]
+    pub mdm_info: Option<MdmInfo>,
+    /// `defaultPlatform` (default `volumestore`).
+    #[serde(default = "d_platform")]
+    pub default_platform: String,
+    /// `websiteURL` (default `https://business.apple.com`).
+    #[serde(default = "d_website")]
+    pub website_url: String,
+    /// The v1 `email` (default `vpp-admin@example.com`).
+    #[serde(default = "d_email")]
+    pub email: String,
+    /// Seed of the v1 `clientContext` (a JSON string, e.g. another MDM's
+    /// `{"hostname":"…","guid":"…"}`); v2 reads still show the location unclaimed.
+    #[serde(default)]
+    pub legacy_client_context: Option<String>,
+    /// Milliseconds after start at which another MDM writes `other_mdm_info`.
+    #[serde(default)]
+    pub claim_by_other_at_ms: Option<u64>,
+    /// The `mdmInfo` that the other MDM writes (default: id `other-mdm`).
+    #[serde(default)]
+    pub other_mdm_info: Option<MdmInfo>,
+    /// Licensed assets.
+    #[serde(default)]
+    pub assets: Vec<AssetSpec>,
+    /// Users already registered.
+    #[serde(default)]
+    pub users: Vec<UserSpec>,
+}
+
+/// `mdmInfo`: which MDM manages a location.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MdmInfo {
+    /// The MDM's id for the location (Apple limit 100 characters).
+    pub id: String,
+    /// The MDM's name (limit 100).
+    pub name: String,
+    /// Free text, typically the server's host name (limit 255).
+    pub metadata: String,
+}
+
+/// One licensed asset of a location.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssetSpec {
+    /// `adamId` (a string on the wire).
+    pub adam_id: String,
+    /// `STDQ` or `PLUS` (default `STDQ`).
+    #[serde(default = "d_pricing")]
+    pub pricing_param: String,
+    /// `App` or `Book` (default `App`).
+    #[serde(default = "d_product")]
+    pub product_type: String,
+    /// Licenses owned (ignored when `unlimited`).
+    #[serde(default)]
+    pub total: u64,
+    /// May be assigned to serial numbers (default true; books never are).
+    #[serde(default = "d_true")]
+    pub device_assignable: bool,
+    /// Licenses can be revoked (default true).
+    #[serde(default = "d_true")]
+    pub revocable: bool,
+    /// A free asset with unlimited licenses: `totalCount` 2147483647.
+    #[serde(default)]
+    pub unlimited: bool,
+    /// `supportedPlatforms` (default `["iOS", "macOS"]`).
+    #[serde(default = "d_platforms")]
+    pub supported_platforms: Vec<String>,
+}
+
+/// One user registered from the start (status `Registered`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserSpec {
+    /// The MDM's `clientUserId`.
+    pub client_user_id: String,
+    /// `email`.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// `managedAppleId`.
+    #[serde(default)]
+    pub managed_apple_id: Option<String>,
+}
+
+/// What an injected fault does to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// HTTP 500 with error 9603.
+    Status500,
+    /// HTTP 503 with error 9729, no `Retry-After`.
+    Status503,
+    /// HTTP 503 with error 9729 and `Retry-After: <retry_after_secs>` (default 1).
+    Status503RetryAfter,
+    /// No answer for `hang_ms` (default 120 000) or until shutdown.
+    Hang,
+    /// HTTP 200 with a truncated JSON body.
+    Malformed,
+}
+
+/// A fault: the next `count` requests to `path` are answered with `kind`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// `assets`, `client/config`, `/mdm/v2/assets`, `VPPClientConfigSrv`… (the prefix
+    /// `/mdm/v2/` or `/mdm/` is optional).
+    pub path: String,
+    /// How many requests are hit (default 1).
+    #[serde(default = "d_one")]
+    pub count: u32,
+    /// What happens.
+    pub kind: FaultKind,
+    /// `Retry-After` seconds for `status_503_retry_after` (default 1).
+    #[serde(default)]
+    pub retry_after_secs: Option<u64>,
+    /// How long `hang` waits (default 120 000 ms).
+    #[serde(default)]
+    pub hang_ms: Option<u64>,
+}
+
+impl Scenario {
+    /// A scenario with every default and no location.
+    pub fn empty() -> Self {
+        // An empty object only takes defaults, so this cannot fail.
+        serde_json::from_str("{}").unwrap_or_else(|_| unreachable!("defaults always parse"))
+    }
+
+    /// Parses and checks a scenario. Unknown keys at any level are refused, naming the key
+    /// and where it is.
+    pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let scenario: Scenario = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            ScenarioError::Json {
+                path,
+                message: e.into_inner().to_string(),
+            }
+        })?;
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    /// Checks the values that serde cannot: dates, uniqueness, enumerations.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        let bad = |m: String| Err(ScenarioError::Invalid(m));
+        if self.page_size == 0 {
+            return bad("page_size must be at least 1".into());
+        }
+        if self.max_requests_per_second == 0 {
+            return bad("max_requests_per_second must be at least 1".into());
+        }
+        for (i, f) in self.faults.iter().enumerate() {
+            if f.path.trim().is_empty() {
+                return bad(format!("faults[{i}].path is empty"));
+            }
+        }
+        let mut uids = HashSet::new();
+        for (i, loc) in self.locations.iter().enumerate() {
+            if loc.uid.is_empty() || !uids.insert(loc.uid.as_str()) {
+                return bad(format!(
+                    "locations[{i}].uid `{}` is empty or repeated",
+                    loc.uid
+                ));
+            }
+            if parse_date(&loc.token_expires).is_none() {
+                return bad(format!(
+                    "locations[{i}].token_expires `{}` is not yyyy-mm-ddThh:mm:ss+hhmm",
+                    loc.token_expires
+                ));
+            }
+            let mut keys = HashSet::new();
+            for (j, a) in loc.assets.iter().enumerate() {
+                if !matches!(a.pricing_param.as_str(), "STDQ" | "PLUS") {
+                    return bad(format!(
+                        "locations[{i}].assets[{j}].pricing_param must be STDQ or PLUS"
+                    ));
+                }
+                if !matches!(a.product_type.as_str(), "App" | "Book") {
+                    return bad(format!(
+                        "locations[{i}].assets[{j}].product_type must be App or Book"
+                    ));
+                }
+                if !keys.insert((a.adam_id.as_str(), a.pricing_param.as_str())) {
+                    return bad(format!("locations[{i}].assets[{j}] repeats an adam_id"));
+                }
+            }
+            let mut ids = HashSet::new();
+            for (j, u) in loc.users.iter().enumerate() {
+                if !ids.insert(u.client_user_id.as_str()) {
+                    return bad(format!(
+                        "locations[{i}].users[{j}] repeats a client_user_id"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses `yyyy-mm-ddThh:mm:ss` with `+hhmm`, `+hh:mm` or `Z`.
+pub(crate) fn parse_date(s: &str) -> Option<DateTime<FixedOffset>> {
+    let s = s.trim();
+    DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%z")
+        .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%:z"))
+        .or_else(|_| DateTime::parse_from_rfc3339(s))
+        .ok()
+}

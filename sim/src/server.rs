@@ -1,0 +1,369 @@
+//! Starting and stopping the simulator, and the handle tests use to look at and steer it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, FixedOffset};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::faults::ArmedFault;
+use crate::model::{Location, World};
+use crate::notify::{NotificationRecord, Notifier};
+use crate::ratelimit::{RateLimiter, RateStats};
+use crate::scenario::{FaultKind, FaultSpec, MdmInfo, Scenario, ScenarioError};
+use crate::shared::{Shared, lock};
+
+/// How to start a simulator.
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    /// Where to listen (default `127.0.0.1:0`: a free loopback port).
+    pub listen: SocketAddr,
+    /// Allow a non-loopback `listen` address (default false: refused).
+    pub allow_non_loopback: bool,
+    /// Write each location's token as `<dir>/<uId>.vpptoken`.
+    pub token_dir: Option<PathBuf>,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            allow_non_loopback: false,
+            token_dir: None,
+        }
+    }
+}
+
+/// Why the simulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// A non-loopback address without `allow_non_loopback`.
+    #[error(
+        "refusing to listen on non-loopback address {0}: this is a test tool (allow it explicitly)"
+    )]
+    NonLoopback(SocketAddr),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A token file could not be written.
+    #[error("cannot write token file {path}: {source}")]
+    TokenDir {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The scenario is invalid.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// The notification HTTP client could not be built.
+    #[error("cannot build the notification client: {0}")]
+    Client(String),
+}
+
+/// One request the simulator received. Holds no credential: only the location it matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRequest {
+    /// `GET`, `POST`…
+    pub method: String,
+    /// The path, e.g. `/mdm/v2/assets`.
+    pub path: String,
+    /// The raw query string, if any.
+    pub query: Option<String>,
+    /// When it arrived, since the simulator started.
+    pub at: Duration,
+    /// The location whose credential it carried (if it matched one).
+    pub location_uid: Option<String>,
+    /// Whether it passed authentication (credential valid, not expired, not revoked,
+    /// not rate limited).
+    pub authorized: bool,
+    /// The HTTP status answered (0 while still being handled).
+    pub status: u16,
+    /// The injected fault that answered it, if any.
+    pub fault: Option<FaultKind>,
+}
+
+/// The simulator (use [`Simulator::start`]).
+#[derive(Debug)]
+pub struct Simulator;
+
+/// A running simulator. Dropping it stops the server too; [`RunningSimulator::shutdown`]
+/// also waits for it.
+pub struct RunningSimulator {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    server: Option<JoinHandle<()>>,
+}
+
+fn default_other() -> MdmInfo {
+    MdmInfo {
+        id: "other-mdm".into(),
+        name: "Other MDM".into(),
+        metadata: "other-mdm.example.com".into(),
+    }
+}
+
+impl Simulator {
+    /// Validates the scenario, binds the address, writes token files if asked and spawns
+    /// the server on the current tokio runtime.
+    pub async fn start(
+        scenario: Scenario,
+        options: SimOptions,
+    ) -> Result<RunningSimulator, SimError> {
+        scenario.validate()?;
+        if !options.listen.ip().is_loopback() && !options.allow_non_loopback {
+            return Err(SimError::NonLoopback(options.listen));
+        }
+        let world = World {
+            locations: scenario
+                .locations
+                .iter()
+                .enumerate()
+                .map(|(i, l)| Location::from_spec(l, i))
+                .collect(),
+            next_event: 0,
+        };
+        if let Some(dir) = &options.token_dir {
+            for loc in &world.locations {
+                let path = dir.join(format!("{}.vpptoken", loc.uid));
+                std::fs::create_dir_all(dir)
+                    .and_then(|_| std::fs::write(&path, &loc.credential))
+                    .map_err(|source| SimError::TokenDir { path, source })?;
+            }
+        }
+        let listener = tokio::net::TcpListener::bind(options.listen)
+            .await
+            .map_err(|source| SimError::Bind {
+                addr: options.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| SimError::Bind {
+            addr: options.listen,
+            source,
+        })?;
+        let notifier = Notifier::new(
+            Duration::from_millis(scenario.notification_retry_delay_ms),
+            scenario.duplicate_notifications,
+        )
+        .map_err(|e| SimError::Client(e.to_string()))?;
+        let (stop, stop_rx) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            world: Mutex::new(world),
+            faults: Mutex::new(
+                scenario
+                    .faults
+                    .iter()
+                    .cloned()
+                    .map(ArmedFault::new)
+                    .collect(),
+            ),
+            config: scenario,
+            origin: format!("http://{addr}"),
+            started: Instant::now(),
+            requests: Mutex::new(Vec::new()),
+            rate: Arc::new(RateLimiter::default()),
+            notifier,
+            shutdown: stop_rx.clone(),
+        });
+        for spec in &shared.config.locations {
+            if let Some(ms) = spec.claim_by_other_at_ms {
+                let s = Arc::clone(&shared);
+                let uid = spec.uid.clone();
+                let info = spec.other_mdm_info.clone().unwrap_or_else(default_other);
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                    s.claim_as_other(&uid, info);
+                });
+            }
+        }
+        let app = crate::routes::router(Arc::clone(&shared));
+        let mut rx = stop_rx;
+        let server = tokio::spawn(async move {
+            let done = async move {
+                let _ = rx.wait_for(|v| *v).await;
+            };
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(done)
+                .await
+            {
+                eprintln!("apple-vpp-sim: server error: {e}");
+            }
+        });
+        Ok(RunningSimulator {
+            shared,
+            addr,
+            stop,
+            server: Some(server),
+        })
+    }
+}
+
+impl RunningSimulator {
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The v2 base URL, `http://HOST:PORT/mdm/v2` (no trailing slash).
+    pub fn base_url(&self) -> String {
+        format!("{}/mdm/v2", self.shared.origin)
+    }
+
+    /// The v1 base URL, `http://HOST:PORT/mdm/` (with the trailing slash).
+    pub fn v1_base_url(&self) -> String {
+        format!("{}/mdm/", self.shared.origin)
+    }
+
+    /// The bearer credential of a location: the whole `.vpptoken` file content.
+    pub fn token(&self, uid: &str) -> Option<String> {
+        self.shared
+            .world()
+            .location(uid)
+            .map(|l| l.credential.clone())
+    }
+
+    /// The `.vpptoken` file content of a location (same as [`RunningSimulator::token`]:
+    /// Apple's credential is the whole file).
+    pub fn token_file_content(&self, uid: &str) -> Option<String> {
+        self.token(uid)
+    }
+
+    /// Every request received so far, in arrival order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.requests).clone()
+    }
+
+    /// Forgets the recorded requests and rate observations.
+    pub fn clear_requests(&self) {
+        lock(&self.shared.requests).clear();
+        self.shared.rate.reset_stats();
+    }
+
+    /// Every notification sent (or attempted) so far, in completion order.
+    pub fn notifications_sent(&self) -> Vec<NotificationRecord> {
+        self.shared.notifier.records()
+    }
+
+    /// Rate and concurrency observations for a location's credential.
+    pub fn rate_stats(&self, uid: &str) -> RateStats {
+        self.shared.rate.stats(uid)
+    }
+
+    /// Arms a fault at run time (same meaning as a scenario `faults` entry).
+    pub fn inject_fault(&self, fault: FaultSpec) {
+        lock(&self.shared.faults).push(ArmedFault::new(fault));
+    }
+
+    /// Another MDM writes its `mdmInfo` into the location now. `false`: unknown uid.
+    pub fn claim_as_other(&self, uid: &str, mdm_info: MdmInfo) -> bool {
+        self.shared.claim_as_other(uid, mdm_info)
+    }
+
+    /// The location's current `mdmInfo`.
+    pub fn mdm_info(&self, uid: &str) -> Option<MdmInfo> {
+        self.shared.world().location(uid)?.mdm_info.clone()
+    }
+
+    /// Revokes (or un-revokes) the location's token. `false`: unknown uid.
+    pub fn set_revoked(&self, uid: &str, revoked: bool) -> bool {
+        self.with_location(uid, |l| l.revoked = revoked)
+    }
+
+    /// Moves the token's expiry (in the past: 9621 from now on). `false`: unknown uid.
+    pub fn set_token_expires(&self, uid: &str, at: DateTime<FixedOffset>) -> bool {
+        self.with_location(uid, |l| l.expires = at)
+    }
+
+    /// `(assignedCount, availableCount, retiredCount, totalCount)` of an asset.
+    pub fn asset_counts(
+        &self,
+        uid: &str,
+        adam_id: &str,
+        pricing_param: &str,
+    ) -> Option<(u64, u64, u64, u64)> {
+        let w = self.shared.world();
+        let loc = w.location(uid)?;
+        let a = &loc.assets[loc.asset_index(adam_id, pricing_param)?];
+        Some((a.assigned, a.available(), a.retired, a.total_count()))
+    }
+
+    /// Changes an asset's licensed total (a purchase or a transfer) and sends ASSET_COUNT
+    /// with `countDelta` to a subscribed location. `false`: unknown location or asset.
+    pub fn set_asset_total(
+        &self,
+        uid: &str,
+        adam_id: &str,
+        pricing_param: &str,
+        total: u64,
+    ) -> bool {
+        let dest;
+        let payload;
+        {
+            let mut w = self.shared.world();
+            let Some(loc) = w.location_mut(uid) else {
+                return false;
+            };
+            let Some(i) = loc.asset_index(adam_id, pricing_param) else {
+                return false;
+            };
+            let delta = total as i64 - loc.assets[i].total as i64;
+            loc.assets[i].total = total;
+            loc.bump();
+            payload = serde_json::json!({
+                "adamId": adam_id, "countDelta": delta, "pricingParam": pricing_param,
+            });
+            dest = crate::routes::destination(loc, "ASSET_COUNT");
+        }
+        if let Some(d) = dest {
+            let s = Arc::clone(&self.shared);
+            tokio::spawn(async move {
+                s.notifier
+                    .send_all(&d, vec![("ASSET_COUNT", payload)])
+                    .await
+            });
+        }
+        true
+    }
+
+    fn with_location(&self, uid: &str, f: impl FnOnce(&mut Location)) -> bool {
+        let mut w = self.shared.world();
+        match w.location_mut(uid) {
+            Some(l) => {
+                f(l);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Stops the server (ending hanging requests) and waits for it.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(h) = self.server.take() {
+            let _ = h.await;
+        }
+    }
+}
+
+impl std::fmt::Debug for RunningSimulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningSimulator")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for RunningSimulator {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}

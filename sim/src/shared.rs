@@ -1,0 +1,101 @@
+//! State shared by the handlers and the [`crate::RunningSimulator`] handle.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+use crate::faults::{ArmedFault, AuthNote};
+use crate::model::World;
+use crate::notify::Notifier;
+use crate::ratelimit::RateLimiter;
+use crate::scenario::{FaultKind, FaultSpec, MdmInfo, Scenario};
+use crate::server::RecordedRequest;
+
+/// State shared by the handlers and the handle.
+pub(crate) struct Shared {
+    pub world: Mutex<World>,
+    pub config: Scenario,
+    pub origin: String,
+    pub started: Instant,
+    pub requests: Mutex<Vec<RecordedRequest>>,
+    pub faults: Mutex<Vec<ArmedFault>>,
+    pub rate: Arc<RateLimiter>,
+    pub notifier: Notifier,
+    pub shutdown: watch::Receiver<bool>,
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Shared {
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        lock(&self.world)
+    }
+
+    pub fn record_start(&self, method: &str, path: &str, query: Option<String>) -> usize {
+        let mut r = lock(&self.requests);
+        r.push(RecordedRequest {
+            method: method.to_string(),
+            path: path.to_string(),
+            query,
+            at: self.started.elapsed(),
+            location_uid: None,
+            authorized: false,
+            status: 0,
+            fault: None,
+        });
+        r.len() - 1
+    }
+
+    pub fn record_end(
+        &self,
+        id: usize,
+        status: u16,
+        note: Option<AuthNote>,
+        fault: Option<FaultKind>,
+    ) {
+        if let Some(r) = lock(&self.requests).get_mut(id) {
+            r.status = status;
+            r.fault = fault;
+            if let Some(n) = note {
+                r.location_uid = n.uid;
+                r.authorized = n.authorized;
+            }
+        }
+    }
+
+    /// Takes one hit from the first armed fault for this (normalized) path.
+    pub fn take_fault(&self, path: &str) -> Option<FaultSpec> {
+        let mut faults = lock(&self.faults);
+        let i = faults
+            .iter()
+            .position(|f| f.path == path && f.remaining > 0)?;
+        faults[i].remaining -= 1;
+        let spec = faults[i].spec.clone();
+        if faults[i].remaining == 0 {
+            faults.remove(i);
+        }
+        Some(spec)
+    }
+
+    /// Waits `response_delay_ms` (simulated service latency).
+    pub async fn response_delay(&self) {
+        if self.config.response_delay_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(self.config.response_delay_ms)).await;
+        }
+    }
+
+    /// Another MDM overwrites a location's `mdmInfo`.
+    pub fn claim_as_other(&self, uid: &str, info: MdmInfo) -> bool {
+        let mut w = self.world();
+        let Some(loc) = w.location_mut(uid) else {
+            return false;
+        };
+        loc.mdm_info = Some(info);
+        loc.used_via_v2 = true;
+        loc.bump();
+        true
+    }
+}
