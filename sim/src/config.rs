@@ -128,6 +128,7 @@ pub(crate) async fn post_client_config(
         Ok(c) => c,
         Err(d) => return d.into_response(),
     };
+    ctx.mark_used_via_v2(&s);
     let change =
         match body::<Request>(&bytes).and_then(|r| validate(r, s.config.max_notification_length)) {
             Ok(c) => c,

@@ -182,6 +182,7 @@ async fn accept(
         Ok(c) => c,
         Err(d) => return d.into_response(),
     };
+    ctx.mark_used_via_v2(&s);
     let job = match make(&s, &bytes) {
         Ok(j) => j,
         Err(e) => return ctx.finish(Err(e)),

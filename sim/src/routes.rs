@@ -90,6 +90,15 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
+    /// Records that the location was written to through v2 (a claim, notification
+    /// settings, a license or user request): from then on v1 shows Apple's `"ac2":1`
+    /// marker. Reads do not count: reading a location does not manage it.
+    pub fn mark_used_via_v2(&self, s: &Shared) {
+        if let Some(loc) = s.world().location_mut(&self.uid) {
+            loc.used_via_v2 = true;
+        }
+    }
+
     /// Turns a handler result into the answer, tagged for the request log.
     pub fn finish(&self, r: Result<Value, AppleError>) -> Response {
         let mut resp = match r {
@@ -157,9 +166,6 @@ pub(crate) fn check_credential(s: &Arc<Shared>, credential: &str, v2: bool) -> R
     };
     if let Some(n) = err {
         return Err(denied(Some(&uid), n));
-    }
-    if v2 {
-        loc.used_via_v2 = true;
     }
     Ok(Ctx { uid, _guard: guard })
 }

@@ -3,8 +3,8 @@
 //! Answers are always HTTP 200 with `status` 0 (success) or -1 (failure, with
 //! `errorNumber` / `errorMessage`), except the rate limit (HTTP 429, 9646, `Retry-After`).
 //!
-//! `clientContext` of a location that has been used through v2 (any authorized v2 request,
-//! or `mdm_info` set in the scenario) carries Apple's marker `"ac2":1`, merged into the
+//! `clientContext` of a location that has been written to through v2 (a claim, notification
+//! settings, a license or user request; not a read), or has `mdm_info` in the scenario, carries Apple's marker `"ac2":1`, merged into the
 //! stored JSON object (or `{"ac2":1}` when none is stored).
 
 use std::sync::Arc;

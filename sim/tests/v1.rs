@@ -130,10 +130,19 @@ async fn another_mdms_v1_context_shows_on_v1_only_and_v2_use_adds_the_marker() {
     let (_, v) = v1(&sim, "VPPClientConfigSrv", json!({"sToken": t})).await;
     assert_eq!(v["clientContext"], other);
 
-    // v2 shows the location unclaimed...
+    // v2 shows the location unclaimed, and reading it changes nothing on v1...
     let (_, v) = get(&sim, "client/config", Some(&t)).await;
     assert!(v.get("mdmInfo").is_none());
-    // ...and once used through v2, v1 says so with Apple's "ac2" marker.
+    let (_, v) = v1(&sim, "VPPClientConfigSrv", json!({"sToken": t})).await;
+    assert_eq!(v["clientContext"], other);
+    // ...but once written to through v2, v1 says so with Apple's "ac2" marker.
+    post_json(
+        &sim,
+        "assets/revoke",
+        &t,
+        &json!({"serialNumbers": ["C02X"]}),
+    )
+    .await;
     let (_, v) = v1(&sim, "VPPClientConfigSrv", json!({"sToken": t})).await;
     let ctx: Value = serde_json::from_str(v["clientContext"].as_str().unwrap()).unwrap();
     assert_eq!(
@@ -151,6 +160,15 @@ async fn an_unused_v2_location_without_context_has_none_on_v1() {
     let (_, v) = v1(&sim, "VPPClientConfigSrv", json!({"sToken": t})).await;
     assert!(v.get("clientContext").is_none());
     get(&sim, "client/config", Some(&t)).await;
+    let (_, v) = v1(&sim, "VPPClientConfigSrv", json!({"sToken": t})).await;
+    assert!(v.get("clientContext").is_none(), "a read is not a use");
+    post_json(
+        &sim,
+        "assets/revoke",
+        &t,
+        &json!({"serialNumbers": ["C02X"]}),
+    )
+    .await;
     let (_, v) = v1(&sim, "VPPClientConfigSrv", json!({"sToken": t})).await;
     assert_eq!(v["clientContext"], r#"{"ac2":1}"#);
 }
