@@ -12,25 +12,13 @@ use apple_vpp::{
     LocationSnapshot, MdmIdentity, RenewError, ResponseError, SecretString, Takeover, UpdateError,
     VppToken, configure_at,
 };
-use chrono::{DateTime, Utc};
-use common::{assert_no_secret, b64, fixture, utc};
+use common::{OUR_ID, assert_no_secret, b64, fixture, now, token_with, us};
 
 const INNER: &str = "SW5uZXJTZWNyZXRJbm5lclNlY3JldElubmVyU2VjcmV0";
 const NOTIFY: &str = "notification-auth-token-0123456789abcdef";
 
-fn token() -> VppToken {
-    VppToken::builder(
-        "Hygiene Org",
-        DateTime::parse_from_rfc3339("2029-01-01T00:00:00Z").unwrap(),
-    )
-    .inner_token(INNER)
-    .build()
-    .unwrap()
-}
-
-fn now() -> DateTime<Utc> {
-    utc("2026-11-25T12:00:00Z")
-}
+/// The expiry of the token every check starts from: `token_with(INNER, EXPIRY)`.
+const EXPIRY: &str = "2029-01-01T00:00:00Z";
 
 /// Checks `{:?}`, `{:#?}` for every value, against every secret.
 struct Check {
@@ -40,7 +28,7 @@ struct Check {
 
 impl Check {
     fn new() -> Self {
-        let t = token();
+        let t = token_with(INNER, EXPIRY);
         Self {
             secrets: vec![
                 t.expose_credential().to_owned(),
@@ -76,14 +64,10 @@ fn snapshot(mdm: Option<(&str, &str, &str)>) -> LocationSnapshot {
     LocationSnapshot::from_v2(&c).unwrap()
 }
 
-fn us() -> MdmIdentity {
-    MdmIdentity::new("our-id", "Our MDM", "mdm.ours.example").unwrap()
-}
-
 #[test]
 fn token_and_its_errors() {
     let mut c = Check::new();
-    let t = token();
+    let t = token_with(INNER, EXPIRY);
     c.debug(&t);
     c.debug(
         &VppToken::builder("o", "2030-01-01T00:00:00+00:00".parse().unwrap()).inner_token(INNER),
@@ -151,7 +135,7 @@ fn token_and_its_errors() {
 #[test]
 fn core_types_and_decisions() {
     let mut c = Check::new();
-    let t = token();
+    let t = token_with(INNER, EXPIRY);
     let claimed_elsewhere = snapshot(Some(("other", "Other MDM", "other.example")));
     c.debug(&claimed_elsewhere);
     c.both(&claimed_elsewhere.location);
@@ -213,14 +197,14 @@ fn core_types_and_decisions() {
     );
     let mut account = pending
         .finish_at(
-            &snapshot(Some(("our-id", "Our MDM", "mdm.ours.example"))),
+            &snapshot(Some((OUR_ID, "Our MDM", "mdm.ours.example"))),
             now(),
         )
         .unwrap();
     c.debug(&account);
     let ours = configure_at(
         t.clone(),
-        &snapshot(Some(("our-id", "Our MDM", "mdm.ours.example"))),
+        &snapshot(Some((OUR_ID, "Our MDM", "mdm.ours.example"))),
         us(),
         &Takeover::Refuse,
         None,
@@ -270,7 +254,7 @@ fn core_types_and_decisions() {
             .unwrap_err(),
     );
     let mut renewed = account.clone();
-    let mut later = snapshot(Some(("our-id", "Our MDM", "mdm.ours.example")));
+    let mut later = snapshot(Some((OUR_ID, "Our MDM", "mdm.ours.example")));
     later.token_expires_at = Some("2030-01-01T00:00:00+00:00".parse().unwrap());
     c.debug(&renewed.renew_at(newer, &later, now()).unwrap());
     c.debug(&account.verify_at(&claimed_elsewhere, now()).unwrap());
@@ -298,7 +282,7 @@ fn core_types_and_decisions() {
 #[test]
 fn apple_errors_and_responses() {
     let mut c = Check::new();
-    let t = token();
+    let t = token_with(INNER, EXPIRY);
     for (status, body) in [
         (
             200,
@@ -342,10 +326,10 @@ fn apple_errors_and_responses() {
 
 #[test]
 fn the_serialized_account_is_the_one_place_with_the_credential() {
-    let t = token();
+    let t = token_with(INNER, EXPIRY);
     let Configure::AlreadyOurs(account) = configure_at(
         t.clone(),
-        &snapshot(Some(("our-id", "Our MDM", "mdm.ours.example"))),
+        &snapshot(Some((OUR_ID, "Our MDM", "mdm.ours.example"))),
         us(),
         &Takeover::Refuse,
         None,
@@ -384,7 +368,10 @@ async fn client_errors() {
         .build()
         .unwrap();
     c.debug(&client);
-    let e = client.client_config(&token()).await.unwrap_err();
+    let e = client
+        .client_config(&token_with(INNER, EXPIRY))
+        .await
+        .unwrap_err();
     c.both(&e);
     c.both(
         &VppClient::builder()
