@@ -1,4 +1,5 @@
-//! Criterion benchmarks of token parsing (issue 5).
+//! Criterion benchmarks of token parsing (issue 5) and of decoding Apple's answers
+//! (issue 9).
 //!
 //! `token/base64_only/*` is the lower bound for `token/parse/*` on the same file: only the
 //! outer Base64 decode into a `Vec<u8>`. Targets: each `token/parse/*` median at most 2.5 ×
@@ -114,6 +115,10 @@ fn token(c: &mut Criterion) {
 
 /// A realistic v2 client-config response into the wire type, then into a `Location`
 /// (through `LocationSnapshot`, which also reads the claim and Apple's expiry date).
+///
+/// `client_config/serde_only` is the lower bound for `client_config/parse`: the same body
+/// through `serde_json::from_slice::<ClientConfig>` alone. Target: `parse` at most 1.3 ×
+/// `serde_only` (issue 9).
 fn client_config(c: &mut Criterion) {
     const BODY: &[u8] = include_bytes!("../tests/fixtures/client_config_v2.json");
     c.bench_function("client_config/parse", |b| {
@@ -122,6 +127,9 @@ fn client_config(c: &mut Criterion) {
                 apple_vpp::wire::decode_response(200, black_box(BODY)).unwrap();
             LocationSnapshot::from_v2(&config).unwrap().location
         })
+    });
+    c.bench_function("client_config/serde_only", |b| {
+        b.iter(|| serde_json::from_slice::<ClientConfig>(black_box(BODY)).unwrap())
     });
 }
 

@@ -110,11 +110,24 @@ fn garbage(n: usize) -> Vec<u8> {
 fn empty() {
     let e = reject(b"", "empty");
     assert!(matches!(e, TokenError::Empty), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        "the token file is empty: download a new one from Apple Business Manager > Settings > Apps and Books and upload the .vpptoken file"
+    );
 }
 
 #[test]
 fn whitespace_only() {
-    for input in [" ", "\n", "\r\n", "\t \r\n \t", "\u{feff}", "\u{feff}\r\n"] {
+    for input in [
+        " ",
+        "\n",
+        "\r\n",
+        "\t \r\n \t",
+        "\r\n\t ",
+        "\u{feff}",
+        "\u{feff}\r\n",
+        "\u{feff} \n",
+    ] {
         let e = reject_str(input, "only whitespace");
         assert!(matches!(e, TokenError::OnlyWhitespace), "{input:?}: {e:?}");
     }
@@ -130,6 +143,25 @@ fn eight_mib_is_too_large() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn the_limit_is_64_kib_and_input_at_it_is_decoded() {
+    assert_eq!(MAX_TOKEN_FILE_BYTES, 65_536);
+    let big = "A".repeat(MAX_TOKEN_FILE_BYTES + 1);
+    match reject_str(&big, "larger than") {
+        TokenError::TooLarge { size, limit } => {
+            assert_eq!((size, limit), (MAX_TOKEN_FILE_BYTES + 1, 65_536));
+        }
+        other => panic!("{other:?}"),
+    }
+    // Exactly at the limit is decoded (and fails later, as it is not a token).
+    let at_limit = "A".repeat(MAX_TOKEN_FILE_BYTES);
+    let e = VppToken::from_bytes(at_limit.as_bytes()).unwrap_err();
+    assert!(
+        matches!(e, TokenError::NotUtf8 { .. } | TokenError::NotJson { .. }),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -162,6 +194,20 @@ fn not_base64() {
         ),
         "{e:?}"
     );
+    let e = reject_str("QUJD*QUJD", "not Base64");
+    assert!(
+        matches!(
+            e,
+            TokenError::NotBase64 {
+                problem: Base64Problem::InvalidCharacter { offset: 4 }
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "the file is not a content token: it contains a character that is not Base64 at offset 4; upload the .vpptoken file exactly as downloaded from Apple Business Manager"
+    );
 }
 
 #[test]
@@ -184,6 +230,15 @@ fn url_safe_alphabet_mixed_with_standard() {
         } => assert_eq!(offset, first),
         other => panic!("{other:?}"),
     }
+    // Apple's sample with one `_` and one `-`: the first is reported.
+    let f = fixture("v2_pretty.vpptoken");
+    let url_safe = format!("{}_{}-{}", &f[..20], &f[21..30], &f[31..]);
+    assert!(matches!(
+        reject_str(&url_safe, "URL-safe"),
+        TokenError::NotBase64 {
+            problem: Base64Problem::UrlSafeAlphabet { offset: 20 }
+        }
+    ));
 }
 
 #[test]
@@ -200,6 +255,12 @@ fn misplaced_padding() {
         ),
         "{e:?}"
     );
+    assert!(matches!(
+        reject_str("QUJD=QUJD", "padding"),
+        TokenError::NotBase64 {
+            problem: Base64Problem::MisplacedPadding { offset: 4 }
+        }
+    ));
 }
 
 #[test]
@@ -239,6 +300,16 @@ fn truncated_base64_mid_quantum() {
         matches!(&e, TokenError::NotJson { reason, line: 1, .. } if reason == "EOF while parsing a string"),
         "{e:?}"
     );
+}
+
+#[test]
+fn one_character_into_a_quantum() {
+    assert!(matches!(
+        reject_str("QUJDR", "truncated"),
+        TokenError::NotBase64 {
+            problem: Base64Problem::Truncated
+        }
+    ));
 }
 
 #[test]
@@ -348,6 +419,12 @@ fn invalid_utf8_inside_the_json() {
         TokenError::NotUtf8 { valid_up_to } => assert_eq!(valid_up_to, at + 3),
         other => panic!("{other:?}"),
     }
+    // Bytes that never start a UTF-8 sequence, right inside the first string.
+    let e = reject_str(&b64_bytes(b"{\"token\":\"\xff\xfe\"}"), "not UTF-8");
+    assert!(
+        matches!(e, TokenError::NotUtf8 { valid_up_to: 10 }),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -367,6 +444,12 @@ fn base64_of_plain_text() {
         }
         other => panic!("{other:?}"),
     }
+    let e = reject_str(&file("hello, world"), "not JSON");
+    assert!(
+        e.to_string()
+            .contains("its Base64 content is not JSON (expected value at line 1, column 1)"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -399,6 +482,23 @@ fn base64_of_a_json_string() {
 }
 
 #[test]
+fn json_scalars() {
+    for (json, found) in [
+        ("42", "a number"),
+        ("-1.5e3", "a number"),
+        ("null", "null"),
+        ("true", "a boolean"),
+        ("false", "a boolean"),
+    ] {
+        let e = reject_str(&file(json), "not an object");
+        assert!(
+            matches!(e, TokenError::NotAnObject { found: f } if f == found),
+            "{json}: {e:?}"
+        );
+    }
+}
+
+#[test]
 fn json_with_trailing_garbage() {
     let json = format!(r#"{{"token":"{INNER}","expDate":"{GOOD_DATE}","orgName":"o"}} trailing"#);
     let e = reject_str(&file(&json), "not JSON");
@@ -409,6 +509,11 @@ fn json_with_trailing_garbage() {
         }
         other => panic!("{other:?}"),
     }
+    // Trailing text right after a short object (the fast path's shape) too.
+    assert!(matches!(
+        reject_str(&file(r#"{"token":"a"} trailing"#), "not JSON"),
+        TokenError::NotJson { .. }
+    ));
     // A second object after the first is trailing garbage too.
     let two = format!(r#"{{"token":"{INNER}","expDate":"{GOOD_DATE}","orgName":"o"}}{{}}"#);
     let e = reject_str(&file(&two), "not JSON");
@@ -566,6 +671,11 @@ fn duplicate_keys() {
             "expDate",
         ),
         (
+            // Two strings: which one is meant cannot be known.
+            format!(r#"{{"token":"{INNER}","expDate":"{GOOD_DATE}","orgName":"a","orgName":"b"}}"#),
+            "orgName",
+        ),
+        (
             // A duplicate of the wrong type still counts as a duplicate.
             format!(
                 r#"{{"token":"{INNER}","expDate":"{GOOD_DATE}","orgName":"o","orgName":null}}"#
@@ -588,11 +698,7 @@ fn null_values() {
         (with_values(&q(INNER), "null", &q("o")), "expDate"),
         (with_values(&q(INNER), &q(GOOD_DATE), "null"), "orgName"),
     ] {
-        let e = reject_str(&input, "is null, not a string");
-        assert!(
-            matches!(e, TokenError::WrongFieldType { field: f, found: "null" } if f == field),
-            "{e:?}"
-        );
+        assert_wrong_type(&input, field, "null");
     }
 }
 
@@ -603,32 +709,62 @@ fn numbers_where_strings_belong() {
         (with_values(&q(INNER), "1924830000", &q("o")), "expDate"),
         (with_values(&q(INNER), &q(GOOD_DATE), "-1.5e3"), "orgName"),
     ] {
-        let e = reject_str(&input, "is a number, not a string");
-        assert!(
-            matches!(e, TokenError::WrongFieldType { field: f, found: "a number" } if f == field),
-            "{e:?}"
-        );
+        assert_wrong_type(&input, field, "a number");
     }
+}
+
+/// Checks the whole message of a wrong-typed field.
+fn assert_wrong_type(input: &str, field: &str, found: &str) {
+    let e = reject_str(input, &format!("is {found}, not a string"));
+    assert!(
+        matches!(e, TokenError::WrongFieldType { field: f, found: k } if f == field && k == found),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "the token file's `{field}` field is {found}, not a string: the file is damaged; download a new one from Apple Business Manager > Settings > Apps and Books"
+        )
+    );
+}
+
+#[test]
+fn arrays_and_booleans_where_strings_belong() {
+    assert_wrong_type(
+        &with_values(&q(INNER), &q(GOOD_DATE), r#"["o"]"#),
+        "orgName",
+        "an array",
+    );
+    assert_wrong_type(
+        &with_values("[]", &q(GOOD_DATE), &q("o")),
+        "token",
+        "an array",
+    );
+    assert_wrong_type(
+        &with_values(&q(INNER), &q(GOOD_DATE), "false"),
+        "orgName",
+        "a boolean",
+    );
+    assert_wrong_type(
+        &with_values(&q(INNER), "true", &q("o")),
+        "expDate",
+        "a boolean",
+    );
 }
 
 #[test]
 fn object_as_the_token_value() {
     let input = with_values(&format!(r#"{{"value":"{INNER}"}}"#), &q(GOOD_DATE), &q("o"));
-    let e = reject_str(&input, "is an object, not a string");
-    assert!(
-        matches!(
-            e,
-            TokenError::WrongFieldType {
-                field: "token",
-                found: "an object"
-            }
-        ),
-        "{e:?}"
-    );
+    assert_wrong_type(&input, "token", "an object");
 }
 
 fn assert_missing(json: String, field: &str) {
     let e = reject_str(&file(&json), &format!("has no `{field}` field"));
+    assert!(
+        e.to_string()
+            .starts_with(&format!("the token file has no `{field}` field")),
+        "{e}"
+    );
     assert!(
         matches!(e, TokenError::MissingField { field: f } if f == field),
         "{e:?}"
@@ -697,6 +833,14 @@ fn assert_bad_date(date: &str, problem: DateProblem) {
 #[test]
 fn impossible_month() {
     assert_bad_date("2031-13-02T03:04:05+0000", DateProblem::Month);
+    let e = reject_str(
+        &with_values(&q(INNER), &q("2031-13-02T03:04:05Z"), &q("o")),
+        "the month does not exist",
+    );
+    assert_eq!(
+        e.to_string(),
+        "the token file's expiry date \"2031-13-02T03:04:05Z\" is not a valid date-time (the month does not exist): the file is damaged; download a new one from Apple Business Manager > Settings > Apps and Books"
+    );
     assert_bad_date("2031-00-02T03:04:05+0000", DateProblem::Month);
 }
 
@@ -729,6 +873,21 @@ fn offset_out_of_range() {
     assert_bad_date("2031-01-02T03:04:05+2500", DateProblem::Offset);
     assert_bad_date("2031-01-02T03:04:05-24:00", DateProblem::Offset);
     assert_bad_date("2031-01-02T03:04:05+0160", DateProblem::Offset);
+}
+
+#[test]
+fn a_long_expiry_is_quoted_truncated() {
+    let long = "9".repeat(500);
+    match reject_str(
+        &with_values(&q(INNER), &q(&long), &q("o")),
+        "is not a valid date-time",
+    ) {
+        TokenError::InvalidExpiry { value, problem } => {
+            assert_eq!(value, "9".repeat(64), "quoted value is truncated");
+            assert_eq!(problem, DateProblem::Shape);
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

@@ -12,25 +12,13 @@ use apple_vpp::{
     LocationMismatch, LocationSnapshot, MdmIdentity, RenewError, ResponseError, SecretString,
     Takeover, UpdateError, VppToken, configure_at,
 };
-use chrono::{DateTime, Utc};
-use common::{assert_no_secret, b64, fixture, utc};
+use common::{OUR_ID, assert_no_secret, b64, fixture, now, token_with, us};
 
 const INNER: &str = "SW5uZXJTZWNyZXRJbm5lclNlY3JldElubmVyU2VjcmV0";
 const NOTIFY: &str = "notification-auth-token-0123456789abcdef";
 
-fn token() -> VppToken {
-    VppToken::builder(
-        "Hygiene Org",
-        DateTime::parse_from_rfc3339("2029-01-01T00:00:00Z").unwrap(),
-    )
-    .inner_token(INNER)
-    .build()
-    .unwrap()
-}
-
-fn now() -> DateTime<Utc> {
-    utc("2026-11-25T12:00:00Z")
-}
+/// The expiry of the token every check starts from: `token_with(INNER, EXPIRY)`.
+const EXPIRY: &str = "2029-01-01T00:00:00Z";
 
 /// Checks `{:?}`, `{:#?}` for every value, against every secret.
 struct Check {
@@ -40,7 +28,7 @@ struct Check {
 
 impl Check {
     fn new() -> Self {
-        let t = token();
+        let t = token_with(INNER, EXPIRY);
         Self {
             secrets: vec![
                 t.expose_credential().to_owned(),
@@ -81,19 +69,10 @@ fn snapshot(mdm: Option<(&str, &str, &str)>) -> LocationSnapshot {
     LocationSnapshot::from_v2(&c).unwrap()
 }
 
-fn us() -> MdmIdentity {
-    MdmIdentity::builder()
-        .id("our-id")
-        .name("Our MDM")
-        .metadata("mdm.ours.example")
-        .build()
-        .unwrap()
-}
-
 #[test]
 fn token_and_its_errors() {
     let mut c = Check::new();
-    let t = token();
+    let t = token_with(INNER, EXPIRY);
     c.debug(&t);
     c.debug(
         &VppToken::builder("o", "2030-01-01T00:00:00+00:00".parse().unwrap()).inner_token(INNER),
@@ -161,7 +140,7 @@ fn token_and_its_errors() {
 #[test]
 fn core_types_and_decisions() {
     let mut c = Check::new();
-    let t = token();
+    let t = token_with(INNER, EXPIRY);
     let claimed_elsewhere = snapshot(Some(("other", "Other MDM", "other.example"))).read_with(&t);
     c.debug(&claimed_elsewhere);
     c.both(&claimed_elsewhere.location);
@@ -216,7 +195,7 @@ fn core_types_and_decisions() {
     c.both(&pending.finish_at(&snapshot(None), now()).unwrap_err());
     let mut account = pending
         .finish_at(
-            &snapshot(Some(("our-id", "Our MDM", "mdm.ours.example"))),
+            &snapshot(Some((OUR_ID, "Our MDM", "mdm.ours.example"))),
             now(),
         )
         .unwrap();
@@ -224,7 +203,7 @@ fn core_types_and_decisions() {
     let ours = configure_at(
         &t,
         &us(),
-        &snapshot(Some(("our-id", "Our MDM", "mdm.ours.example"))),
+        &snapshot(Some((OUR_ID, "Our MDM", "mdm.ours.example"))),
         &ClaimOptions::default(),
         now(),
     );
@@ -279,7 +258,7 @@ fn core_types_and_decisions() {
             .unwrap_err(),
     );
     let mut renewed = account.clone();
-    let mut later = snapshot(Some(("our-id", "Our MDM", "mdm.ours.example")));
+    let mut later = snapshot(Some((OUR_ID, "Our MDM", "mdm.ours.example")));
     later.token_expires_at = Some("2030-01-01T00:00:00+00:00".parse().unwrap());
     c.debug(&renewed.renew_at(newer, &later, now()).unwrap());
     c.debug(&account.verify_at(&claimed_elsewhere, now()).unwrap());
@@ -307,7 +286,7 @@ fn core_types_and_decisions() {
 #[test]
 fn apple_errors_and_responses() {
     let mut c = Check::new();
-    let t = token();
+    let t = token_with(INNER, EXPIRY);
     for (status, body) in [
         (
             200,
@@ -351,11 +330,11 @@ fn apple_errors_and_responses() {
 
 #[test]
 fn the_serialized_account_is_the_one_place_with_the_credential() {
-    let t = token();
+    let t = token_with(INNER, EXPIRY);
     let Configure::AlreadyOurs(account) = configure_at(
         &t,
         &us(),
-        &snapshot(Some(("our-id", "Our MDM", "mdm.ours.example"))),
+        &snapshot(Some((OUR_ID, "Our MDM", "mdm.ours.example"))),
         &ClaimOptions::default(),
         now(),
     ) else {
@@ -392,7 +371,10 @@ async fn client_errors() {
         .build()
         .unwrap();
     c.debug(&client);
-    let e = client.client_config(&token()).await.unwrap_err();
+    let e = client
+        .client_config(&token_with(INNER, EXPIRY))
+        .await
+        .unwrap_err();
     c.both(&e);
     c.both(
         &VppClient::builder()

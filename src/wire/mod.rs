@@ -16,6 +16,7 @@ mod assignments;
 mod client_config;
 mod common;
 mod error_body;
+mod error_probe;
 mod legacy;
 mod licenses;
 mod notification;
@@ -72,21 +73,14 @@ pub fn decode_response<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<
 /// The number must be a non-negative integer; one above `u32::MAX` becomes
 /// `ErrorNumber::Unknown(u32::MAX)`. The rest is read leniently so that a known number is
 /// never lost: an `errorMessage` that is not a string is taken as empty, and
-/// `errorInfo` is kept whatever its type.
+/// `errorInfo` is kept whatever its type (`null` counts as absent).
+///
+/// Cost: no DOM is built. A body without the text `errorNumber` (nor a `\u` escape, which
+/// could spell it) is answered by a byte scan; any other is read once, keeping only these
+/// three keys and checking the rest without storing it. A body that is not valid JSON, or
+/// nests deeper than serde_json's recursion limit (128 levels), is not Apple's error.
 pub fn apple_error(status: u16, body: &[u8]) -> Option<AppleError> {
-    let object: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body).ok()?;
-    let code = object.get("errorNumber")?.as_u64()?;
-    let number = ErrorNumber::from_code(u32::try_from(code).unwrap_or(u32::MAX));
-    let message = object
-        .get("errorMessage")
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or_default();
-    let mut error = ErrorBody::new(number, message);
-    error.error_info = object
-        .get("errorInfo")
-        .filter(|info| !info.is_null())
-        .cloned();
-    Some(AppleError::new(Some(status), error))
+    error_probe::find(body).map(|error| AppleError::new(Some(status), error))
 }
 
 /// Serde helpers for strings that Apple sometimes writes as numbers.

@@ -1,8 +1,42 @@
-//! Helpers shared by the integration tests.
+//! Fixtures and helpers shared by the integration tests: the one home of `us()`, `now()`
+//! and the tokens, so every file means the same MDM, clock and token by them.
 #![allow(dead_code)]
 
+use apple_vpp::{MdmIdentity, VppToken};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
+
+/// This MDM's id in the tests.
+pub const OUR_ID: &str = "1f0e5c1e-0000-4000-8000-000000000001";
+
+/// This MDM: [`OUR_ID`], "Our MDM", "mdm.ours.example".
+pub fn us() -> MdmIdentity {
+    MdmIdentity::builder()
+        .id(OUR_ID)
+        .name("Our MDM")
+        .metadata("mdm.ours.example")
+        .build()
+        .unwrap()
+}
+
+/// The tests' clock: 2026-11-25T12:00:00Z.
+pub fn now() -> DateTime<Utc> {
+    utc("2026-11-25T12:00:00Z")
+}
+
+/// Apple's v2 sample token (`v2_pretty.vpptoken`): "ORG12345", expiring
+/// 2030-11-08T22:33:22Z.
+pub fn token() -> VppToken {
+    fixture("v2_pretty.vpptoken").parse().unwrap()
+}
+
+/// A token of "Example Org" with the inner token `inner`, expiring at `exp` (RFC 3339).
+pub fn token_with(inner: &str, exp: &str) -> VppToken {
+    VppToken::builder("Example Org", DateTime::parse_from_rfc3339(exp).unwrap())
+        .inner_token(inner)
+        .build()
+        .unwrap()
+}
 
 pub fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!(
