@@ -125,7 +125,7 @@ fn client_config(c: &mut Criterion) {
         b.iter(|| {
             let config: ClientConfig =
                 apple_vpp::wire::decode_response(200, black_box(BODY)).unwrap();
-            LocationSnapshot::from_v2(&config).unwrap().location
+            LocationSnapshot::from_v2_owned(config).unwrap().location
         })
     });
     c.bench_function("client_config/serde_only", |b| {

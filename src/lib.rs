@@ -86,7 +86,7 @@
 //! ```
 //!
 //! ## Feature flags
-//! - `client` (off by default): [`client::VppClient`], an async client for Apple's v2
+//! - `client` (off by default): `client::VppClient`, an async client for Apple's v2
 //!   endpoints over reqwest with rustls (no OpenSSL), with bounded retries.
 //!
 //! ## Security

@@ -92,6 +92,17 @@ impl MdmIdentity {
     }
 }
 
+impl From<MdmInfo> for MdmOwner {
+    /// From v2 `mdmInfo`, moving its strings.
+    fn from(info: MdmInfo) -> Self {
+        Self {
+            id: info.id.and_then(known),
+            name: info.name.and_then(known),
+            metadata: info.metadata.and_then(known),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for MdmIdentity {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
@@ -220,11 +231,7 @@ impl MdmOwner {
 
     /// From v2 `mdmInfo`.
     pub fn from_mdm_info(info: &MdmInfo) -> Self {
-        Self {
-            id: info.id.clone().and_then(known),
-            name: info.name.clone().and_then(known),
-            metadata: info.metadata.clone().and_then(known),
-        }
+        Self::from(info.clone())
     }
 
     /// From a non-empty legacy `clientContext` (`{"hostname": ..., "guid": ...}`).

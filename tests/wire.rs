@@ -411,3 +411,28 @@ fn update_serializes_in_apples_shape() {
         r#"{"mdmInfo":{"id":"a","name":"b","metadata":"c"}}"#
     );
 }
+
+#[test]
+fn a_snapshot_by_value_equals_one_by_reference() {
+    for body in [
+        common::fixture("client_config_v2.json"),
+        common::fixture("client_config_v2_unclaimed.json"),
+        r#"{"uId":" 42 ","locationName":"  Padded  ","countryISO2ACode":" ","websiteURL":""}"#
+            .to_owned(),
+    ] {
+        let config: apple_vpp::wire::ClientConfig = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            apple_vpp::LocationSnapshot::from_v2_owned(config.clone()).unwrap(),
+            apple_vpp::LocationSnapshot::from_v2(&config).unwrap(),
+            "{body}"
+        );
+    }
+    let missing: apple_vpp::wire::ClientConfig =
+        serde_json::from_str(r#"{"uId":"1","locationName":" "}"#).unwrap();
+    assert_eq!(
+        apple_vpp::LocationSnapshot::from_v2_owned(missing).unwrap_err(),
+        apple_vpp::ResponseError::Incomplete {
+            field: "locationName"
+        }
+    );
+}

@@ -164,7 +164,7 @@ impl VppClient {
     ) -> Result<LocationSnapshot, ClientError> {
         let snapshot = match protocol {
             Protocol::V2 => {
-                LocationSnapshot::from_v2(&self.send(&GetClientConfig, Some(token)).await?)?
+                LocationSnapshot::from_v2_owned(self.send(&GetClientConfig, Some(token)).await?)?
             }
             Protocol::V1 => {
                 let config = self.send(&GetLegacyClientConfig, Some(token)).await?;
