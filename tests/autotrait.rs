@@ -114,3 +114,17 @@ fn errors() {
     // Part of an error: `Display`, not an error itself.
     assert_send_sync::<DateProblem>();
 }
+
+#[cfg(feature = "client")]
+#[test]
+fn client_types() {
+    use apple_vpp::client::{
+        BuildError, ClientError, ConfigureOutcome, TransportKind, VppClient, VppClientBuilder,
+    };
+    assert_send_sync::<VppClient>();
+    assert_send_sync::<VppClientBuilder>();
+    assert_send_sync::<ConfigureOutcome>();
+    assert_send_sync::<TransportKind>();
+    assert_error::<ClientError>();
+    assert_error::<BuildError>();
+}

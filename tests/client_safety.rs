@@ -419,3 +419,22 @@ async fn the_rate_holds_in_any_one_second_window_across_concurrent_calls() {
     assert!(elapsed < Duration::from_secs(4), "{elapsed:?}");
     assert!(elapsed >= Duration::from_millis(2300), "{elapsed:?}");
 }
+
+#[test]
+fn a_base_url_with_a_password_is_refused_and_never_shown() {
+    let builder =
+        VppClient::builder().base_url("https://admin:hunter2@vpp.itunes.apple.com/mdm/v2");
+    let shown = format!("{builder:?}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    let err = builder.build().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            apple_vpp::client::BuildError::BaseUrl(apple_vpp::api::BaseUrlError::Userinfo)
+        ),
+        "{err:?}"
+    );
+    assert!(!format!("{err} {err:?}").contains("hunter2"));
+    let client = VppClient::builder().build().unwrap();
+    assert!(format!("{client:?}").contains("https://vpp.itunes.apple.com/mdm/v2/"));
+}

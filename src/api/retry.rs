@@ -150,7 +150,10 @@ impl RetryPolicy {
 
 /// `d * fraction` for a fraction in `[0, 1]`, without the panics of `Duration::mul_f64`.
 fn mul_fraction(d: Duration, fraction: f64) -> Duration {
-    Duration::try_from_secs_f64(d.as_secs_f64() * fraction).unwrap_or(d)
+    // Float rounding may land a few nanoseconds above `d`: never more than `d`.
+    Duration::try_from_secs_f64(d.as_secs_f64() * fraction)
+        .unwrap_or(d)
+        .min(d)
 }
 
 /// Parses `Retry-After` relative to `now`: whole seconds (`120`) or an HTTP date in any of

@@ -1,0 +1,31 @@
+//! Fuzzes the notification handler: `receive` must never panic, never accept a wrong
+//! secret, and never put the header or the secret into an error's text.
+#![no_main]
+
+use apple_vpp::NotificationSecret;
+use apple_vpp::notification::{ReceiveLimits, receive};
+use libfuzzer_sys::fuzz_target;
+
+const SECRET: &str = "fuzz-secret-0123456789abcdefghijklmnopqrstuv";
+
+fuzz_target!(|data: &[u8]| {
+    let secret = NotificationSecret::new(SECRET.to_owned()).unwrap();
+    // The first byte splits the input into a header and a body.
+    let split = usize::from(data.first().copied().unwrap_or(0)).min(data.len());
+    let (header, body) = data.split_at(split);
+    let limits = ReceiveLimits::default();
+    for authorization in [Some(header), None] {
+        if let Err(e) = receive(authorization, body, &secret, &limits) {
+            let text = format!("{e} {e:?}");
+            assert!(!text.contains(SECRET));
+            if header.len() >= 8 {
+                assert!(!text.contains(&*String::from_utf8_lossy(header)));
+            }
+        }
+    }
+    // With the right header, only the body decides.
+    let right = format!("Bearer {SECRET}");
+    if let Ok(n) = receive(Some(right.as_bytes()), data, &secret, &limits) {
+        let _ = (n.event_id(), n.result(), format!("{n:?}"));
+    }
+});
