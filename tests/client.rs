@@ -13,66 +13,20 @@ use apple_vpp::api::RetryPolicy;
 use apple_vpp::client::{BuildError, ClientError, ConfigureOutcome, TransportKind, VppClient};
 use apple_vpp::wire::{ClientConfigUpdate, ErrorKind, ErrorNumber};
 use apple_vpp::{
-    ConfigureError, MdmIdentity, RenewError, ResponseError, Takeover, Verification, VppAccount,
-    VppToken,
+    ConfigureError, RenewError, ResponseError, Takeover, Verification, VppAccount, VppToken,
 };
-use common::{assert_no_secret, fixture};
-use fake_apple::{BASE_PATH, FakeApple, berlin_claimed_elsewhere, mount_catch_all};
+use common::{OUR_ID, assert_no_secret, fixture, token, us};
+use fake_apple::{BASE_PATH, FakeApple, base, berlin_claimed_elsewhere, client_for, fast, server};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-const OUR_ID: &str = "7d1c2f3e-0000-4000-8000-00000000c11e";
-
-fn us() -> MdmIdentity {
-    MdmIdentity::builder()
-        .id(OUR_ID)
-        .name("Our MDM")
-        .metadata("mdm.ours.example")
-        .build()
-        .unwrap()
-}
 
 fn our_info() -> Value {
     json!({"id": OUR_ID, "name": "Our MDM", "metadata": "mdm.ours.example"})
 }
 
-fn token() -> VppToken {
-    fixture("v2_pretty.vpptoken").parse().unwrap()
-}
-
 fn bearer() -> String {
     format!("Bearer {}", token().expose_credential())
-}
-
-/// Fast retries: tests run in milliseconds.
-fn fast() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 4,
-        max_total: Duration::from_secs(10),
-        base_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(5),
-        retry_after_cap: Duration::from_millis(20),
-    }
-}
-
-fn client_for(base: &str) -> VppClient {
-    VppClient::builder()
-        .base_url(base)
-        .retry_policy(fast())
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap()
-}
-
-async fn server() -> MockServer {
-    let s = MockServer::start().await;
-    mount_catch_all(&s).await;
-    s
-}
-
-fn base(s: &MockServer) -> String {
-    format!("{}{BASE_PATH}", s.uri())
 }
 
 async fn requests(s: &MockServer) -> usize {

@@ -10,34 +10,11 @@ use std::time::Duration;
 
 use apple_vpp::api::RetryPolicy;
 use apple_vpp::client::{ClientError, ConfigureOutcome, VppClient};
-use apple_vpp::{
-    AppleVerdict, ConfigureError, MdmIdentity, Protocol, Takeover, Verification, VppToken,
-};
-use common::{assert_no_secret, fixture};
-use fake_apple::{FakeApple, berlin_claimed_elsewhere};
-use serde_json::Value;
+use apple_vpp::{AppleVerdict, ConfigureError, Protocol, Takeover, Verification};
+use common::{assert_no_secret, token, us};
+use fake_apple::{FakeApple, berlin_claimed_elsewhere, unclaimed};
 
-const OUR_ID: &str = "7d1c2f3e-0000-4000-8000-00000000c11e";
 const OTHER: &str = r#"{"hostname":"micromdm.example","guid":"0b7d-other"}"#;
-
-fn us() -> MdmIdentity {
-    MdmIdentity::builder()
-        .id(OUR_ID)
-        .name("Our MDM")
-        .metadata("mdm.ours.example")
-        .build()
-        .unwrap()
-}
-
-fn token() -> VppToken {
-    fixture("v2_pretty.vpptoken").parse().unwrap()
-}
-
-fn unclaimed() -> Value {
-    let mut c = berlin_claimed_elsewhere();
-    c.as_object_mut().unwrap().remove("mdmInfo");
-    c
-}
 
 async fn legacy_fake(context: Option<&str>) -> FakeApple {
     let fake = FakeApple::start(unclaimed(), token().expose_credential()).await;

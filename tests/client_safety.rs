@@ -11,62 +11,14 @@ mod fake_apple;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use apple_vpp::api::RetryPolicy;
 use apple_vpp::client::{ClientError, ConfigureOutcome, VppClient};
 use apple_vpp::wire::ClientConfigUpdate;
-use apple_vpp::{ConfigureError, MdmIdentity, Takeover, VppToken};
-use common::{assert_no_secret, fixture};
-use fake_apple::{
-    BASE_PATH, FakeApple, berlin_claimed_elsewhere, mount_catch_all, mount_legacy_unclaimed,
-};
+use apple_vpp::{ConfigureError, Takeover, VppToken};
+use common::{assert_no_secret, fixture, token, us};
+use fake_apple::{BASE_PATH, FakeApple, base, client_for, fast, server, unclaimed};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
-
-const OUR_ID: &str = "7d1c2f3e-0000-4000-8000-00000000c11e";
-
-fn us() -> MdmIdentity {
-    MdmIdentity::builder()
-        .id(OUR_ID)
-        .name("Our MDM")
-        .metadata("mdm.ours.example")
-        .build()
-        .unwrap()
-}
-
-fn token() -> VppToken {
-    fixture("v2_pretty.vpptoken").parse().unwrap()
-}
-
-fn fast() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 4,
-        max_total: Duration::from_secs(10),
-        base_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(5),
-        retry_after_cap: Duration::from_millis(20),
-    }
-}
-
-fn client_for(base: &str) -> VppClient {
-    VppClient::builder()
-        .base_url(base)
-        .retry_policy(fast())
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap()
-}
-
-async fn server() -> MockServer {
-    let s = MockServer::start().await;
-    mount_catch_all(&s).await;
-    mount_legacy_unclaimed(&s).await;
-    s
-}
-
-fn base(s: &MockServer) -> String {
-    format!("{}{BASE_PATH}", s.uri())
-}
 
 /// Requests with `verb` to the v2 endpoints (the v1 reads a claim makes are not counted).
 async fn count(s: &MockServer, verb: &str) -> usize {
@@ -76,12 +28,6 @@ async fn count(s: &MockServer, verb: &str) -> usize {
         .iter()
         .filter(|r| r.method.as_str() == verb && r.url.path().starts_with(BASE_PATH))
         .count()
-}
-
-fn unclaimed() -> Value {
-    let mut c = berlin_claimed_elsewhere();
-    c.as_object_mut().unwrap().remove("mdmInfo");
-    c
 }
 
 #[tokio::test]

@@ -8,6 +8,10 @@
 
 use std::sync::{Arc, Mutex};
 
+use std::time::Duration;
+
+use apple_vpp::api::RetryPolicy;
+use apple_vpp::client::VppClient;
 use serde_json::{Value, json};
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -204,4 +208,45 @@ pub async fn mount_legacy_unclaimed(server: &MockServer) {
         })))
         .mount(server)
         .await;
+}
+
+/// Berlin Office with no MDM's claim.
+pub fn unclaimed() -> Value {
+    let mut c = berlin_claimed_elsewhere();
+    c.as_object_mut().unwrap().remove("mdmInfo");
+    c
+}
+
+/// Fast retries: tests run in milliseconds.
+pub fn fast() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 4,
+        max_total: Duration::from_secs(10),
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(5),
+        retry_after_cap: Duration::from_millis(20),
+    }
+}
+
+/// A client for `base` with [`fast`] retries and a 5 s timeout.
+pub fn client_for(base: &str) -> VppClient {
+    VppClient::builder()
+        .base_url(base)
+        .retry_policy(fast())
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+}
+
+/// A mock server that answers 500 to anything unexpected and v1 reads with no claim.
+pub async fn server() -> MockServer {
+    let s = MockServer::start().await;
+    mount_catch_all(&s).await;
+    mount_legacy_unclaimed(&s).await;
+    s
+}
+
+/// The v2 base URL of `s`.
+pub fn base(s: &MockServer) -> String {
+    format!("{}{BASE_PATH}", s.uri())
 }
