@@ -13,13 +13,7 @@ use apple_vpp::{
     configure_at,
 };
 use chrono::{DateTime, Utc};
-use common::{fixture, utc};
-
-const OUR_ID: &str = "1f0e5c1e-0000-4000-8000-000000000001";
-
-fn us() -> MdmIdentity {
-    identity(OUR_ID, "Our MDM", "mdm.ours.example").unwrap()
-}
+use common::{OUR_ID, fixture, now, token_with, us, utc};
 
 fn identity(id: &str, name: &str, metadata: &str) -> Result<MdmIdentity, IdentityError> {
     MdmIdentity::builder()
@@ -34,17 +28,6 @@ fn info(id: &str, name: &str, metadata: &str) -> MdmInfo {
         .with_id(id)
         .with_name(name)
         .with_metadata(metadata)
-}
-
-fn now() -> DateTime<Utc> {
-    utc("2026-11-25T12:00:00Z")
-}
-
-fn token(inner: &str, exp: &str) -> VppToken {
-    VppToken::builder("Example Org", DateTime::parse_from_rfc3339(exp).unwrap())
-        .inner_token(inner)
-        .build()
-        .unwrap()
 }
 
 fn v2(json: &str) -> LocationSnapshot {
@@ -88,7 +71,7 @@ fn decide(token: VppToken, snapshot: &LocationSnapshot, takeover: &Takeover) -> 
 
 /// The token `account()` holds.
 fn account_token() -> VppToken {
-    token("aW5uZXI=", "2027-09-26T08:30:39Z")
+    token_with("aW5uZXI=", "2027-09-26T08:30:39Z")
 }
 
 /// A snapshot of Berlin read with the account's own token.
@@ -380,7 +363,7 @@ fn configure_already_ours_sends_nothing() {
 
 #[test]
 fn configure_unclaimed_sends_our_mdm_info_then_checks_the_read_back() {
-    let t = token("aW5uZXI=", "2027-09-26T08:30:39Z");
+    let t = token_with("aW5uZXI=", "2027-09-26T08:30:39Z");
     let Configure::SendUpdate(pending) = decide(t.clone(), &berlin(None), &Takeover::Refuse) else {
         panic!()
     };
@@ -396,7 +379,7 @@ fn configure_unclaimed_sends_our_mdm_info_then_checks_the_read_back() {
 #[test]
 fn configure_ours_with_changed_name_rewrites_it() {
     let c = decide(
-        token("aW5uZXI=", "2027-09-26T08:30:39Z"),
+        token_with("aW5uZXI=", "2027-09-26T08:30:39Z"),
         &berlin(Some((OUR_ID, "Old Name", "old.host"))),
         &Takeover::Refuse,
     );
@@ -421,7 +404,7 @@ fn configure_managed_elsewhere_without_consent_stops() {
         Takeover::AcceptFrom(MdmOwner::default().with_id("a-different-mdm")),
     ] {
         let c = decide(
-            token("aW5uZXI=", "2027-09-26T08:30:39Z"),
+            token_with("aW5uZXI=", "2027-09-26T08:30:39Z"),
             &berlin(other()),
             &takeover,
         );
@@ -442,7 +425,7 @@ fn configure_takeover_with_consent() {
     };
     for takeover in [Takeover::Accept, Takeover::AcceptFrom(shown.clone())] {
         let c = decide(
-            token("aW5uZXI=", "2027-09-26T08:30:39Z"),
+            token_with("aW5uZXI=", "2027-09-26T08:30:39Z"),
             &snapshot,
             &takeover,
         );
@@ -462,7 +445,7 @@ fn configure_takeover_with_consent() {
 #[test]
 fn configure_lost_race_and_not_applied() {
     let Configure::SendUpdate(p) = decide(
-        token("aW5uZXI=", "2027-09-26T08:30:39Z"),
+        token_with("aW5uZXI=", "2027-09-26T08:30:39Z"),
         &berlin(None),
         &Takeover::Refuse,
     ) else {
@@ -506,7 +489,7 @@ fn configure_with_notification_settings() {
         ..ClaimOptions::default()
     };
     let c = configure_at(
-        &token("aW5uZXI=", "2027-09-26T08:30:39Z"),
+        &token_with("aW5uZXI=", "2027-09-26T08:30:39Z"),
         &us(),
         &berlin(ours()),
         &options,
@@ -582,7 +565,7 @@ fn verify_released_and_location_mismatch() {
     let before = a.clone();
     let munich = v2(r#"{"uId":"999","locationName":"Munich"}"#);
     // Read with another token, a mismatch says nothing about ours and changes nothing.
-    let another = token("b3RoZXI=", "2027-09-26T08:30:39Z");
+    let another = token_with("b3RoZXI=", "2027-09-26T08:30:39Z");
     let err = a
         .verify_at(&munich.clone().read_with(&another), now())
         .unwrap_err();
@@ -682,7 +665,7 @@ fn display_status_combines_expiry_and_precedence() {
 #[test]
 fn apple_expiry_is_preferred_over_the_files() {
     // The file says 2027-12-31, Apple says 2027-09-26: Apple's date counts, both are kept.
-    let t = token("aW5uZXI=", "2027-12-31T00:00:00Z");
+    let t = token_with("aW5uZXI=", "2027-12-31T00:00:00Z");
     assert_eq!(berlin(ours()).expiry_for(&t), utc("2027-09-26T08:30:39Z"));
     let mut no_date = berlin(ours());
     no_date.token_expires_at = None;
@@ -697,7 +680,7 @@ fn apple_expiry_is_preferred_over_the_files() {
         r#"{"uId":"981060278089131045","locationName":"Berlin Office","mdmInfo":{"id":"1f0e5c1e-0000-4000-8000-000000000001","name":"Our MDM","metadata":"mdm.ours.example"}}"#,
     );
     let Configure::AlreadyOurs(b) = decide(
-        token("aW5uZXI=", "2027-12-31T00:00:00Z"),
+        token_with("aW5uZXI=", "2027-12-31T00:00:00Z"),
         &s,
         &Takeover::Refuse,
     ) else {
@@ -712,7 +695,7 @@ fn apple_expiry_is_preferred_over_the_files() {
 #[test]
 fn renew_success_keeps_identity_and_history() {
     let mut a = account();
-    let new = token("bmV3", "2028-09-26T08:30:39Z");
+    let new = token_with("bmV3", "2028-09-26T08:30:39Z");
     let snapshot = berlin_expiring(ours(), "2028-09-26T08:30:39+0000");
     let later = utc("2027-09-01T00:00:00Z");
     let r = a.renew_at(new.clone(), &snapshot, later).unwrap();
@@ -759,7 +742,7 @@ fn renew_rejections_leave_the_account_unchanged() {
     let cases: Vec<(VppToken, LocationSnapshot, Check)> = vec![
         // Different location.
         (
-            token("bmV3", "2028-09-26T08:30:39Z"),
+            token_with("bmV3", "2028-09-26T08:30:39Z"),
             v2(
                 r#"{"uId":"999","locationName":"Munich","tokenExpirationDate":"2028-09-26T08:30:39+0000"}"#,
             ),
@@ -775,19 +758,19 @@ fn renew_rejections_leave_the_account_unchanged() {
         ),
         // Not later.
         (
-            token("bmV3", "2027-09-26T08:30:39Z"),
+            token_with("bmV3", "2027-09-26T08:30:39Z"),
             berlin_expiring(ours(), "2027-09-26T08:30:39+0000"),
             Box::new(|e| matches!(e, RenewError::NotLater { .. })),
         ),
         // Already expired.
         (
-            token("bmV3", "2026-01-01T00:00:00Z"),
+            token_with("bmV3", "2026-01-01T00:00:00Z"),
             berlin_expiring(ours(), "2026-01-01T00:00:00+0000"),
             Box::new(|e| matches!(e, RenewError::Expired { .. })),
         ),
         // Another MDM holds it now.
         (
-            token("bmV3", "2028-09-26T08:30:39Z"),
+            token_with("bmV3", "2028-09-26T08:30:39Z"),
             berlin_expiring(other(), "2028-09-26T08:30:39+0000"),
             Box::new(
                 |e| matches!(e, RenewError::ManagedElsewhere { owner } if owner.name.as_deref() == Some("Example MDM")),
@@ -803,7 +786,7 @@ fn renew_rejections_leave_the_account_unchanged() {
     let e = a
         .clone()
         .renew_at(
-            token("bmV3", "2028-09-26T08:30:39Z"),
+            token_with("bmV3", "2028-09-26T08:30:39Z"),
             &v2(r#"{"uId":"999","locationName":"Munich"}"#),
             now(),
         )
@@ -816,7 +799,7 @@ fn renew_of_a_released_location_asks_to_reclaim() {
     let mut a = account();
     let r = a
         .renew_at(
-            token("bmV3", "2028-09-26T08:30:39Z"),
+            token_with("bmV3", "2028-09-26T08:30:39Z"),
             &berlin_expiring(None, "2028-09-26T08:30:39+0000"),
             now(),
         )
@@ -839,7 +822,7 @@ fn renew_of_a_released_location_asks_to_reclaim() {
 fn a_reclaim_is_finished_from_its_read_back() {
     let renewed = |a: &mut VppAccount| {
         a.renew_at(
-            token("bmV3", "2028-09-26T08:30:39Z"),
+            token_with("bmV3", "2028-09-26T08:30:39Z"),
             &berlin_expiring(None, "2028-09-26T08:30:39+0000"),
             now(),
         )
@@ -1088,7 +1071,7 @@ fn read_only_survives_other_verdicts_verify_and_renewal() {
         a.status_at(now(), &RenewalPolicy::default()),
         AccountStatus::ReadOnly
     );
-    let new = token("bmV3", "2028-09-26T08:30:39Z");
+    let new = token_with("bmV3", "2028-09-26T08:30:39Z");
     let snapshot = berlin_expiring(ours(), "2028-09-26T08:30:39+0000").read_with(&new);
     a.renew_at(new, &snapshot, now()).unwrap();
     assert!(
@@ -1120,7 +1103,7 @@ fn read_only_survives_other_verdicts_verify_and_renewal() {
 /// verdicts on this account's token nor adopt its expiry; it still updates the claim.
 #[test]
 fn only_a_read_with_the_accounts_own_token_clears_its_verdicts() {
-    let newer = token("bmV3ZXI=", "2028-09-26T08:30:39Z");
+    let newer = token_with("bmV3ZXI=", "2028-09-26T08:30:39Z");
     let other_read = berlin_expiring(ours(), "2028-09-26T08:30:39+0000").read_with(&newer);
     assert!(other_read.was_read_with(&newer));
     assert!(!other_read.was_read_with(&account_token()));
@@ -1160,9 +1143,12 @@ fn only_a_read_with_the_accounts_own_token_clears_its_verdicts() {
 #[test]
 fn renew_refuses_a_snapshot_read_with_another_token() {
     let a = account();
-    let new = token("bmV3", "2028-09-26T08:30:39Z");
+    let new = token_with("bmV3", "2028-09-26T08:30:39Z");
     let snapshot = berlin_expiring(ours(), "2028-09-26T08:30:39+0000");
-    for wrong in [account_token(), token("b3RoZXI=", "2028-09-26T08:30:39Z")] {
+    for wrong in [
+        account_token(),
+        token_with("b3RoZXI=", "2028-09-26T08:30:39Z"),
+    ] {
         let mut b = a.clone();
         let err = b
             .renew_at(new.clone(), &snapshot.clone().read_with(&wrong), now())
@@ -1199,7 +1185,7 @@ fn a_wrong_location_makes_the_account_unusable_until_renewed() {
     assert!(matches!(a.verdict(), AppleVerdict::WrongLocation { found } if found.uid == "999"));
     // Neither an unrelated Apple error nor a read with another token clears it.
     a.record_apple_error(&AppleError::from_number(ErrorNumber::TooManyRequests));
-    let newer = token("bmV3", "2028-09-26T08:30:39Z");
+    let newer = token_with("bmV3", "2028-09-26T08:30:39Z");
     a.verify_at(&berlin(ours()).read_with(&newer), now())
         .unwrap();
     assert_eq!(
@@ -1322,7 +1308,7 @@ fn legacy_expiry_outside_four_digit_years_is_refused() {
     // The edges are kept, and an account built on them stores and loads.
     for ms in [253_402_300_799_999, -62_167_219_200_000] {
         let s = LocationSnapshot::from_json(body(ms).as_bytes()).unwrap();
-        let t = token("aW5uZXI=", "2027-09-26T08:30:39Z");
+        let t = token_with("aW5uZXI=", "2027-09-26T08:30:39Z");
         let Configure::SendUpdate(p) = configure_at(&t, &us(), &s, &ClaimOptions::default(), now())
         else {
             panic!()
