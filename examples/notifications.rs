@@ -17,7 +17,10 @@
 //!   (not JSON, `[]`, `{}`, no `notificationId` or `notificationType`, a known type with
 //!   an unreadable payload) → 400; a notification → 200 and one JSON line on stdout:
 //!   `{"notification_id":"…","type":"ASSET_MANAGEMENT","uid":"…","event_id":"…"|null,"result":"SUCCESS"|"FAILURE"|null,"duplicate":false}`;
-//!   the same `notificationId` again → 200 and the same line with `"duplicate":true`.
+//!   `type` is `notificationType` as sent (unknown types too); `event_id` and `result`
+//!   are the payload's `eventId` and `result` (asset and user management; for a type
+//!   this crate does not know, whatever the payload holds), `null` where it has none.
+//!   The same `notificationId` again → 200 and the same line with `"duplicate":true`.
 //! - Stdout holds only those lines; diagnostics go to stderr. Nothing prints the secret
 //!   or the `Authorization` header.
 //! - With `--max-requests N` it exits 0 after answering N requests, whatever their
@@ -34,11 +37,12 @@ use std::time::Duration;
 
 use apple_vpp::chrono::Utc;
 use apple_vpp::notification::{
-    self, DEFAULT_MAX_BODY, NotificationDeduper, NotificationSecret, Payload, ReceiveLimits,
+    self, DEFAULT_MAX_BODY, Notification, NotificationDeduper, NotificationSecret, Payload,
+    ReceiveLimits,
 };
 use axum::Router;
 use axum::body::{Body, HttpBody};
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -169,13 +173,23 @@ async fn answer(shared: &Shared, request: Request) -> Response {
             return (status, format!("{e}\n")).into_response();
         }
     };
-    let duplicate = {
-        let mut seen = shared.seen.lock().unwrap_or_else(|p| p.into_inner());
-        seen.check_and_insert_at(&n.notification_id, Utc::now())
-            .is_duplicate()
-    };
     // Here an MDM stores the notification, and gives asset and user management ones to
-    // its `EventTracker` (`on_notification_at`); this example prints it.
+    // its `EventTracker` (`on_notification_at`); this example prints it. The id is marked
+    // seen only once that worked (else Apple's retry is handled again); the lock makes
+    // check, print and mark one step for concurrent deliveries of one id.
+    let mut seen = shared.seen.lock().unwrap_or_else(|p| p.into_inner());
+    let now = Utc::now();
+    let line = line(&n, seen.contains_at(&n.notification_id, now));
+    let mut out = std::io::stdout().lock();
+    if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "cannot record\n").into_response();
+    }
+    seen.insert_at(&n.notification_id, now);
+    (StatusCode::OK, "ok\n").into_response()
+}
+
+/// The stdout line for `n`.
+fn line(n: &Notification, duplicate: bool) -> String {
     // A type this crate does not know keeps its payload as sent: its `eventId` and
     // `result` are shown when they are there.
     let raw = |field: &str| match &n.payload {
@@ -202,13 +216,7 @@ async fn answer(shared: &Shared, request: Request) -> Response {
         result: result.as_deref(),
         duplicate,
     };
-    let line = serde_json::to_string(&line).expect("strings serialize");
-    let mut out = std::io::stdout().lock();
-    if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
-        // Not handled: do not tell Apple it was delivered.
-        return (StatusCode::INTERNAL_SERVER_ERROR, "cannot record\n").into_response();
-    }
-    (StatusCode::OK, "ok\n").into_response()
+    serde_json::to_string(&line).expect("strings serialize")
 }
 
 /// The body, or `None` when it is larger than `limit` (then up to [`MAX_DRAIN`] bytes are
@@ -289,6 +297,7 @@ async fn main() -> ExitCode {
     // so axum's default body limit does not apply.
     let app = Router::new()
         .fallback(handle)
+        .layer(DefaultBodyLimit::disable())
         .with_state(Arc::clone(&shared));
     let mut stop = shared.done.subscribe();
     let server = tokio::spawn(async move {

@@ -1,5 +1,5 @@
 //! The `notifications` example's contract, checked on the built binary
-//! (`target/debug/examples/notifications`; built here if `cargo test` did not build it):
+//! (`target/debug/examples/notifications`, not `cargo run`):
 //! the first line, one JSON line per accepted notification, duplicates, 401/400/413/405,
 //! nothing on stdout for a refused request, the exit after N requests whatever their
 //! outcome, exit 2 for bad arguments and secret files, and the secret never printed.
@@ -21,7 +21,9 @@ use serde_json::Value;
 /// A valid secret (43 Base64url characters, as `NotificationSecret::generate` makes).
 const SECRET: &str = "q7Hc0mYb3Kx9TzW1vLr5NfPd8sJ2gUaE4iOeR6tYw0M";
 
-/// The built example, building it once if needed (e.g. `cargo test --test …`).
+/// The built example. `cargo test` builds it before the tests run; when only this test
+/// was selected (`cargo test --test example_notifications`) and the binary is missing or
+/// older than the example's or the library's source, it is built here.
 fn binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
@@ -30,14 +32,13 @@ fn binary() -> &'static Path {
         let path = dir
             .join("examples")
             .join(format!("notifications{}", std::env::consts::EXE_SUFFIX));
-        if !path.exists() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let source = newest(&root.join("src")).max(newest(&root.join("examples/notifications.rs")));
+        let built = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        if built.is_none_or(|b| Some(b) < source) {
             let mut cmd = Command::new(env!("CARGO"));
-            cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args([
-                "build",
-                "--quiet",
-                "--example",
-                "notifications",
-            ]);
+            cmd.current_dir(root)
+                .args(["build", "--quiet", "--example", "notifications"]);
             if cfg!(feature = "client") {
                 cmd.args(["--features", "client"]);
             }
@@ -45,6 +46,18 @@ fn binary() -> &'static Path {
         }
         path
     })
+}
+
+/// The newest modification time of `path` or of any file under it.
+fn newest(path: &Path) -> Option<std::time::SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_dir() {
+        return meta.modified().ok();
+    }
+    std::fs::read_dir(path)
+        .ok()?
+        .filter_map(|e| newest(&e.ok()?.path()))
+        .max()
 }
 
 /// A file in a fresh temporary directory, removed on drop.
@@ -132,6 +145,7 @@ impl Running {
         }
     }
 
+    #[cfg(feature = "client")]
     fn url(&self) -> String {
         format!("http://{}/", self.addr)
     }
