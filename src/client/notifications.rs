@@ -32,7 +32,8 @@ impl VppClient {
     /// It takes the same path as [`VppClient::configure`] with
     /// [`ClaimOptions`]` { takeover: Refuse, notifications: Some(subscription.settings_update()) }`:
     /// read; refuse without writing when another MDM holds the location
-    /// ([`SubscribeOutcome::ManagedElsewhere`]); write; read back. The write is never
+    /// ([`SubscribeOutcome::ManagedElsewhere`]); write (on an unclaimed location this
+    /// claims it for `identity`); read back. The write is never
     /// replayed as it is: after a retryable failure the location is read again and the
     /// decision made again. The read-back must show our claim and the settings
     /// ([`NotificationSubscription::check_read_back`]).
