@@ -2,6 +2,7 @@
 
 use crate::account::{ConfigureError, LocationMismatch, RenewError};
 use crate::api::RequestError;
+use crate::notification::SubscribeError;
 use crate::wire::{ErrorKind, ResponseError};
 
 /// How a request failed to reach Apple.
@@ -87,6 +88,11 @@ pub enum ClientError {
     /// Apple described another location than the account's.
     #[error(transparent)]
     Verify(#[from] LocationMismatch),
+
+    /// Notification settings were refused: Apple could not deliver its test notification
+    /// (9728, with the URL), or did not record the settings. Never holds the secret.
+    #[error(transparent)]
+    Subscribe(#[from] SubscribeError),
 
     /// The location's token is a legacy (account-based) one, served by Apple's v1 API,
     /// which does not offer this.

@@ -22,7 +22,7 @@ use crate::api::{
 use crate::location::{Location, LocationSnapshot, Protocol};
 use crate::ownership::{MdmIdentity, MdmOwner};
 use crate::token::VppToken;
-use crate::wire::{ClientConfigUpdate, ResponseError};
+use crate::wire::{ClientConfig, ClientConfigUpdate, ResponseError};
 
 /// Apple's error for a legacy (account-based) token on v2.
 const LEGACY_TOKEN_ON_V2: u32 = 9647;
@@ -72,6 +72,19 @@ impl VppClient {
         identity: &MdmIdentity,
         options: &ClaimOptions,
     ) -> Result<ConfigureOutcome, ClientError> {
+        self.claim(token, identity, options)
+            .await
+            .map(|(outcome, _)| outcome)
+    }
+
+    /// [`VppClient::configure`], also giving the client configuration read back after a
+    /// v2 write (for checks beyond the claim, such as the notification settings).
+    pub(super) async fn claim(
+        &self,
+        token: &VppToken,
+        identity: &MdmIdentity,
+        options: &ClaimOptions,
+    ) -> Result<(ConfigureOutcome, Option<ClientConfig>), ClientError> {
         let start = Instant::now();
         let mut attempts = 0;
         loop {
@@ -82,10 +95,11 @@ impl VppClient {
             }
             let pending = match configure_at(token, identity, &first, options, Utc::now()) {
                 Configure::AlreadyOurs(account) => {
-                    return Ok(ConfigureOutcome::AlreadyOurs(account));
+                    return Ok((ConfigureOutcome::AlreadyOurs(account), None));
                 }
                 Configure::ManagedElsewhere { owner, location } => {
-                    return Ok(ConfigureOutcome::ManagedElsewhere { owner, location });
+                    let outcome = ConfigureOutcome::ManagedElsewhere { owner, location };
+                    return Ok((outcome, None));
                 }
                 Configure::SendUpdate(pending) => pending,
             };
@@ -96,10 +110,17 @@ impl VppClient {
                 self.wait_to_decide_again(failed, attempts, start).await?;
                 continue;
             }
-            let read_back = self.read(token, first.protocol).await?;
+            let (read_back, config) = match first.protocol {
+                Protocol::V2 => {
+                    let config = self.client_config(token).await?;
+                    let snapshot = LocationSnapshot::from_v2(&config)?.read_with(token);
+                    (snapshot, Some(config))
+                }
+                Protocol::V1 => (self.read(token, Protocol::V1).await?, None),
+            };
             let mut account = pending.finish_at(&read_back, Utc::now())?;
             account.record_write_accepted_at(Utc::now());
-            return Ok(ConfigureOutcome::Claimed(account));
+            return Ok((ConfigureOutcome::Claimed(account), config));
         }
     }
 

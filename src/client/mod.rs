@@ -2,9 +2,10 @@
 //!
 //! A thin adapter over the sans-IO core: [`VppClient::send`] sends any
 //! [`crate::api::Endpoint`] (rate limit, retries where safe, body limit, no redirects);
-//! the flows ([`VppClient::configure`], [`VppClient::verify`], [`VppClient::renew`]) read
-//! what the core's decisions need and send what they decide. No business rule lives
-//! here.
+//! the flows ([`VppClient::configure`], [`VppClient::verify`], [`VppClient::renew`],
+//! [`VppClient::subscribe`]) read what the core's decisions need and send what they
+//! decide; [`VppClient::poll_due_at`] polls the events a [`crate::events::EventTracker`]
+//! says to poll. No business rule lives here.
 //!
 //! Runs on any tokio runtime with the time driver enabled (`#[tokio::main]` has it); TLS is
 //! rustls with the webpki roots, no system OpenSSL.
@@ -42,7 +43,9 @@
 
 mod builder;
 mod error;
+mod events;
 mod flows;
+mod notifications;
 mod rate;
 mod send;
 
@@ -61,7 +64,9 @@ pub use builder::{
     BuildError, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, VppClientBuilder,
 };
 pub use error::{ClientError, TransportKind};
+pub use events::PollRound;
 pub use flows::ConfigureOutcome;
+pub use notifications::SubscribeOutcome;
 pub use rate::DEFAULT_MAX_REQUESTS_PER_SECOND;
 
 pub use reqwest;

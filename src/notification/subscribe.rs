@@ -69,6 +69,19 @@ pub enum SubscribeError {
         /// The URL Apple could not reach.
         url: String,
     },
+    /// Apple accepted the update, but the configuration read back afterwards does not
+    /// show these settings.
+    #[error(
+        "Apple accepted the notification settings for {url} but did not record them: {} differ in the configuration read back; subscribe again, and report it if it persists",
+        fields.join(", ")
+    )]
+    NotRecorded {
+        /// The URL subscribed.
+        url: String,
+        /// Apple's names of the fields that differ (see
+        /// [`NotificationSubscription::check_read_back`]).
+        fields: Vec<&'static str>,
+    },
     /// Any other error Apple returned for the update.
     #[error(transparent)]
     Apple(AppleError),

@@ -1,0 +1,108 @@
+//! Polling the events an [`EventTracker`] says to poll. The tracker decides; the client
+//! only asks Apple and hands the answers back.
+
+use chrono::{DateTime, Utc};
+
+use super::{ClientError, VppClient};
+use crate::api::GetEventStatus;
+use crate::events::{EventOutcome, EventStatus, EventTracker, Next, Resend, Update};
+use crate::ids::EventId;
+use crate::token::VppToken;
+
+/// What one round of [`VppClient::poll_due_at`] did, and what is left for the caller.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct PollRound {
+    /// What each `status` answer changed, in the order the polls were sent. An
+    /// [`Update::Completed`] is reported here once, and then by
+    /// [`EventTracker::next_at`] as [`Next::Done`].
+    pub updates: Vec<Update>,
+    /// Requests the tracker says to send again now (still `PENDING` too long, or unknown
+    /// to Apple: 9708). Send each, then [`EventTracker::resent_at`] with the new id.
+    pub resend: Vec<Resend>,
+    /// Events still pending after every send the policy allows: decide, e.g. with
+    /// [`EventTracker::give_up_at`].
+    pub give_up: Vec<EventId>,
+    /// Polls that got no usable answer, with the error. Apple's errors were also given
+    /// to the tracker ([`EventTracker::on_status_error_at`], which counts them as a poll
+    /// and turns 9708 into a resend); the others (Apple unreachable, an unreadable
+    /// answer) leave the event due, to be polled on the next round.
+    pub failed: Vec<(EventId, ClientError)>,
+    /// When to call again (`None` when no event is open).
+    pub next_wake: Option<DateTime<Utc>>,
+}
+
+impl PollRound {
+    /// The events that finished in this round.
+    pub fn completed(&self) -> impl Iterator<Item = &EventOutcome> {
+        self.updates.iter().filter_map(|u| match u {
+            Update::Completed(outcome) => Some(outcome),
+            _ => None,
+        })
+    }
+}
+
+impl VppClient {
+    /// Sends `GET status` for every [`Next::Poll`] that `tracker` has due at `now`, one
+    /// after the other (within the token's rate limit), and feeds each answer back
+    /// ([`EventTracker::on_status_at`], or [`EventTracker::on_status_error_at`] for
+    /// Apple's errors such as 9708), all at `now`. Then collects what is due besides
+    /// polls: the resends and give-ups, for the caller to act on.
+    ///
+    /// A failed poll does not stop the round: it is listed in [`PollRound::failed`], so
+    /// that an outcome already taken from the tracker is never lost to an error.
+    ///
+    /// A loop that follows Apple's schedule:
+    ///
+    /// ```no_run
+    /// # use apple_vpp::{chrono::Utc, client::VppClient, events::EventTracker, VppToken};
+    /// # async fn run(client: VppClient, token: VppToken, mut tracker: EventTracker) {
+    /// loop {
+    ///     let round = client.poll_due_at(&token, &mut tracker, Utc::now()).await;
+    ///     for outcome in round.completed() { /* act on outcome.succeeded, .failed */ }
+    ///     for resend in &round.resend { /* send again, then tracker.resent_at(..) */ }
+    ///     let Some(wake) = round.next_wake else { break };
+    ///     let wait = (wake - Utc::now()).to_std().unwrap_or_default();
+    ///     tokio::time::sleep(wait).await; // or until a notification arrives
+    /// }
+    /// # }
+    /// ```
+    pub async fn poll_due_at(
+        &self,
+        token: &VppToken,
+        tracker: &mut EventTracker,
+        now: DateTime<Utc>,
+    ) -> PollRound {
+        let mut round = PollRound::default();
+        for next in tracker.due_at(now) {
+            let Next::Poll(event_id) = next else {
+                continue;
+            };
+            let answer = self
+                .send(&GetEventStatus::new(event_id.clone()), Some(token))
+                .await
+                .and_then(|wire| Ok(EventStatus::from_wire(&wire)?));
+            match answer {
+                Ok(status) => round
+                    .updates
+                    .push(tracker.on_status_at(&event_id, &status, now)),
+                Err(error) => {
+                    if let Some(apple) = error.apple() {
+                        let update = tracker.on_status_error_at(&event_id, apple, now);
+                        round.updates.push(update);
+                    }
+                    round.failed.push((event_id, error));
+                }
+            }
+        }
+        for next in tracker.due_at(now) {
+            match next {
+                Next::Resend(resend) => round.resend.push(resend),
+                Next::GiveUp(event_id) => round.give_up.push(event_id),
+                _ => {}
+            }
+        }
+        round.next_wake = tracker.next_wake_at(now);
+        round
+    }
+}

@@ -1,0 +1,112 @@
+//! Subscribing to Apple's notifications: the claim flow with the notification settings in
+//! the same update, then a check of what Apple recorded.
+
+use super::{ClientError, ConfigureOutcome, VppClient};
+use crate::account::{ClaimOptions, VppAccount};
+use crate::location::Location;
+use crate::notification::{NotificationSubscription, SubscribeError, TEST_NOTIFICATION_FAILED};
+use crate::ownership::{MdmIdentity, MdmOwner, Takeover};
+use crate::token::VppToken;
+
+/// The result of [`VppClient::subscribe`].
+#[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
+pub enum SubscribeOutcome {
+    /// Apple recorded our claim and the notification settings (read back and checked).
+    Subscribed(VppAccount),
+    /// Another MDM manages the location: nothing was written. Subscribing never takes a
+    /// location over; claim it first with [`VppClient::configure`] and the admin's consent.
+    ManagedElsewhere {
+        /// The other MDM, as Apple records it.
+        owner: MdmOwner,
+        /// The location.
+        location: Location,
+    },
+}
+
+impl VppClient {
+    /// Subscribes the token's location to `subscription` (URL, secret, the complete set of
+    /// types) in one `POST client/config` that also carries our `mdmInfo`, so subscribing
+    /// never drops the claim.
+    ///
+    /// It takes the same path as [`VppClient::configure`] with
+    /// [`ClaimOptions`]` { takeover: Refuse, notifications: Some(subscription.settings_update()) }`:
+    /// read; refuse without writing when another MDM holds the location
+    /// ([`SubscribeOutcome::ManagedElsewhere`]); write (on an unclaimed location this
+    /// claims it for `identity`); read back. The write is never
+    /// replayed as it is: after a retryable failure the location is read again and the
+    /// decision made again. The read-back must show our claim and the settings
+    /// ([`NotificationSubscription::check_read_back`]).
+    ///
+    /// Setting the URL makes Apple POST a `TEST_NOTIFICATION` to it at once, so the
+    /// receiver must be up and answer 2xx to the new secret before this is called.
+    ///
+    /// # Errors
+    /// - [`ClientError::Subscribe`] with [`SubscribeError::TestNotificationNotDelivered`]
+    ///   (Apple's 9728, with the URL; nothing was changed) or
+    ///   [`SubscribeError::NotRecorded`] (the read-back differs);
+    /// - [`ClientError::LegacyUnsupported`] for a legacy (v1) token, which has no
+    ///   notifications;
+    /// - the errors of [`VppClient::configure`].
+    ///
+    /// No error holds the secret.
+    pub async fn subscribe(
+        &self,
+        token: &VppToken,
+        identity: &MdmIdentity,
+        subscription: &NotificationSubscription,
+    ) -> Result<SubscribeOutcome, ClientError> {
+        let options = ClaimOptions {
+            takeover: Takeover::Refuse,
+            notifications: Some(subscription.settings_update()),
+        };
+        let (outcome, read_back) = match self.claim(token, identity, &options).await {
+            Ok(done) => done,
+            Err(e) => return Err(subscribe_error(e, subscription)),
+        };
+        match outcome {
+            ConfigureOutcome::ManagedElsewhere { owner, location } => {
+                Ok(SubscribeOutcome::ManagedElsewhere { owner, location })
+            }
+            // With notification settings the claim always writes; a location that took
+            // no write cannot show the settings.
+            ConfigureOutcome::AlreadyOurs(_) => Err(not_recorded(subscription, Vec::new())),
+            ConfigureOutcome::Claimed(account) => {
+                let Some(config) = read_back else {
+                    // Only a v1 write reads back without a v2 configuration, and v1 has
+                    // no notifications (refused before writing).
+                    return Err(ClientError::LegacyUnsupported("notifications"));
+                };
+                let differs = subscription.check_read_back(&config);
+                if differs.is_empty() {
+                    Ok(SubscribeOutcome::Subscribed(account))
+                } else {
+                    Err(not_recorded(subscription, differs))
+                }
+            }
+        }
+    }
+}
+
+fn not_recorded(subscription: &NotificationSubscription, fields: Vec<&'static str>) -> ClientError {
+    let fields = if fields.is_empty() {
+        vec!["notificationUrl", "subscribedNotificationTypes"]
+    } else {
+        fields
+    };
+    ClientError::Subscribe(SubscribeError::NotRecorded {
+        url: subscription.url().to_string(),
+        fields,
+    })
+}
+
+/// Apple's 9728 becomes [`SubscribeError::TestNotificationNotDelivered`]; the rest is
+/// kept as it is.
+fn subscribe_error(error: ClientError, subscription: &NotificationSubscription) -> ClientError {
+    match error.apple() {
+        Some(apple) if apple.number.code() == TEST_NOTIFICATION_FAILED => {
+            SubscribeError::from_apple(apple.clone(), subscription).into()
+        }
+        _ => error,
+    }
+}
