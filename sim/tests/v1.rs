@@ -162,6 +162,19 @@ async fn an_unused_v2_location_without_context_has_none_on_v1() {
     get(&sim, "client/config", Some(&t)).await;
     let (_, v) = v1(&sim, "VPPClientConfigSrv", json!({"sToken": t})).await;
     assert!(v.get("clientContext").is_none(), "a read is not a use");
+    // Refused writes change nothing, so they are not a use either.
+    for (path, body) in [
+        ("assets/revoke", json!({})),
+        ("client/config", json!({"mdmInfo": {"id": "x"}})),
+    ] {
+        let (_, v) = post_json(&sim, path, &t, &body).await;
+        assert!(v["errorNumber"].is_number(), "{path}: {v}");
+    }
+    let (_, v) = v1(&sim, "VPPClientConfigSrv", json!({"sToken": t})).await;
+    assert!(
+        v.get("clientContext").is_none(),
+        "a refused write is not a use"
+    );
     post_json(
         &sim,
         "assets/revoke",
