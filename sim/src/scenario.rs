@@ -126,7 +126,8 @@ pub struct LocationSpec {
     /// `{"hostname":"…","guid":"…"}`); v2 reads still show the location unclaimed.
     #[serde(default)]
     pub legacy_client_context: Option<String>,
-    /// Milliseconds after start at which another MDM writes `other_mdm_info`.
+    /// Milliseconds after start at which another MDM writes `other_mdm_info` (as `mdmInfo`;
+    /// on a legacy location as the v1 `clientContext` `{"hostname": metadata, "guid": id}`).
     #[serde(default)]
     pub claim_by_other_at_ms: Option<u64>,
     /// The `mdmInfo` that the other MDM writes (default: id `other-mdm`).
