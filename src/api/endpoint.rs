@@ -57,7 +57,10 @@ pub enum Replay {
     Never,
 }
 
-/// One of Apple's endpoints, as a value: see the [module docs](self).
+/// One of Apple's endpoints, as a value: a small type that knows its method, its path, its
+/// query, its body, how it authenticates, whether a failed attempt may be sent again, and
+/// the type its answer decodes to. [`HttpRequest::build`] turns it into the HTTP request to
+/// send; [`Endpoint::decode`] turns the status and body that came back into the answer.
 pub trait Endpoint {
     /// The typed answer (a [`crate::wire`] type).
     type Response: DeserializeOwned;
