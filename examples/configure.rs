@@ -4,28 +4,33 @@
 //! ```text
 //! cargo run --features client --example configure -- [--base-url URL] [--token FILE]
 //!     [--mdm-id ID --mdm-name NAME --mdm-metadata META] [--accept-takeover] [--timeout-secs N]
+//!     [--legacy]
 //! ```
 //!
-//! Without `--base-url` it starts a fake Apple service on 127.0.0.1 whose location is
-//! managed by another MDM, and uses the bundled sample token, so it shows the conflict on a
-//! fresh clone; `--accept-takeover` shows the takeover.
+//! Without `--base-url` it starts a fake Apple service on 127.0.0.1 (the simulator,
+//! `apple-vpp-sim`, in-process) whose location is managed by another MDM and which accepts
+//! the token file given (by default the bundled sample token), so it shows the conflict on
+//! a fresh clone; `--accept-takeover` shows the takeover. `--legacy` (only without
+//! `--base-url`) makes that service v1-only: the location is an account-based (legacy) one,
+//! which Apple's v2 refuses with 9647, held by another MDM through its v1 `clientContext`
+//! `{"hostname", "guid"}`; the example then configures it over v1, unchanged, with the same
+//! exit codes. Once configured it prints which protocol the account uses (`v2` or
+//! `legacy v1`).
 //!
 //! Exit codes: 0 configured (or already ours); 3 managed by another MDM and not taken
 //! over, or another MDM won a race; 4 Apple rejected the token; 2 bad arguments or token
 //! file; 1 anything else. It never prints the credential.
-
-#[path = "../tests/support/fake_apple.rs"]
-mod fake_apple;
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use apple_vpp::client::{ClientError, ConfigureOutcome, VppClient};
 use apple_vpp::wire::ErrorKind;
-use apple_vpp::{ConfigureError, MdmIdentity, Takeover, VppAccount, VppToken};
+use apple_vpp::{ConfigureError, MdmIdentity, Protocol, Takeover, VppAccount, VppToken};
+use apple_vpp_sim::{LocationSpec, MdmInfo, RunningSimulator, Scenario, SimOptions, Simulator};
 
 const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/sample.vpptoken");
-const USAGE: &str = "usage: configure [--base-url URL] [--token FILE] [--mdm-id ID --mdm-name NAME --mdm-metadata META] [--accept-takeover] [--timeout-secs N]";
+const USAGE: &str = "usage: configure [--base-url URL] [--token FILE] [--mdm-id ID --mdm-name NAME --mdm-metadata META] [--accept-takeover] [--timeout-secs N] [--legacy]";
 
 struct Args {
     base_url: Option<String>,
@@ -33,6 +38,7 @@ struct Args {
     identity: MdmIdentity,
     takeover: Takeover,
     timeout: Duration,
+    legacy: bool,
 }
 
 fn parse_args() -> Result<Option<Args>, String> {
@@ -43,6 +49,7 @@ fn parse_args() -> Result<Option<Args>, String> {
     let mut metadata = "configure.example.invalid".to_owned();
     let mut takeover = Takeover::Refuse;
     let mut timeout = Duration::from_secs(30);
+    let mut legacy = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |flag: &str| args.next().ok_or(format!("{flag} needs a value; {USAGE}"));
@@ -54,6 +61,7 @@ fn parse_args() -> Result<Option<Args>, String> {
             "--mdm-name" => name = value("--mdm-name")?,
             "--mdm-metadata" => metadata = value("--mdm-metadata")?,
             "--accept-takeover" => takeover = Takeover::Accept,
+            "--legacy" => legacy = true,
             "--timeout-secs" => {
                 let v = value("--timeout-secs")?;
                 let secs: u64 = v.parse().ok().filter(|s| *s > 0).ok_or(format!(
@@ -63,6 +71,11 @@ fn parse_args() -> Result<Option<Args>, String> {
             }
             other => return Err(format!("unexpected argument {other:?}; {USAGE}")),
         }
+    }
+    if legacy && base_url.is_some() {
+        return Err(format!(
+            "--legacy sets up the built-in fake service; leave out --base-url; {USAGE}"
+        ));
     }
     let identity = MdmIdentity::builder()
         .id(id)
@@ -76,6 +89,7 @@ fn parse_args() -> Result<Option<Args>, String> {
         identity,
         takeover,
         timeout,
+        legacy,
     }))
 }
 
@@ -89,6 +103,44 @@ fn print_account(account: &VppAccount) {
         "Expires:      {} (Apple's date when Apple gave one)",
         utc(account.expires_at())
     );
+    match account.protocol() {
+        Protocol::V2 => println!("Protocol:     v2"),
+        Protocol::V1 => {
+            println!("Protocol:     legacy v1 (an account-based token, which Apple's v2 refuses)")
+        }
+    }
+}
+
+/// The MDM that manages the built-in fake's location.
+const OTHER_MDM_ID: &str = "29dd58b6-5a7e-4f0e-9d43-2f6f1d1c0a11";
+
+/// The built-in fake: Berlin Office, managed by "Example MDM" (over v2, or with `legacy`
+/// over v1 as `{"hostname", "guid"}`), accepting `token`.
+async fn start_fake(token: &VppToken, legacy: bool) -> Result<RunningSimulator, String> {
+    let mut berlin = LocationSpec::new("981060278089131045", "Berlin Office");
+    berlin.country = "DE".into();
+    berlin.org_name = token.org_name().to_owned();
+    berlin.token_expires = "2027-09-26T08:30:39+0000".into();
+    berlin.token = Some(token.expose_credential().to_owned());
+    if legacy {
+        berlin.legacy = true;
+        berlin.legacy_client_context = Some(
+            serde_json::json!({"hostname": "mdm.example.com", "guid": OTHER_MDM_ID}).to_string(),
+        );
+    } else {
+        berlin.mdm_info = Some(MdmInfo {
+            id: OTHER_MDM_ID.into(),
+            name: "Example MDM".into(),
+            metadata: "mdm.example.com".into(),
+        });
+    }
+    let scenario = Scenario {
+        locations: vec![berlin],
+        ..Scenario::empty()
+    };
+    Simulator::start(scenario, SimOptions::default())
+        .await
+        .map_err(|e| format!("could not start the built-in fake service: {e}"))
 }
 
 #[tokio::main]
@@ -117,21 +169,32 @@ async fn main() -> ExitCode {
         utc(token.expires_at_utc())
     );
 
-    // Without --base-url, a fake Apple whose location another MDM manages.
-    let fake;
+    // Without --base-url, a fake Apple (the simulator) whose location another MDM manages.
+    let _fake;
     let base_url = match args.base_url {
         Some(url) => url,
         None => {
-            fake = fake_apple::FakeApple::start(
-                fake_apple::berlin_claimed_elsewhere(),
-                token.expose_credential(),
-            )
-            .await;
-            println!(
-                "Apple:        a fake Apps and Books service on {} (no --base-url given)",
-                fake.server.address()
-            );
-            fake.base_url()
+            let fake = match start_fake(&token, args.legacy).await {
+                Ok(fake) => fake,
+                Err(e) => {
+                    eprintln!("configure: {e}");
+                    return ExitCode::from(1);
+                }
+            };
+            if args.legacy {
+                println!(
+                    "Apple:        a fake Apps and Books service on {} (no --base-url given), v1 only: the location is account-based (legacy)",
+                    fake.addr()
+                );
+            } else {
+                println!(
+                    "Apple:        a fake Apps and Books service on {} (no --base-url given)",
+                    fake.addr()
+                );
+            }
+            let url = fake.base_url();
+            _fake = fake;
+            url
         }
     };
     let client = match VppClient::builder()

@@ -8,12 +8,15 @@
 //!
 //! With no TOKEN_FILE it reads the bundled sample `examples/data/sample.vpptoken`.
 //! `--client-config` takes a saved v2 or legacy client-config response (detected by its
-//! fields); expiry then follows Apple's date when the response has one. Bad input: one line
-//! on stderr, nothing on stdout, exit code 2. It never prints the credential.
+//! fields); expiry then follows Apple's date when the response has one, and the output says
+//! which protocol the response is from (`Protocol:` line; `"protocol": "v2"` or `"v1"` in
+//! JSON): a `VPPClientConfigSrv` answer is a legacy (account-based or v1) configuration.
+//! Bad input: one line on stderr, nothing on stdout, exit code 2. It never prints the
+//! credential.
 
 use std::process::ExitCode;
 
-use apple_vpp::{LocationSnapshot, Ownership, RenewalPolicy, VppToken};
+use apple_vpp::{LocationSnapshot, Ownership, Protocol, RenewalPolicy, VppToken};
 use chrono::{DateTime, SecondsFormat, Utc};
 
 const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/sample.vpptoken");
@@ -126,6 +129,7 @@ fn run() -> Result<(), String> {
                 "verdict": ownership.as_str(),
                 "owner_name": owner_name,
             });
+            out["protocol"] = serde_json::json!(snapshot.protocol.as_str());
         }
         println!("{out}");
     } else {
@@ -155,6 +159,12 @@ fn run() -> Result<(), String> {
                 "Location:     {l}, country {}",
                 l.country.as_deref().unwrap_or("unknown")
             );
+            match snapshot.protocol {
+                Protocol::V2 => println!("Protocol:     v2"),
+                Protocol::V1 => println!(
+                    "Protocol:     legacy v1 (an account-based or v1 configuration, from VPPClientConfigSrv)"
+                ),
+            }
             match ownership {
                 Ownership::Unclaimed => println!("Managed by:   no MDM (unclaimed)"),
                 Ownership::Ours => println!("Managed by:   this MDM"),

@@ -3,23 +3,91 @@
 
 mod common;
 
+use std::path::PathBuf;
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 use common::*;
 
-fn example(name: &str, features: &[&str], args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["run", "--quiet", "--example", name]);
-    for f in features {
-        cmd.args(["--features", f]);
-    }
-    cmd.arg("--").args(args);
-    cmd.output().expect("cargo runs")
+/// The directory cargo puts the examples in: this test runs from
+/// `target/<profile>/deps/`, the examples live in `target/<profile>/examples/`.
+fn examples_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let deps = exe.parent().expect("target/<profile>/deps");
+    deps.parent().expect("target/<profile>").join("examples")
+}
+
+/// Makes sure the examples are built and fresh, once per test run.
+///
+/// `cargo test` builds the examples before running the tests, but `cargo test --test
+/// examples` does not; this `cargo build` (with this test's profile and features, so no
+/// dependency is rebuilt) is then what builds them, and costs a fraction of a second when
+/// they are already fresh.
+fn build_examples() {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let dir = examples_dir();
+        let profile = match dir
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+        {
+            Some("debug") | None => "dev".to_owned(),
+            Some(name) => name.to_owned(),
+        };
+        let mut cmd = Command::new(env!("CARGO"));
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args([
+            "build",
+            "--quiet",
+            "--examples",
+            "--profile",
+            &profile,
+        ]);
+        // The variables cargo sets for this test would reach build scripts that track
+        // them (ring's tracks CARGO_MANIFEST_DIR) and rebuild half the dependency tree,
+        // twice per run: the nested build must see the environment the outer one saw.
+        for (key, _) in std::env::vars_os() {
+            let key = key.to_string_lossy();
+            let set_by_cargo = [
+                "CARGO_MANIFEST_",
+                "CARGO_PKG_",
+                "CARGO_BIN_",
+                "CARGO_CRATE_NAME",
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_TARGET_TMPDIR",
+                "CARGO_RUSTC_CURRENT_DIR",
+            ]
+            .iter()
+            .any(|prefix| key.starts_with(prefix));
+            if set_by_cargo {
+                cmd.env_remove(&*key);
+            }
+        }
+        if cfg!(feature = "client") {
+            cmd.arg("--all-features");
+        }
+        let out = cmd.output().expect("cargo runs");
+        assert!(
+            out.status.success(),
+            "building the examples failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+}
+
+/// Runs the built example `name` with `args`.
+fn example(name: &str, args: &[&str]) -> Output {
+    build_examples();
+    let exe = examples_dir().join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    Command::new(&exe)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{} runs: {e}", exe.display()))
 }
 
 fn inspect(args: &[&str]) -> Output {
-    example("inspect", &[], args)
+    example("inspect", args)
 }
 
 fn stdout(o: &Output) -> String {
@@ -185,6 +253,7 @@ fn inspect_with_v2_client_config() {
         serde_json::json!({"verdict": "other", "owner_name": "Example MDM"})
     );
     // Apple's tokenExpirationDate counts over the file's expDate (2030-11-08).
+    assert_eq!(v["protocol"], "v2");
     assert_eq!(v["expires_at"], "2027-09-26T08:30:39Z");
     assert_eq!(v["days_left"], 304);
     assert_eq!(v["status"], "valid");
@@ -245,6 +314,7 @@ fn inspect_with_legacy_client_config() {
         "expirationMillis is Apple's date"
     );
     assert_eq!(v["status"], "expiring_soon");
+    assert_eq!(v["protocol"], "v1", "a VPPClientConfigSrv answer");
     let v = inspect_json(&["--json", "--client-config", &cc, "--mdm-id", "b92"]);
     assert_eq!(v["ownership"]["verdict"], "ours");
     assert_eq!(v["status"], "expired");
@@ -268,6 +338,37 @@ fn inspect_human_output_names_the_other_mdm() {
         ],
     );
     assert_no_credentials(&o);
+}
+
+#[test]
+fn inspect_human_output_says_a_v1_configuration_is_legacy() {
+    let o = inspect(&[
+        "--now",
+        "2014-08-01T00:00:00Z",
+        "--client-config",
+        &path("tests/fixtures/legacy_client_config.json"),
+        "--mdm-id",
+        "x",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_contains(
+        &out,
+        &[
+            "Location:     \"Example District\" (uId 1234567890), country US",
+            "Protocol:     legacy v1 (an account-based or v1 configuration",
+            "Managed by:   another MDM, an MDM (at test.test.org, id b92)",
+        ],
+    );
+    assert_no_credentials(&o);
+    let o = inspect(&[
+        "--client-config",
+        &path("tests/fixtures/client_config_v2.json"),
+        "--mdm-id",
+        "x",
+    ]);
+    assert_contains(&stdout(&o), &["Protocol:     v2\n"]);
+    assert!(!stdout(&o).contains("legacy"), "{}", stdout(&o));
 }
 
 #[test]
@@ -316,7 +417,7 @@ fn inspect_bad_client_config_exits_2() {
 
 #[cfg(feature = "client")]
 fn configure(args: &[&str]) -> Output {
-    example("configure", &["client"], args)
+    example("configure", args)
 }
 
 #[cfg(feature = "client")]
@@ -360,6 +461,59 @@ fn configure_shows_the_conflict_then_the_takeover() {
 
 #[cfg(feature = "client")]
 #[test]
+fn configure_works_unchanged_against_a_v1_only_service() {
+    let o = configure(&["--legacy"]);
+    assert_eq!(o.status.code(), Some(3), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert_contains(
+        &out,
+        &[
+            "Token:        organization \"Example School District\", expires 2031-03-14T09:26:53Z",
+            "v1 only: the location is account-based (legacy)",
+            "Location:     \"Berlin Office\" (uId 981060278089131045)",
+            // v1 knows the other server by its clientContext: hostname and guid.
+            "Ownership:    managed by another MDM, an MDM (at mdm.example.com, id 29dd58b6-5a7e-4f0e-9d43-2f6f1d1c0a11)",
+            "run again with --accept-takeover",
+        ],
+    );
+    assert_no_credentials(&o);
+
+    let o = configure(&[
+        "--legacy",
+        "--accept-takeover",
+        "--mdm-id",
+        "site-7",
+        "--mdm-name",
+        "Site 7",
+        "--mdm-metadata",
+        "site7.example",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert_contains(
+        &out,
+        &[
+            "This MDM:     \"Site 7\" (id site-7)",
+            "Expires:      2027-09-26T08:30:39Z (Apple's date",
+            "Protocol:     legacy v1",
+            "taken over as the admin accepted",
+            "Result:       configured; this MDM now manages the location",
+        ],
+    );
+    assert_no_credentials(&o);
+}
+
+#[cfg(feature = "client")]
+#[test]
+fn configure_prints_the_protocol_v2_once_configured() {
+    let o = configure(&["--accept-takeover"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert_contains(&stdout(&o), &["Protocol:     v2\n"]);
+    assert!(!stdout(&o).contains("legacy"), "{}", stdout(&o));
+}
+
+#[cfg(feature = "client")]
+#[test]
 fn configure_exit_codes_for_bad_input_and_unreachable_apple() {
     for args in [
         vec!["--token", "/no/such/file.vpptoken"],
@@ -367,6 +521,7 @@ fn configure_exit_codes_for_bad_input_and_unreachable_apple() {
         vec!["--timeout-secs", "0"],
         vec!["--mdm-id", ""],
         vec!["--base-url", "http://example.com/mdm/v2"],
+        vec!["--legacy", "--base-url", "http://127.0.0.1:9/mdm/v2"],
     ] {
         let o = configure(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));

@@ -128,7 +128,6 @@ pub(crate) async fn post_client_config(
         Ok(c) => c,
         Err(d) => return d.into_response(),
     };
-    ctx.mark_used_via_v2(&s);
     let change =
         match body::<Request>(&bytes).and_then(|r| validate(r, s.config.max_notification_length)) {
             Ok(c) => c,
@@ -145,6 +144,8 @@ pub(crate) async fn post_client_config(
         }
     }
     let r = with_loc(&s, &ctx, |loc| {
+        // Written to through v2: from now on v1 shows Apple's "ac2" marker.
+        loc.used_via_v2 = true;
         if let Some(m) = change.mdm_info {
             loc.mdm_info = Some(m);
         }

@@ -111,6 +111,7 @@ impl LocationSpec {
             country: d_country(),
             org_name: d_org(),
             token_expires: d_expires(),
+            token: None,
             legacy: false,
             revoked: false,
             mdm_info: None,

@@ -182,11 +182,11 @@ async fn accept(
         Ok(c) => c,
         Err(d) => return d.into_response(),
     };
-    ctx.mark_used_via_v2(&s);
     let job = match make(&s, &bytes) {
         Ok(j) => j,
         Err(e) => return ctx.finish(Err(e)),
     };
+    ctx.mark_used_via_v2(&s);
     let (event_id, answer) = {
         let mut w = s.world();
         let event_id = w.new_event_id();

@@ -250,7 +250,10 @@ impl Location {
             revoked: spec.revoked,
             default_platform: spec.default_platform.clone(),
             website_url: spec.website_url.clone(),
-            credential: token_file(&spec.uid, index, &exp_text, &spec.org_name),
+            credential: match &spec.token {
+                Some(t) => t.trim().to_owned(),
+                None => token_file(&spec.uid, index, &exp_text, &spec.org_name),
+            },
             mdm_info: spec.mdm_info.clone(),
             notification_url: None,
             notification_secret: None,

@@ -98,6 +98,12 @@ pub struct LocationSpec {
     /// (default `2030-01-01T00:00:00+0000`). In the past: every call answers 9621.
     #[serde(default = "d_expires")]
     pub token_expires: String,
+    /// The `.vpptoken` file content (also the bearer credential, trimmed) this location
+    /// accepts, instead of one the simulator derives from the uid — e.g. a token fixture
+    /// your tests already use. Not decoded: its `expDate` and `orgName` are not checked
+    /// against `token_expires` and `org_name`, which stay what Apple answers.
+    #[serde(default)]
+    pub token: Option<String>,
     /// A legacy (v1-only) location: v2 answers 9647.
     #[serde(default)]
     pub legacy: bool,
@@ -120,7 +126,8 @@ pub struct LocationSpec {
     /// `{"hostname":"…","guid":"…"}`); v2 reads still show the location unclaimed.
     #[serde(default)]
     pub legacy_client_context: Option<String>,
-    /// Milliseconds after start at which another MDM writes `other_mdm_info`.
+    /// Milliseconds after start at which another MDM writes `other_mdm_info` (as `mdmInfo`;
+    /// on a legacy location as the v1 `clientContext` `{"hostname": metadata, "guid": id}`).
     #[serde(default)]
     pub claim_by_other_at_ms: Option<u64>,
     /// The `mdmInfo` that the other MDM writes (default: id `other-mdm`).
@@ -262,6 +269,7 @@ impl Scenario {
             }
         }
         let mut uids = HashSet::new();
+        let mut tokens = HashSet::new();
         for (i, loc) in self.locations.iter().enumerate() {
             if loc.uid.is_empty() || !uids.insert(loc.uid.as_str()) {
                 return bad(format!(
@@ -274,6 +282,11 @@ impl Scenario {
                     "locations[{i}].token_expires `{}` is not yyyy-mm-ddThh:mm:ss+hhmm",
                     loc.token_expires
                 ));
+            }
+            if let Some(t) = &loc.token {
+                if t.trim().is_empty() || !tokens.insert(t.trim()) {
+                    return bad(format!("locations[{i}].token is empty or repeated"));
+                }
             }
             let mut keys = HashSet::new();
             for (j, a) in loc.assets.iter().enumerate() {

@@ -263,7 +263,9 @@ impl RunningSimulator {
         lock(&self.shared.faults).push(ArmedFault::new(fault));
     }
 
-    /// Another MDM writes its `mdmInfo` into the location now. `false`: unknown uid.
+    /// Another MDM claims the location now: it writes `mdm_info` as its `mdmInfo`, or, on a
+    /// legacy location, as the v1 `clientContext` `{"hostname": metadata, "guid": id}`.
+    /// `false`: unknown uid.
     pub fn claim_as_other(&self, uid: &str, mdm_info: MdmInfo) -> bool {
         self.shared.claim_as_other(uid, mdm_info)
     }

@@ -87,14 +87,21 @@ impl Shared {
         }
     }
 
-    /// Another MDM overwrites a location's `mdmInfo`.
+    /// Another MDM claims a location: over v2 it overwrites `mdmInfo`; a legacy location
+    /// (which v2 refuses) it claims over v1, writing the `clientContext` a v1 MDM writes,
+    /// `{"hostname": <metadata>, "guid": <id>}`.
     pub fn claim_as_other(&self, uid: &str, info: MdmInfo) -> bool {
         let mut w = self.world();
         let Some(loc) = w.location_mut(uid) else {
             return false;
         };
-        loc.mdm_info = Some(info);
-        loc.used_via_v2 = true;
+        if loc.legacy {
+            let context = serde_json::json!({"hostname": info.metadata, "guid": info.id});
+            loc.client_context = Some(context.to_string());
+        } else {
+            loc.mdm_info = Some(info);
+            loc.used_via_v2 = true;
+        }
         loc.bump();
         true
     }

@@ -103,6 +103,8 @@ fn invalid_values_are_refused() {
         r#"{"page_size": 0}"#,
         r#"{"faults": [{"path": "assets", "kind": "explode"}]}"#,
         r#"{"locations": [{"name": "n"}]}"#,
+        r#"{"locations": [{"uid": "1", "name": "n", "token": " "}]}"#,
+        r#"{"locations": [{"uid": "1", "name": "n", "token": "A"}, {"uid": "2", "name": "m", "token": "A\n"}]}"#,
     ] {
         assert!(Scenario::from_json(json).is_err(), "{json}");
     }
@@ -159,6 +161,40 @@ async fn token_files_are_written_to_the_token_dir() {
     );
     sim.shutdown().await;
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn a_location_can_accept_a_given_token_file() {
+    let mut scenario = Scenario::default();
+    scenario.locations[0].token = Some("Z2l2ZW4tdG9rZW4=\n".into());
+    let derived = Simulator::start(Scenario::default(), SimOptions::default())
+        .await
+        .unwrap()
+        .token("981060278089131045")
+        .unwrap();
+    let sim = Simulator::start(scenario, SimOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        sim.token("981060278089131045").as_deref(),
+        Some("Z2l2ZW4tdG9rZW4="),
+        "trimmed, like the credential Apple takes from a file"
+    );
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let url = format!("{}/client/config", sim.base_url());
+    for (credential, expected) in [("Z2l2ZW4tdG9rZW4=", None), (derived.as_str(), Some(9622))] {
+        let v: serde_json::Value = client
+            .get(&url)
+            .bearer_auth(credential)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(v["errorNumber"].as_u64(), expected, "{v}");
+    }
+    sim.shutdown().await;
 }
 
 /// Runs the binary with arguments that must fail; answers (exit code, stderr).

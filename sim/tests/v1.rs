@@ -152,6 +152,32 @@ async fn another_mdms_v1_context_shows_on_v1_only_and_v2_use_adds_the_marker() {
 }
 
 #[tokio::test]
+async fn another_mdm_claims_a_legacy_location_through_its_client_context() {
+    let sim = start(with_legacy()).await;
+    let t = sim.token("77").unwrap();
+    let (_, v) = v1(&sim, "VPPClientConfigSrv", json!({"sToken": t})).await;
+    assert!(v.get("clientContext").is_none());
+    assert!(sim.claim_as_other(
+        "77",
+        apple_vpp_sim::MdmInfo {
+            id: "guid-9".into(),
+            name: "Old MDM".into(),
+            metadata: "old.example".into(),
+        }
+    ));
+    let (_, v) = v1(&sim, "VPPClientConfigSrv", json!({"sToken": t})).await;
+    let ctx: Value = serde_json::from_str(v["clientContext"].as_str().unwrap()).unwrap();
+    assert_eq!(ctx, json!({"hostname": "old.example", "guid": "guid-9"}));
+    assert_eq!(
+        sim.mdm_info("77"),
+        None,
+        "no mdmInfo: v2 refuses this token"
+    );
+    let (_, v) = get(&sim, "client/config", Some(&t)).await;
+    assert_eq!(v["errorNumber"], 9647);
+}
+
+#[tokio::test]
 async fn an_unused_v2_location_without_context_has_none_on_v1() {
     let mut s = scenario();
     s.locations.push(LocationSpec::new("5", "Fresh"));
@@ -162,6 +188,19 @@ async fn an_unused_v2_location_without_context_has_none_on_v1() {
     get(&sim, "client/config", Some(&t)).await;
     let (_, v) = v1(&sim, "VPPClientConfigSrv", json!({"sToken": t})).await;
     assert!(v.get("clientContext").is_none(), "a read is not a use");
+    // Refused writes change nothing, so they are not a use either.
+    for (path, body) in [
+        ("assets/revoke", json!({})),
+        ("client/config", json!({"mdmInfo": {"id": "x"}})),
+    ] {
+        let (_, v) = post_json(&sim, path, &t, &body).await;
+        assert!(v["errorNumber"].is_number(), "{path}: {v}");
+    }
+    let (_, v) = v1(&sim, "VPPClientConfigSrv", json!({"sToken": t})).await;
+    assert!(
+        v.get("clientContext").is_none(),
+        "a refused write is not a use"
+    );
     post_json(
         &sim,
         "assets/revoke",

@@ -1,5 +1,6 @@
 //! A fake of Apple's Apps and Books v2 service on 127.0.0.1, built on wiremock. Shared by
-//! the client tests and the `configure` example (`#[path]`-included by both).
+//! the client tests (`#[path]`-included); the `configure` example runs against the
+//! simulator (`apple-vpp-sim`) instead.
 //!
 //! It keeps one location's client configuration, accepts only one credential (anything
 //! else gets Apple's 9622 with HTTP 200, as Apple does), records every POSTed `mdmInfo`,
