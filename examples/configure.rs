@@ -166,7 +166,7 @@ async fn main() -> ExitCode {
     println!(
         "Token:        organization {:?}, expires {}",
         token.org_name(),
-        utc(token.expires_at_utc())
+        utc(token.file_expires_at_utc())
     );
 
     // Without --base-url, a fake Apple (the simulator) whose location another MDM manages.

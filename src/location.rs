@@ -439,7 +439,7 @@ pub(crate) fn effective_expiry(
     token: &VppToken,
 ) -> DateTime<Utc> {
     apple
-        .unwrap_or_else(|| token.expires_at())
+        .unwrap_or_else(|| token.file_expires_at())
         .with_timezone(&Utc)
 }
 

@@ -674,7 +674,7 @@ fn apple_expiry_is_preferred_over_the_files() {
         panic!()
     };
     assert_eq!(a.expires_at(), utc("2027-09-26T08:30:39Z"));
-    assert_eq!(a.token().expires_at_utc(), utc("2027-12-31T00:00:00Z"));
+    assert_eq!(a.token().file_expires_at_utc(), utc("2027-12-31T00:00:00Z"));
     // Without Apple's date, the file's counts.
     let s = v2(
         r#"{"uId":"981060278089131045","locationName":"Berlin Office","mdmInfo":{"id":"1f0e5c1e-0000-4000-8000-000000000001","name":"Our MDM","metadata":"mdm.ours.example"}}"#,
