@@ -261,7 +261,7 @@ async fn batches_full_and_incremental_syncs_and_an_empty_incremental_answer() {
         .iter()
         .filter_map(|r| query_value(r, "sinceVersionId"))
         .collect();
-    assert_eq!(since, [version.clone()]);
+    assert_eq!(since, std::slice::from_ref(&version));
     let latest = incremental.version_id.unwrap();
     assert_ne!(latest, version);
 

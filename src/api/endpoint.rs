@@ -57,7 +57,7 @@ pub enum Replay {
     Never,
 }
 
-/// One of Apple's endpoints, as a value: see the [module docs](self).
+/// One of Apple's endpoints, as a value: see the [`api` module docs](crate::api).
 pub trait Endpoint {
     /// The typed answer (a [`crate::wire`] type).
     type Response: DeserializeOwned;
