@@ -3,128 +3,20 @@
 //! fallback, batched writes counted on the server, partial failures, 429 with
 //! `Retry-After`, and the rate and concurrency as the server counted them.
 #![cfg(feature = "client")]
+#![cfg(feature = "client")]
+
+#[path = "support/licenses_sim.rs"]
+mod licenses_sim;
 
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
-use apple_vpp::client::{ClientError, SentBatch, SyncPage, VppClient};
-use apple_vpp::wire::{AssetRef, EventState, LicensesRequest, PricingParam, RevokeRequest};
+use apple_vpp::client::{ClientError, VppClient};
 use apple_vpp::wire::{ErrorNumber, UserEntry, UserStatus, UsersRequest};
-use apple_vpp::{Assignment, BatchError, EventId, VppToken, VppUser};
-use apple_vpp_sim::{
-    AssetSpec, RecordedRequest, RunningSimulator, Scenario, SimOptions, Simulator, UserSpec,
-};
-
-const UID: &str = "981060278089131045";
-const POLL: Duration = Duration::from_millis(25);
-const WAIT: Duration = Duration::from_secs(10);
-
-/// The default scenario (3 assets, users u-1 and u-2), fast events, no rate limit in the
-/// way unless a test sets one.
-fn scenario() -> Scenario {
-    Scenario {
-        event_delay_ms: 20,
-        max_requests_per_second: 1000,
-        ..Scenario::default()
-    }
-}
-
-async fn start(scenario: Scenario) -> (RunningSimulator, VppClient, VppToken) {
-    let sim = Simulator::start(scenario, SimOptions::default())
-        .await
-        .expect("the simulator starts");
-    let client = VppClient::builder()
-        .base_url(sim.base_url())
-        .build()
-        .unwrap();
-    let token = sim.token(UID).unwrap().parse().unwrap();
-    (sim, client, token)
-}
-
-fn with_users(mut s: Scenario, n: usize) -> Scenario {
-    s.locations[0].users = (0..n)
-        .map(|i| UserSpec {
-            client_user_id: format!("user-{i:03}"),
-            email: Some(format!("user{i}@example.com")),
-            managed_apple_id: None,
-        })
-        .collect();
-    s
-}
-
-fn requests_to(sim: &RunningSimulator, method: &str, path: &str) -> Vec<RecordedRequest> {
-    sim.requests()
-        .into_iter()
-        .filter(|r| r.method == method && r.path == format!("/mdm/v2/{path}"))
-        .collect()
-}
-
-fn page_index(r: &RecordedRequest) -> u32 {
-    query_value(r, "pageIndex").unwrap().parse().unwrap()
-}
-
-fn query_value(r: &RecordedRequest, key: &str) -> Option<String> {
-    r.query.as_deref()?.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=')?;
-        (k == key).then(|| v.to_owned())
-    })
-}
-
-fn serials(prefix: &str, n: usize) -> Vec<String> {
-    (0..n).map(|i| format!("{prefix}{i:05}")).collect()
-}
-
-fn licenses(adam: &str, serials: Vec<String>) -> LicensesRequest {
-    LicensesRequest::new(
-        [AssetRef::new(adam, PricingParam::Stdq)],
-        serials,
-        Vec::<String>::new(),
-    )
-}
-
-fn ids<R>(sent: &[SentBatch<R>]) -> Vec<EventId> {
-    sent.iter().map(|b| b.event_id.clone()).collect()
-}
-
-/// Collects every record of a sync, with each page's (index, full, fell_back).
-async fn all_assignments(
-    client: &VppClient,
-    token: &VppToken,
-    since: Option<&str>,
-) -> Result<
-    (
-        Vec<Assignment>,
-        Vec<(u32, bool, bool)>,
-        apple_vpp::SyncOutcome,
-    ),
-    ClientError,
-> {
-    let mut records = Vec::new();
-    let mut pages = Vec::new();
-    let outcome = client
-        .sync_assignments(token, since, |page: SyncPage<Assignment>| {
-            pages.push((page.index, page.full, page.fell_back));
-            records.extend(page.records);
-            Ok::<_, Infallible>(())
-        })
-        .await?;
-    Ok((records, pages, outcome))
-}
-
-async fn all_users(
-    client: &VppClient,
-    token: &VppToken,
-    since: Option<&str>,
-) -> Result<(Vec<VppUser>, apple_vpp::SyncOutcome), ClientError> {
-    let mut users = Vec::new();
-    let outcome = client
-        .sync_users(token, since, |page| {
-            users.extend(page.records);
-            Ok::<_, Infallible>(())
-        })
-        .await?;
-    Ok((users, outcome))
-}
+use apple_vpp::wire::{EventState, LicensesRequest, RevokeRequest};
+use apple_vpp::{BatchError, EventId, VppToken};
+use apple_vpp_sim::{AssetSpec, Scenario};
+use licenses_sim::*;
 
 #[test]
 fn the_sync_futures_are_send() {
@@ -488,108 +380,6 @@ async fn waiting_stops_at_the_deadline_with_the_event_still_pending() {
         .await
         .unwrap_err();
     assert_eq!(unknown.apple().map(|a| a.number.code()), Some(9708));
-}
-
-#[tokio::test]
-async fn a_429_is_retried_after_retry_after() {
-    let (sim, client, token) = start(Scenario {
-        max_requests_per_second: 2,
-        ..scenario()
-    })
-    .await;
-    client.service_config().await.unwrap();
-    // Another process on the same token uses up this second's two requests.
-    let raw = reqwest::Client::builder().no_proxy().build().unwrap();
-    for _ in 0..2 {
-        let answer = raw
-            .get(format!("{}/client/config", sim.base_url()))
-            .bearer_auth(sim.token(UID).unwrap())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(answer.status(), 200);
-    }
-    let start = Instant::now();
-    let outcome = client
-        .list_assets(&token, |_| Ok::<_, Infallible>(()))
-        .await
-        .unwrap();
-    assert_eq!(outcome.pages, 1);
-    assert!(
-        start.elapsed() >= Duration::from_millis(900),
-        "Retry-After: 1 was honoured ({:?})",
-        start.elapsed()
-    );
-    let refused: Vec<_> = requests_to(&sim, "GET", "assets")
-        .into_iter()
-        .map(|r| r.status)
-        .collect();
-    assert_eq!(refused, [429, 200]);
-    assert_eq!(sim.rate_stats(UID).refused, 1);
-}
-
-#[tokio::test]
-async fn a_paged_sync_runs_at_the_rate_limit_not_one_page_at_a_time() {
-    // 30 pages, 200 ms per answer, maxRequestPerSecond 10: about 3 s, not 6 s.
-    let (sim, client, token) = start(Scenario {
-        page_size: 1,
-        response_delay_ms: 200,
-        max_requests_per_second: 10,
-        ..with_users(scenario(), 30)
-    })
-    .await;
-    let start = Instant::now();
-    let (users, outcome) = all_users(&client, &token, None).await.unwrap();
-    let elapsed = start.elapsed();
-    assert_eq!((users.len(), outcome.pages), (30, 30));
-    let stats = sim.rate_stats(UID);
-    eprintln!("30 pages in {elapsed:?}; the server saw {stats:?}");
-    assert!(
-        elapsed >= Duration::from_millis(2500) && elapsed < Duration::from_millis(4500),
-        "{elapsed:?}"
-    );
-    assert!(stats.max_in_any_second <= 10, "{stats:?}");
-    assert_eq!(stats.refused, 0, "{stats:?}");
-    assert!(
-        (2..=5).contains(&stats.max_in_flight),
-        "pages overlap, at most 5: {stats:?}"
-    );
-}
-
-#[tokio::test]
-async fn at_most_five_pages_are_in_flight_when_the_rate_allows_more() {
-    let (sim, client, token) = start(Scenario {
-        page_size: 1,
-        response_delay_ms: 150,
-        ..with_users(scenario(), 20)
-    })
-    .await;
-    let (users, _) = all_users(&client, &token, None).await.unwrap();
-    assert_eq!(users.len(), 20);
-    assert_eq!(sim.rate_stats(UID).max_in_flight, 5);
-}
-
-#[tokio::test]
-async fn concurrent_syncs_of_one_client_share_the_per_token_rate() {
-    let (sim, client, token) = start(Scenario {
-        page_size: 1,
-        response_delay_ms: 50,
-        max_requests_per_second: 8,
-        ..with_users(scenario(), 8)
-    })
-    .await;
-    let clone = client.clone();
-    let (a, b, c) = tokio::join!(
-        all_users(&client, &token, None),
-        all_users(&clone, &token, None),
-        client.list_assets(&token, |_| Ok::<_, Infallible>(())),
-    );
-    assert_eq!(a.unwrap().0.len(), 8);
-    assert_eq!(b.unwrap().0.len(), 8);
-    assert_eq!(c.unwrap().pages, 3);
-    let stats = sim.rate_stats(UID);
-    assert!(stats.max_in_any_second <= 8, "{stats:?}");
-    assert_eq!(stats.refused, 0, "{stats:?}");
 }
 
 #[tokio::test]
