@@ -3,7 +3,11 @@
 use crate::account::{ConfigureError, LocationMismatch, RenewError};
 use crate::api::RequestError;
 use crate::notification::SubscribeError;
-use crate::wire::{ErrorKind, ResponseError};
+use crate::assets::RecordError;
+use crate::batching::BatchError;
+use crate::ids::EventId;
+use crate::paging::PagingError;
+use crate::wire::{AppleError, ErrorKind, ResponseError};
 
 /// How a request failed to reach Apple.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +104,47 @@ pub enum ClientError {
         "this location's token is a legacy (account-based) token, served by Apple's v1 API, which has no {0}: download a location token from Apple Business Manager > Settings > Apps and Books to use them"
     )]
     LegacyUnsupported(&'static str),
+
+    /// A paged list stopped: Apple refused a page (after retries), or answered 9650 for
+    /// a page that should exist. Carries the page index and Apple's error.
+    #[error(transparent)]
+    Paging(#[from] PagingError),
+
+    /// Apple sent a record this crate cannot use (e.g. an assignment without a target);
+    /// the sync stopped there.
+    #[error(transparent)]
+    Record(#[from] RecordError),
+
+    /// A license or user request was refused before anything was sent (empty, or an
+    /// empty identifier).
+    #[error(transparent)]
+    Batch(#[from] BatchError),
+
+    /// A request split into batches failed part-way: the first batches were sent (their
+    /// events are in `sent`, in batch order), the failing one and those after it were
+    /// not (or, after a timeout, may have been: see `source`).
+    #[error(
+        "{} of {} requests were sent (events {}), then one failed: {source}; follow the sent events and send the rest again",
+        sent.len(),
+        sent.len() + unsent,
+        list(sent)
+    )]
+    PartlySent {
+        /// The events of the batches sent, in batch order.
+        sent: Vec<EventId>,
+        /// Batches not sent (the failing one included).
+        unsent: usize,
+        /// Why the next batch failed.
+        #[source]
+        source: Box<ClientError>,
+    },
+}
+
+fn list(ids: &[EventId]) -> String {
+    ids.iter()
+        .map(EventId::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl ClientError {
@@ -107,18 +152,26 @@ impl ClientError {
     /// [`ErrorKind::Retryable`] when Apple could not be reached; [`ErrorKind::Other`]
     /// for the rest (a redirect, an oversized answer, a refused claim or renewal), which
     /// need a person rather than a retry.
+    ///
+    /// A paged list that stopped on a page takes the class of that page's error; a
+    /// request sent in part, the class of the batch that failed.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::Response(e) => e.kind(),
+            Self::Response(e) | Self::Paging(PagingError::Response { error: e, .. }) => e.kind(),
+            Self::Paging(PagingError::BadPageIndex { error, .. }) => error.kind(),
+            Self::PartlySent { source, .. } => source.kind(),
             Self::Transport { .. } => ErrorKind::Retryable,
             _ => ErrorKind::Other,
         }
     }
 
-    /// Apple's error, when Apple answered with one.
-    pub fn apple(&self) -> Option<&crate::wire::AppleError> {
+    /// Apple's error, when Apple answered with one (also for a page of a list, or the
+    /// failing batch of a request sent in part).
+    pub fn apple(&self) -> Option<&AppleError> {
         match self {
-            Self::Response(e) => e.apple(),
+            Self::Response(e) | Self::Paging(PagingError::Response { error: e, .. }) => e.apple(),
+            Self::Paging(PagingError::BadPageIndex { error, .. }) => Some(error),
+            Self::PartlySent { source, .. } => source.apple(),
             _ => None,
         }
     }

@@ -46,6 +46,8 @@ mod error;
 mod events;
 mod flows;
 mod notifications;
+pub mod licenses;
+mod pages;
 mod rate;
 mod send;
 
@@ -67,6 +69,8 @@ pub use error::{ClientError, TransportKind};
 pub use events::PollRound;
 pub use flows::ConfigureOutcome;
 pub use notifications::SubscribeOutcome;
+pub use licenses::{DEFAULT_POLL_INTERVAL, SentBatch};
+pub use pages::{SyncError, SyncPage};
 pub use rate::DEFAULT_MAX_REQUESTS_PER_SECOND;
 
 pub use reqwest;
@@ -187,8 +191,6 @@ impl VppClient {
 fn max_requests_per_second(config: &ServiceConfig) -> Option<u32> {
     config
         .limits
-        .other
-        .get("maxRequestPerSecond")
-        .and_then(serde_json::Value::as_u64)
-        .and_then(|n| u32::try_from(n).ok())
+        .max_request_per_second
+        .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
 }

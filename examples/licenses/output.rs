@@ -1,0 +1,252 @@
+//! What the `licenses` example prints: one JSON object (`--json`) or a table.
+#![allow(dead_code)]
+
+use std::io::Write;
+
+use apple_vpp::events::EventStatus;
+use apple_vpp::wire::EventState;
+use apple_vpp::{Asset, Assignment, EventId, SyncOutcome, VppUser};
+use serde_json::{Value, json};
+
+/// The records of a sync and how it went.
+pub struct Listing<'a, T> {
+    pub records: &'a [T],
+    pub version_id: Option<&'a str>,
+    pub full: bool,
+}
+
+impl<'a, T> Listing<'a, T> {
+    pub fn new(records: &'a [T], outcome: &'a SyncOutcome) -> Self {
+        Self {
+            records,
+            version_id: outcome.version_id.as_deref(),
+            full: outcome.full,
+        }
+    }
+}
+
+fn print_json(out: &mut dyn Write, value: &Value) {
+    let _ = writeln!(out, "{value}");
+}
+
+pub fn assets(out: &mut dyn Write, json: bool, assets: &[Asset], pages: u32) {
+    if json {
+        let assets: Vec<Value> = assets
+            .iter()
+            .map(|a| {
+                json!({
+                    "adam_id": a.adam_id.as_str(),
+                    "pricing_param": a.pricing_param.as_str(),
+                    "product_type": a.product_type.as_ref().map(|p| p.as_str()),
+                    "assigned": a.assigned,
+                    "available": a.available,
+                    "retired": a.retired,
+                    "total": a.total,
+                    "device_assignable": a.device_assignable,
+                    "revocable": a.revocable,
+                })
+            })
+            .collect();
+        return print_json(out, &json!({"assets": assets, "pages": pages}));
+    }
+    let _ = writeln!(
+        out,
+        "{:<12} {:<7} {:<5} {:>8} {:>9} {:>7} {:>9}  {:<6} {:<9}",
+        "ADAM ID",
+        "PRICING",
+        "TYPE",
+        "ASSIGNED",
+        "AVAILABLE",
+        "RETIRED",
+        "TOTAL",
+        "DEVICE",
+        "REVOCABLE"
+    );
+    for a in assets {
+        let total = if a.is_unlimited() {
+            "unlimited".to_owned()
+        } else {
+            a.total.to_string()
+        };
+        let _ = writeln!(
+            out,
+            "{:<12} {:<7} {:<5} {:>8} {:>9} {:>7} {:>9}  {:<6} {:<9}",
+            a.adam_id.as_str(),
+            a.pricing_param.as_str(),
+            a.product_type.as_ref().map_or("-", |p| p.as_str()),
+            a.assigned,
+            a.available,
+            a.retired,
+            total,
+            yes_no(a.device_assignable),
+            yes_no(a.revocable),
+        );
+    }
+    let _ = writeln!(out, "{} asset(s) in {pages} page(s)", assets.len());
+}
+
+pub fn assignments(out: &mut dyn Write, json: bool, listing: &Listing<'_, Assignment>) {
+    if json {
+        let records: Vec<Value> = listing
+            .records
+            .iter()
+            .map(|a| {
+                let mut record = json!({
+                    "adam_id": a.adam_id.as_str(),
+                    "pricing_param": a.pricing_param.as_str(),
+                });
+                match (a.target.serial_number(), a.target.client_user_id()) {
+                    (Some(serial), _) => record["serial_number"] = serial.into(),
+                    (None, Some(user)) => record["client_user_id"] = user.into(),
+                    (None, None) => {}
+                }
+                record
+            })
+            .collect();
+        return print_json(out, &sync_json("assignments", records, listing));
+    }
+    let _ = writeln!(
+        out,
+        "{:<12} {:<7} {:<20} {:<20}",
+        "ADAM ID", "PRICING", "SERIAL NUMBER", "CLIENT USER ID"
+    );
+    for a in listing.records {
+        let _ = writeln!(
+            out,
+            "{:<12} {:<7} {:<20} {:<20}",
+            a.adam_id.as_str(),
+            a.pricing_param.as_str(),
+            a.target.serial_number().unwrap_or("-"),
+            a.target.client_user_id().unwrap_or("-"),
+        );
+    }
+    summary(out, "assignment(s)", listing);
+}
+
+pub fn users(out: &mut dyn Write, json: bool, listing: &Listing<'_, VppUser>) {
+    if json {
+        let records: Vec<Value> = listing
+            .records
+            .iter()
+            .map(|u| {
+                json!({
+                    "client_user_id": u.client_user_id,
+                    "email": u.email,
+                    "status": u.status.as_ref().map(|s| s.as_str()),
+                    "invite_code": u.invite_code,
+                    "id_hash": u.id_hash,
+                })
+            })
+            .collect();
+        return print_json(out, &sync_json("users", records, listing));
+    }
+    let _ = writeln!(
+        out,
+        "{:<20} {:<28} {:<11} {:<24} {:<20}",
+        "CLIENT USER ID", "EMAIL", "STATUS", "INVITE CODE", "ID HASH"
+    );
+    for u in listing.records {
+        let _ = writeln!(
+            out,
+            "{:<20} {:<28} {:<11} {:<24} {:<20}",
+            u.client_user_id,
+            u.email.as_deref().unwrap_or("-"),
+            u.status.as_ref().map_or("-", |s| s.as_str()),
+            u.invite_code.as_deref().unwrap_or("-"),
+            u.id_hash.as_deref().unwrap_or("-"),
+        );
+    }
+    summary(out, "user record(s)", listing);
+}
+
+fn sync_json<T>(key: &str, records: Vec<Value>, listing: &Listing<'_, T>) -> Value {
+    json!({key: records, "version_id": listing.version_id, "full": listing.full})
+}
+
+fn summary<T>(out: &mut dyn Write, what: &str, listing: &Listing<'_, T>) {
+    let kind = if listing.full {
+        "full sync"
+    } else {
+        "changes since --since"
+    };
+    let _ = writeln!(
+        out,
+        "{} {what} ({kind}); next time: --since {}",
+        listing.records.len(),
+        listing.version_id.unwrap_or("-")
+    );
+}
+
+fn state(status: &EventStatus) -> &'static str {
+    match status.state {
+        EventState::Complete => "complete",
+        EventState::Failed => "failed",
+        _ => "pending",
+    }
+}
+
+pub fn events(out: &mut dyn Write, json: bool, ids: &[EventId], statuses: &[EventStatus]) {
+    if json {
+        let events: Vec<Value> = ids
+            .iter()
+            .zip(statuses)
+            .map(|(id, s)| {
+                let failures: Vec<Value> = s
+                    .failures
+                    .iter()
+                    .map(|f| {
+                        let adam_ids: Vec<&str> =
+                            f.assets.iter().map(|a| a.adam_id.as_str()).collect();
+                        json!({
+                            "error_number": f.error.code(),
+                            "serial_numbers": f.serial_numbers,
+                            "client_user_ids": f.client_user_ids,
+                            "adam_ids": adam_ids,
+                        })
+                    })
+                    .collect();
+                json!({
+                    "event_id": id.as_str(),
+                    "status": state(s),
+                    "requested": s.requested,
+                    "completed": s.completed,
+                    "failures": failures,
+                })
+            })
+            .collect();
+        return print_json(out, &json!({"events": events}));
+    }
+    let _ = writeln!(
+        out,
+        "{:<38} {:<9} {:>11}  FAILURES",
+        "EVENT", "STATUS", "DONE"
+    );
+    for (id, s) in ids.iter().zip(statuses) {
+        let done = format!("{}/{}", s.completed, s.requested);
+        let failures: Vec<String> = s
+            .failures
+            .iter()
+            .map(|f| {
+                let mut named: Vec<&str> = f.serial_numbers.iter().map(String::as_str).collect();
+                named.extend(f.client_user_ids.iter().map(String::as_str));
+                format!("{} ({}): {}", f.error.code(), f.message, named.join(", "))
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "{:<38} {:<9} {:>11}  {}",
+            id.as_str(),
+            state(s),
+            done,
+            if failures.is_empty() {
+                "-".to_owned()
+            } else {
+                failures.join("; ")
+            }
+        );
+    }
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "yes" } else { "no" }
+}

@@ -1,0 +1,282 @@
+//! Licenses and users: the lists (assets, assignments, users), the license and user
+//! writes (associate, disassociate, revoke; create, update, retire users) and their
+//! events.
+//!
+//! Every list is read by one page driver, [`VppClient::for_each_page`], which hands the
+//! records over page by page; every write is split by the core's [`crate::batching`]
+//! with Apple's limits from the (cached) service configuration and answers one
+//! [`SentBatch`] per request sent, in batch order. Decisions stay in the core
+//! ([`crate::paging::PageTraversal`], [`crate::batching`], [`EventStatus`]); these
+//! methods drive them.
+//!
+//! # The sync loop an MDM writes
+//!
+//! Store each page as it arrives (memory stays bounded by a few pages, whatever the
+//! location's size), keep the FIRST page's `versionId` for the next incremental sync,
+//! and when Apple refuses that version (9721) take the full sync that follows instead:
+//!
+//! ```no_run
+//! use apple_vpp::client::{SyncPage, VppClient};
+//! use apple_vpp::{Assignment, VppToken};
+//!
+//! # struct Db;
+//! # impl Db {
+//! #     fn last_version(&self) -> Option<String> { None }
+//! #     fn begin_full_sync(&mut self) -> Result<(), std::io::Error> { Ok(()) }
+//! #     fn upsert(&mut self, _: &[Assignment]) -> Result<(), std::io::Error> { Ok(()) }
+//! #     fn end_full_sync(&mut self) -> Result<(), std::io::Error> { Ok(()) }
+//! #     fn save_version(&mut self, _: Option<&str>) -> Result<(), std::io::Error> { Ok(()) }
+//! # }
+//! # async fn run(db: &mut Db) -> Result<(), Box<dyn std::error::Error>> {
+//! let client = VppClient::builder().build()?;
+//! let token = VppToken::from_path("sToken_for_Berlin_Office.vpptoken")?;
+//!
+//! // Incremental when we kept a versionId last time, full otherwise.
+//! let since = db.last_version();
+//! let outcome = client
+//!     .sync_assignments(&token, since.as_deref(), |page: SyncPage<Assignment>| {
+//!         if page.full && page.is_first() {
+//!             // A full sync (first run, or the fallback after 9721): what it does not
+//!             // list is gone. Mark everything unseen now, delete the unseen at the end.
+//!             db.begin_full_sync()?;
+//!         }
+//!         db.upsert(&page.records) // stored now: the page is dropped after this
+//!     })
+//!     .await?;
+//! if outcome.full {
+//!     db.end_full_sync()?;
+//! }
+//! if outcome.fell_back {
+//!     eprintln!("Apple no longer knew our versionId: a full sync replaced it");
+//! }
+//! // The FIRST page's versionId: the sinceVersionId of the next sync.
+//! db.save_version(outcome.version_id.as_deref())?;
+//! # Ok(()) }
+//! ```
+//!
+//! An incremental answer lists what was added or changed since the version; removals
+//! (disassociate, revoke) show up in the events, their notifications, or a full sync.
+
+use std::time::{Duration, Instant};
+
+use super::pages::{SyncError, SyncPage};
+use super::{ClientError, VppClient};
+use crate::api::{
+    Associate, CreateUsers, Disassociate, Endpoint, GetAssets, GetAssignments, GetEventStatus,
+    GetUsers, RetireUsers, Revoke, UpdateUsers,
+};
+use crate::assets::{Asset, Assignment};
+use crate::batching::{BatchLimits, license_batches, revoke_batches, user_batches};
+use crate::events::EventStatus;
+use crate::ids::EventId;
+use crate::paging::SyncOutcome;
+use crate::token::VppToken;
+use crate::users::VppUser;
+use crate::wire::{EventResponse, LicensesRequest, RevokeRequest, UsersRequest};
+
+/// Apple's shortest interval between two `status` polls of one event (30 s), the default
+/// of [`VppClient::wait_for_events`].
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(30);
+
+/// One request of a batched write, and the event Apple answered for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SentBatch<R> {
+    /// The batch as sent (what the event concerns).
+    pub request: R,
+    /// The event to follow ([`VppClient::event_status`], a notification, or
+    /// [`crate::events::EventTracker`]).
+    pub event_id: EventId,
+}
+
+impl VppClient {
+    /// Every asset of the location (`GET assets`, all pages), handed over page by page.
+    /// Assets have no incremental form: each call is a full listing.
+    pub async fn list_assets<X>(
+        &self,
+        token: &VppToken,
+        on_page: impl FnMut(SyncPage<Asset>) -> Result<(), X>,
+    ) -> Result<SyncOutcome, SyncError<X>> {
+        self.for_each_page(token, &GetAssets::new(), on_page).await
+    }
+
+    /// The location's assignments (`GET assignments`, all pages): in full without
+    /// `since`, else what changed since that `versionId` (the previous sync's
+    /// [`SyncOutcome::version_id`]), falling back to a full sync when Apple no longer
+    /// knows it (9721). See the [module docs](self) for the loop around it. For
+    /// filters, use [`VppClient::for_each_page`] with a [`GetAssignments`].
+    pub async fn sync_assignments<X>(
+        &self,
+        token: &VppToken,
+        since: Option<&str>,
+        on_page: impl FnMut(SyncPage<Assignment>) -> Result<(), X>,
+    ) -> Result<SyncOutcome, SyncError<X>> {
+        let mut request = GetAssignments::new();
+        request.since_version_id = since.map(str::to_owned);
+        self.for_each_page(token, &request, on_page).await
+    }
+
+    /// The location's users (`GET users`, all pages; one `clientUserId` may appear
+    /// several times: retired entries and one active), in full or since a `versionId`,
+    /// like [`VppClient::sync_assignments`].
+    pub async fn sync_users<X>(
+        &self,
+        token: &VppToken,
+        since: Option<&str>,
+        on_page: impl FnMut(SyncPage<VppUser>) -> Result<(), X>,
+    ) -> Result<SyncOutcome, SyncError<X>> {
+        let mut request = GetUsers::new();
+        request.since_version_id = since.map(str::to_owned);
+        self.for_each_page(token, &request, on_page).await
+    }
+
+    /// Apple's per-request limits, from the (cached) service configuration.
+    pub async fn batch_limits(&self) -> Result<BatchLimits, ClientError> {
+        Ok(BatchLimits::from(&self.service_config().await?.limits))
+    }
+
+    /// `POST assets/associate`: assigns the request's assets to its devices and users,
+    /// in batches of Apple's limits ([`license_batches`]: duplicates removed, an empty
+    /// request refused before sending), one event per batch, in batch order.
+    ///
+    /// If a batch fails after others were sent: [`ClientError::PartlySent`] with their
+    /// events.
+    pub async fn associate(
+        &self,
+        token: &VppToken,
+        request: LicensesRequest,
+    ) -> Result<Vec<SentBatch<LicensesRequest>>, ClientError> {
+        let batches = license_batches(request, &self.batch_limits().await?)?;
+        self.send_batches(token, batches, Associate).await
+    }
+
+    /// `POST assets/disassociate`: takes the request's assets back from its devices and
+    /// users, batched like [`VppClient::associate`].
+    pub async fn disassociate(
+        &self,
+        token: &VppToken,
+        request: LicensesRequest,
+    ) -> Result<Vec<SentBatch<LicensesRequest>>, ClientError> {
+        let batches = license_batches(request, &self.batch_limits().await?)?;
+        self.send_batches(token, batches, Disassociate).await
+    }
+
+    /// `POST assets/revoke`: takes back every revocable license of the devices and users,
+    /// in batches of `maxRevokeSerialNumbers` / `maxRevokeClientUserIds`
+    /// ([`revoke_batches`]).
+    pub async fn revoke(
+        &self,
+        token: &VppToken,
+        request: RevokeRequest,
+    ) -> Result<Vec<SentBatch<RevokeRequest>>, ClientError> {
+        let batches = revoke_batches(request, &self.batch_limits().await?)?;
+        self.send_batches(token, batches, Revoke).await
+    }
+
+    /// `POST users/create`, in batches of `maxUsers` ([`user_batches`]).
+    pub async fn create_users(
+        &self,
+        token: &VppToken,
+        request: UsersRequest,
+    ) -> Result<Vec<SentBatch<UsersRequest>>, ClientError> {
+        let batches = user_batches(request, &self.batch_limits().await?)?;
+        self.send_batches(token, batches, CreateUsers).await
+    }
+
+    /// `POST users/update`, in batches of `maxUsers`.
+    pub async fn update_users(
+        &self,
+        token: &VppToken,
+        request: UsersRequest,
+    ) -> Result<Vec<SentBatch<UsersRequest>>, ClientError> {
+        let batches = user_batches(request, &self.batch_limits().await?)?;
+        self.send_batches(token, batches, UpdateUsers).await
+    }
+
+    /// `POST users/retire` (their licenses are taken back), in batches of `maxUsers`.
+    pub async fn retire_users(
+        &self,
+        token: &VppToken,
+        request: UsersRequest,
+    ) -> Result<Vec<SentBatch<UsersRequest>>, ClientError> {
+        let batches = user_batches(request, &self.batch_limits().await?)?;
+        self.send_batches(token, batches, RetireUsers).await
+    }
+
+    /// `GET status?eventId=`: how far an event has got, failures grouped by error number.
+    /// Apple asks for at least 30 s between polls of one event.
+    pub async fn event_status(
+        &self,
+        token: &VppToken,
+        event_id: &EventId,
+    ) -> Result<EventStatus, ClientError> {
+        let answer = self
+            .send(&GetEventStatus::new(event_id.clone()), Some(token))
+            .await?;
+        Ok(EventStatus::from_wire(&answer)?)
+    }
+
+    /// Polls the `status` of `events` every `poll` until none is pending or `wait` has
+    /// passed, and returns the last status of each, in the order given (one still
+    /// pending at the deadline shows [`EventStatus::is_pending`]).
+    ///
+    /// The first poll comes after `poll` (or at the deadline, if sooner); one last poll
+    /// happens at the deadline. Use [`DEFAULT_POLL_INTERVAL`] (30 s, Apple's minimum)
+    /// against Apple; shorter intervals are for simulators. Where notifications arrive,
+    /// [`crate::events::EventTracker`] follows Apple's whole schedule instead.
+    pub async fn wait_for_events(
+        &self,
+        token: &VppToken,
+        events: &[EventId],
+        poll: Duration,
+        wait: Duration,
+    ) -> Result<Vec<EventStatus>, ClientError> {
+        let deadline = Instant::now() + wait;
+        let mut last: Vec<Option<EventStatus>> = vec![None; events.len()];
+        loop {
+            let now = Instant::now();
+            tokio::time::sleep(poll.min(deadline.saturating_duration_since(now))).await;
+            for (event, status) in events.iter().zip(last.iter_mut()) {
+                if status.as_ref().is_none_or(EventStatus::is_pending) {
+                    *status = Some(self.event_status(token, event).await?);
+                }
+            }
+            let pending = last.iter().flatten().any(EventStatus::is_pending);
+            if !pending || Instant::now() >= deadline {
+                return Ok(last.into_iter().flatten().collect());
+            }
+        }
+    }
+
+    /// Sends `batches` one after the other, in order.
+    async fn send_batches<R, E>(
+        &self,
+        token: &VppToken,
+        batches: Vec<R>,
+        endpoint: impl Fn(R) -> E,
+    ) -> Result<Vec<SentBatch<R>>, ClientError>
+    where
+        R: Clone,
+        E: Endpoint<Response = EventResponse>,
+    {
+        let total = batches.len();
+        let mut sent: Vec<SentBatch<R>> = Vec::with_capacity(total);
+        for batch in batches {
+            match self.send(&endpoint(batch.clone()), Some(token)).await {
+                Ok(answer) => sent.push(SentBatch {
+                    request: batch,
+                    event_id: answer.event_id,
+                }),
+                Err(error) if sent.is_empty() => return Err(error),
+                Err(error) => {
+                    return Err(ClientError::PartlySent {
+                        unsent: total - sent.len(),
+                        sent: sent.into_iter().map(|s| s.event_id).collect(),
+                        source: Box::new(error),
+                    });
+                }
+            }
+        }
+        Ok(sent)
+    }
+}

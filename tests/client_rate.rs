@@ -1,0 +1,116 @@
+//! The client's request rate and concurrency as the simulator counted them on its side:
+//! a paged sync runs at Apple's `maxRequestPerSecond`, never over it in any one-second
+//! window, at most five pages in flight, one rate per token across concurrent calls, and
+//! a 429 waits for its `Retry-After`.
+#![cfg(feature = "client")]
+
+#[path = "support/licenses_sim.rs"]
+mod licenses_sim;
+
+use std::convert::Infallible;
+use std::time::{Duration, Instant};
+
+use apple_vpp_sim::Scenario;
+use licenses_sim::*;
+
+#[tokio::test]
+async fn a_429_is_retried_after_retry_after() {
+    let (sim, client, token) = start(Scenario {
+        max_requests_per_second: 2,
+        ..scenario()
+    })
+    .await;
+    client.service_config().await.unwrap();
+    // Another process on the same token uses up this second's two requests.
+    let raw = reqwest::Client::builder().no_proxy().build().unwrap();
+    for _ in 0..2 {
+        let answer = raw
+            .get(format!("{}/client/config", sim.base_url()))
+            .bearer_auth(sim.token(UID).unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+    }
+    let start = Instant::now();
+    let outcome = client
+        .list_assets(&token, |_| Ok::<_, Infallible>(()))
+        .await
+        .unwrap();
+    assert_eq!(outcome.pages, 1);
+    assert!(
+        start.elapsed() >= Duration::from_millis(900),
+        "Retry-After: 1 was honoured ({:?})",
+        start.elapsed()
+    );
+    let refused: Vec<_> = requests_to(&sim, "GET", "assets")
+        .into_iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(refused, [429, 200]);
+    assert_eq!(sim.rate_stats(UID).refused, 1);
+}
+
+#[tokio::test]
+async fn a_paged_sync_runs_at_the_rate_limit_not_one_page_at_a_time() {
+    // 30 pages, 200 ms per answer, maxRequestPerSecond 10: about 3 s, not 6 s.
+    let (sim, client, token) = start(Scenario {
+        page_size: 1,
+        response_delay_ms: 200,
+        max_requests_per_second: 10,
+        ..with_users(scenario(), 30)
+    })
+    .await;
+    let start = Instant::now();
+    let (users, outcome) = all_users(&client, &token, None).await.unwrap();
+    let elapsed = start.elapsed();
+    assert_eq!((users.len(), outcome.pages), (30, 30));
+    let stats = sim.rate_stats(UID);
+    eprintln!("30 pages in {elapsed:?}; the server saw {stats:?}");
+    assert!(
+        elapsed >= Duration::from_millis(2500) && elapsed < Duration::from_millis(4500),
+        "{elapsed:?}"
+    );
+    assert!(stats.max_in_any_second <= 10, "{stats:?}");
+    assert_eq!(stats.refused, 0, "{stats:?}");
+    assert!(
+        (2..=5).contains(&stats.max_in_flight),
+        "pages overlap, at most 5: {stats:?}"
+    );
+}
+
+#[tokio::test]
+async fn at_most_five_pages_are_in_flight_when_the_rate_allows_more() {
+    let (sim, client, token) = start(Scenario {
+        page_size: 1,
+        response_delay_ms: 150,
+        ..with_users(scenario(), 20)
+    })
+    .await;
+    let (users, _) = all_users(&client, &token, None).await.unwrap();
+    assert_eq!(users.len(), 20);
+    assert_eq!(sim.rate_stats(UID).max_in_flight, 5);
+}
+
+#[tokio::test]
+async fn concurrent_syncs_of_one_client_share_the_per_token_rate() {
+    let (sim, client, token) = start(Scenario {
+        page_size: 1,
+        response_delay_ms: 50,
+        max_requests_per_second: 8,
+        ..with_users(scenario(), 8)
+    })
+    .await;
+    let clone = client.clone();
+    let (a, b, c) = tokio::join!(
+        all_users(&client, &token, None),
+        all_users(&clone, &token, None),
+        client.list_assets(&token, |_| Ok::<_, Infallible>(())),
+    );
+    assert_eq!(a.unwrap().0.len(), 8);
+    assert_eq!(b.unwrap().0.len(), 8);
+    assert_eq!(c.unwrap().pages, 3);
+    let stats = sim.rate_stats(UID);
+    assert!(stats.max_in_any_second <= 8, "{stats:?}");
+    assert_eq!(stats.refused, 0, "{stats:?}");
+}
