@@ -4,7 +4,7 @@
 //! (`maxRequestPerSecond`). A token bucket that starts full lets N requests go at once
 //! and N more within the same second, twice the limit in one window, so the limiter here
 //! is the `governor` crate's GCRA with a burst of 1: requests are spaced evenly, one every
-//! `1/N` s (plus a small margin for jitter on the way), which keeps any one-second
+//! `1/N` s (plus a 5 % margin for jitter on the way), which keeps any one-second
 //! window at N at most.
 
 use std::collections::HashMap;
@@ -20,9 +20,11 @@ use crate::token::VppToken;
 /// Apple's per-token limit when the service configuration gives none.
 pub const DEFAULT_MAX_REQUESTS_PER_SECOND: u32 = 15;
 
-/// Added to each interval so that requests that travel at slightly different speeds
-/// still arrive within Apple's limit.
-const MARGIN: Duration = Duration::from_millis(2);
+/// Added to each interval (as a fraction of it, and at least [`MIN_MARGIN`]) so that
+/// requests that leave evenly but travel at slightly different speeds, or wait for a busy
+/// scheduler, still arrive within Apple's limit: at 10 per second, one every 107 ms.
+const MARGIN_PERCENT: u32 = 5;
+const MIN_MARGIN: Duration = Duration::from_millis(2);
 
 pub(super) struct RateLimit {
     /// The caller's ceiling ([`super::VppClientBuilder::max_requests_per_second`]).
@@ -67,7 +69,8 @@ impl RateLimit {
 }
 
 fn limiter(rate: u32) -> Arc<DefaultDirectRateLimiter> {
-    let interval = Duration::from_secs(1) / rate + MARGIN;
+    let even = Duration::from_secs(1) / rate;
+    let interval = even + (even * MARGIN_PERCENT / 100).max(MIN_MARGIN);
     let quota = Quota::with_period(interval)
         .expect("the interval is positive")
         .allow_burst(NonZeroU32::MIN);
