@@ -2,10 +2,10 @@
 
 use crate::account::{ConfigureError, LocationMismatch, RenewError};
 use crate::api::RequestError;
-use crate::notification::SubscribeError;
 use crate::assets::RecordError;
 use crate::batching::BatchError;
 use crate::ids::EventId;
+use crate::notification::SubscribeError;
 use crate::paging::PagingError;
 use crate::wire::{AppleError, ErrorKind, ResponseError};
 

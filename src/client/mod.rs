@@ -45,8 +45,8 @@ mod builder;
 mod error;
 mod events;
 mod flows;
-mod notifications;
 pub mod licenses;
+mod notifications;
 mod pages;
 mod rate;
 mod send;
@@ -68,8 +68,8 @@ pub use builder::{
 pub use error::{ClientError, TransportKind};
 pub use events::PollRound;
 pub use flows::ConfigureOutcome;
-pub use notifications::SubscribeOutcome;
 pub use licenses::{DEFAULT_POLL_INTERVAL, SentBatch};
+pub use notifications::SubscribeOutcome;
 pub use pages::{SyncError, SyncPage};
 pub use rate::DEFAULT_MAX_REQUESTS_PER_SECOND;
 
