@@ -4,9 +4,9 @@
 
 use std::convert::Infallible;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::Poll;
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 
 use super::{ClientError, VppClient};
 use crate::api::Paged;
@@ -135,7 +135,8 @@ impl VppClient {
             let page = request.page(index, full);
             async move { (index, self.send(&page, Some(token)).await) }
         };
-        let mut in_flight = InFlight::default();
+        // The pages in flight, polled together in the caller's task (no spawning).
+        let mut in_flight = FuturesUnordered::new();
         loop {
             for index in traversal.next_pages() {
                 in_flight.push(fetch(index, traversal.is_full()));
@@ -179,41 +180,4 @@ impl VppClient {
 
 fn cut<X>(error: crate::paging::PagingError) -> SyncError<X> {
     SyncError::Client(ClientError::Paging(error))
-}
-
-/// The pages in flight: polled together in the caller's task (no spawning, no extra
-/// dependency). With at most five, polling each one on every wake-up costs nothing.
-struct InFlight<F> {
-    futures: Vec<Pin<Box<F>>>,
-}
-
-impl<F> Default for InFlight<F> {
-    fn default() -> Self {
-        Self {
-            futures: Vec::new(),
-        }
-    }
-}
-
-impl<F: Future> InFlight<F> {
-    fn push(&mut self, future: F) {
-        self.futures.push(Box::pin(future));
-    }
-
-    /// The first to finish, or `None` when none is in flight.
-    async fn next(&mut self) -> Option<F::Output> {
-        if self.futures.is_empty() {
-            return None;
-        }
-        std::future::poll_fn(|cx| {
-            for i in 0..self.futures.len() {
-                if let Poll::Ready(output) = self.futures[i].as_mut().poll(cx) {
-                    drop(self.futures.swap_remove(i));
-                    return Poll::Ready(Some(output));
-                }
-            }
-            Poll::Pending
-        })
-        .await
-    }
 }
