@@ -582,3 +582,87 @@ async fn the_built_binary_prints_only_the_json_and_exits_with_the_code() {
         assert!(!stderr.contains(&secret), "{stderr}");
     }
 }
+
+/// The keys of each JSON object come in the order the contract lists them.
+#[tokio::test]
+async fn json_keys_come_in_the_contracts_order() {
+    fn in_order(text: &str, keys: &[&str]) {
+        let at: Vec<usize> = keys
+            .iter()
+            .map(|k| {
+                text.find(&format!("\"{k}\":"))
+                    .unwrap_or_else(|| panic!("{k} missing in {text}"))
+            })
+            .collect();
+        assert!(
+            at.windows(2).all(|w| w[0] < w[1]),
+            "{keys:?} out of order in {text}"
+        );
+    }
+    let assets = run(&["--json", "assets"]).await.out;
+    in_order(&assets, &["assets", "pages"]);
+    in_order(
+        &assets,
+        &[
+            "adam_id",
+            "pricing_param",
+            "product_type",
+            "assigned",
+            "available",
+            "retired",
+            "total",
+            "device_assignable",
+            "revocable",
+        ],
+    );
+    let assignments = run(&["--json", "assignments"]).await.out;
+    in_order(&assignments, &["assignments", "version_id", "full"]);
+    in_order(
+        &assignments,
+        &["adam_id", "pricing_param", "client_user_id"],
+    );
+    let users = run(&["--json", "users"]).await.out;
+    in_order(&users, &["users", "version_id", "full"]);
+    in_order(
+        &users,
+        &[
+            "client_user_id",
+            "email",
+            "status",
+            "invite_code",
+            "id_hash",
+        ],
+    );
+    let events = run(&[
+        "--json",
+        "assign",
+        "--adam-id",
+        "361309726",
+        "--serials",
+        "A1,A2,A3,A4,A5,A6",
+        "--poll-secs",
+        "0",
+    ])
+    .await
+    .out;
+    in_order(
+        &events,
+        &[
+            "events",
+            "event_id",
+            "status",
+            "requested",
+            "completed",
+            "failures",
+        ],
+    );
+    in_order(
+        &events,
+        &[
+            "error_number",
+            "serial_numbers",
+            "client_user_ids",
+            "adam_ids",
+        ],
+    );
+}

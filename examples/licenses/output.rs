@@ -6,7 +6,7 @@ use std::io::Write;
 use apple_vpp::events::EventStatus;
 use apple_vpp::wire::EventState;
 use apple_vpp::{Asset, Assignment, EventId, SyncOutcome, VppUser};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 /// The records of a sync and how it went.
 pub struct Listing<'a, T> {
@@ -25,29 +25,104 @@ impl<'a, T> Listing<'a, T> {
     }
 }
 
-fn print_json(out: &mut dyn Write, value: &Value) {
-    let _ = writeln!(out, "{value}");
+/// Prints one JSON object. The shapes below are structs, not maps, so the keys come out in
+/// the order the example's contract lists them.
+fn print_json(out: &mut dyn Write, value: &impl Serialize) {
+    let text = serde_json::to_string(value).expect("plain data always serializes");
+    let _ = writeln!(out, "{text}");
+}
+
+#[derive(Serialize)]
+struct AssetsJson<'a> {
+    assets: Vec<AssetJson<'a>>,
+    pages: u32,
+}
+
+#[derive(Serialize)]
+struct AssetJson<'a> {
+    adam_id: &'a str,
+    pricing_param: &'a str,
+    product_type: Option<&'a str>,
+    assigned: u64,
+    available: u64,
+    retired: u64,
+    total: u64,
+    device_assignable: bool,
+    revocable: bool,
+}
+
+#[derive(Serialize)]
+struct AssignmentJson<'a> {
+    adam_id: &'a str,
+    pricing_param: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    serial_number: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_user_id: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct UserJson<'a> {
+    client_user_id: &'a str,
+    email: Option<&'a str>,
+    status: Option<&'a str>,
+    invite_code: Option<&'a str>,
+    id_hash: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct AssignmentsJson<'a> {
+    assignments: Vec<AssignmentJson<'a>>,
+    version_id: Option<&'a str>,
+    full: bool,
+}
+
+#[derive(Serialize)]
+struct UsersJson<'a> {
+    users: Vec<UserJson<'a>>,
+    version_id: Option<&'a str>,
+    full: bool,
+}
+
+#[derive(Serialize)]
+struct EventsJson<'a> {
+    events: Vec<EventJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct EventJson<'a> {
+    event_id: &'a str,
+    status: &'static str,
+    requested: u64,
+    completed: u64,
+    failures: Vec<FailureJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct FailureJson<'a> {
+    error_number: u32,
+    serial_numbers: &'a [String],
+    client_user_ids: &'a [String],
+    adam_ids: Vec<&'a str>,
 }
 
 pub fn assets(out: &mut dyn Write, json: bool, assets: &[Asset], pages: u32) {
     if json {
-        let assets: Vec<Value> = assets
+        let assets = assets
             .iter()
-            .map(|a| {
-                json!({
-                    "adam_id": a.adam_id.as_str(),
-                    "pricing_param": a.pricing_param.as_str(),
-                    "product_type": a.product_type.as_ref().map(|p| p.as_str()),
-                    "assigned": a.assigned,
-                    "available": a.available,
-                    "retired": a.retired,
-                    "total": a.total,
-                    "device_assignable": a.device_assignable,
-                    "revocable": a.revocable,
-                })
+            .map(|a| AssetJson {
+                adam_id: a.adam_id.as_str(),
+                pricing_param: a.pricing_param.as_str(),
+                product_type: a.product_type.as_ref().map(|p| p.as_str()),
+                assigned: a.assigned,
+                available: a.available,
+                retired: a.retired,
+                total: a.total,
+                device_assignable: a.device_assignable,
+                revocable: a.revocable,
             })
             .collect();
-        return print_json(out, &json!({"assets": assets, "pages": pages}));
+        return print_json(out, &AssetsJson { assets, pages });
     }
     let _ = writeln!(
         out,
@@ -87,23 +162,29 @@ pub fn assets(out: &mut dyn Write, json: bool, assets: &[Asset], pages: u32) {
 
 pub fn assignments(out: &mut dyn Write, json: bool, listing: &Listing<'_, Assignment>) {
     if json {
-        let records: Vec<Value> = listing
+        let assignments = listing
             .records
             .iter()
-            .map(|a| {
-                let mut record = json!({
-                    "adam_id": a.adam_id.as_str(),
-                    "pricing_param": a.pricing_param.as_str(),
-                });
-                match (a.target.serial_number(), a.target.client_user_id()) {
-                    (Some(serial), _) => record["serial_number"] = serial.into(),
-                    (None, Some(user)) => record["client_user_id"] = user.into(),
-                    (None, None) => {}
-                }
-                record
+            .map(|a| AssignmentJson {
+                adam_id: a.adam_id.as_str(),
+                pricing_param: a.pricing_param.as_str(),
+                serial_number: a.target.serial_number(),
+                client_user_id: a
+                    .target
+                    .serial_number()
+                    .is_none()
+                    .then(|| a.target.client_user_id())
+                    .flatten(),
             })
             .collect();
-        return print_json(out, &sync_json("assignments", records, listing));
+        return print_json(
+            out,
+            &AssignmentsJson {
+                assignments,
+                version_id: listing.version_id,
+                full: listing.full,
+            },
+        );
     }
     let _ = writeln!(
         out,
@@ -125,20 +206,25 @@ pub fn assignments(out: &mut dyn Write, json: bool, listing: &Listing<'_, Assign
 
 pub fn users(out: &mut dyn Write, json: bool, listing: &Listing<'_, VppUser>) {
     if json {
-        let records: Vec<Value> = listing
+        let users = listing
             .records
             .iter()
-            .map(|u| {
-                json!({
-                    "client_user_id": u.client_user_id,
-                    "email": u.email,
-                    "status": u.status.as_ref().map(|s| s.as_str()),
-                    "invite_code": u.invite_code,
-                    "id_hash": u.id_hash,
-                })
+            .map(|u| UserJson {
+                client_user_id: &u.client_user_id,
+                email: u.email.as_deref(),
+                status: u.status.as_ref().map(|s| s.as_str()),
+                invite_code: u.invite_code.as_deref(),
+                id_hash: u.id_hash.as_deref(),
             })
             .collect();
-        return print_json(out, &sync_json("users", records, listing));
+        return print_json(
+            out,
+            &UsersJson {
+                users,
+                version_id: listing.version_id,
+                full: listing.full,
+            },
+        );
     }
     let _ = writeln!(
         out,
@@ -157,10 +243,6 @@ pub fn users(out: &mut dyn Write, json: bool, listing: &Listing<'_, VppUser>) {
         );
     }
     summary(out, "user record(s)", listing);
-}
-
-fn sync_json<T>(key: &str, records: Vec<Value>, listing: &Listing<'_, T>) -> Value {
-    json!({key: records, "version_id": listing.version_id, "full": listing.full})
 }
 
 fn summary<T>(out: &mut dyn Write, what: &str, listing: &Listing<'_, T>) {
@@ -187,34 +269,27 @@ fn state(status: &EventStatus) -> &'static str {
 
 pub fn events(out: &mut dyn Write, json: bool, ids: &[EventId], statuses: &[EventStatus]) {
     if json {
-        let events: Vec<Value> = ids
+        let events = ids
             .iter()
             .zip(statuses)
-            .map(|(id, s)| {
-                let failures: Vec<Value> = s
+            .map(|(id, s)| EventJson {
+                event_id: id.as_str(),
+                status: state(s),
+                requested: s.requested,
+                completed: s.completed,
+                failures: s
                     .failures
                     .iter()
-                    .map(|f| {
-                        let adam_ids: Vec<&str> =
-                            f.assets.iter().map(|a| a.adam_id.as_str()).collect();
-                        json!({
-                            "error_number": f.error.code(),
-                            "serial_numbers": f.serial_numbers,
-                            "client_user_ids": f.client_user_ids,
-                            "adam_ids": adam_ids,
-                        })
+                    .map(|f| FailureJson {
+                        error_number: f.error.code(),
+                        serial_numbers: &f.serial_numbers,
+                        client_user_ids: &f.client_user_ids,
+                        adam_ids: f.assets.iter().map(|a| a.adam_id.as_str()).collect(),
                     })
-                    .collect();
-                json!({
-                    "event_id": id.as_str(),
-                    "status": state(s),
-                    "requested": s.requested,
-                    "completed": s.completed,
-                    "failures": failures,
-                })
+                    .collect(),
             })
             .collect();
-        return print_json(out, &json!({"events": events}));
+        return print_json(out, &EventsJson { events });
     }
     let _ = writeln!(
         out,
