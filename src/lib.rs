@@ -3,7 +3,9 @@
 //! Apple Volume Purchase Program ("Apps and Books" in Apple Business Manager) for MDM
 //! servers: decode an admin's content token, check it with Apple, claim its location
 //! without silently taking it from another MDM, warn before the yearly expiry and accept a
-//! renewed token only for the same location.
+//! renewed token only for the same location; then list the apps and books bought, assign
+//! and revoke licenses, invite and retire users, keep the MDM's database in step with
+//! Apple's, and learn when asynchronous work really finished.
 //!
 //! ## The model
 //!
@@ -25,7 +27,6 @@
 //!   read with one page driver, [`PageTraversal`] (full or incremental sync, Apple's
 //!   paging quirks, the 9721 fallback); writes are split by Apple's limits in
 //!   [`batching`].
-//!
 //! - [`notification`]: Apple's notifications: the shared [`NotificationSecret`], a
 //!   [`NotificationSubscription`] sent with every claim, [`notification::receive`] for the
 //!   MDM's web handler, and de-duplication.
@@ -86,15 +87,18 @@
 //! ```
 //!
 //! ## Feature flags
-//! - `client` (off by default): `client::VppClient`, an async client for Apple's v2
-//!   endpoints over reqwest with rustls (no OpenSSL), with bounded retries.
+//! - `client` (off by default): `client::VppClient`, an async client for Apple's v2 and
+//!   legacy v1 endpoints over reqwest with rustls (no OpenSSL): one generic `send` for any
+//!   [`api::Endpoint`] (per-token rate limit, retries only where safe, no redirects), and
+//!   the configure / verify / renew, license, user, notification and event flows on it.
 //!
 //! ## Security
 //! The credential is the whole `.vpptoken` file content. [`VppToken`] and
 //! [`SecretString`] print `[redacted]` in `Debug` and have no `Display`; no error
 //! message contains token bytes. The value is reachable only through methods named
 //! `expose_*`, and the serialized [`VppAccount`] (documented as secret) is the one output
-//! that contains it.
+//! that contains it. The same holds for the [`NotificationSecret`]. Apple's errors are
+//! scrubbed of every secret the request held.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
