@@ -54,7 +54,7 @@ macro_rules! id_type {
             /// Accepts a string, or an integer written as a JSON number (kept digit for
             /// digit; a fraction or exponent is refused).
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                d.deserialize_any(IdVisitor($what)).map(Self)
+                exact_id(d, $what).map(Self)
             }
         }
     };
@@ -62,6 +62,17 @@ macro_rules! id_type {
 
 id_type!(AdamId, "an adamId (a string or an integer)");
 id_type!(EventId, "an eventId (a string or an integer)");
+
+/// An identifier Apple writes as a string or as an integer (`adamId`, `eventId`, `uId`),
+/// kept digit for digit. A number serde_json can only read as a float (a fraction, an
+/// exponent, or an integer beyond 64 bits, whose digits it would round) is refused, so two
+/// different identifiers never compare equal. `expecting` names what was expected in errors.
+pub(crate) fn exact_id<'de, D: Deserializer<'de>>(
+    d: D,
+    expecting: &'static str,
+) -> Result<String, D::Error> {
+    d.deserialize_any(IdVisitor(expecting))
+}
 
 struct IdVisitor(&'static str);
 
@@ -94,6 +105,13 @@ impl serde::de::Visitor<'_> for IdVisitor {
 
     fn visit_i128<E: serde::de::Error>(self, v: i128) -> Result<String, E> {
         Ok(v.to_string())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<String, E> {
+        Err(E::custom(format_args!(
+            "an identity written as a number that cannot be kept exactly (not an integer within 64 bits), where {} was expected: write its digits as a string",
+            self.0
+        )))
     }
 }
 

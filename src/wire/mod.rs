@@ -90,15 +90,15 @@ pub(crate) mod string_or_number {
     /// Accepts `"123"` or `123`, giving `Some("123")`; `null` gives `None`.
     ///
     /// Used for identities (`uId`), which must be kept exactly: a number that is not an
-    /// integer within 64 bits (serde_json reads those as `f64`, rounding the digits, so two
-    /// locations could compare equal) is refused instead of rounded.
+    /// integer within 64 bits is refused instead of rounded ([`crate::ids`] holds the rule).
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-        match Option::<super::NumberOrString>::deserialize(d)? {
-            Some(super::NumberOrString::Number(n)) if n.is_f64() => Err(serde::de::Error::custom(
-                "an identity written as a number that cannot be kept exactly (not an integer within 64 bits): expected its digits as a string",
-            )),
-            other => Ok(other.map(|v| v.to_string())),
+        struct Exact(String);
+        impl<'de> Deserialize<'de> for Exact {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                crate::ids::exact_id(d, "a string or a number").map(Exact)
+            }
         }
+        Ok(Option::<Exact>::deserialize(d)?.map(|Exact(text)| text))
     }
 }
 
