@@ -22,12 +22,7 @@ use crate::api::{
 use crate::location::{Location, LocationSnapshot, Protocol};
 use crate::ownership::{MdmIdentity, MdmOwner};
 use crate::token::VppToken;
-use crate::wire::{ClientConfig, ClientConfigUpdate, ResponseError};
-
-/// Apple's error for a legacy (account-based) token on v2.
-const LEGACY_TOKEN_ON_V2: u32 = 9647;
-/// Apple's error for a service that has been removed.
-const SERVICE_REMOVED: u32 = 9634;
+use crate::wire::{ClientConfig, ClientConfigUpdate, ErrorNumber, ResponseError};
 
 /// The result of [`VppClient::configure`]: the same outcomes as the core's
 /// [`Configure`], after the write.
@@ -200,7 +195,7 @@ impl VppClient {
         match self.read(token, Protocol::V2).await {
             Err(e)
                 if e.apple()
-                    .is_some_and(|a| a.number.code() == LEGACY_TOKEN_ON_V2) =>
+                    .is_some_and(|a| a.number == ErrorNumber::LegacyTokenNotSupported) =>
             {
                 self.read(token, Protocol::V1).await
             }
@@ -223,7 +218,7 @@ impl VppClient {
             Err(ClientError::Response(ResponseError::Http { status: 404 | 410 })) => Ok(()),
             Err(e)
                 if e.apple()
-                    .is_some_and(|a| a.number.code() == SERVICE_REMOVED) =>
+                    .is_some_and(|a| a.number == ErrorNumber::ServiceRemoved) =>
             {
                 Ok(())
             }

@@ -4,9 +4,10 @@
 use super::{ClientError, ConfigureOutcome, VppClient};
 use crate::account::{ClaimOptions, VppAccount};
 use crate::location::Location;
-use crate::notification::{NotificationSubscription, SubscribeError, TEST_NOTIFICATION_FAILED};
+use crate::notification::{NotificationSubscription, SubscribeError};
 use crate::ownership::{MdmIdentity, MdmOwner, Takeover};
 use crate::token::VppToken;
+use crate::wire::ErrorNumber;
 
 /// The result of [`VppClient::subscribe`].
 #[derive(Debug, Clone, PartialEq)]
@@ -104,7 +105,7 @@ fn not_recorded(subscription: &NotificationSubscription, fields: Vec<&'static st
 /// kept as it is.
 fn subscribe_error(error: ClientError, subscription: &NotificationSubscription) -> ClientError {
     match error.apple() {
-        Some(apple) if apple.number.code() == TEST_NOTIFICATION_FAILED => {
+        Some(apple) if apple.number == ErrorNumber::TestNotificationFailed => {
             SubscribeError::from_apple(apple.clone(), subscription).into()
         }
         _ => error,

@@ -55,5 +55,5 @@ pub use next::{Ignored, Next, Resend, TrackError, Update};
 pub use outcome::{
     CompletedBy, Concerns, EventOutcome, Subject, SubjectFailure, UnattributedError,
 };
-pub use status::{EVENT_NOT_FOUND, EventStatus, FailureGroup, is_event_not_found};
+pub use status::{EventStatus, FailureGroup, is_event_not_found};
 pub use tracker::{EventTracker, SentEvent, TrackerPolicy};

@@ -7,13 +7,10 @@ use crate::wire::{
     AppleError, ErrorNumber, EventAsset, EventState, EventType, ResponseError, StatusResponse,
 };
 
-/// Apple's error 9708: the `eventId` is not known (never existed, or too old).
-pub const EVENT_NOT_FOUND: u32 = 9708;
-
 /// Whether `error` is Apple's 9708 (the `eventId` is not known): the request did not
 /// take effect as far as Apple can tell; send it again.
 pub fn is_event_not_found(error: &AppleError) -> bool {
-    error.number.code() == EVENT_NOT_FOUND
+    error.number == ErrorNumber::EventNotFound
 }
 
 /// What Apple said about an asynchronous request at one moment.

@@ -80,4 +80,4 @@ pub use receive::{
     receive,
 };
 pub use secret::{MAX_SECRET_LEN, MIN_SECRET_LEN, NotificationSecret, SecretError};
-pub use subscribe::{NotificationSubscription, SubscribeError, TEST_NOTIFICATION_FAILED};
+pub use subscribe::{NotificationSubscription, SubscribeError};

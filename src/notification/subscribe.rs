@@ -4,10 +4,9 @@
 use url::Url;
 
 use super::NotificationSecret;
-use crate::wire::{AppleError, ClientConfig, ClientConfigUpdate, Limits, NotificationType};
-
-/// Apple's error for "the test notification could not be delivered".
-pub const TEST_NOTIFICATION_FAILED: u32 = 9728;
+use crate::wire::{
+    AppleError, ClientConfig, ClientConfigUpdate, ErrorNumber, Limits, NotificationType,
+};
 
 /// The notification settings to send with every client-config update.
 ///
@@ -91,7 +90,7 @@ impl SubscribeError {
     /// Classifies an error Apple returned for an update carrying `subscription`: 9728
     /// becomes [`SubscribeError::TestNotificationNotDelivered`], with the URL.
     pub fn from_apple(error: AppleError, subscription: &NotificationSubscription) -> Self {
-        if error.number.code() == TEST_NOTIFICATION_FAILED {
+        if error.number == ErrorNumber::TestNotificationFailed {
             Self::TestNotificationNotDelivered {
                 url: subscription.url.to_string(),
             }
