@@ -270,10 +270,13 @@ impl VppClient {
         attempts: u32,
         start: Instant,
     ) -> Result<(), ClientError> {
-        let delay =
-            self.inner
-                .retry
-                .next_delay(attempts, failure, Replay::Safe, start.elapsed(), 0.5);
+        let delay = self.inner.retry.next_delay(
+            attempts,
+            failure,
+            Replay::Safe,
+            start.elapsed(),
+            super::send::jitter(),
+        );
         match delay {
             Some(delay) => {
                 tokio::time::sleep(delay).await;

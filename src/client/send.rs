@@ -153,7 +153,7 @@ impl VppClient {
 
 /// A number in `[0, 1)` for backoff jitter, from the standard library's randomly keyed
 /// hasher (no extra dependency; not for cryptography).
-fn jitter() -> f64 {
+pub(super) fn jitter() -> f64 {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u128(Instant::now().elapsed().as_nanos());
