@@ -309,7 +309,7 @@ proptest! {
     }
 
     /// A numeric `uId` is kept digit for digit or refused: two different numbers never
-    /// give the same location (issue 14 item 8).
+    /// give the same location.
     #[test]
     fn numeric_uids_are_exact_or_refused(a in "-?[1-9][0-9]{0,30}", b in "-?[1-9][0-9]{0,30}") {
         let read = |digits: &str| {
@@ -333,7 +333,7 @@ proptest! {
         }
     }
 
-    /// Any body carrying a claim in either form yields a claim or an error (item 7).
+    /// Any body carrying a claim in either form yields a claim or an error.
     #[test]
     fn a_claim_in_either_form_is_never_dropped(
         legacy_shape in any::<bool>(),
