@@ -2,6 +2,8 @@
 //! and the tokens, so every file means the same MDM, clock and token by them.
 #![allow(dead_code)]
 
+pub mod account;
+
 use apple_vpp::{MdmIdentity, VppToken};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
