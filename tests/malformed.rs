@@ -576,6 +576,7 @@ fn deep_open() -> String {
     "[".repeat(DEEP)
 }
 
+#[track_caller]
 fn assert_deep_rejected(json: String) {
     let input = file(&json);
     assert!(input.len() <= MAX_TOKEN_FILE_BYTES, "{}", input.len());
@@ -714,6 +715,7 @@ fn numbers_where_strings_belong() {
 }
 
 /// Checks the whole message of a wrong-typed field.
+#[track_caller]
 fn assert_wrong_type(input: &str, field: &str, found: &str) {
     let e = reject_str(input, &format!("is {found}, not a string"));
     assert!(
@@ -758,6 +760,7 @@ fn object_as_the_token_value() {
     assert_wrong_type(&input, "token", "an object");
 }
 
+#[track_caller]
 fn assert_missing(json: String, field: &str) {
     let e = reject_str(&file(&json), &format!("has no `{field}` field"));
     assert!(
@@ -816,6 +819,7 @@ fn empty_token() {
 
 // ---- expiry date ----
 
+#[track_caller]
 fn assert_bad_date(date: &str, problem: DateProblem) {
     let e = reject_str(
         &with_values(&q(INNER), &q(date), &q("o")),

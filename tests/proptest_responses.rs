@@ -21,6 +21,7 @@ const CASES: u32 = 256;
 /// Runs every decoder on `body` with `status` and checks what must hold whatever the
 /// input: no panic, messages render, `decode_response` reports Apple's error exactly when
 /// `apple_error` finds one, and success only with a 2xx status.
+#[track_caller]
 fn check_all(status: u16, body: &[u8]) {
     let apple = wire::apple_error(status, body);
     if let Some(e) = &apple {
@@ -64,6 +65,7 @@ fn check_all(status: u16, body: &[u8]) {
     }
 }
 
+#[track_caller]
 fn check_one<T: std::fmt::Debug>(
     status: u16,
     body: &[u8],
