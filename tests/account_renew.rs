@@ -58,9 +58,9 @@ fn renew_rejections_leave_the_account_unchanged() {
     let a = account();
     let later_snapshot = berlin_expiring(ours(), "2028-09-26T08:30:39+0000");
     type Check = Box<dyn Fn(&RenewError) -> bool>;
-    let cases: Vec<(VppToken, LocationSnapshot, Check)> = vec![
-        // Different location.
+    let cases: Vec<(&str, VppToken, LocationSnapshot, Check)> = vec![
         (
+            "a different location",
             token_with("bmV3", "2028-09-26T08:30:39Z"),
             v2(
                 r#"{"uId":"999","locationName":"Munich","tokenExpirationDate":"2028-09-26T08:30:39+0000"}"#,
@@ -69,26 +69,26 @@ fn renew_rejections_leave_the_account_unchanged() {
                 |e| matches!(e, RenewError::DifferentLocation(m) if m.expected.uid == "981060278089131045" && m.found.uid == "999"),
             ),
         ),
-        // The token in use.
         (
+            "the token in use",
             a.token().clone(),
             later_snapshot.clone(),
             Box::new(|e| matches!(e, RenewError::SameToken)),
         ),
-        // Not later.
         (
+            "not later",
             token_with("bmV3", "2027-09-26T08:30:39Z"),
             berlin_expiring(ours(), "2027-09-26T08:30:39+0000"),
             Box::new(|e| matches!(e, RenewError::NotLater { .. })),
         ),
-        // Already expired.
         (
+            "already expired",
             token_with("bmV3", "2026-01-01T00:00:00Z"),
             berlin_expiring(ours(), "2026-01-01T00:00:00+0000"),
             Box::new(|e| matches!(e, RenewError::Expired { .. })),
         ),
-        // Another MDM holds it now.
         (
+            "another MDM holds it now",
             token_with("bmV3", "2028-09-26T08:30:39Z"),
             berlin_expiring(other(), "2028-09-26T08:30:39+0000"),
             Box::new(
@@ -96,11 +96,11 @@ fn renew_rejections_leave_the_account_unchanged() {
             ),
         ),
     ];
-    for (new, snapshot, check) in cases {
+    for (case, new, snapshot, check) in cases {
         let mut b = a.clone();
         let err = b.renew_at(new, &snapshot, now()).unwrap_err();
-        assert!(check(&err), "{err:?}");
-        assert_eq!(b, a, "unchanged after {err}");
+        assert!(check(&err), "{case}: {err:?}");
+        assert_eq!(b, a, "{case}: unchanged after {err}");
     }
     let e = a
         .clone()
