@@ -127,7 +127,7 @@ async fn run(args: Args, scenario: Scenario) -> ExitCode {
         allow_non_loopback: args.allow_non_loopback,
         token_dir: args.token_dir.clone(),
         allow_remote_notifications: args.allow_remote_notifications,
-        random_faults: None,
+        ..SimOptions::default()
     };
     let sim = match Simulator::start(scenario, options).await {
         Ok(s) => s,

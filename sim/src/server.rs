@@ -33,6 +33,9 @@ pub struct SimOptions {
     pub allow_remote_notifications: bool,
     /// Faults drawn at random; overrides the scenario's `random_faults` when set.
     pub random_faults: Option<RandomFaults>,
+    /// The most request details kept (default [`MAX_RECORDED_REQUESTS`](crate::MAX_RECORDED_REQUESTS),
+    /// also the largest accepted); the oldest are dropped first, the counters stay exact.
+    pub max_recorded_requests: usize,
 }
 
 impl Default for SimOptions {
@@ -43,6 +46,7 @@ impl Default for SimOptions {
             token_dir: None,
             allow_remote_notifications: false,
             random_faults: None,
+            max_recorded_requests: crate::MAX_RECORDED_REQUESTS,
         }
     }
 }
@@ -212,7 +216,11 @@ fn shared_state(
         config: scenario,
         origin: format!("http://{addr}"),
         started: Instant::now(),
-        requests: Mutex::new(RequestLog::default()),
+        requests: Mutex::new(RequestLog::new(
+            options
+                .max_recorded_requests
+                .min(crate::MAX_RECORDED_REQUESTS),
+        )),
         counters: RequestCounters::default(),
         examined: AtomicU64::new(0),
         allow_remote_notifications: options.allow_remote_notifications,

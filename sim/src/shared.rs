@@ -118,11 +118,22 @@ fn cut(s: &str) -> String {
 
 /// The request details kept: the last [`MAX_RECORDED_REQUESTS`], each with a sequence
 /// number so a request can be completed after older ones were dropped.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct RequestLog {
     /// Sequence number of `details[0]`.
     first: u64,
     details: VecDeque<RecordedRequest>,
+    max: usize,
+}
+
+impl RequestLog {
+    pub fn new(max: usize) -> Self {
+        RequestLog {
+            first: 0,
+            details: VecDeque::new(),
+            max,
+        }
+    }
 }
 
 /// An armed fault.
@@ -177,9 +188,12 @@ impl Shared {
     pub fn record_start(&self, method: &str, path: &str, query: Option<&str>) -> u64 {
         self.counters.arrive();
         let mut log = lock(&self.requests);
-        if log.details.len() >= MAX_RECORDED_REQUESTS {
-            log.details.pop_front();
-            log.first += 1;
+        if log.details.len() >= log.max {
+            if log.details.pop_front().is_some() {
+                log.first += 1;
+            } else {
+                return log.first;
+            }
         }
         log.details.push_back(RecordedRequest {
             method: method.to_string(),
