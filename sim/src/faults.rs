@@ -9,6 +9,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 
 use crate::apple::{AppleError, code};
 use crate::scenario::{FaultKind, FaultSpec};
@@ -75,19 +76,24 @@ async fn broken_body(resp: Response, reset: bool) -> Response {
     };
     let half = bytes.slice(..bytes.len() / 2);
     parts.headers.remove(header::CONTENT_LENGTH);
-    let chunks: Vec<Result<Bytes, std::io::Error>> = if reset {
-        vec![
-            Ok(half),
-            Err(std::io::Error::new(
-                std::io::ErrorKind::ConnectionReset,
-                "simulated connection reset mid-body",
-            )),
-        ]
-    } else {
+    if !reset {
         parts
             .headers
             .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
-        vec![Ok(half)]
+    }
+    // The first half goes out (headers and all) before the break: the stream pauses so
+    // the server flushes what it has, then ends early or fails.
+    let end = async move {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        if reset {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "simulated connection reset mid-body",
+            ))
+        } else {
+            Ok(Bytes::new())
+        }
     };
-    Response::from_parts(parts, Body::from_stream(futures_util::stream::iter(chunks)))
+    let chunks = futures_util::stream::iter([Ok(half)]).chain(futures_util::stream::once(end));
+    Response::from_parts(parts, Body::from_stream(chunks))
 }

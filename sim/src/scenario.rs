@@ -203,7 +203,7 @@ pub struct UserSpec {
 }
 
 /// What an injected fault does to a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultKind {
     /// HTTP 500 with error 9603.
