@@ -15,7 +15,9 @@ use crate::model::{Location, World};
 use crate::notify::{NotificationRecord, Notifier};
 use crate::ratelimit::{RateLimiter, RateStats};
 use crate::scenario::{FaultSpec, MdmInfo, RandomFaults, Scenario, ScenarioError};
-use crate::shared::{ArmedFault, RandomDraw, RecordedRequest, RequestLog, Shared, lock};
+use crate::shared::{
+    ArmedFault, MAX_RECORDED_REQUESTS, RandomDraw, RecordedRequest, RequestLog, Shared, lock,
+};
 use crate::token_files;
 
 /// How to start a simulator.
@@ -46,7 +48,7 @@ impl Default for SimOptions {
             token_dir: None,
             allow_remote_notifications: false,
             random_faults: None,
-            max_recorded_requests: crate::MAX_RECORDED_REQUESTS,
+            max_recorded_requests: MAX_RECORDED_REQUESTS,
         }
     }
 }
@@ -217,9 +219,7 @@ fn shared_state(
         origin: format!("http://{addr}"),
         started: Instant::now(),
         requests: Mutex::new(RequestLog::new(
-            options
-                .max_recorded_requests
-                .min(crate::MAX_RECORDED_REQUESTS),
+            options.max_recorded_requests.min(MAX_RECORDED_REQUESTS),
         )),
         counters: RequestCounters::default(),
         examined: AtomicU64::new(0),
