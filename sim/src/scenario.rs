@@ -301,9 +301,9 @@ pub struct RandomFaults {
     pub paths: Vec<String>,
 }
 
-impl RandomFaults {
-    /// No faults (every rate 0), seed 0.
-    pub fn none() -> Self {
+impl Default for RandomFaults {
+    /// No faults (every rate 0), seed 0, `slow_ms` 2 000, every path.
+    fn default() -> Self {
         RandomFaults {
             seed: 0,
             status_429: 0.0,
@@ -315,7 +315,9 @@ impl RandomFaults {
             paths: Vec::new(),
         }
     }
+}
 
+impl RandomFaults {
     /// The kinds with their rates, in the order they are drawn.
     pub(crate) fn rates(&self) -> [(FaultKind, f64); 5] {
         [

@@ -145,7 +145,7 @@ async fn random_faults_hit_only_their_paths_and_count_faults_come_first() {
     s.random_faults = Some(RandomFaults {
         status_503: 1.0,
         paths: vec!["/mdm/v2/assets".into()],
-        ..RandomFaults::none()
+        ..RandomFaults::default()
     });
     s.faults = vec![FaultSpec::new("assets", 1, FaultKind::Status500)];
     let sim = start(s).await;
@@ -219,4 +219,6 @@ fn rates_out_of_range_or_over_one_together_are_refused() {
     let ok =
         Scenario::from_json(r#"{"random_faults": {"seed": 3, "reset_mid_body": 0.5}}"#).unwrap();
     assert_eq!(ok.random_faults.unwrap().slow_ms, 2000);
+    let empty = Scenario::from_json(r#"{"random_faults": {}}"#).unwrap();
+    assert_eq!(empty.random_faults, Some(RandomFaults::default()));
 }
