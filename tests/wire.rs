@@ -3,9 +3,10 @@
 
 mod common;
 
+use apple_vpp::batching::BatchLimits;
 use apple_vpp::wire::{
     self, ClientConfig, ClientConfigUpdate, ErrorBody, ErrorKind, ErrorNumber, LegacyClientConfig,
-    MdmInfo, NotificationType, NumberOrString, Platform, ServiceConfig,
+    LimitProblemKind, MdmInfo, NotificationType, NumberOrString, Platform, ServiceConfig,
 };
 use apple_vpp::{ResponseError, SecretString, UpdateError};
 use common::fixture;
@@ -130,6 +131,131 @@ fn service_config_fixture() {
         json("service_config.json"),
         "unknown limits and urls survive"
     );
+}
+
+#[test]
+fn odd_service_config_limits_fall_back_to_documented_defaults_and_are_reported() {
+    // One negative limit used to make the whole configuration undecodable.
+    let s: ServiceConfig = serde_json::from_str(
+        r#"{"limits":{"maxSerialNumbers":-5,"maxRequestPerSecond":-1,"maxAssets":0,
+            "maxUsers":10000000,"maxClientUserIds":"many","maxRevokeSerialNumbers":2.5,
+            "maxRevokeClientUserIds":40,"maxMdmNameLength":100,"maxMdmMetadataLength":255,
+            "maxMdmIdLength":100,"maxNotificationLength":null,"maxSomethingNew":-3},
+            "urls":{"clientConfig":"https://vpp.itunes.apple.com/mdm/v2/client/config"}}"#,
+    )
+    .expect("odd limits do not make the configuration undecodable");
+    let l = &s.limits;
+    assert_eq!(
+        (
+            l.max_serial_numbers,
+            l.max_request_per_second,
+            l.max_assets,
+            l.max_users
+        ),
+        (None, None, None, None)
+    );
+    assert_eq!(l.max_client_user_ids, None);
+    assert_eq!(l.max_revoke_serial_numbers, None);
+    assert_eq!(
+        l.max_revoke_client_user_ids,
+        Some(40),
+        "a good limit is kept"
+    );
+    assert_eq!(l.other.get("maxSomethingNew"), Some(&Value::from(-3)));
+    assert!(s.urls.client_config.is_some(), "the rest still decodes");
+    let problems: Vec<(&str, LimitProblemKind, Option<&str>, Option<u64>)> = l
+        .problems
+        .iter()
+        .map(|p| (p.limit, p.kind, p.found.as_deref(), p.used))
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            ("maxAssets", LimitProblemKind::Zero, Some("0"), Some(25)),
+            (
+                "maxUsers",
+                LimitProblemKind::TooLarge { max: 10_000 },
+                Some("10000000"),
+                Some(100)
+            ),
+            (
+                "maxClientUserIds",
+                LimitProblemKind::NotANumber,
+                Some("\"many\""),
+                Some(1000)
+            ),
+            (
+                "maxSerialNumbers",
+                LimitProblemKind::Negative,
+                Some("-5"),
+                Some(1000)
+            ),
+            (
+                "maxRevokeSerialNumbers",
+                LimitProblemKind::NotWhole,
+                Some("2.5"),
+                Some(100)
+            ),
+            (
+                "maxRequestPerSecond",
+                LimitProblemKind::Negative,
+                Some("-1"),
+                Some(15)
+            ),
+            (
+                "maxNotificationLength",
+                LimitProblemKind::NotANumber,
+                Some("null"),
+                None
+            ),
+        ]
+    );
+    assert_eq!(
+        l.problems[3].to_string(),
+        "service configuration limit maxSerialNumbers is -5 (negative); \
+         using Apple's documented default 1000"
+    );
+    // What the crate then uses: Apple's documented defaults.
+    let batch = BatchLimits::from(l);
+    assert_eq!(
+        (
+            batch.max_serial_numbers,
+            batch.max_assets,
+            batch.max_users,
+            batch.max_client_user_ids
+        ),
+        (1000, 25, 100, 1000)
+    );
+    assert_eq!(batch.max_revoke_client_user_ids, 40);
+}
+
+#[test]
+fn absent_service_config_limits_are_reported_as_absent() {
+    let s: ServiceConfig = serde_json::from_str(r#"{"limits":{"maxAssets":10}}"#).unwrap();
+    assert_eq!(s.limits.max_assets, Some(10));
+    assert_eq!(s.limits.problems.len(), 10);
+    assert!(
+        s.limits
+            .problems
+            .iter()
+            .all(|p| p.kind == LimitProblemKind::Absent && p.found.is_none())
+    );
+    let rate = s
+        .limits
+        .problems
+        .iter()
+        .find(|p| p.limit == "maxRequestPerSecond")
+        .unwrap();
+    assert_eq!(rate.used, Some(15));
+    assert_eq!(
+        rate.to_string(),
+        "service configuration limit maxRequestPerSecond is absent; using Apple's documented default 15"
+    );
+    // `limits` itself null or of another type: every limit absent, nothing fatal.
+    for limits in ["null", "[]", "7"] {
+        let s: ServiceConfig = serde_json::from_str(&format!(r#"{{"limits":{limits}}}"#)).unwrap();
+        assert_eq!(s.limits.problems.len(), 11, "{limits}");
+    }
 }
 
 #[test]

@@ -45,7 +45,10 @@ pub use notification::{
 };
 pub(crate) use paging::impl_page;
 pub use paging::{Page, PageInfo};
-pub use service_config::{ErrorCode, Limits, ServiceConfig, Urls};
+pub use service_config::{
+    ABSURD_FACTOR, ErrorCode, LimitProblem, LimitProblemKind, Limits, MAX_UNDOCUMENTED_LIMIT,
+    ServiceConfig, Urls,
+};
 pub use status::{EventAsset, EventState, FailureInfo, StatusFailure, StatusResponse};
 pub use users::{User, UserStatus, UsersResponse};
 
