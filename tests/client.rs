@@ -158,6 +158,39 @@ async fn configure_unclaimed_claims_and_reads_back() {
 }
 
 #[tokio::test]
+async fn configure_takes_a_v1_404_or_410_with_any_body_as_v1_having_nothing_to_say() {
+    let answers = [
+        (404, json!({"errorNumber": 9600, "errorMessage": "Missing argument."})),
+        (410, json!({"errorNumber": 9600, "errorMessage": "Missing argument."})),
+        (404, json!({"status": -1, "errorNumber": 9602, "errorMessage": "Invalid argument."})),
+        (410, json!({"unexpected": true})),
+        (404, json!("Not Found")),
+    ];
+    for (status, body) in answers {
+        let fake = FakeApple::start(config_with(None), token().expose_credential()).await;
+        Mock::given(method("POST"))
+            .and(path("/mdm/VPPClientConfigSrv"))
+            .respond_with(ResponseTemplate::new(status).set_body_json(body.clone()))
+            .with_priority(1)
+            .mount(&fake.server)
+            .await;
+        let out = client_for(&fake.base_url())
+            .configure(&token(), &us(), &Takeover::Refuse.into())
+            .await
+            .unwrap_or_else(|e| panic!("v1 {status} {body}: {e:?}"));
+        assert!(
+            matches!(out, ConfigureOutcome::Claimed(_)),
+            "v1 {status} {body}: {out:?}"
+        );
+        assert_eq!(
+            fake.state.lock().unwrap().posts,
+            vec![json!({"mdmInfo": our_info()})],
+            "v1 {status} {body}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn configure_already_ours_sends_no_post() {
     let fake = FakeApple::start(config_with(Some(our_info())), token().expose_credential()).await;
     let out = client_for(&fake.base_url())

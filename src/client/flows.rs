@@ -204,7 +204,7 @@ impl VppClient {
     }
 
     /// Takes the claim of the location's v1 `clientContext` into a v2 snapshot that shows
-    /// none. A v1 service that is gone (9634, HTTP 404 or 410) has nothing to say.
+    /// none. A v1 service that is gone has nothing to say: see [`v1_is_gone`].
     async fn merge_v1_claim(
         &self,
         token: &VppToken,
@@ -215,13 +215,7 @@ impl VppClient {
                 v2.merge_legacy_claim(&v1);
                 Ok(())
             }
-            Err(ClientError::Response(ResponseError::Http { status: 404 | 410 })) => Ok(()),
-            Err(e)
-                if e.apple()
-                    .is_some_and(|a| a.number == ErrorNumber::ServiceRemoved) =>
-            {
-                Ok(())
-            }
+            Err(e) if v1_is_gone(&e) => Ok(()),
             Err(e) => Err(e),
         }
     }
@@ -284,5 +278,17 @@ impl VppClient {
             }
             None => Err(error),
         }
+    }
+}
+
+/// The v1 service answered that it is gone: HTTP 404 or 410 whatever the body (bare, or
+/// with any Apple error, e.g. 9600), or Apple's "service removed" (9634) at any status.
+fn v1_is_gone(e: &ClientError) -> bool {
+    match e {
+        ClientError::Response(ResponseError::Http { status }) => matches!(status, 404 | 410),
+        ClientError::Response(ResponseError::Apple(a)) => {
+            matches!(a.status, Some(404 | 410)) || a.number == ErrorNumber::ServiceRemoved
+        }
+        _ => false,
     }
 }
