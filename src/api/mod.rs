@@ -38,6 +38,7 @@ pub use base_url::{BaseUrlError, check_base_url, is_loopback, normalize_base_url
 mod licenses;
 mod paged;
 mod users;
+mod write;
 
 pub use assets::GetAssets;
 pub use assignments::GetAssignments;

@@ -2,9 +2,9 @@
 //! `users/retire`.
 
 use super::paged::push;
+use super::write::event_write;
 use super::{Auth, Endpoint, Method, Paged, Replay};
-use crate::token::VppToken;
-use crate::wire::{EventResponse, UsersRequest, UsersResponse};
+use crate::wire::{UsersRequest, UsersResponse};
 
 /// `GET users`, with Apple's optional filters. Set `since_version_id` to the previous
 /// sync's [`crate::SyncOutcome::version_id`] for an incremental sync.
@@ -96,42 +96,22 @@ impl Paged for GetUsers {
     }
 }
 
-macro_rules! users_write {
-    ($(#[$meta:meta])* $name:ident, $path:literal) => {
-        $(#[$meta])*
-        ///
-        /// Sent again only when Apple did not take it ([`Replay::IfRefused`]): after a
-        /// timeout, follow the event instead.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        pub struct $name(pub UsersRequest);
-
-        impl Endpoint for $name {
-            type Response = EventResponse;
-            const METHOD: Method = Method::Post;
-            const PATH: &'static str = $path;
-            const AUTH: Auth = Auth::Bearer;
-            const REPLAY: Replay = Replay::IfRefused;
-
-            fn body(&self, _token: Option<&VppToken>) -> Option<Vec<u8>> {
-                Some(self.0.to_json())
-            }
-        }
-    };
-}
-
-users_write!(
+event_write!(
     /// `POST users/create`: creates users (at most `maxUsers` per request; see
     /// [`crate::batching::user_batches`]).
     CreateUsers,
+    UsersRequest,
     "users/create"
 );
-users_write!(
+event_write!(
     /// `POST users/update`: updates users' `email` or `managedAppleId`.
     UpdateUsers,
+    UsersRequest,
     "users/update"
 );
-users_write!(
+event_write!(
     /// `POST users/retire`: retires users, taking back their licenses.
     RetireUsers,
+    UsersRequest,
     "users/retire"
 );
