@@ -154,7 +154,7 @@ pub enum PagingError {
         error: AppleError,
     },
     /// Any other error for a page.
-    #[error("page {index} of the list could not be read: {error}")]
+    #[error("page {index} of the list could not be read; the sync stopped there")]
     Response {
         /// The page.
         index: u32,
