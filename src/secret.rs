@@ -10,7 +10,7 @@ use subtle::ConstantTimeEq as _;
 /// makes every use stand out in review. Equality compares the whole value in constant
 /// time (for values of the same length), so a comparison does not tell how many leading
 /// bytes matched.
-#[derive(Clone, Hash)]
+#[derive(Clone)]
 pub struct SecretString(String);
 
 impl PartialEq for SecretString {
@@ -20,6 +20,12 @@ impl PartialEq for SecretString {
 }
 
 impl Eq for SecretString {}
+
+impl std::hash::Hash for SecretString {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
 
 impl SecretString {
     /// Wraps a secret value.
