@@ -54,6 +54,7 @@ pub use retry::{Failure, RetryPolicy, parse_retry_after};
 pub use service_config::GetServiceConfig;
 pub use status::GetEventStatus;
 pub use users::{CreateUsers, GetUsers, RetireUsers, UpdateUsers};
+pub use write::BatchedWrite;
 
 use url::Url;
 

@@ -4,6 +4,7 @@
 use super::paged::push;
 use super::write::event_write;
 use super::{Auth, Endpoint, Method, Paged, Replay};
+use crate::batching::user_batches;
 use crate::wire::{UsersRequest, UsersResponse};
 
 /// `GET users`, with Apple's optional filters. Set `since_version_id` to the previous
@@ -101,17 +102,20 @@ event_write!(
     /// [`crate::batching::user_batches`]).
     CreateUsers,
     UsersRequest,
-    "users/create"
+    "users/create",
+    user_batches
 );
 event_write!(
     /// `POST users/update`: updates users' `email` or `managedAppleId`.
     UpdateUsers,
     UsersRequest,
-    "users/update"
+    "users/update",
+    user_batches
 );
 event_write!(
     /// `POST users/retire`: retires users, taking back their licenses.
     RetireUsers,
     UsersRequest,
-    "users/retire"
+    "users/retire",
+    user_batches
 );

@@ -1,9 +1,33 @@
-//! [`event_write!`]: the license and user writes, which differ only by path and body.
+//! [`BatchedWrite`]: the license and user writes, declared by [`event_write!`] (they differ
+//! only by path, body and how the body is split into batches).
+
+use super::Endpoint;
+use crate::batching::{BatchError, BatchLimits};
+use crate::wire::EventResponse;
+
+/// A write whose request Apple limits in size: it is split by [`BatchedWrite::split`]
+/// (one of [`crate::batching`]'s splitters) and each batch is sent as one endpoint value,
+/// answered by an event. Whether a batch may be sent again is the endpoint's
+/// [`Endpoint::REPLAY`].
+pub trait BatchedWrite: Endpoint<Response = EventResponse> {
+    /// The request as the caller writes it, and each batch of it.
+    type Request: Clone;
+
+    /// Splits `request` into batches within `limits` (duplicates removed; an empty
+    /// request refused).
+    fn split(
+        request: Self::Request,
+        limits: &BatchLimits,
+    ) -> Result<Vec<Self::Request>, BatchError>;
+
+    /// The endpoint that sends `batch`.
+    fn with_batch(batch: Self::Request) -> Self;
+}
 
 /// Declares a `POST` endpoint whose body is one batch and whose answer is an event:
 /// sent again only when Apple did not take it ([`super::Replay::IfRefused`]).
 macro_rules! event_write {
-    ($(#[$meta:meta])* $name:ident, $body:ty, $path:literal) => {
+    ($(#[$meta:meta])* $name:ident, $body:ty, $path:literal, $split:path) => {
         $(#[$meta])*
         ///
         /// Sent again only when Apple did not take it ([`crate::api::Replay::IfRefused`]): after a
@@ -20,6 +44,21 @@ macro_rules! event_write {
 
             fn body(&self, _token: Option<&$crate::token::VppToken>) -> Option<Vec<u8>> {
                 Some(self.0.to_json())
+            }
+        }
+
+        impl $crate::api::BatchedWrite for $name {
+            type Request = $body;
+
+            fn split(
+                request: $body,
+                limits: &$crate::batching::BatchLimits,
+            ) -> Result<Vec<$body>, $crate::batching::BatchError> {
+                $split(request, limits)
+            }
+
+            fn with_batch(batch: $body) -> Self {
+                Self(batch)
             }
         }
     };

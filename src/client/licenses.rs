@@ -62,17 +62,17 @@ use std::time::{Duration, Instant};
 use super::pages::{SyncError, SyncPage};
 use super::{ClientError, VppClient};
 use crate::api::{
-    Associate, CreateUsers, Disassociate, Endpoint, GetAssets, GetAssignments, GetEventStatus,
+    Associate, BatchedWrite, CreateUsers, Disassociate, GetAssets, GetAssignments, GetEventStatus,
     GetUsers, RetireUsers, Revoke, UpdateUsers,
 };
 use crate::assets::{Asset, Assignment};
-use crate::batching::{BatchLimits, license_batches, revoke_batches, user_batches};
+use crate::batching::BatchLimits;
 use crate::events::EventStatus;
 use crate::ids::EventId;
 use crate::paging::SyncOutcome;
 use crate::token::VppToken;
 use crate::users::VppUser;
-use crate::wire::{EventResponse, LicensesRequest, RevokeRequest, UsersRequest};
+use crate::wire::{LicensesRequest, RevokeRequest, UsersRequest};
 
 /// Apple's shortest interval between two `status` polls of one event (30 s), the default
 /// of [`VppClient::wait_for_events`].
@@ -136,8 +136,9 @@ impl VppClient {
     }
 
     /// `POST assets/associate`: assigns the request's assets to its devices and users,
-    /// in batches of Apple's limits ([`license_batches`]: duplicates removed, an empty
-    /// request refused before sending), one event per batch, in batch order.
+    /// in batches of Apple's limits ([`license_batches`](crate::batching::license_batches):
+    /// duplicates removed, an empty request refused before sending), one event per batch,
+    /// in batch order.
     ///
     /// If a batch fails after others were sent: [`ClientError::PartlySent`] with their
     /// events.
@@ -146,8 +147,7 @@ impl VppClient {
         token: &VppToken,
         request: LicensesRequest,
     ) -> Result<Vec<SentBatch<LicensesRequest>>, ClientError> {
-        let batches = license_batches(request, &self.batch_limits().await?)?;
-        self.send_batches(token, batches, Associate).await
+        self.send_batched::<Associate>(token, request).await
     }
 
     /// `POST assets/disassociate`: takes the request's assets back from its devices and
@@ -157,30 +157,28 @@ impl VppClient {
         token: &VppToken,
         request: LicensesRequest,
     ) -> Result<Vec<SentBatch<LicensesRequest>>, ClientError> {
-        let batches = license_batches(request, &self.batch_limits().await?)?;
-        self.send_batches(token, batches, Disassociate).await
+        self.send_batched::<Disassociate>(token, request).await
     }
 
     /// `POST assets/revoke`: takes back every revocable license of the devices and users,
     /// in batches of `maxRevokeSerialNumbers` / `maxRevokeClientUserIds`
-    /// ([`revoke_batches`]).
+    /// ([`revoke_batches`](crate::batching::revoke_batches)).
     pub async fn revoke(
         &self,
         token: &VppToken,
         request: RevokeRequest,
     ) -> Result<Vec<SentBatch<RevokeRequest>>, ClientError> {
-        let batches = revoke_batches(request, &self.batch_limits().await?)?;
-        self.send_batches(token, batches, Revoke).await
+        self.send_batched::<Revoke>(token, request).await
     }
 
-    /// `POST users/create`, in batches of `maxUsers` ([`user_batches`]).
+    /// `POST users/create`, in batches of `maxUsers`
+    /// ([`user_batches`](crate::batching::user_batches)).
     pub async fn create_users(
         &self,
         token: &VppToken,
         request: UsersRequest,
     ) -> Result<Vec<SentBatch<UsersRequest>>, ClientError> {
-        let batches = user_batches(request, &self.batch_limits().await?)?;
-        self.send_batches(token, batches, CreateUsers).await
+        self.send_batched::<CreateUsers>(token, request).await
     }
 
     /// `POST users/update`, in batches of `maxUsers`.
@@ -189,8 +187,7 @@ impl VppClient {
         token: &VppToken,
         request: UsersRequest,
     ) -> Result<Vec<SentBatch<UsersRequest>>, ClientError> {
-        let batches = user_batches(request, &self.batch_limits().await?)?;
-        self.send_batches(token, batches, UpdateUsers).await
+        self.send_batched::<UpdateUsers>(token, request).await
     }
 
     /// `POST users/retire` (their licenses are taken back), in batches of `maxUsers`.
@@ -199,8 +196,7 @@ impl VppClient {
         token: &VppToken,
         request: UsersRequest,
     ) -> Result<Vec<SentBatch<UsersRequest>>, ClientError> {
-        let batches = user_batches(request, &self.batch_limits().await?)?;
-        self.send_batches(token, batches, RetireUsers).await
+        self.send_batched::<RetireUsers>(token, request).await
     }
 
     /// `GET status?eventId=`: how far an event has got, failures grouped by error number.
@@ -248,21 +244,23 @@ impl VppClient {
         }
     }
 
-    /// Sends `batches` one after the other, in order.
-    async fn send_batches<R, E>(
+    /// Sends a [`BatchedWrite`]: splits `request` by Apple's limits
+    /// ([`BatchedWrite::split`], with [`VppClient::batch_limits`]) and sends the batches
+    /// one after the other, in order, each retried only as its endpoint's
+    /// [`crate::api::Replay`] allows. One [`SentBatch`] per batch, in batch order.
+    ///
+    /// If a batch fails after others were sent: [`ClientError::PartlySent`] with their
+    /// events. [`VppClient::associate`] and the other writes are this with their endpoint.
+    pub async fn send_batched<E: BatchedWrite>(
         &self,
         token: &VppToken,
-        batches: Vec<R>,
-        endpoint: impl Fn(R) -> E,
-    ) -> Result<Vec<SentBatch<R>>, ClientError>
-    where
-        R: Clone,
-        E: Endpoint<Response = EventResponse>,
-    {
+        request: E::Request,
+    ) -> Result<Vec<SentBatch<E::Request>>, ClientError> {
+        let batches = E::split(request, &self.batch_limits().await?)?;
         let total = batches.len();
-        let mut sent: Vec<SentBatch<R>> = Vec::with_capacity(total);
+        let mut sent: Vec<SentBatch<E::Request>> = Vec::with_capacity(total);
         for batch in batches {
-            match self.send(&endpoint(batch.clone()), Some(token)).await {
+            match self.send(&E::with_batch(batch.clone()), Some(token)).await {
                 Ok(answer) => sent.push(SentBatch {
                     request: batch,
                     event_id: answer.event_id,
