@@ -111,8 +111,10 @@ impl VppClient {
         since: Option<&str>,
         on_page: impl FnMut(SyncPage<Assignment>) -> Result<(), X>,
     ) -> Result<SyncOutcome, SyncError<X>> {
-        let mut request = GetAssignments::new();
-        request.since_version_id = since.map(str::to_owned);
+        let request = match since {
+            Some(version) => GetAssignments::new().since_version_id(version),
+            None => GetAssignments::new(),
+        };
         self.for_each_page(token, &request, on_page).await
     }
 
@@ -125,8 +127,10 @@ impl VppClient {
         since: Option<&str>,
         on_page: impl FnMut(SyncPage<VppUser>) -> Result<(), X>,
     ) -> Result<SyncOutcome, SyncError<X>> {
-        let mut request = GetUsers::new();
-        request.since_version_id = since.map(str::to_owned);
+        let request = match since {
+            Some(version) => GetUsers::new().since_version_id(version),
+            None => GetUsers::new(),
+        };
         self.for_each_page(token, &request, on_page).await
     }
 
