@@ -2,22 +2,29 @@
 //! writes (associate, disassociate, revoke; create, update, retire users) and their
 //! events.
 //!
-//! Every list is read by one page driver, [`VppClient::for_each_page`], which hands the
-//! records over page by page; every write is split by the core's [`crate::batching`]
-//! with Apple's limits from the (cached) service configuration and answers one
-//! [`SentBatch`] per request sent, in batch order. Decisions stay in the core
+//! Every list is read by one page driver, [`VppClient::pages`], a [`Stream`] of pages
+//! the caller drives ([`VppClient::for_each_page`] and the `list_assets` / `sync_*`
+//! methods hand the same pages to a handler); every write is split by the core's
+//! [`crate::batching`] with Apple's limits from the (cached) service configuration and
+//! answers one [`SentBatch`] per request sent, in batch order
+//! ([`VppClient::send_batched`]). Decisions stay in the core
 //! ([`crate::paging::PageTraversal`], [`crate::batching`], [`EventStatus`]); these
 //! methods drive them.
 //!
+//! [`Stream`]: futures_util::stream::Stream
+//!
 //! # The sync loop an MDM writes
 //!
-//! Store each page as it arrives (memory stays bounded by a few pages, whatever the
-//! location's size), keep the FIRST page's `versionId` for the next incremental sync,
-//! and when Apple refuses that version (9721) take the full sync that follows instead:
+//! Store each page as it arrives (memory stays bounded by the few pages in flight,
+//! whatever the location's size; stop early by dropping the stream), keep the FIRST
+//! page's `versionId` for the next incremental sync, and when Apple refuses that version
+//! (9721) take the full sync that follows instead:
 //!
 //! ```no_run
+//! use apple_vpp::api::GetAssignments;
 //! use apple_vpp::client::{SyncPage, VppClient};
 //! use apple_vpp::{Assignment, VppToken};
+//! use futures_util::StreamExt;
 //!
 //! # struct Db;
 //! # impl Db {
@@ -32,17 +39,21 @@
 //! let token = VppToken::from_path("sToken_for_Berlin_Office.vpptoken")?;
 //!
 //! // Incremental when we kept a versionId last time, full otherwise.
-//! let since = db.last_version();
-//! let outcome = client
-//!     .sync_assignments(&token, since.as_deref(), |page: SyncPage<Assignment>| {
-//!         if page.full && page.is_first() {
-//!             // A full sync (first run, or the fallback after 9721): what it does not
-//!             // list is gone. Mark everything unseen now, delete the unseen at the end.
-//!             db.begin_full_sync()?;
-//!         }
-//!         db.upsert(&page.records) // stored now: the page is dropped after this
-//!     })
-//!     .await?;
+//! let request = match db.last_version() {
+//!     Some(version) => GetAssignments::new().since_version_id(version),
+//!     None => GetAssignments::new(),
+//! };
+//! let mut pages = client.pages(&token, request);
+//! while let Some(page) = pages.next().await {
+//!     let page: SyncPage<Assignment> = page?;
+//!     if page.full && page.is_first() {
+//!         // A full sync (first run, or the fallback after 9721): what it does not
+//!         // list is gone. Mark everything unseen now, delete the unseen at the end.
+//!         db.begin_full_sync()?;
+//!     }
+//!     db.upsert(&page.records)?; // stored now: the page is dropped after this
+//! }
+//! let outcome = pages.outcome().expect("the stream ended without error");
 //! if outcome.full {
 //!     db.end_full_sync()?;
 //! }
