@@ -50,7 +50,7 @@ pub use endpoint::{
 pub use legacy::{GetLegacyClientConfig, GetLegacyServiceConfig, SetLegacyClientContext};
 pub use licenses::{Associate, Disassociate, Revoke};
 pub use paged::Paged;
-pub use retry::{Failure, RetryPolicy, parse_retry_after};
+pub use retry::{Failure, RetryPolicy, is_cut_short, parse_retry_after};
 pub use service_config::GetServiceConfig;
 pub use status::GetEventStatus;
 pub use users::{CreateUsers, GetUsers, RetireUsers, UpdateUsers};

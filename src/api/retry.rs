@@ -23,9 +23,13 @@ pub enum Failure {
     Connect,
     /// No answer in time: the request may have been applied.
     Timeout,
-    /// Another transport failure (e.g. the connection broke mid-body): the request may
-    /// have been applied.
+    /// Another transport failure (e.g. the connection broke before the answer began): the
+    /// request may have been applied.
     Transport,
+    /// Apple's answer began but did not arrive whole: the connection broke mid-body, or a
+    /// 2xx body ended before its JSON did. The request reached Apple and may have been
+    /// applied.
+    BrokenAnswer,
     /// The answer was larger than the body limit: the same answer would come again, so
     /// never retried.
     BodyTooLarge,
@@ -47,20 +51,20 @@ impl Failure {
     /// (before counting attempts and time).
     ///
     /// - A connection that could not be made never reached Apple: always safe.
-    /// - Reads ([`Replay::Safe`]): also timeouts and retryable answers (429, 5xx).
+    /// - Reads ([`Replay::Safe`]): also timeouts, broken connections, answers that broke
+    ///   off mid-body or arrived cut ([`Failure::BrokenAnswer`]) and retryable answers
+    ///   (429, 5xx): sending a read again changes nothing at Apple.
     /// - Writes that start work ([`Replay::IfRefused`]): also answers in which Apple
-    ///   refused the request (429 / 9646, 5xx errors), never a timeout or a broken
-    ///   connection, after which Apple may have applied it.
+    ///   refused the request (429 / 9646, 5xx errors), never a timeout, a broken
+    ///   connection or a broken answer, after which Apple may have applied it.
     /// - Writes decided from a read ([`Replay::Never`]): nothing else; read again and
     ///   decide again.
     pub fn allows_replay(self, replay: Replay) -> bool {
         match (self, replay) {
             (Self::Connect, _) => true,
-            (Self::BodyTooLarge | Self::Redirect | Self::Transport, _) | (_, Replay::Never) => {
-                false
-            }
-            (Self::Timeout, Replay::Safe) => true,
-            (Self::Timeout, Replay::IfRefused) => false,
+            (Self::BodyTooLarge | Self::Redirect, _) | (_, Replay::Never) => false,
+            (Self::Timeout | Self::Transport | Self::BrokenAnswer, Replay::Safe) => true,
+            (Self::Timeout | Self::Transport | Self::BrokenAnswer, Replay::IfRefused) => false,
             (Self::Response { kind, .. }, Replay::Safe | Replay::IfRefused) => kind.is_retryable(),
         }
     }
@@ -148,6 +152,13 @@ impl RetryPolicy {
     }
 }
 
+/// Whether `body` ends before its JSON does (e.g. an answer cut short on the way): the
+/// JSON read so far is valid but incomplete, or there is none. A body that is complete
+/// JSON of another shape, or not JSON at all, is not cut: the same answer would come again.
+pub fn is_cut_short(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err_and(|e| e.is_eof())
+}
+
 /// `d * fraction` for a fraction in `[0, 1]`, without the panics of `Duration::mul_f64`.
 fn mul_fraction(d: Duration, fraction: f64) -> Duration {
     // Float rounding may land a few nanoseconds above `d`: never more than `d`.
@@ -212,7 +223,8 @@ mod tests {
             // failure, Safe, IfRefused, Never
             (Failure::Connect, true, true, true),
             (Failure::Timeout, true, false, false),
-            (Failure::Transport, false, false, false),
+            (Failure::Transport, true, false, false),
+            (Failure::BrokenAnswer, true, false, false),
             (Failure::BodyTooLarge, false, false, false),
             (Failure::Redirect, false, false, false),
             (refused, true, true, false),

@@ -7,7 +7,9 @@ use chrono::Utc;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER, USER_AGENT};
 
 use super::{ClientError, TransportKind, VppClient};
-use crate::api::{Endpoint, Failure, HttpRequest, Method, parse_retry_after, redact_error};
+use crate::api::{
+    Endpoint, Failure, HttpRequest, Method, is_cut_short, parse_retry_after, redact_error,
+};
 use crate::token::VppToken;
 use crate::wire::ResponseError;
 
@@ -21,7 +23,8 @@ impl VppClient {
     /// - requests carrying a token wait for the per-token rate limit
     ///   ([`super::VppClientBuilder::max_requests_per_second`]);
     /// - a failed attempt is sent again only as [`crate::api::Failure::allows_replay`]
-    ///   allows for the endpoint's [`crate::api::Replay`] class, within the
+    ///   allows for the endpoint's [`crate::api::Replay`] class (a read whose answer broke
+    ///   off mid-body or arrived cut is sent again; a write never is), within the
     ///   [`crate::api::RetryPolicy`] (attempts, total time, `Retry-After`);
     /// - a redirect is never followed, a body over the limit never read to its end;
     /// - every secret the request held is removed from Apple's error.
@@ -56,7 +59,14 @@ impl VppClient {
                 Ok((status, body, retry_after)) => match E::decode(status, &body) {
                     Ok(value) => return Ok(value),
                     Err(error) => {
-                        let failure = Failure::response(&error, retry_after);
+                        let cut = (200..300).contains(&status)
+                            && matches!(error, ResponseError::Malformed { .. })
+                            && is_cut_short(&body);
+                        let failure = if cut {
+                            Failure::BrokenAnswer
+                        } else {
+                            Failure::response(&error, retry_after)
+                        };
                         (ClientError::Response(error), failure)
                     }
                 },
@@ -141,7 +151,16 @@ impl VppClient {
             return Err(too_large());
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+        // The answer began: a failure from here on is a broken answer.
+        let broken = |source: reqwest::Error| {
+            let (error, failure) = transport(source);
+            let failure = match failure {
+                Failure::Transport => Failure::BrokenAnswer,
+                other => other,
+            };
+            (error, failure)
+        };
+        while let Some(chunk) = response.chunk().await.map_err(broken)? {
             if body.len() + chunk.len() > limit {
                 return Err(too_large());
             }
