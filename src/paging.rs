@@ -9,6 +9,12 @@
 //!   of a grown total are; a `versionId` that changes between pages is not an error;
 //! - the FIRST page's `versionId` is the `sinceVersionId` of the next incremental sync
 //!   ([`SyncOutcome::version_id`]); an incremental answer with no records is normal;
+//! - a page whose `versionId` differs from page 0's means the location changed during the
+//!   pass: offset paging may have shifted a record onto a page already read, so the pass
+//!   is not [`SyncOutcome::complete`] (the client then reads the list again, up to
+//!   [`MAX_PASSES`] passes);
+//! - an answer whose `currentPageIndex` is not the page asked for is refused
+//!   ([`PagingError::WrongPage`]);
 //! - 9721 (the `sinceVersionId` is no longer valid) restarts the traversal as a full sync
 //!   and says so ([`Recovery::RestartFull`], [`SyncOutcome::fell_back`]); 9650 (bad page
 //!   index) is an error, unless the page lay past an end that shrank meanwhile.
@@ -99,6 +105,8 @@ pub struct PageTraversal {
     /// Pages recorded in this pass.
     recorded: u32,
     version_id: Option<String>,
+    /// Whether every page of this pass carried page 0's `versionId`.
+    settled: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,7 +138,9 @@ pub enum Recovery {
 #[non_exhaustive]
 pub struct SyncOutcome {
     /// The FIRST page's `versionId`: the `sinceVersionId` of the next incremental sync
-    /// (assignments and users). `None` when Apple gave none.
+    /// (assignments and users). `None` when Apple gave none. When the client read the
+    /// list in several passes: page 0's of the pass that settled, or, when none did
+    /// (`complete` false), page 0's of the first pass (the earliest).
     pub version_id: Option<String>,
     /// Whether this was a full sync (also after the 9721 fallback); `false` for an
     /// incremental one.
@@ -139,7 +149,31 @@ pub struct SyncOutcome {
     pub fell_back: bool,
     /// Pages read (in the final pass).
     pub pages: u32,
+    /// Whether the records are everything Apple had throughout the sync: every page of the
+    /// pass carried page 0's `versionId`. When the location changed between pages, Apple's
+    /// offset paging may have shifted a record onto a page already read, so a record that
+    /// existed before, during and after the sync may be missing: keep what you have and
+    /// do **not** delete records the sync did not show. The client reads such a sync again
+    /// (up to [`MAX_PASSES`] passes) before it reports `false`.
+    #[serde(default = "yes")]
+    pub complete: bool,
+    /// Passes read (1 unless the location changed during a pass and the client read it
+    /// again).
+    #[serde(default = "one")]
+    pub passes: u32,
 }
+
+fn yes() -> bool {
+    true
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// The most passes of one sync the client reads while the location keeps changing between
+/// pages (see [`SyncOutcome::complete`]).
+pub const MAX_PASSES: u32 = 3;
 
 /// Why a traversal stopped. Every error ends it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -169,6 +203,17 @@ pub enum PagingError {
     NotRequested {
         /// The page.
         index: u32,
+    },
+    /// Apple answered another page than the one asked for (`currentPageIndex`): taking it
+    /// would read that page twice and the asked page never.
+    #[error(
+        "Apple answered page {answered} when asked for page {asked}: the sync stopped; start it again, and report it if it persists"
+    )]
+    WrongPage {
+        /// The page asked for.
+        asked: u32,
+        /// The `currentPageIndex` of the answer.
+        answered: u32,
     },
     /// Apple announced more pages than the limit.
     #[error(
@@ -200,6 +245,7 @@ impl PageTraversal {
             in_flight: BTreeSet::new(),
             recorded: 0,
             version_id: None,
+            settled: true,
         }
     }
 
@@ -264,13 +310,25 @@ impl PageTraversal {
     }
 
     /// Records the answer for page `index`: the caller stores its records itself.
+    ///
+    /// An answer whose `currentPageIndex` is another page than `index` is refused
+    /// ([`PagingError::WrongPage`]). A page whose `versionId` differs from page 0's marks
+    /// the pass as not complete ([`SyncOutcome::complete`]).
     pub fn record(&mut self, index: u32, page: &PageInfo) -> Result<(), PagingError> {
         self.take(index)?;
         if self.state == State::Restarting {
             return Ok(());
         }
+        if let Some(answered) = page.current_page_index.filter(|&a| a != index) {
+            return Err(self.fail(PagingError::WrongPage {
+                asked: index,
+                answered,
+            }));
+        }
         if index == 0 {
             self.version_id.clone_from(&page.version_id);
+        } else if page.version_id.is_some() && page.version_id != self.version_id {
+            self.settled = false;
         }
         let end = match page.next_page_index {
             None => index.saturating_add(1),
@@ -358,6 +416,8 @@ impl PageTraversal {
             full: self.full,
             fell_back: self.fell_back,
             pages: self.recorded,
+            complete: self.settled,
+            passes: 1,
         })
     }
 

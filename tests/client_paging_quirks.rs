@@ -137,15 +137,81 @@ async fn total_pages_that_shrinks_ends_the_traversal_without_error() {
     );
 }
 
+/// Answers page `index` with `body` every time, expecting `times` requests.
+async fn page_each_time(server: &MockServer, index: u32, body: Value, times: u64) {
+    Mock::given(method("GET"))
+        .and(path("/mdm/v2/users"))
+        .and(query_param("pageIndex", index.to_string()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .expect(times)
+        .mount(server)
+        .await;
+}
+
 #[tokio::test]
-async fn a_version_that_changes_between_pages_is_not_an_error_and_the_first_is_kept() {
+async fn a_version_that_never_settles_is_read_three_times_then_reported_incomplete() {
     let (server, client) = server().await;
-    page(&server, 0, 200, users_page(0, Some(1), 3, "v7"), 0).await;
-    page(&server, 1, 200, users_page(1, Some(2), 3, "v8"), 0).await;
-    page(&server, 2, 200, users_page(2, None, 3, "v9"), 0).await;
+    page_each_time(&server, 0, users_page(0, Some(1), 3, "v7"), 3).await;
+    page_each_time(&server, 1, users_page(1, Some(2), 3, "v8"), 3).await;
+    page_each_time(&server, 2, users_page(2, None, 3, "v9"), 3).await;
+    let mut passes = Vec::new();
+    let outcome = client
+        .sync_users(&token(), None, |page: SyncPage<VppUser>| {
+            passes.push((page.pass, page.index, page.abandons_previous_pass()));
+            Ok::<_, Infallible>(())
+        })
+        .await
+        .unwrap();
+    assert!(!outcome.complete, "{outcome:?}");
+    assert_eq!(outcome.passes, 3);
+    assert_eq!(
+        outcome.version_id.as_deref(),
+        Some("v7"),
+        "the first pass's page 0"
+    );
+    passes.sort();
+    assert_eq!(passes.len(), 9);
+    assert_eq!(passes[0], (1, 0, false));
+    assert_eq!(passes[3], (2, 0, true), "pass 2 abandons pass 1");
+    assert_eq!(passes[6], (3, 0, true));
+}
+
+#[tokio::test]
+async fn a_version_that_settles_on_the_second_pass_is_complete_with_that_passs_cursor() {
+    let (server, client) = server().await;
+    // Pass 1: page 1 shows a change; pass 2: every page carries v8.
+    for (index, next) in [(0, Some(1)), (1, Some(2)), (2, None)] {
+        let first = if index == 0 { "v7" } else { "v8" };
+        Mock::given(method("GET"))
+            .and(path("/mdm/v2/users"))
+            .and(query_param("pageIndex", index.to_string()))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(users_page(index, next, 3, first)),
+            )
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        page_each_time(&server, index, users_page(index, next, 3, "v8"), 1).await;
+    }
     let (ids, outcome) = sync(&client).await.unwrap();
-    assert_eq!(ids.len(), 3);
-    assert_eq!(outcome.version_id.as_deref(), Some("v7"));
+    assert!(outcome.complete, "{outcome:?}");
+    assert_eq!(outcome.passes, 2);
+    assert_eq!(outcome.version_id.as_deref(), Some("v8"));
+    assert_eq!(ids.len(), 6, "both passes were handed over");
+}
+
+#[tokio::test]
+async fn an_answer_for_another_page_is_refused() {
+    let (server, client) = server().await;
+    page(&server, 0, 200, users_page(0, Some(1), 2, "v1"), 0).await;
+    // Page 0 once more, answered for page 1.
+    page(&server, 1, 200, users_page(0, Some(1), 2, "v1"), 0).await;
+    let error = sync(&client).await.unwrap_err();
+    let ClientError::Paging(PagingError::WrongPage { asked, answered }) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!((*asked, *answered), (1, 0));
 }
 
 #[tokio::test]

@@ -168,6 +168,52 @@ fn the_first_page_version_is_kept_when_it_changes_between_pages() {
     let outcome = t.outcome().unwrap();
     assert_eq!(outcome.version_id.as_deref(), Some("version-10"));
     assert!(!outcome.full);
+    assert!(
+        !outcome.complete,
+        "a record may have shifted onto a page already read"
+    );
+}
+
+#[test]
+fn a_pass_whose_pages_all_carry_page_zeros_version_is_complete() {
+    let mut t = PageTraversal::new();
+    while let Some(i) = t.next_page() {
+        t.record(i, &page(3, (i < 2).then_some(i + 1), "v5"))
+            .unwrap();
+    }
+    let outcome = t.outcome().unwrap();
+    assert!(outcome.complete);
+    assert_eq!(
+        (outcome.passes, outcome.version_id.as_deref()),
+        (1, Some("v5"))
+    );
+}
+
+#[test]
+fn an_answer_for_another_page_than_the_one_asked_is_refused() {
+    let mut t = PageTraversal::new();
+    let at = |current: u32| -> PageInfo {
+        serde_json::from_value(serde_json::json!({
+            "currentPageIndex": current, "nextPageIndex": current + 1,
+            "totalPages": 3, "versionId": "v1",
+        }))
+        .unwrap()
+    };
+    assert_eq!(t.next_page(), Some(0));
+    t.record(0, &at(0)).unwrap();
+    let pages = t.next_pages();
+    assert_eq!(pages, [1, 2]);
+    // Page 0 again, answered for page 1.
+    let err = t.record(1, &at(0)).unwrap_err();
+    assert_eq!(
+        err,
+        PagingError::WrongPage {
+            asked: 1,
+            answered: 0
+        }
+    );
+    assert!(t.is_finished());
+    assert_eq!(t.outcome(), None);
 }
 
 #[test]

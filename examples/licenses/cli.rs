@@ -270,6 +270,10 @@ async fn execute(a: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
             let mut assets: Vec<Asset> = Vec::new();
             let outcome = client
                 .list_assets(&token, |page| {
+                    // A new pass (the location changed mid-sync) replaces the last one.
+                    if page.abandons_previous_pass() {
+                        assets.clear();
+                    }
                     assets.extend(page.records);
                     Ok::<_, Infallible>(())
                 })
@@ -281,6 +285,10 @@ async fn execute(a: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
             let mut records: Vec<Assignment> = Vec::new();
             let outcome = client
                 .sync_assignments(&token, a.since.as_deref(), |page| {
+                    // A new pass (the location changed mid-sync) replaces the last one.
+                    if page.abandons_previous_pass() {
+                        records.clear();
+                    }
                     records.extend(page.records);
                     Ok::<_, Infallible>(())
                 })
@@ -293,6 +301,10 @@ async fn execute(a: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
             let mut records: Vec<VppUser> = Vec::new();
             let outcome = client
                 .sync_users(&token, a.since.as_deref(), |page| {
+                    // A new pass (the location changed mid-sync) replaces the last one.
+                    if page.abandons_previous_pass() {
+                        records.clear();
+                    }
                     records.extend(page.records);
                     Ok::<_, Infallible>(())
                 })

@@ -11,7 +11,10 @@ event_write!(
     Associate,
     LicensesRequest,
     "assets/associate",
-    license_batches
+    license_batches,
+    // A replay assigns what is already assigned: no second license. Sent again only when
+    // Apple refused it (429, 5xx); after a timeout, follow the event instead.
+    IfRefused
 );
 event_write!(
     /// `POST assets/disassociate`: takes licenses of the assets back from the devices and
@@ -19,7 +22,9 @@ event_write!(
     Disassociate,
     LicensesRequest,
     "assets/disassociate",
-    license_batches
+    license_batches,
+    // A replay takes back what is already back: nothing more happens.
+    IfRefused
 );
 event_write!(
     /// `POST assets/revoke`: takes back every revocable license of the devices and users
@@ -27,5 +32,7 @@ event_write!(
     Revoke,
     RevokeRequest,
     "assets/revoke",
-    revoke_batches
+    revoke_batches,
+    // A replay revokes what is already revoked: nothing more happens.
+    IfRefused
 );

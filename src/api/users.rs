@@ -21,22 +21,34 @@ list_request! {
 event_write!(
     /// `POST users/create`: creates users (at most `maxUsers` per request; see
     /// [`crate::batching::user_batches`]).
+    ///
+    /// **Never sent again blind** ([`crate::api::Replay::Never`]): Apple keeps several
+    /// records for one `clientUserId`, so a create that Apple applied before a 5xx or a
+    /// time-out, sent again, makes a duplicate user.
+    /// [`VppClient::create_users`](crate::client::VppClient::create_users) reads the
+    /// batch's users after such a failure and sends only the missing ones.
     CreateUsers,
     UsersRequest,
     "users/create",
-    user_batches
+    user_batches,
+    Never
 );
 event_write!(
     /// `POST users/update`: updates users' `email` or `managedAppleId`.
     UpdateUsers,
     UsersRequest,
     "users/update",
-    user_batches
+    user_batches,
+    // A replay writes the same email or Managed Apple ID again: no change. Sent again
+    // only when Apple refused it.
+    IfRefused
 );
 event_write!(
     /// `POST users/retire`: retires users, taking back their licenses.
     RetireUsers,
     UsersRequest,
     "users/retire",
-    user_batches
+    user_batches,
+    // A replay retires users already retired: no new record.
+    IfRefused
 );

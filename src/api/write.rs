@@ -24,14 +24,11 @@ pub trait BatchedWrite: Endpoint<Response = EventResponse> {
     fn with_batch(batch: Self::Request) -> Self;
 }
 
-/// Declares a `POST` endpoint whose body is one batch and whose answer is an event:
-/// sent again only when Apple did not take it ([`super::Replay::IfRefused`]).
+/// Declares a `POST` endpoint whose body is one batch and whose answer is an event, with
+/// its [`super::Replay`] class (see the README's table of every write).
 macro_rules! event_write {
-    ($(#[$meta:meta])* $name:ident, $body:ty, $path:literal, $split:path) => {
+    ($(#[$meta:meta])* $name:ident, $body:ty, $path:literal, $split:path, $replay:ident) => {
         $(#[$meta])*
-        ///
-        /// Sent again only when Apple did not take it ([`crate::api::Replay::IfRefused`]): after a
-        /// timeout, follow the event instead.
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct $name(pub $body);
 
@@ -40,7 +37,7 @@ macro_rules! event_write {
             const METHOD: $crate::api::Method = $crate::api::Method::Post;
             const PATH: &'static str = $path;
             const AUTH: $crate::api::Auth = $crate::api::Auth::Bearer;
-            const REPLAY: $crate::api::Replay = $crate::api::Replay::IfRefused;
+            const REPLAY: $crate::api::Replay = $crate::api::Replay::$replay;
 
             fn body(&self, _token: Option<&$crate::token::VppToken>) -> Option<Vec<u8>> {
                 Some(self.0.to_json())

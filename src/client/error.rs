@@ -6,6 +6,7 @@ use crate::assets::RecordError;
 use crate::batching::BatchError;
 use crate::ids::EventId;
 use crate::notification::SubscribeError;
+use crate::ownership::MdmOwner;
 use crate::paging::PagingError;
 use crate::wire::{AppleError, ErrorKind, ResponseError};
 
@@ -104,6 +105,15 @@ pub enum ClientError {
         "this location's token is a legacy (account-based) token, served by Apple's v1 API, which has no {0}: download a location token from Apple Business Manager > Settings > Apps and Books to use them"
     )]
     LegacyUnsupported(&'static str),
+
+    /// A page of a sync showed another MDM managing the location
+    /// ([`super::PageStream::stop_if_managed_elsewhere`]): the same verdict as
+    /// [`VppClient::verify`](super::VppClient::verify)'s
+    /// [`crate::Verification::Displaced`]. The sync stopped there.
+    #[error(
+        "{0} manages this location now, as the sync's pages show: the sync stopped; stop using the location until an admin accepts a takeover again"
+    )]
+    ManagedElsewhere(MdmOwner),
 
     /// A paged list stopped: Apple refused a page (after retries), or answered 9650 for
     /// a page that should exist. Carries the page index and Apple's error.

@@ -54,9 +54,11 @@
 //!     db.upsert(&page.records)?; // stored now: the page is dropped after this
 //! }
 //! let outcome = pages.outcome().expect("the stream ended without error");
-//! if outcome.full {
+//! if outcome.full && outcome.complete {
 //!     db.end_full_sync()?;
 //! }
+//! // Not complete: the location kept changing between pages (see `SyncOutcome::complete`):
+//! // keep the records the sync did not show; sync in full again later.
 //! if outcome.fell_back {
 //!     eprintln!("Apple no longer knew our versionId: a full sync replaced it");
 //! }
@@ -74,7 +76,7 @@ use super::pages::{SyncError, SyncPage};
 use super::{ClientError, VppClient};
 use crate::api::{
     Associate, BatchedWrite, CreateUsers, Disassociate, GetAssets, GetAssignments, GetEventStatus,
-    GetUsers, RetireUsers, Revoke, UpdateUsers,
+    GetUsers, Replay, RetireUsers, Revoke, UpdateUsers,
 };
 use crate::assets::{Asset, Assignment};
 use crate::batching::BatchLimits;
@@ -188,12 +190,95 @@ impl VppClient {
 
     /// `POST users/create`, in batches of `maxUsers`
     /// ([`user_batches`](crate::batching::user_batches)).
+    ///
+    /// A create is never sent again blind ([`CreateUsers`] is
+    /// [`crate::api::Replay::Never`]: a replayed create makes duplicate users). After a
+    /// failure that may have been applied (5xx, 429, time-out, broken answer), within the
+    /// retry policy, it reads each user of the batch (`GET users?clientUserId=`) and
+    /// sends only those that have no active record; a batch whose users all exist by then
+    /// was applied and is left out of the result (its event is not known: read the users
+    /// to see them).
     pub async fn create_users(
         &self,
         token: &VppToken,
         request: UsersRequest,
     ) -> Result<Vec<SentBatch<UsersRequest>>, ClientError> {
-        self.send_batched::<CreateUsers>(token, request).await
+        let batches = CreateUsers::split(request, &self.batch_limits().await?)?;
+        let total = batches.len();
+        let mut sent: Vec<SentBatch<UsersRequest>> = Vec::with_capacity(total);
+        for (i, batch) in batches.into_iter().enumerate() {
+            match self.create_batch(token, batch).await {
+                Ok(Some(batch)) => sent.push(batch),
+                Ok(None) => {}
+                Err(error) if i == 0 => return Err(error),
+                Err(error) => {
+                    return Err(ClientError::PartlySent {
+                        unsent: total - i,
+                        sent: sent.into_iter().map(|s| s.event_id).collect(),
+                        source: Box::new(error),
+                    });
+                }
+            }
+        }
+        Ok(sent)
+    }
+
+    /// One batch of [`VppClient::create_users`]: read, then decide, after a failure.
+    async fn create_batch(
+        &self,
+        token: &VppToken,
+        mut batch: UsersRequest,
+    ) -> Result<Option<SentBatch<UsersRequest>>, ClientError> {
+        let start = Instant::now();
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let (error, failure) = match self
+                .send_inner(&CreateUsers(batch.clone()), Some(token))
+                .await
+            {
+                Ok(answer) => {
+                    return Ok(Some(SentBatch {
+                        request: batch,
+                        event_id: answer.event_id,
+                    }));
+                }
+                Err(failed) => failed,
+            };
+            // As a read may be retried: only failures after which Apple may have applied
+            // it, or refused it for now, within the policy's attempts and time.
+            let delay = self.inner.retry.next_delay(
+                attempts,
+                failure,
+                Replay::Safe,
+                start.elapsed(),
+                super::send::jitter(),
+            );
+            let Some(delay) = delay else {
+                return Err(error);
+            };
+            tokio::time::sleep(delay).await;
+            let mut missing = Vec::new();
+            for user in &batch.users {
+                let query = GetUsers::new().client_user_id(user.client_user_id.clone());
+                let mut exists = false;
+                self.for_each_page(token, &query, |page: SyncPage<VppUser>| {
+                    exists |= page
+                        .records
+                        .iter()
+                        .any(|u| u.client_user_id == user.client_user_id && u.is_active());
+                    Ok::<_, std::convert::Infallible>(())
+                })
+                .await?;
+                if !exists {
+                    missing.push(user.clone());
+                }
+            }
+            if missing.is_empty() {
+                return Ok(None);
+            }
+            batch.users = missing;
+        }
     }
 
     /// `POST users/update`, in batches of `maxUsers`.

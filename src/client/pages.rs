@@ -15,6 +15,7 @@ use futures_util::stream::{FuturesUnordered, Stream, StreamExt};
 use super::{ClientError, VppClient};
 use crate::api::{Endpoint, Paged};
 use crate::assets::RecordError;
+use crate::ownership::{MdmIdentity, MdmOwner, Ownership};
 use crate::paging::{PageTraversal, SyncOutcome};
 use crate::token::VppToken;
 use crate::wire::Page;
@@ -39,12 +40,27 @@ pub struct SyncPage<T> {
     /// `sinceVersionId` with 9721): replace what you stored with the full sync's
     /// records, including any incremental page handed over before the fallback.
     pub fell_back: bool,
+    /// The pass this page belongs to (1 for the first). When the location changed
+    /// between the pages of a pass, the client reads the list again (see
+    /// [`SyncOutcome::complete`]): the first page of pass *n* + 1 (index 0) abandons pass
+    /// *n*; drop what you staged from its pages and keep the new pass's.
+    pub pass: u32,
+    /// The MDM this page says manages the location (its `mdmInfo`; `None`: unclaimed).
+    /// Another MDM's here means the location was taken over: stop using it, as
+    /// [`VppClient::verify`] would say ([`crate::Verification::Displaced`]);
+    /// [`PageStream::stop_if_managed_elsewhere`] does it for you.
+    pub managed_by: Option<MdmOwner>,
 }
 
 impl<T> SyncPage<T> {
     /// Whether this is page 0, the first page handed over in its pass.
     pub fn is_first(&self) -> bool {
         self.index == 0
+    }
+
+    /// Whether this page starts a new pass, abandoning every page of the previous one.
+    pub fn abandons_previous_pass(&self) -> bool {
+        self.index == 0 && self.pass > 1
     }
 }
 
@@ -120,6 +136,15 @@ pub struct PageStream<'a, E: Paged, T> {
     /// The pages in flight, polled together in the caller's task (no spawning).
     in_flight: FuturesUnordered<PageFetch<'a, E>>,
     ended: bool,
+    /// The pass being read (1 for the first).
+    pass: u32,
+    /// Page 0's `versionId` in the first pass: the cursor of a sync that never settled.
+    /// (Whether that pass was full, its page 0's `versionId`.)
+    first_version: Option<(bool, Option<String>)>,
+    /// Whether any pass fell back to a full sync (9721).
+    fell_back: bool,
+    /// Our MDM's id, when the stream stops at a page that shows another MDM.
+    our_id: Option<String>,
     records: PhantomData<fn() -> T>,
 }
 
@@ -140,11 +165,60 @@ impl<E: Paged + fmt::Debug, T> fmt::Debug for PageStream<'_, E, T> {
 }
 
 impl<E: Paged, T> PageStream<'_, E, T> {
+    /// Ends the stream with [`ClientError::ManagedElsewhere`] at the first page whose
+    /// `mdmInfo` shows another MDM than `identity` (the verdict
+    /// [`VppClient::verify`] gives: [`crate::Verification::Displaced`]); no further page
+    /// is asked for. A page without `mdmInfo` (unclaimed) does not stop it.
+    pub fn stop_if_managed_elsewhere(mut self, identity: &MdmIdentity) -> Self {
+        self.our_id = Some(identity.id().to_owned());
+        self
+    }
+
     /// What the sync found, once the stream has ended without error: the FIRST page's
     /// `versionId`, whether the sync was full, whether it fell back. `None` before the
     /// end, or after an error.
+    ///
+    /// When the location changed between the pages of a pass, the list is read again (up
+    /// to [`crate::paging::MAX_PASSES`] passes, waiting 0.5 s and then 1 s before each):
+    /// a pass whose pages all carry page 0's `versionId` is complete, and its page 0's
+    /// `versionId` is the cursor. If no pass settles, the outcome says
+    /// [`SyncOutcome::complete`] `false` and its cursor is the FIRST pass's page 0
+    /// `versionId` (the earliest: the next incremental sync brings every change since).
     pub fn outcome(&self) -> Option<SyncOutcome> {
-        self.traversal.outcome()
+        if !self.ended {
+            return None;
+        }
+        let mut outcome = self.traversal.outcome()?;
+        outcome.passes = self.pass;
+        outcome.fell_back |= self.fell_back;
+        if !outcome.complete {
+            if let Some((_, first)) = &self.first_version {
+                outcome.version_id.clone_from(first);
+            }
+        }
+        Some(outcome)
+    }
+
+    /// After a finished pass that did not settle: starts the next one (after a backoff)
+    /// and returns `true`, unless the passes are used up.
+    fn next_pass(&mut self) -> bool {
+        let settled = self.traversal.outcome().is_none_or(|o| o.complete);
+        if settled || self.pass >= crate::paging::MAX_PASSES {
+            return false;
+        }
+        self.fell_back |= self.traversal.fell_back();
+        self.traversal = if self.traversal.is_full() {
+            PageTraversal::new()
+        } else {
+            PageTraversal::for_version(self.request.since_version())
+        };
+        let backoff = std::time::Duration::from_millis(500) * (1 << (self.pass - 1));
+        self.pass += 1;
+        self.start = Some(Box::pin(async move {
+            tokio::time::sleep(backoff).await;
+            Ok(())
+        }));
+        true
     }
 
     fn end(&mut self, error: ClientError) -> Poll<Option<Result<SyncPage<T>, ClientError>>> {
@@ -185,6 +259,9 @@ where
             let (index, answer) = match this.in_flight.poll_next_unpin(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(None) => {
+                    if this.next_pass() {
+                        return Pin::new(this).poll_next(cx);
+                    }
                     this.ended = true;
                     return Poll::Ready(None);
                 }
@@ -203,10 +280,32 @@ where
             if let Err(error) = this.traversal.record(index, page.page_info()) {
                 return this.end(ClientError::Paging(error));
             }
+            // The cursor of a sync that never settles: page 0 of the first pass (of the
+            // full sync, after a fallback).
+            let first_unknown = match &this.first_version {
+                None => true,
+                Some((full, _)) => !full && this.traversal.is_full(),
+            };
+            if index == 0 && first_unknown {
+                let version = this.traversal.version_id().map(str::to_owned);
+                this.first_version = Some((this.traversal.is_full(), version));
+            }
             // An answer for the incremental pass that a 9721 abandoned: the full pass
             // replaces it.
             if !this.traversal.is_full() && this.traversal.fell_back() {
                 continue;
+            }
+            let managed_by = page
+                .page_info()
+                .mdm_info
+                .as_ref()
+                .map(MdmOwner::from_mdm_info);
+            if let Some(our_id) = &this.our_id {
+                if let Ownership::ManagedElsewhere(owner) =
+                    Ownership::of(managed_by.as_ref(), our_id)
+                {
+                    return this.end(ClientError::ManagedElsewhere(owner));
+                }
             }
             let records = match page.into_items().into_iter().map(T::try_from).collect() {
                 Ok(records) => records,
@@ -216,7 +315,9 @@ where
                 index,
                 records,
                 full: this.traversal.is_full(),
-                fell_back: this.traversal.fell_back(),
+                fell_back: this.fell_back || this.traversal.fell_back(),
+                pass: this.pass,
+                managed_by,
             })));
         }
     }
@@ -256,6 +357,10 @@ impl VppClient {
             )),
             in_flight: FuturesUnordered::new(),
             ended: false,
+            pass: 1,
+            first_version: None,
+            fell_back: false,
+            our_id: None,
             records: PhantomData,
         }
     }

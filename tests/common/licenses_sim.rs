@@ -100,6 +100,10 @@ pub async fn all_assignments(
     let outcome = client
         .sync_assignments(token, since, |page: SyncPage<Assignment>| {
             pages.push((page.index, page.full, page.fell_back));
+            // A new pass (the location changed mid-sync) replaces the last one.
+            if page.abandons_previous_pass() {
+                records.clear();
+            }
             records.extend(page.records);
             Ok::<_, Infallible>(())
         })
@@ -115,6 +119,10 @@ pub async fn all_users(
     let mut users = Vec::new();
     let outcome = client
         .sync_users(token, since, |page| {
+            // A new pass (the location changed mid-sync) replaces the last one.
+            if page.abandons_previous_pass() {
+                users.clear();
+            }
             users.extend(page.records);
             Ok::<_, Infallible>(())
         })
