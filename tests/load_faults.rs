@@ -5,7 +5,7 @@
 //!
 //! The short form (300 reads, 50 at once) runs with the other tests; the full form (2,000
 //! reads, 100 at once) is ignored by default:
-//! `cargo test --all-features --release --test load_faults -- --ignored --nocapture`.
+//! `cargo test --all-features --test load_faults -- --ignored --nocapture`.
 #![cfg(feature = "client")]
 
 use std::time::{Duration, Instant};
