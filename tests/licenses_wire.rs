@@ -450,13 +450,26 @@ fn write_bodies_are_exact_and_leave_out_empty_lists() {
         UserEntry::new("client-3"),
     ]);
     let expected = r#"{"users":[{"clientUserId":"client-1","email":"anna@example.com"},{"clientUserId":"client-2","managedAppleId":"ben@appleid.example.com"},{"clientUserId":"client-3"}]}"#;
-    for (request, path) in [
-        (build(&CreateUsers(users.clone())), "users/create"),
-        (build(&UpdateUsers(users.clone())), "users/update"),
-        (build(&RetireUsers(users.clone())), "users/retire"),
+    // A replayed create makes duplicate users: never sent again blind.
+    for (request, path, replay) in [
+        (
+            build(&CreateUsers(users.clone())),
+            "users/create",
+            Replay::Never,
+        ),
+        (
+            build(&UpdateUsers(users.clone())),
+            "users/update",
+            Replay::IfRefused,
+        ),
+        (
+            build(&RetireUsers(users.clone())),
+            "users/retire",
+            Replay::IfRefused,
+        ),
     ] {
         assert_eq!(request.method, Method::Post);
-        assert_eq!(request.replay, Replay::IfRefused);
+        assert_eq!(request.replay, replay, "{path}");
         assert_eq!(
             request.url.as_str(),
             format!("https://vpp.itunes.apple.com/mdm/v2/{path}")
