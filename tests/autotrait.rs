@@ -8,7 +8,7 @@
 //! type here with the module that makes it public.
 
 use apple_vpp::api::{
-    Auth, Failure, GetClientConfig, GetServiceConfig, HttpRequest, Method, Protocol, Replay,
+    Auth, Failure, GetClientConfig, GetServiceConfig, HttpRequest, Method, Replay,
     RetryPolicy, ServiceBase, SetClientConfig,
 };
 use apple_vpp::error::{
@@ -23,7 +23,7 @@ use apple_vpp::wire::{
 };
 use apple_vpp::{
     AccountStatus, AdamId, AppleVerdict, ClaimState, Configure, EventId, ExpiryStatus, Location,
-    LocationSnapshot, MdmIdentity, MdmOwner, Ownership, PendingClaim, Renewal, RenewalPolicy,
+    LocationSnapshot, MdmIdentity, MdmOwner, Ownership, PendingClaim, Protocol, Renewal, RenewalPolicy,
     SecretString, Takeover, Verification, VppAccount, VppToken,
 };
 

@@ -7,7 +7,8 @@
 
 use serde::Serialize;
 
-use super::{Auth, Endpoint, Method, Protocol, Replay};
+use super::{Auth, Endpoint, Method, Replay};
+use crate::location::Protocol;
 use crate::token::VppToken;
 use crate::wire::LegacyClientConfig;
 

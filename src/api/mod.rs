@@ -44,7 +44,7 @@ pub use assignments::GetAssignments;
 
 pub use client_config::{GetClientConfig, SetClientConfig};
 pub use endpoint::{
-    Auth, Endpoint, HttpRequest, Method, Protocol, Replay, RequestError, ServiceBase, redact_error,
+    Auth, Endpoint, HttpRequest, Method, Replay, RequestError, ServiceBase, redact_error,
 };
 pub use legacy::{GetLegacyClientConfig, GetLegacyServiceConfig, SetLegacyClientContext};
 pub use licenses::{Associate, Disassociate, Revoke};

@@ -45,7 +45,7 @@ mod builder;
 mod error;
 mod events;
 mod flows;
-pub mod licenses;
+mod licenses;
 mod notifications;
 mod pages;
 mod rate;
@@ -57,8 +57,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderValue;
 
-pub use crate::api::RetryPolicy;
-use crate::api::{GetClientConfig, GetServiceConfig, ServiceBase};
+use crate::api::{GetClientConfig, GetServiceConfig, RetryPolicy, ServiceBase};
 use crate::location::LocationSnapshot;
 use crate::token::VppToken;
 use crate::wire::{ClientConfig, ClientConfigUpdate, ServiceConfig};

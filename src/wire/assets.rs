@@ -15,20 +15,20 @@ pub const UNLIMITED_COUNT: i64 = 2_147_483_647;
 pub struct AssetsResponse {
     /// `assets`: this page's assets (empty when absent).
     #[serde(default)]
-    pub assets: Vec<Asset>,
+    pub assets: Vec<AssetRecord>,
     /// The paging fields (`currentPageIndex`, `nextPageIndex`, `totalPages`, …).
     #[serde(flatten)]
     pub paging: PageInfo,
 }
 
-impl_page!(AssetsResponse, assets, Asset);
+impl_page!(AssetsResponse, assets, AssetRecord);
 
 /// One entry of `assets`. Every field is optional on the wire;
 /// [`crate::Asset::try_from`] decides which are required.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
-pub struct Asset {
+pub struct AssetRecord {
     /// `adamId`: the App Store identifier (a string; a number is accepted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adam_id: Option<AdamId>,

@@ -14,13 +14,13 @@ pub struct AssignmentsResponse {
     /// `assignments`: this page's assignments (empty when absent, e.g. an incremental
     /// answer with nothing new).
     #[serde(default)]
-    pub assignments: Vec<Assignment>,
+    pub assignments: Vec<AssignmentRecord>,
     /// The paging fields (`currentPageIndex`, `nextPageIndex`, `versionId`, …).
     #[serde(flatten)]
     pub paging: PageInfo,
 }
 
-impl_page!(AssignmentsResponse, assignments, Assignment);
+impl_page!(AssignmentsResponse, assignments, AssignmentRecord);
 
 /// One entry of `assignments`: a license of `adamId` at `pricingParam`, assigned to a
 /// device (`serialNumber`) or a user (`clientUserId`). Every field is optional on the
@@ -28,7 +28,7 @@ impl_page!(AssignmentsResponse, assignments, Assignment);
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
-pub struct Assignment {
+pub struct AssignmentRecord {
     /// `adamId` (a string; a number is accepted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adam_id: Option<AdamId>,

@@ -13,20 +13,20 @@ pub struct UsersResponse {
     /// `users`: this page's users (empty when absent). One `clientUserId` may appear
     /// several times: retired entries plus at most one active.
     #[serde(default)]
-    pub users: Vec<User>,
+    pub users: Vec<UserRecord>,
     /// The paging fields (`currentPageIndex`, `nextPageIndex`, `versionId`, …).
     #[serde(flatten)]
     pub paging: PageInfo,
 }
 
-impl_page!(UsersResponse, users, User);
+impl_page!(UsersResponse, users, UserRecord);
 
 /// One entry of `users`. Every field is optional on the wire;
 /// [`crate::VppUser::try_from`] decides which are required.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
-pub struct User {
+pub struct UserRecord {
     /// `clientUserId`: the MDM's own id for the user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_user_id: Option<String>,
