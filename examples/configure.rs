@@ -101,7 +101,7 @@ fn print_account(account: &VppAccount) {
     println!("Location:     {}", account.location());
     println!(
         "Expires:      {} (Apple's date when Apple gave one)",
-        utc(account.expires_at())
+        utc(account.expiry())
     );
     match account.protocol() {
         Protocol::V2 => println!("Protocol:     v2"),
@@ -166,7 +166,7 @@ async fn main() -> ExitCode {
     println!(
         "Token:        organization {:?}, expires {}",
         token.org_name(),
-        utc(token.file_expires_at_utc())
+        utc(token.file_expiry_utc())
     );
 
     // Without --base-url, a fake Apple (the simulator) whose location another MDM manages.

@@ -253,7 +253,7 @@ fn snapshots_from_responses() {
         Some("https://business.apple.com")
     );
     assert_eq!(
-        s.token_expires_at.unwrap().to_rfc3339(),
+        s.token_expiry.unwrap().to_rfc3339(),
         "2027-09-26T08:30:39+00:00"
     );
     let l = legacy(None);
@@ -261,14 +261,14 @@ fn snapshots_from_responses() {
     assert_eq!(l.location.name, "Example District");
     assert_eq!(l.location.country.as_deref(), Some("US"));
     assert_eq!(
-        l.token_expires_at.unwrap().with_timezone(&Utc),
+        l.token_expiry.unwrap().with_timezone(&Utc),
         utc("2014-08-09T02:13:52Z")
     );
     let u = LocationSnapshot::from_json(fixture("legacy_client_config_unclaimed.json").as_bytes())
         .unwrap();
     assert_eq!(u.claim, None);
     assert_eq!(
-        u.token_expires_at.unwrap().with_timezone(&Utc),
+        u.token_expiry.unwrap().with_timezone(&Utc),
         utc("2014-08-09T02:13:52Z")
     );
 }
@@ -354,8 +354,8 @@ fn from_json_detects_the_kind_and_refuses_bad_input() {
 fn configure_already_ours_sends_nothing() {
     let a = account();
     assert_eq!(a.location().name, "Berlin Office");
-    assert_eq!(a.configured_at(), now());
-    assert_eq!(a.last_verified_at(), now());
+    assert_eq!(a.configured(), now());
+    assert_eq!(a.last_verified(), now());
     assert_eq!(a.verdict(), AppleVerdict::Active);
     assert_eq!(a.claim(), &ClaimState::Ours);
     assert_eq!(a.took_over_from(), None);
@@ -520,9 +520,9 @@ fn verify_still_ours_refreshes() {
         Ok(Verification::StillOurs)
     );
     assert_eq!(a.location().name, "Berlin HQ");
-    assert_eq!(a.expires_at(), utc("2027-10-01T00:00:00Z"));
-    assert_eq!(a.last_verified_at(), later);
-    assert_eq!(a.configured_at(), now());
+    assert_eq!(a.expiry(), utc("2027-10-01T00:00:00Z"));
+    assert_eq!(a.last_verified(), later);
+    assert_eq!(a.configured(), now());
     assert!(a.is_usable_at(later));
 }
 
@@ -537,7 +537,7 @@ fn verify_displaced_marks_the_account_unusable_until_reclaimed() {
     assert_eq!(owner.name.as_deref(), Some("Example MDM"));
     assert!(!a.is_usable_at(later));
     assert_eq!(a.displaced_by(), Some(&owner));
-    assert_eq!(a.last_verified_at(), now(), "not verified as ours");
+    assert_eq!(a.last_verified(), now(), "not verified as ours");
     let status = a.status_at(later, &RenewalPolicy::default());
     assert_eq!(status, AccountStatus::Displaced(owner));
     assert_eq!(status.as_str(), "displaced");
@@ -668,13 +668,13 @@ fn apple_expiry_is_preferred_over_the_files() {
     let t = token_with("aW5uZXI=", "2027-12-31T00:00:00Z");
     assert_eq!(berlin(ours()).expiry_for(&t), utc("2027-09-26T08:30:39Z"));
     let mut no_date = berlin(ours());
-    no_date.token_expires_at = None;
+    no_date.token_expiry = None;
     assert_eq!(no_date.expiry_for(&t), utc("2027-12-31T00:00:00Z"));
     let Configure::AlreadyOurs(a) = decide(t, &berlin(ours()), &Takeover::Refuse) else {
         panic!()
     };
-    assert_eq!(a.expires_at(), utc("2027-09-26T08:30:39Z"));
-    assert_eq!(a.token().file_expires_at_utc(), utc("2027-12-31T00:00:00Z"));
+    assert_eq!(a.expiry(), utc("2027-09-26T08:30:39Z"));
+    assert_eq!(a.token().file_expiry_utc(), utc("2027-12-31T00:00:00Z"));
     // Without Apple's date, the file's counts.
     let s = v2(
         r#"{"uId":"981060278089131045","locationName":"Berlin Office","mdmInfo":{"id":"1f0e5c1e-0000-4000-8000-000000000001","name":"Our MDM","metadata":"mdm.ours.example"}}"#,
@@ -686,8 +686,8 @@ fn apple_expiry_is_preferred_over_the_files() {
     ) else {
         panic!()
     };
-    assert_eq!(b.apple_expires_at(), None);
-    assert_eq!(b.expires_at(), utc("2027-12-31T00:00:00Z"));
+    assert_eq!(b.apple_expiry(), None);
+    assert_eq!(b.expiry(), utc("2027-12-31T00:00:00Z"));
 }
 
 // ---- renew ----
@@ -699,15 +699,15 @@ fn renew_success_keeps_identity_and_history() {
     let snapshot = berlin_expiring(ours(), "2028-09-26T08:30:39+0000");
     let later = utc("2027-09-01T00:00:00Z");
     let r = a.renew_at(new.clone(), &snapshot, later).unwrap();
-    assert_eq!(r.previous_expires_at, utc("2027-09-26T08:30:39Z"));
-    assert_eq!(r.new_expires_at, utc("2028-09-26T08:30:39Z"));
+    assert_eq!(r.previous_expiry, utc("2027-09-26T08:30:39Z"));
+    assert_eq!(r.new_expiry, utc("2028-09-26T08:30:39Z"));
     assert_eq!(r.org_name_change, None);
     assert_eq!(r.reclaim, Reclaim::NotNeeded);
     assert_eq!(r.reclaim_update(), None);
     assert_eq!(a.token(), &new);
-    assert_eq!(a.expires_at(), utc("2028-09-26T08:30:39Z"));
-    assert_eq!(a.configured_at(), now(), "history kept");
-    assert_eq!(a.last_verified_at(), later);
+    assert_eq!(a.expiry(), utc("2028-09-26T08:30:39Z"));
+    assert_eq!(a.configured(), now(), "history kept");
+    assert_eq!(a.last_verified(), later);
     assert_eq!(a.identity(), &us());
 }
 
@@ -836,7 +836,7 @@ fn a_reclaim_is_finished_from_its_read_back() {
     r.reclaim = Reclaim::Held;
     assert_eq!(r.reclaim_update(), None);
     assert_eq!(a.claim(), &ClaimState::Ours);
-    assert_eq!(a.last_verified_at(), later);
+    assert_eq!(a.last_verified(), later);
     assert!(a.is_usable_at(later));
     // Another MDM wrote at the same time: lost race, the account is displaced.
     let mut a = account();
@@ -914,7 +914,7 @@ fn every_new_state_survives_storage() {
     let back: VppAccount = serde_json::to_string(&b)
         .and_then(|t| serde_json::from_str(&t))
         .unwrap();
-    assert_eq!(back.last_write_accepted_at(), Some(now()));
+    assert_eq!(back.last_write_accepted(), Some(now()));
     assert_eq!(back, b);
 }
 
@@ -1092,10 +1092,7 @@ fn read_only_survives_other_verdicts_verify_and_renewal() {
         AppleVerdict::Active,
         "the write used the token"
     );
-    assert_eq!(
-        a.last_write_accepted_at(),
-        Some(utc("2026-11-26T00:00:00Z"))
-    );
+    assert_eq!(a.last_write_accepted(), Some(utc("2026-11-26T00:00:00Z")));
     assert!(a.is_usable_at(now()));
 }
 
@@ -1115,11 +1112,7 @@ fn only_a_read_with_the_accounts_own_token_clears_its_verdicts() {
         a.record_apple_error(&AppleError::from_number(ErrorNumber::TokenRevoked));
         assert_eq!(a.verify_at(&snapshot, now()), Ok(Verification::StillOurs));
         assert_eq!(a.verdict(), AppleVerdict::Revoked, "revoked was cleared");
-        assert_eq!(
-            a.expires_at(),
-            utc("2027-09-26T08:30:39Z"),
-            "expiry adopted"
-        );
+        assert_eq!(a.expiry(), utc("2027-09-26T08:30:39Z"), "expiry adopted");
         assert!(!a.is_usable_at(now()));
     }
     // The claim still counts: another MDM seen through another token displaces us.
@@ -1136,7 +1129,7 @@ fn only_a_read_with_the_accounts_own_token_clears_its_verdicts() {
     )
     .unwrap();
     assert_eq!(a.verdict(), AppleVerdict::Active);
-    assert_eq!(a.expires_at(), utc("2027-10-01T00:00:00Z"));
+    assert_eq!(a.expiry(), utc("2027-10-01T00:00:00Z"));
 }
 
 /// Item 5: renewal refuses a snapshot recorded as read with another token than the new one.

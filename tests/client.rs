@@ -663,7 +663,7 @@ async fn renew_accepts_only_the_same_location() {
         s.config["locationName"] = "Berlin Office".into();
     }
     let r = c.renew(&mut account, new.clone()).await.unwrap();
-    assert_eq!(r.new_expires_at.to_rfc3339(), "2028-09-26T08:30:39+00:00");
+    assert_eq!(r.new_expiry.to_rfc3339(), "2028-09-26T08:30:39+00:00");
     assert_eq!(account.token(), &new);
 }
 

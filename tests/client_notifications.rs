@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use apple_vpp::api::Associate;
-use apple_vpp::chrono::Utc;
 use apple_vpp::api::RetryPolicy;
+use apple_vpp::chrono::Utc;
 use apple_vpp::client::{ClientError, SubscribeOutcome, VppClient};
 use apple_vpp::events::{CompletedBy, EventTracker, SentEvent, Subject, TrackerPolicy, Update};
 use apple_vpp::notification::{

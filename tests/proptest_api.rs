@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use apple_vpp::api::{Failure, Replay, RetryPolicy, ServiceBase, parse_retry_after};
+use apple_vpp::api::{Failure, Replay, RetryPolicy, ServiceBase, parse_retry_after_at};
 use apple_vpp::wire::ErrorKind;
 use proptest::prelude::*;
 
@@ -63,13 +63,13 @@ proptest! {
     fn retry_after_never_panics(value in ".{0,64}", secs in any::<i64>()) {
         let now = chrono::DateTime::from_timestamp(secs % 100_000_000_000, 0)
             .unwrap_or_default();
-        let _ = parse_retry_after(&value, now);
+        let _ = parse_retry_after_at(&value, now);
     }
 
     #[test]
     fn whole_seconds_are_read_exactly(n in any::<u64>()) {
         prop_assert_eq!(
-            parse_retry_after(&n.to_string(), chrono::Utc::now()),
+            parse_retry_after_at(&n.to_string(), chrono::Utc::now()),
             Some(Duration::from_secs(n))
         );
     }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use apple_vpp::api::{Failure, Replay, RetryPolicy, ServiceBase, parse_retry_after};
+use apple_vpp::api::{Failure, Replay, RetryPolicy, ServiceBase, parse_retry_after_at};
 use apple_vpp::wire::ErrorKind;
 use libfuzzer_sys::fuzz_target;
 
@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
-    let after = parse_retry_after(&text, now);
+    let after = parse_retry_after_at(&text, now);
     // Any numbers for the policy, any failure.
     let n = |i: usize| data.get(i).copied().unwrap_or(0);
     let policy = RetryPolicy {

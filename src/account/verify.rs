@@ -44,8 +44,8 @@ impl VppAccount {
         }
         self.location = snapshot.location.clone();
         if own_token {
-            if snapshot.token_expires_at.is_some() {
-                self.apple_expires_at = snapshot.token_expires_at;
+            if snapshot.token_expiry.is_some() {
+                self.apple_expires_at = snapshot.token_expiry;
             }
             self.verdict = AppleVerdict::Active;
         }

@@ -49,7 +49,7 @@ pub use endpoint::{
 pub use legacy::{GetLegacyClientConfig, GetLegacyServiceConfig, SetLegacyClientContext};
 pub use licenses::{Associate, Disassociate, Revoke};
 pub use paged::Paged;
-pub use retry::{Failure, RetryPolicy, parse_retry_after};
+pub use retry::{Failure, RetryPolicy, parse_retry_after_at};
 pub use service_config::GetServiceConfig;
 pub use status::GetEventStatus;
 pub use users::{CreateUsers, GetUsers, RetireUsers, UpdateUsers};

@@ -16,7 +16,7 @@ pub enum Failure {
     Response {
         /// The class ([`ResponseError::kind`]).
         kind: ErrorKind,
-        /// `Retry-After`, already parsed ([`parse_retry_after`]).
+        /// `Retry-After`, already parsed ([`parse_retry_after_at`]).
         retry_after: Option<Duration>,
     },
     /// The connection could not be made: the request never reached Apple.
@@ -160,7 +160,7 @@ fn mul_fraction(d: Duration, fraction: f64) -> Duration {
 /// the three forms HTTP requires recipients to accept (`Sun, 06 Nov 1994 08:49:37 GMT`,
 /// `Sunday, 06-Nov-94 08:49:37 GMT`, `Sun Nov  6 08:49:37 1994`). A date in the past gives
 /// zero (the retry policy then still waits its backoff). `None` for anything else.
-pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+pub fn parse_retry_after_at(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
@@ -362,7 +362,7 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2026-10-21T07:28:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        let p = |v| parse_retry_after(v, now);
+        let p = |v| parse_retry_after_at(v, now);
         assert_eq!(p("120"), Some(secs(120)));
         assert_eq!(p(" 0 "), Some(Duration::ZERO));
         assert_eq!(p("99999999999999999999999"), Some(secs(u64::MAX)));

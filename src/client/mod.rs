@@ -32,7 +32,7 @@
 //!     .build()?;
 //! match client.configure(&token, &us, &ClaimOptions::default()).await? {
 //!     ConfigureOutcome::Claimed(account) | ConfigureOutcome::AlreadyOurs(account) => {
-//!         println!("managing {} until {}", account.location(), account.expires_at());
+//!         println!("managing {} until {}", account.location(), account.expiry());
 //!     }
 //!     ConfigureOutcome::ManagedElsewhere { owner, .. } => {
 //!         println!("{owner} manages this location: ask the admin before taking it over");

@@ -98,7 +98,7 @@ pub struct EventOutcome {
     /// How the end was learnt.
     pub completed_by: CompletedBy,
     /// When.
-    pub completed_at: DateTime<Utc>,
+    pub completed: DateTime<Utc>,
 }
 
 impl EventOutcome {

@@ -304,7 +304,7 @@ impl EventTracker {
             .filter(|(_, e)| {
                 e.outcome
                     .as_ref()
-                    .is_some_and(|o| now.signed_duration_since(o.completed_at) >= keep)
+                    .is_some_and(|o| now.signed_duration_since(o.completed) >= keep)
             })
             .map(|(k, _)| k.clone())
             .collect();
