@@ -243,6 +243,11 @@ async fn main() -> ExitCode {
             );
             ExitCode::from(3)
         }
+        Ok(other) => {
+            let _ = other;
+            eprintln!("configure: an outcome this example does not know");
+            ExitCode::FAILURE
+        }
         Err(ClientError::Configure(e @ ConfigureError::LostRace { .. })) => {
             println!("Result:       not configured: {e}");
             ExitCode::from(3)

@@ -171,6 +171,7 @@ fn run() -> Result<(), String> {
                 Ownership::ManagedElsewhere(owner) => {
                     println!("Managed by:   another MDM, {owner}")
                 }
+                _ => println!("Managed by:   unknown"),
             }
         }
     }

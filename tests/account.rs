@@ -484,10 +484,7 @@ fn configure_with_notification_settings() {
         .build()
         .unwrap();
     // Even when already ours, requested settings force an update carrying our mdmInfo.
-    let options = ClaimOptions {
-        notifications: Some(settings),
-        ..ClaimOptions::default()
-    };
+    let options = ClaimOptions::default().with_notifications(settings);
     let c = configure_at(
         &token_with("aW5uZXI=", "2027-09-26T08:30:39Z"),
         &us(),

@@ -499,10 +499,7 @@ async fn a_timeout_is_retried_then_reported() {
     let c = VppClient::builder()
         .base_url(base(&s))
         .timeout(Duration::from_millis(100))
-        .retry_policy(RetryPolicy {
-            max_attempts: 2,
-            ..fast()
-        })
+        .retry_policy(fast().with_max_attempts(2))
         .build()
         .unwrap();
     let err = c.client_config(&token()).await.unwrap_err();

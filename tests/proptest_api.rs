@@ -50,7 +50,12 @@ proptest! {
         elapsed in duration(),
         jitter in prop_oneof![any::<f64>(), Just(f64::NAN), Just(f64::INFINITY), 0.0..1.0f64],
     ) {
-        let policy = RetryPolicy { max_attempts, max_total, base_delay, max_delay, retry_after_cap };
+        let policy = RetryPolicy::default()
+            .with_max_attempts(max_attempts)
+            .with_max_total(max_total)
+            .with_base_delay(base_delay)
+            .with_max_delay(max_delay)
+            .with_retry_after_cap(retry_after_cap);
         if let Some(delay) = policy.next_delay(attempts, failure, replay, elapsed, jitter) {
             prop_assert!(failure.allows_replay(replay));
             prop_assert!(attempts.max(1) < max_attempts);

@@ -163,10 +163,7 @@ fn core_types_and_decisions() {
         .build()
         .unwrap();
     c.debug(&notify);
-    let options = ClaimOptions {
-        takeover: Takeover::Accept,
-        notifications: Some(notify.clone()),
-    };
+    let options = ClaimOptions::from(Takeover::Accept).with_notifications(notify.clone());
     c.debug(&options);
     let send = configure_at(&t, &us(), &claimed_elsewhere, &options, now());
     c.debug(&send);
@@ -174,7 +171,7 @@ fn core_types_and_decisions() {
         panic!()
     };
     let request = HttpRequest::build(
-        &SetClientConfig(pending.update()),
+        &SetClientConfig::new(pending.update()),
         &ServiceBase::default(),
         Some(pending.token()),
     )

@@ -72,6 +72,7 @@ impl Failure {
 /// 9625, 9645 and other 4xx. A `Retry-After` is honoured (capped); a delay is never
 /// shorter than the backoff, so a `Retry-After` of 0 or a date in the past still waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (default 4). 1 disables retries.
     pub max_attempts: u32,
@@ -99,6 +100,36 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// Sets [`RetryPolicy::max_attempts`] (the first attempt included; 1 disables retries).
+    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts;
+        self
+    }
+
+    /// Sets [`RetryPolicy::max_total`].
+    pub fn with_max_total(mut self, max_total: Duration) -> Self {
+        self.max_total = max_total;
+        self
+    }
+
+    /// Sets [`RetryPolicy::base_delay`].
+    pub fn with_base_delay(mut self, base_delay: Duration) -> Self {
+        self.base_delay = base_delay;
+        self
+    }
+
+    /// Sets [`RetryPolicy::max_delay`].
+    pub fn with_max_delay(mut self, max_delay: Duration) -> Self {
+        self.max_delay = max_delay;
+        self
+    }
+
+    /// Sets [`RetryPolicy::retry_after_cap`].
+    pub fn with_retry_after_cap(mut self, retry_after_cap: Duration) -> Self {
+        self.retry_after_cap = retry_after_cap;
+        self
+    }
+
     /// No retries at all.
     pub fn none() -> Self {
         Self {
