@@ -1,4 +1,6 @@
 //! `GET assets` response (Apps and Books v2): the apps and books the location bought.
+//!
+//! Apple: [Get Assets](https://developer.apple.com/documentation/devicemanagement/get-assets-4ski1), [Managing assets](https://developer.apple.com/documentation/devicemanagement/managing-assets).
 
 use serde::{Deserialize, Serialize};
 
@@ -9,6 +11,8 @@ use crate::ids::AdamId;
 pub const UNLIMITED_COUNT: i64 = 2_147_483_647;
 
 /// The response of `GET assets`: one page of assets and the paging fields.
+///
+/// Apple: [Get Assets](https://developer.apple.com/documentation/devicemanagement/get-assets-4ski1).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -25,6 +29,8 @@ impl_page!(AssetsResponse, assets, AssetRecord);
 
 /// One entry of `assets`. Every field is optional on the wire;
 /// [`crate::Asset::try_from`] decides which are required.
+///
+/// Apple: [Get Assets](https://developer.apple.com/documentation/devicemanagement/get-assets-4ski1) (the entries of `assets`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]

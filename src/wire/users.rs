@@ -1,11 +1,15 @@
 //! `GET users` response (Apps and Books v2): the location's users, as the MDM created
 //! them (`clientUserId`) and as Apple knows them (status, invitation).
+//!
+//! Apple: [Get Users](https://developer.apple.com/documentation/devicemanagement/get-users-4mwln), [`GetUsersResponse`](https://developer.apple.com/documentation/devicemanagement/getusersresponse).
 
 use serde::{Deserialize, Serialize};
 
 use super::{PageInfo, impl_page, open_enum};
 
 /// The response of `GET users`: one page of users and the paging fields.
+///
+/// Apple: [`GetUsersResponse`](https://developer.apple.com/documentation/devicemanagement/getusersresponse).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -23,6 +27,8 @@ impl_page!(UsersResponse, users, UserRecord);
 
 /// One entry of `users`. Every field is optional on the wire;
 /// [`crate::VppUser::try_from`] decides which are required.
+///
+/// Apple: [`ResponseUser`](https://developer.apple.com/documentation/devicemanagement/responseuser).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
