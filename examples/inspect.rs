@@ -138,12 +138,12 @@ fn run() -> Result<(), String> {
             Some((snapshot, _)) if snapshot.token_expiry.is_some() => println!(
                 "Expires:      {} (Apple's date; the file says {})",
                 utc(expires_at),
-                token.file_expires_at_as_written()
+                token.file_expiry_as_written()
             ),
             _ => println!(
                 "Expires:      {} (written {})",
                 utc(expires_at),
-                token.file_expires_at_as_written()
+                token.file_expiry_as_written()
             ),
         }
         println!("Days left:    {days_left}");

@@ -21,7 +21,7 @@ fn apples_v2_pretty_sample() {
     let t = decode(&file).unwrap();
     assert_eq!(t.org_name(), "ORG12345");
     assert_eq!(t.file_expiry_utc(), utc("2030-11-08T22:33:22Z"));
-    assert_eq!(t.file_expires_at_as_written(), "2030-11-08T22:33:22+0000");
+    assert_eq!(t.file_expiry_as_written(), "2030-11-08T22:33:22+0000");
     assert_eq!(t.expose_inner_token(), V2_INNER);
     // The credential is the whole file, not the inner token.
     assert_eq!(t.expose_credential(), file.trim());
@@ -166,7 +166,7 @@ fn accepts_every_offset_form_and_fractional_seconds() {
         )))
         .unwrap();
         assert_eq!(t.file_expiry().to_rfc3339(), rfc);
-        assert_eq!(t.file_expires_at_as_written(), written);
+        assert_eq!(t.file_expiry_as_written(), written);
     }
 }
 
@@ -243,10 +243,7 @@ fn builder_round_trips_through_the_decoder() {
     assert_eq!(again.org_name(), "Ünïcødé \"Org\"");
     assert_eq!(again.file_expiry(), exp);
     assert_eq!(again.file_expiry().offset(), exp.offset());
-    assert_eq!(
-        again.file_expires_at_as_written(),
-        "2031-06-01T12:00:00-0700"
-    );
+    assert_eq!(again.file_expiry_as_written(), "2031-06-01T12:00:00-0700");
     assert_eq!(again.expose_inner_token(), "aW5uZXI=");
     assert!(matches!(
         VppToken::builder("o", exp).inner_token("").build(),

@@ -131,7 +131,7 @@ impl VppAccount {
     /// Checks the configuration read back after sending a renewal's [`Reclaim::Send`]
     /// update (step 1 of the two-step flow in [`Reclaim`]).
     ///
-    /// Ours → the claim is ours again, `last_verified_at` is `now`, and the location is no
+    /// Ours → the claim is ours again, `last_verified()` is `now`, and the location is no
     /// longer read-only (Apple applied our write). Another MDM → the account is marked
     /// displaced and [`ConfigureError::LostRace`] is returned; nobody →
     /// [`ConfigureError::NotApplied`] (send again later); another location →

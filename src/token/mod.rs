@@ -116,7 +116,7 @@ impl VppToken {
     }
 
     /// `expDate` exactly as written in the file, e.g. `2014-08-15T18:13:52-0700`.
-    pub fn file_expires_at_as_written(&self) -> &str {
+    pub fn file_expiry_as_written(&self) -> &str {
         &self.expires_at_text
     }
 
