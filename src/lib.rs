@@ -107,7 +107,11 @@
 //!   [`wire::ClientConfigUpdate::builder`], `client::VppClient::builder`). A value that is
 //!   complete when made gets consuming `with_*` setters for its optional parts
 //!   ([`Location::with_country`], [`ClaimOptions::with_notifications`],
-//!   [`api::RetryPolicy::with_max_attempts`], [`events::SentEvent::with_assets`]). A request
+//!   [`api::RetryPolicy::with_max_attempts`], [`events::SentEvent::with_assets`]); one
+//!   that can refuse its argument returns a `Result`
+//!   ([`NotificationSubscription::with_types`]). An associated `Type::with_*(part)`, without
+//!   `self`, is a constructor from that one part, as `Vec::with_capacity` is
+//!   ([`RenewalPolicy::with_warning_days`]). A request
 //!   description in [`api`] is the builder of one HTTP request: its filters are named after
 //!   Apple's query parameters ([`api::GetAssets::adam_id`]) and it needs no `build()`, since
 //!   no combination is invalid. No public type has `&mut self` setters.
