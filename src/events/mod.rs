@@ -53,7 +53,8 @@ mod tracker;
 
 pub use next::{Ignored, Next, Resend, TrackError, Update};
 pub use outcome::{
-    CompletedBy, Concerns, EventOutcome, Subject, SubjectFailure, UnattributedError,
+    AssignmentOutcome, AssignmentResult, CompletedBy, Concerns, EventOutcome, Subject,
+    SubjectFailure, SupersededFailure, UnattributedError,
 };
-pub use status::{EventStatus, FailureGroup, is_event_not_found};
+pub use status::{EventStatus, FailureGroup, FailurePart, is_event_not_found};
 pub use tracker::{EventTracker, SentEvent, TrackerPolicy};
