@@ -63,8 +63,14 @@ impl VppAccount {
     ///
     /// Refused (the account unchanged) when the snapshot is recorded as read with another
     /// token than `new_token`, when it is for another location (different `uId`), when it
-    /// is the token already in use, when it has expired at `now`, when it does not expire
-    /// later than the current token, or when another MDM holds the location. On success the
+    /// has expired at `now`, when it does not expire later than the current token, or when
+    /// another MDM holds the location.
+    ///
+    /// The token already in use, uploaded again (admins do when unsure), is a refresh, not
+    /// an error: the account keeps its history and takes the location's name, the expiry
+    /// Apple reports and the claim from the snapshot (`previous_expires_at` equals
+    /// `new_expires_at`; a claim gone missing carries [`Reclaim::Send`] as for a new
+    /// token). On success the
     /// account keeps its identity and history, takes the new token and expiry, and Apple's
     /// verdicts on the old token (including a wrong location) are cleared. Read-only is
     /// kept: a client-config read cannot show that Apple's built-in MDM let go.
@@ -81,9 +87,7 @@ impl VppAccount {
             return Err(RenewError::SnapshotForAnotherToken);
         }
         ensure_same_location(&self.location, &snapshot.location)?;
-        if new_token == self.token {
-            return Err(RenewError::SameToken);
-        }
+        let same_token = new_token == self.token;
         let offered = snapshot.expiry_for(&new_token);
         if expiry::is_expired(offered, now) {
             return Err(RenewError::Expired {
@@ -91,7 +95,7 @@ impl VppAccount {
             });
         }
         let current = self.expires_at();
-        if offered <= current {
+        if offered <= current && !same_token {
             return Err(RenewError::NotLater { current, offered });
         }
         let reclaim = match self.identity.ownership_of(snapshot) {
