@@ -5,10 +5,8 @@
 
 mod common;
 
-#[allow(dead_code)]
 #[path = "../examples/licenses/cli.rs"]
 mod cli;
-#[allow(dead_code)]
 #[path = "../examples/licenses/output.rs"]
 mod output;
 

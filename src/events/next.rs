@@ -45,6 +45,8 @@ pub struct Resend {
 /// What a notification or status answer changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
+// The outcome is reported once per event: not worth a box and a changed pattern.
+#[allow(clippy::large_enum_variant)]
 pub enum Update {
     /// The event finished now; this is reported once.
     Completed(EventOutcome),
