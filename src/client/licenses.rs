@@ -82,7 +82,7 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(30);
 
 /// One request of a batched write, and the event Apple answered for it.
 ///
-/// Hand it to [`EventTracker::track_at`] as it is (`tracker.track_at(&batch, now)`): it
+/// Hand it to [`crate::events::EventTracker::track_at`] as it is (`tracker.track_at(&batch, now)`): it
 /// converts into a [`SentEvent`] with the event id, the event type, what the batch
 /// concerns, and the batch's JSON body as the request key, so that a
 /// [`crate::events::Resend`] can rebuild the request
