@@ -194,3 +194,49 @@ async fn the_licenses_example_takes_the_largest_wait_secs() {
     assert_eq!(code, 0, "{out} {err}");
     assert!(out.contains("\"events\""), "{out}");
 }
+
+#[tokio::test]
+async fn uploading_a_managed_token_again_keeps_the_accounts_history() {
+    let mut scenario = Scenario::default();
+    scenario.locations[0].mdm_info = Some(apple_vpp_sim::MdmInfo {
+        id: "29dd58b6-5a7e-4f0e-9d43-2f6f1d1c0a11".into(),
+        name: "Example MDM".into(),
+        metadata: "mdm.example.com".into(),
+    });
+    let sim = Simulator::start(scenario, SimOptions::default())
+        .await
+        .unwrap();
+    let (c, token) = (client(&sim), token(&sim));
+    let us = common::us();
+    let takeover = apple_vpp::ClaimOptions::from(apple_vpp::Takeover::Accept);
+    let apple_vpp::client::ConfigureOutcome::Claimed(stored) =
+        c.configure(&token, &us, &takeover).await.unwrap()
+    else {
+        panic!("claimed with consent")
+    };
+    let previous = stored.took_over_from().cloned().expect("taken over");
+    // The admin uploads the same token again.
+    let again = c
+        .configure_again(&stored, &token, &apple_vpp::ClaimOptions::default())
+        .await
+        .unwrap();
+    let apple_vpp::client::ConfigureOutcome::AlreadyOurs(again) = again else {
+        panic!("{again:?}")
+    };
+    assert_eq!(again.took_over_from(), Some(&previous));
+    assert_eq!(again.configured_at(), stored.configured_at());
+    // A plain configure makes a new account without that history.
+    let apple_vpp::client::ConfigureOutcome::AlreadyOurs(fresh) = c
+        .configure(&token, &us, &apple_vpp::ClaimOptions::default())
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(fresh.took_over_from(), None);
+    // Renewing with the token in use is a refresh.
+    let mut account = again.clone();
+    let renewal = c.renew(&mut account, token.clone()).await.unwrap();
+    assert_eq!(renewal.previous_expires_at, renewal.new_expires_at);
+    assert_eq!(account.took_over_from(), Some(&previous));
+}
