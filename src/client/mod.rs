@@ -70,7 +70,7 @@ pub use events::PollRound;
 pub use flows::ConfigureOutcome;
 pub use licenses::{DEFAULT_POLL_INTERVAL, SentBatch};
 pub use notifications::SubscribeOutcome;
-pub use pages::{SyncError, SyncPage};
+pub use pages::{PageStream, SyncError, SyncPage};
 pub use rate::DEFAULT_MAX_REQUESTS_PER_SECOND;
 
 pub use reqwest;
