@@ -68,12 +68,8 @@ fn uploading_the_same_token_again_keeps_the_accounts_history() {
         panic!("{c:?}")
     };
     assert_eq!(again.took_over_from(), Some(&previous), "history kept");
-    assert_eq!(
-        again.configured_at(),
-        now(),
-        "first configured, not re-made"
-    );
-    assert_eq!(again.last_verified_at(), later, "refreshed");
+    assert_eq!(again.configured(), now(), "first configured, not re-made");
+    assert_eq!(again.last_verified(), later, "refreshed");
     assert_eq!(again.token(), &token);
 }
 
@@ -97,7 +93,7 @@ fn uploading_again_when_a_write_is_needed_keeps_the_history_through_the_claim() 
         .finish_at(&berlin(ours()).read_with(&token), later)
         .unwrap();
     assert_eq!(again.took_over_from(), stored.took_over_from());
-    assert_eq!(again.configured_at(), now());
+    assert_eq!(again.configured(), now());
 }
 
 #[test]
@@ -125,11 +121,11 @@ fn renewing_with_the_token_in_use_is_a_refresh() {
     let r = account
         .renew_at(token.clone(), &berlin(ours()).read_with(&token), later)
         .unwrap();
-    assert_eq!(r.previous_expires_at, r.new_expires_at);
+    assert_eq!(r.previous_expiry, r.new_expiry);
     assert_eq!(r.reclaim, Reclaim::NotNeeded);
     assert_eq!(account.took_over_from(), before.took_over_from());
-    assert_eq!(account.configured_at(), before.configured_at());
-    assert_eq!(account.last_verified_at(), later);
+    assert_eq!(account.configured(), before.configured());
+    assert_eq!(account.last_verified(), later);
     // A claim gone missing is written again, as with a new token.
     let mut account = before.clone();
     let r = account

@@ -12,8 +12,9 @@ mod output;
 
 use std::time::Duration;
 
+use apple_vpp::api::RetryPolicy;
 use apple_vpp::chrono::Utc;
-use apple_vpp::client::{RetryPolicy, SyncError, SyncPage, VppClient};
+use apple_vpp::client::{SyncError, SyncPage, VppClient};
 use apple_vpp::events::{EventTracker, Next, SentEvent, Subject, TrackerPolicy};
 use apple_vpp::wire::{AssetRef, EventType, LicensesRequest, PricingParam};
 use apple_vpp::{VppToken, VppUser};
@@ -33,11 +34,9 @@ async fn sim() -> RunningSimulator {
 }
 
 fn client(sim: &RunningSimulator) -> VppClient {
-    let fast = RetryPolicy {
-        base_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(5),
-        ..RetryPolicy::default()
-    };
+    let fast = RetryPolicy::default()
+        .with_base_delay(Duration::from_millis(1))
+        .with_max_delay(Duration::from_millis(5));
     VppClient::builder()
         .base_url(sim.base_url())
         .retry_policy(fast)
@@ -224,7 +223,7 @@ async fn uploading_a_managed_token_again_keeps_the_accounts_history() {
         panic!("{again:?}")
     };
     assert_eq!(again.took_over_from(), Some(&previous));
-    assert_eq!(again.configured_at(), stored.configured_at());
+    assert_eq!(again.configured(), stored.configured());
     // A plain configure makes a new account without that history.
     let apple_vpp::client::ConfigureOutcome::AlreadyOurs(fresh) = c
         .configure(&token, &us, &apple_vpp::ClaimOptions::default())
@@ -237,6 +236,6 @@ async fn uploading_a_managed_token_again_keeps_the_accounts_history() {
     // Renewing with the token in use is a refresh.
     let mut account = again.clone();
     let renewal = c.renew(&mut account, token.clone()).await.unwrap();
-    assert_eq!(renewal.previous_expires_at, renewal.new_expires_at);
+    assert_eq!(renewal.previous_expiry, renewal.new_expiry);
     assert_eq!(account.took_over_from(), Some(&previous));
 }

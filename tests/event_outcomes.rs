@@ -42,9 +42,9 @@ const USERS: [&str; 3] = ["u-001", "u-002", "u-003"];
 /// Two apps to five devices and three users: 16 licenses.
 fn associate(event: &str) -> SentEvent {
     SentEvent::new(event, EventType::Associate, "req")
-        .serial_numbers(SERIALS)
-        .client_user_ids(USERS)
-        .assets([
+        .with_serial_numbers(SERIALS)
+        .with_client_user_ids(USERS)
+        .with_assets([
             EventAsset::new(APP_A, Some(PricingParam::Stdq)),
             EventAsset::new(APP_B, Some(PricingParam::Stdq)),
         ])
@@ -58,6 +58,7 @@ fn asset_notification(event: &str, items: &[(&str, Subject)], result: &str) -> N
             let who = match s {
                 Subject::Serial(x) => format!(r#""serialNumber":"{x}""#),
                 Subject::User(x) => format!(r#""clientUserId":"{x}""#),
+                other => panic!("{other:?}"),
             };
             format!(r#"{{"adamId":"{adam}","pricingParam":"STDQ",{who}}}"#)
         })
@@ -231,7 +232,7 @@ fn a_success_notification_naming_nobody_still_completes_the_whole_request() {
 #[test]
 fn a_late_failure_for_a_replaced_send_does_not_finish_the_request() {
     let mut t = EventTracker::default();
-    let sent = SentEvent::new("old", EventType::Revoke, "req").serial_numbers(["A", "B"]);
+    let sent = SentEvent::new("old", EventType::Revoke, "req").with_serial_numbers(["A", "B"]);
     t.track_at(sent, t0()).unwrap();
     t.resent_at(&id("old"), id("new"), at(600)).unwrap();
     let late = asset_notification("old", &[], "FAILURE");
@@ -259,7 +260,7 @@ fn a_late_failure_for_a_replaced_send_does_not_finish_the_request() {
 #[test]
 fn a_late_success_for_a_replaced_send_still_counts() {
     let mut t = EventTracker::default();
-    let sent = SentEvent::new("old", EventType::Revoke, "req").serial_numbers(["A"]);
+    let sent = SentEvent::new("old", EventType::Revoke, "req").with_serial_numbers(["A"]);
     t.track_at(sent, t0()).unwrap();
     t.resent_at(&id("old"), id("new"), at(600)).unwrap();
     let body = r#"{"notification":{"assignments":[],"eventId":"old","result":"SUCCESS","type":"REVOKE"},"notificationId":"n1","notificationType":"ASSET_MANAGEMENT","uId":"1"}"#;

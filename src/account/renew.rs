@@ -16,9 +16,9 @@ use crate::wire::ClientConfigUpdate;
 #[non_exhaustive]
 pub struct Renewal {
     /// The expiry before.
-    pub previous_expires_at: DateTime<Utc>,
+    pub previous_expiry: DateTime<Utc>,
     /// The expiry now.
-    pub new_expires_at: DateTime<Utc>,
+    pub new_expiry: DateTime<Utc>,
     /// `Some((old, new))` when the organization name in the file changed (the location,
     /// by `uId`, is the same).
     pub org_name_change: Option<(String, String)>,
@@ -68,12 +68,14 @@ impl VppAccount {
     ///
     /// The token already in use, uploaded again (admins do when unsure), is a refresh, not
     /// an error: the account keeps its history and takes the location's name, the expiry
-    /// Apple reports and the claim from the snapshot (`previous_expires_at` equals
-    /// `new_expires_at`; a claim gone missing carries [`Reclaim::Send`] as for a new
-    /// token). On success the
-    /// account keeps its identity and history, takes the new token and expiry, and Apple's
-    /// verdicts on the old token (including a wrong location) are cleared. Read-only is
-    /// kept: a client-config read cannot show that Apple's built-in MDM let go.
+    /// Apple reports and the claim from the snapshot (`previous_expiry` equals
+    /// `new_expiry`; a claim gone missing carries [`Reclaim::Send`] as for a new
+    /// token).
+    ///
+    /// On success the account keeps its identity and history, takes the new token and
+    /// expiry, and Apple's verdicts on the old token (including a wrong location) are
+    /// cleared. Read-only is kept: a client-config read cannot show that Apple's built-in
+    /// MDM let go.
     ///
     /// When the location has no claim, the renewal carries [`Reclaim::Send`] and the
     /// account stays released until [`VppAccount::finish_reclaim_at`].
@@ -89,12 +91,12 @@ impl VppAccount {
         ensure_same_location(&self.location, &snapshot.location)?;
         let same_token = new_token == self.token;
         let offered = snapshot.expiry_for(&new_token);
-        if expiry::is_expired(offered, now) {
+        if expiry::is_expired_at(offered, now) {
             return Err(RenewError::Expired {
                 expired_at: offered,
             });
         }
-        let current = self.expires_at();
+        let current = self.expiry();
         if offered <= current && !same_token {
             return Err(RenewError::NotLater { current, offered });
         }
@@ -116,7 +118,7 @@ impl VppAccount {
         });
         self.token = new_token;
         self.location = snapshot.location.clone();
-        self.apple_expires_at = snapshot.token_expires_at;
+        self.apple_expires_at = snapshot.token_expiry;
         self.verdict = AppleVerdict::Active;
         if reclaim == Reclaim::NotNeeded {
             self.claim = ClaimState::Ours;
@@ -125,8 +127,8 @@ impl VppAccount {
             self.claim = ClaimState::Released;
         }
         Ok(Renewal {
-            previous_expires_at: current,
-            new_expires_at: offered,
+            previous_expiry: current,
+            new_expiry: offered,
             org_name_change,
             reclaim,
         })
@@ -135,7 +137,7 @@ impl VppAccount {
     /// Checks the configuration read back after sending a renewal's [`Reclaim::Send`]
     /// update (step 1 of the two-step flow in [`Reclaim`]).
     ///
-    /// Ours → the claim is ours again, `last_verified_at` is `now`, and the location is no
+    /// Ours → the claim is ours again, `last_verified()` is `now`, and the location is no
     /// longer read-only (Apple applied our write). Another MDM → the account is marked
     /// displaced and [`ConfigureError::LostRace`] is returned; nobody →
     /// [`ConfigureError::NotApplied`] (send again later); another location →

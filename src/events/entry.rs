@@ -448,7 +448,7 @@ impl Entry {
             assignments,
             superseded_failures: self.superseded.clone(),
             completed_by: by,
-            completed_at: now,
+            completed: now,
         };
         self.outcome = Some(outcome.clone());
         outcome
