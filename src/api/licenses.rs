@@ -12,6 +12,7 @@ event_write!(
     LicensesRequest,
     "assets/associate",
     license_batches,
+    Associate,
     // A replay assigns what is already assigned: no second license. Sent again only when
     // Apple refused it (429, 5xx); after a timeout, follow the event instead.
     IfRefused
@@ -23,6 +24,7 @@ event_write!(
     LicensesRequest,
     "assets/disassociate",
     license_batches,
+    Disassociate,
     // A replay takes back what is already back: nothing more happens.
     IfRefused
 );
@@ -33,6 +35,7 @@ event_write!(
     RevokeRequest,
     "assets/revoke",
     revoke_batches,
+    Revoke,
     // A replay revokes what is already revoked: nothing more happens.
     IfRefused
 );

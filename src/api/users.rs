@@ -31,6 +31,7 @@ event_write!(
     UsersRequest,
     "users/create",
     user_batches,
+    Create,
     Never
 );
 event_write!(
@@ -39,6 +40,7 @@ event_write!(
     UsersRequest,
     "users/update",
     user_batches,
+    Update,
     // A replay writes the same email or Managed Apple ID again: no change. Sent again
     // only when Apple refused it.
     IfRefused
@@ -49,6 +51,7 @@ event_write!(
     UsersRequest,
     "users/retire",
     user_batches,
+    Retire,
     // A replay retires users already retired: no new record.
     IfRefused
 );

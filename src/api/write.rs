@@ -22,12 +22,15 @@ pub trait BatchedWrite: Endpoint<Response = EventResponse> {
 
     /// The endpoint that sends `batch`.
     fn with_batch(batch: Self::Request) -> Self;
+
+    /// The event type Apple reports for it (`ASSOCIATE`, ..., `RETIRE`).
+    fn event_type() -> crate::wire::EventType;
 }
 
 /// Declares a `POST` endpoint whose body is one batch and whose answer is an event, with
 /// its [`super::Replay`] class (see the README's table of every write).
 macro_rules! event_write {
-    ($(#[$meta:meta])* $name:ident, $body:ty, $path:literal, $split:path, $replay:ident) => {
+    ($(#[$meta:meta])* $name:ident, $body:ty, $path:literal, $split:path, $event:ident, $replay:ident) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct $name(pub $body);
@@ -56,6 +59,10 @@ macro_rules! event_write {
 
             fn with_batch(batch: $body) -> Self {
                 Self(batch)
+            }
+
+            fn event_type() -> $crate::wire::EventType {
+                $crate::wire::EventType::$event
             }
         }
     };
