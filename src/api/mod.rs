@@ -30,6 +30,7 @@ mod base_url;
 mod client_config;
 mod endpoint;
 mod legacy;
+mod metadata;
 mod retry;
 mod service_config;
 mod status;
@@ -44,10 +45,14 @@ pub use assignments::GetAssignments;
 
 pub use client_config::{GetClientConfig, SetClientConfig};
 pub use endpoint::{
-    Auth, Endpoint, HttpRequest, Method, Protocol, Replay, RequestError, ServiceBase, redact_error,
+    Auth, Endpoint, Host, HttpRequest, Method, Protocol, Replay, RequestError, ServiceBase,
+    redact_error,
 };
 pub use legacy::{GetLegacyClientConfig, GetLegacyServiceConfig, SetLegacyClientContext};
 pub use licenses::{Associate, Disassociate, Revoke};
+pub use metadata::{
+    GetAppsMetadata, GetBooksMetadata, GetStorefronts, LookupContentMetadata, LookupPlatform,
+};
 pub use paged::Paged;
 pub use retry::{Failure, RetryPolicy, parse_retry_after};
 pub use service_config::GetServiceConfig;
@@ -61,6 +66,17 @@ use crate::token::VppToken;
 
 /// Apple's Apps and Books v2 base URL.
 pub const DEFAULT_BASE_URL: &str = "https://vpp.itunes.apple.com/mdm/v2/";
+
+/// Apps and Books Metadata for Organizations, for enterprise organizations.
+pub const DEFAULT_METADATA_BASE_URL: &str = "https://api.ent.apple.com/v1/";
+
+/// Apps and Books Metadata for Organizations, for educational organizations.
+pub const EDUCATION_METADATA_BASE_URL: &str = "https://api.edu.apple.com/v1/";
+
+/// [`DEFAULT_METADATA_BASE_URL`] parsed.
+pub fn default_metadata_base_url() -> Url {
+    Url::parse(DEFAULT_METADATA_BASE_URL).expect("the default metadata base URL is valid")
+}
 
 /// [`DEFAULT_BASE_URL`] parsed.
 pub fn default_base_url() -> Url {

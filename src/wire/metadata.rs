@@ -256,6 +256,21 @@ pub struct CatalogError {
     pub code: Option<String>,
 }
 
+impl CatalogError {
+    /// Removes `secret` from the title and detail (a server that echoes the request must
+    /// not put a credential into logs).
+    pub fn redact(&mut self, secret: &str) {
+        if secret.is_empty() {
+            return;
+        }
+        for text in [&mut self.title, &mut self.detail].into_iter().flatten() {
+            if text.contains(secret) {
+                *text = text.replace(secret, "[redacted]");
+            }
+        }
+    }
+}
+
 /// The legacy lookup's answer: `{"results": {"<adamId>": {…}, …}}`. Ids the storefront
 /// does not know are absent.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
