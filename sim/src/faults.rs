@@ -10,7 +10,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::apple::{AppleError, code};
+use crate::apple::{AppleError, catalog_error, code};
 use crate::scenario::{FaultKind, FaultSpec};
 use crate::shared::{AuthNote, Shared, normalize};
 
@@ -24,7 +24,7 @@ pub(crate) async fn middleware(State(s): State<Arc<Shared>>, req: Request, next:
     );
     let fault = s.take_fault(&normalize(&path));
     let resp = match &fault {
-        Some(f) => apply(&s, f).await,
+        Some(f) => apply(&s, f, path.starts_with("/v1/")).await,
         None => next.run(req).await,
     };
     let note = resp.extensions().get::<AuthNote>().cloned();
@@ -32,8 +32,36 @@ pub(crate) async fn middleware(State(s): State<Arc<Shared>>, req: Request, next:
     resp
 }
 
-async fn apply(s: &Shared, f: &FaultSpec) -> Response {
+fn retry_after(mut r: Response, secs: Option<u64>) -> Response {
+    let secs = secs.unwrap_or(1).to_string();
+    if let Ok(v) = HeaderValue::from_str(&secs) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
+}
+
+async fn apply(s: &Shared, f: &FaultSpec, catalog: bool) -> Response {
     match f.kind {
+        FaultKind::Status401 if catalog => catalog_error(
+            StatusCode::UNAUTHORIZED,
+            "40100",
+            "Unauthorized",
+            "Invalid developer token (injected fault).",
+        ),
+        FaultKind::Status401 => AppleError::new(code::BAD_AUTH_HEADER).into_response(),
+        FaultKind::Status429RetryAfter if catalog => retry_after(
+            catalog_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "42900",
+                "Too Many Requests",
+                "The request rate is over the limit; retry later.",
+            ),
+            f.retry_after_secs,
+        ),
+        FaultKind::Status429RetryAfter => retry_after(
+            AppleError::new(code::TOO_MANY_REQUESTS).into_response(),
+            f.retry_after_secs,
+        ),
         FaultKind::Status500 => AppleError::new(code::INTERNAL).into_response(),
         FaultKind::Status503 => AppleError::new(code::UNAVAILABLE).into_response(),
         FaultKind::Status503RetryAfter => {

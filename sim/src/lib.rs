@@ -27,12 +27,15 @@
 #![warn(missing_docs)]
 
 mod apple;
+mod catalog;
 mod config;
 mod defaults;
+mod devkey;
 mod events;
 mod faults;
 mod licenses;
 mod lists;
+mod metadata;
 mod model;
 mod notify;
 mod paging;
@@ -48,7 +51,8 @@ pub use apple::code;
 pub use notify::NotificationRecord;
 pub use ratelimit::RateStats;
 pub use scenario::{
-    AssetSpec, FaultKind, FaultSpec, LocationSpec, MdmInfo, Scenario, ScenarioError, UserSpec,
+    AssetMetadataSpec, AssetSpec, FaultKind, FaultSpec, LocationSpec, MdmInfo, Scenario,
+    ScenarioError, UserSpec,
 };
 pub use server::{RunningSimulator, SimError, SimOptions, Simulator};
 pub use shared::RecordedRequest;

@@ -9,6 +9,7 @@ use chrono::{DateTime, FixedOffset};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::devkey::DevKey;
 use crate::model::{Location, World};
 use crate::notify::{NotificationRecord, Notifier};
 use crate::ratelimit::{RateLimiter, RateStats};
@@ -101,12 +102,20 @@ impl Simulator {
             return Err(SimError::NonLoopback(options.listen));
         }
         let world = build_world(&scenario);
+        let developer = developer_key(&scenario)?;
         if let Some(dir) = &options.token_dir {
             write_token_files(dir, &world)?;
+            write_developer_key(dir, &developer)?;
         }
         let (listener, addr) = bind(options.listen).await?;
         let (stop, stop_rx) = watch::channel(false);
-        let shared = Arc::new(shared_state(scenario, world, addr, stop_rx.clone())?);
+        let shared = Arc::new(shared_state(
+            scenario,
+            world,
+            addr,
+            stop_rx.clone(),
+            developer,
+        )?);
         schedule_claims_by_other(&shared);
         let server = spawn_server(listener, Arc::clone(&shared), stop_rx);
         Ok(RunningSimulator {
@@ -142,6 +151,46 @@ fn write_token_files(dir: &std::path::Path, world: &World) -> Result<(), SimErro
     Ok(())
 }
 
+/// The scenario's developer key, or a fresh key pair.
+fn developer_key(scenario: &Scenario) -> Result<DevKey, SimError> {
+    let (team, kid) = (&scenario.developer_team_id, &scenario.developer_key_id);
+    match &scenario.developer_key {
+        Some(pem) => DevKey::from_pem(pem, team, kid),
+        None => DevKey::generate(team, kid),
+    }
+    .map_err(|e| SimError::Scenario(ScenarioError::Invalid(e)))
+}
+
+/// Writes the developer key's private half as `<dir>/AuthKey_<key id>.p8`, readable by
+/// its owner only (mode 0600 on Unix).
+fn write_developer_key(dir: &std::path::Path, key: &DevKey) -> Result<(), SimError> {
+    let path = dir.join(developer_key_file_name(&key.key_id));
+    let write = || -> std::io::Result<()> {
+        use std::io::Write as _;
+        std::fs::create_dir_all(dir)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&path)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        file.write_all(key.pem.as_bytes())
+    };
+    write().map_err(|source| SimError::TokenDir { path, source })
+}
+
+/// `AuthKey_<key id>.p8`, as Apple names the file it lets you download.
+pub(crate) fn developer_key_file_name(key_id: &str) -> String {
+    format!("AuthKey_{key_id}.p8")
+}
+
 /// Binds the listener and reports the address it got (a free port for port 0).
 async fn bind(listen: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr), SimError> {
     let bind_error = |source| SimError::Bind {
@@ -161,6 +210,7 @@ fn shared_state(
     world: World,
     addr: SocketAddr,
     shutdown: watch::Receiver<bool>,
+    developer: DevKey,
 ) -> Result<Shared, SimError> {
     let notifier = Notifier::new(
         Duration::from_millis(scenario.notification_retry_delay_ms),
@@ -183,6 +233,7 @@ fn shared_state(
         rate: Arc::new(RateLimiter::default()),
         notifier,
         shutdown,
+        developer,
     })
 }
 
@@ -235,6 +286,28 @@ impl RunningSimulator {
     /// The v1 base URL, `http://HOST:PORT/mdm/` (with the trailing slash).
     pub fn v1_base_url(&self) -> String {
         format!("{}/mdm/", self.shared.origin)
+    }
+
+    /// The metadata catalog's base URL, `http://HOST:PORT/v1/` (with the trailing slash;
+    /// Apple's is `https://api.ent.apple.com/v1/`).
+    pub fn metadata_base_url(&self) -> String {
+        format!("{}/v1/", self.shared.origin)
+    }
+
+    /// The developer key's private half, `.p8` text (PKCS#8 PEM, EC P-256): sign
+    /// developer tokens with it. A test key; never use it for anything real.
+    pub fn developer_key_pem(&self) -> String {
+        self.shared.developer.pem.clone()
+    }
+
+    /// The team id developer tokens must carry (`iss`).
+    pub fn developer_team_id(&self) -> String {
+        self.shared.developer.team_id.clone()
+    }
+
+    /// The key id developer tokens must carry (`kid`).
+    pub fn developer_key_id(&self) -> String {
+        self.shared.developer.key_id.clone()
     }
 
     /// The bearer credential of a location: the whole `.vpptoken` file content.
