@@ -86,6 +86,8 @@ pub struct DescribedAsset {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DescribeOutcome {
+    /// Pages of `GET assets` read (one batch each).
+    pub pages: u32,
     /// Assets handed over.
     pub assets: usize,
     /// Assets found in no storefront (handed over with `metadata: None`).
@@ -238,6 +240,7 @@ impl VppClient {
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(ClientError::Record)?;
             let described = self.describe(token, home.clone(), assets, options).await?;
+            outcome.pages += 1;
             outcome.assets += described.len();
             outcome.found_nowhere += described.iter().filter(|d| d.metadata.is_none()).count();
             on_batch(described).map_err(|error| SyncError::Handler { index, error })?;
