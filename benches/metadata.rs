@@ -65,9 +65,7 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(body.len() as u64));
     group.bench_function("apps_page/25", |b| b.iter(|| decode(black_box(&body))));
     group.bench_function("apps_page_serde_only/25", |b| {
-        b.iter(|| {
-            serde_json::from_slice::<CatalogResponse<AppResource>>(black_box(&body)).unwrap()
-        })
+        b.iter(|| serde_json::from_slice::<CatalogResponse<AppResource>>(black_box(&body)).unwrap())
     });
     group.finish();
 }

@@ -32,32 +32,39 @@ fn noted(mut resp: Response, uid: Option<String>, authorized: bool) -> Response 
     resp
 }
 
-/// The developer token's check.
-fn developer(s: &Shared, headers: &HeaderMap) -> Result<(), Response> {
+/// The developer token's check: the 401's detail when refused.
+fn developer(s: &Shared, headers: &HeaderMap) -> Result<(), String> {
     let value = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| unauthorized("The Authorization header is missing."))?;
-    let Some((scheme, jwt)) = value.trim().split_once(' ') else {
-        return Err(unauthorized(
-            "The Authorization header is not a bearer token.",
-        ));
-    };
+        .ok_or("The Authorization header is missing.")?;
+    let not_bearer = "The Authorization header is not a bearer token.";
+    let (scheme, jwt) = value.trim().split_once(' ').ok_or(not_bearer)?;
     if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(unauthorized(
-            "The Authorization header is not a bearer token.",
-        ));
+        return Err(not_bearer.into());
     }
     s.developer
         .verify(jwt.trim(), Utc::now().timestamp())
-        .map_err(|reason| unauthorized(&format!("Invalid developer token: {reason}.")))
+        .map_err(|reason| format!("Invalid developer token: {reason}."))
+}
+
+/// Why the `itvt` cookie was refused: the location it matched, if any, and the detail.
+struct CookieRefused {
+    uid: Option<String>,
+    detail: &'static str,
+}
+
+impl CookieRefused {
+    fn response(self) -> Response {
+        let resp = catalog_error(StatusCode::FORBIDDEN, "40300", "Forbidden", self.detail);
+        noted(resp, self.uid, false)
+    }
 }
 
 /// The `itvt` cookie's content token, checked like a bearer credential (known, not
 /// revoked, not expired); the matched location's uid.
-fn cookie_location(s: &Shared, headers: &HeaderMap) -> Result<String, Response> {
-    let forbidden =
-        |detail: &str| catalog_error(StatusCode::FORBIDDEN, "40300", "Forbidden", detail);
+fn cookie_location(s: &Shared, headers: &HeaderMap) -> Result<String, CookieRefused> {
+    let forbidden = |detail| CookieRefused { uid: None, detail };
     let itvt = headers
         .get_all(header::COOKIE)
         .iter()
@@ -74,11 +81,10 @@ fn cookie_location(s: &Shared, headers: &HeaderMap) -> Result<String, Response> 
         .by_credential(&itvt)
         .ok_or_else(|| forbidden("The itvt cookie is not a known content token."))?;
     if loc.revoked || loc.expires < Utc::now() {
-        return Err(noted(
-            forbidden("The content token in the itvt cookie has expired or was revoked."),
-            Some(loc.uid.clone()),
-            false,
-        ));
+        return Err(CookieRefused {
+            uid: Some(loc.uid.clone()),
+            detail: "The content token in the itvt cookie has expired or was revoked.",
+        });
     }
     Ok(loc.uid.clone())
 }
@@ -129,12 +135,12 @@ async fn owned(
     q: Result<Query<QueryMap>, QueryRejection>,
     books: bool,
 ) -> Response {
-    if let Err(resp) = developer(s, headers) {
-        return noted(resp, None, false);
+    if let Err(detail) = developer(s, headers) {
+        return noted(unauthorized(&detail), None, false);
     }
     let uid = match cookie_location(s, headers) {
         Ok(uid) => uid,
-        Err(resp) => return resp,
+        Err(refused) => return refused.response(),
     };
     let Ok(_guard) = s
         .rate
@@ -208,8 +214,8 @@ async fn owned(
 
 /// `GET /v1/storefronts`: developer token only.
 pub(crate) async fn storefronts(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    if let Err(resp) = developer(&s, &headers) {
-        return noted(resp, None, false);
+    if let Err(detail) = developer(&s, &headers) {
+        return noted(unauthorized(&detail), None, false);
     }
     let data: Vec<Value> = s
         .config
