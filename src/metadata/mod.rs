@@ -30,7 +30,9 @@ mod developer_token;
 mod storefront;
 
 #[cfg(feature = "client")]
-pub use developer_token::{DeveloperKey, DeveloperKeyError, DeveloperToken};
+pub use developer_token::{
+    DEFAULT_TOKEN_LIFETIME, DeveloperKey, DeveloperKeyError, DeveloperToken, REMINT_MARGIN,
+};
 pub use storefront::{
     DEFAULT_FALLBACK_STOREFRONTS, Storefront, StorefrontError, StorefrontResolution,
     StorefrontSearch, storefront_for_country,
