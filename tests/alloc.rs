@@ -114,6 +114,7 @@ fn owned_bytes(t: &VppToken) -> usize {
 
 /// Exactly one allocation per owned string, each of its final size (the total equals the
 /// sum of the lengths, and none can be smaller), nothing reallocated or freed.
+#[track_caller]
 fn assert_exactly_owned(input: &[u8]) -> VppToken {
     let (token, counts) = count(|| VppToken::from_bytes(input).unwrap());
     let want = Counts {

@@ -26,6 +26,7 @@ use apple_vpp::{
     LocationSnapshot, MdmIdentity, MdmOwner, Ownership, PendingClaim, Renewal, RenewalPolicy,
     SecretString, Takeover, Verification, VppAccount, VppToken,
 };
+use apple_vpp::{ClaimOptions, Reclaim};
 
 fn assert_send_sync<T: Send + Sync + 'static>() {}
 
@@ -127,4 +128,30 @@ fn client_types() {
     assert_send_sync::<TransportKind>();
     assert_error::<ClientError>();
     assert_error::<BuildError>();
+}
+
+#[test]
+fn core_types_are_send_sync() {
+    fn check<T: Send + Sync + 'static>() {}
+    check::<VppAccount>();
+    check::<Configure>();
+    check::<apple_vpp::PendingClaim>();
+    check::<LocationSnapshot>();
+    check::<MdmIdentity>();
+    check::<MdmOwner>();
+    check::<Takeover>();
+    check::<AccountStatus>();
+    check::<ResponseError>();
+    check::<ConfigureError>();
+    check::<RenewError>();
+    check::<IdentityError>();
+    check::<apple_vpp::UpdateError>();
+    check::<apple_vpp::LocationMismatch>();
+    check::<AppleError>();
+    check::<ClaimOptions>();
+    check::<Reclaim>();
+    check::<apple_vpp::Renewal>();
+    check::<Protocol>();
+    check::<Location>();
+    check::<apple_vpp::MdmIdentityBuilder>();
 }

@@ -4,8 +4,6 @@
 #![cfg(feature = "client")]
 
 mod common;
-#[path = "support/fake_apple.rs"]
-mod fake_apple;
 
 use std::time::Duration;
 
@@ -15,8 +13,10 @@ use apple_vpp::wire::{ClientConfigUpdate, ErrorKind, ErrorNumber};
 use apple_vpp::{
     ConfigureError, RenewError, ResponseError, Takeover, Verification, VppAccount, VppToken,
 };
+use common::fake_apple::{
+    BASE_PATH, FakeApple, base, berlin_claimed_elsewhere, client_for, fast, server,
+};
 use common::{OUR_ID, assert_no_secret, fixture, token, us};
-use fake_apple::{BASE_PATH, FakeApple, base, berlin_claimed_elsewhere, client_for, fast, server};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

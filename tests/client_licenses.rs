@@ -3,10 +3,8 @@
 //! fallback, batched writes counted on the server, partial failures, 429 with
 //! `Retry-After`, and the rate and concurrency as the server counted them.
 #![cfg(feature = "client")]
-#![cfg(feature = "client")]
 
-#[path = "support/licenses_sim.rs"]
-mod licenses_sim;
+mod common;
 
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
@@ -16,7 +14,7 @@ use apple_vpp::wire::{ErrorNumber, UserEntry, UserStatus, UsersRequest};
 use apple_vpp::wire::{EventState, LicensesRequest, RevokeRequest};
 use apple_vpp::{BatchError, EventId, VppToken};
 use apple_vpp_sim::{AssetSpec, Scenario};
-use licenses_sim::*;
+use common::licenses_sim::*;
 
 #[test]
 fn the_sync_futures_are_send() {

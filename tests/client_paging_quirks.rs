@@ -4,8 +4,7 @@
 //! page that should exist. Every server answers 500 naming any request it did not expect.
 #![cfg(feature = "client")]
 
-#[path = "support/fake_apple.rs"]
-mod fake_apple;
+mod common;
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -13,7 +12,7 @@ use std::time::Duration;
 use apple_vpp::api::RetryPolicy;
 use apple_vpp::client::{ClientError, SyncPage, VppClient};
 use apple_vpp::{PagingError, VppToken, VppUser};
-use fake_apple::mount_catch_all;
+use common::fake_apple::mount_catch_all;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -13,11 +13,13 @@ use apple_vpp::wire::{AppleError, ErrorBody, ErrorNumber, Limits};
 use apple_vpp::{MdmIdentity, Takeover, VppToken, configure_at};
 use common::{assert_no_secret, utc};
 
+#[track_caller]
 fn check_debug<T: std::fmt::Debug>(value: &T, secret: &str) {
     assert_no_secret(&format!("{value:?}"), secret);
     assert_no_secret(&format!("{value:#?}"), secret);
 }
 
+#[track_caller]
 fn check_both<T: std::fmt::Debug + std::fmt::Display>(value: &T, secret: &str) {
     check_debug(value, secret);
     assert_no_secret(&value.to_string(), secret);

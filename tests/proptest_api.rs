@@ -1,5 +1,5 @@
 //! Properties of the request side: base URLs, `Retry-After` and the retry policy take any
-//! input without panicking (issue 14, item 12), and what they accept keeps the rules.
+//! input without panicking, and what they accept keeps the rules.
 
 use std::time::Duration;
 

@@ -18,6 +18,7 @@ fn is_base64_text(s: &str) -> bool {
 
 /// Whatever the outcome, an error never repeats the input when the input looks like a
 /// token (at least 16 bytes of Base64 once trimmed).
+#[track_caller]
 fn check_no_leak(input: &[u8], result: &Result<VppToken, TokenError>) {
     let Err(e) = result else { return };
     let Ok(text) = std::str::from_utf8(input) else {

@@ -69,3 +69,6 @@ pub(crate) fn d_team_id() -> String {
 pub(crate) fn d_key_id() -> String {
     "SIMKEY0001".into()
 }
+pub(crate) fn d_slow_ms() -> u64 {
+    2000
+}

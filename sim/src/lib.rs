@@ -27,8 +27,10 @@
 #![warn(missing_docs)]
 
 mod apple;
+mod assignments;
 mod catalog;
 mod config;
+mod counters;
 mod defaults;
 mod devkey;
 mod events;
@@ -45,14 +47,16 @@ mod routes;
 mod scenario;
 mod server;
 mod shared;
+mod token_files;
 mod v1;
 
 pub use apple::code;
+pub use counters::{Counters, RequestCounts, TokenId};
 pub use notify::NotificationRecord;
 pub use ratelimit::RateStats;
 pub use scenario::{
-    AssetMetadataSpec, AssetSpec, FaultKind, FaultSpec, LocationSpec, MdmInfo, Scenario,
-    ScenarioError, UserSpec,
+    AssetMetadataSpec, AssetSpec, AssignmentSpec, FaultKind, FaultSpec, LocationSpec, MdmInfo,
+    RandomFaults, Scenario, ScenarioError, UserSpec,
 };
 pub use server::{RunningSimulator, SimError, SimOptions, Simulator};
-pub use shared::RecordedRequest;
+pub use shared::{MAX_RECORDED_PATH, MAX_RECORDED_REQUESTS, RecordedRequest};

@@ -1,5 +1,5 @@
 //! A fake of Apple's Apps and Books v2 service on 127.0.0.1, built on wiremock. Shared by
-//! the client tests (`#[path]`-included); the `configure` example runs against the
+//! the client tests (`common::fake_apple`); the `configure` example runs against the
 //! simulator (`apple-vpp-sim`) instead.
 //!
 //! It keeps one location's client configuration, accepts only one credential (anything
