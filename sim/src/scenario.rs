@@ -277,6 +277,7 @@ pub enum FaultKind {
     Malformed,
     /// HTTP 401: on the metadata catalog (`/v1/…`) the catalog's "Unauthorized" error
     /// (a refused developer token); elsewhere 9722.
+    #[serde(rename = "status_401")]
     Status401,
     /// HTTP 429 with error 9646 and `Retry-After: 1`, as the rate limit answers; on the
     /// metadata catalog (`/v1/…`) its error shape with `Retry-After: <retry_after_secs>`
