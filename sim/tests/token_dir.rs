@@ -105,8 +105,8 @@ async fn starting_again_into_the_same_directory_works_and_leaves_no_temporary_fi
     assert_eq!(
         names,
         [
-            "AuthKey_SIMKEY0001.p8".to_owned(),
-            format!("{UID}.vpptoken")
+            format!("{UID}.vpptoken"),
+            "AuthKey_SIMKEY0001.p8".to_owned()
         ]
     );
 }
