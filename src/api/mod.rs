@@ -11,6 +11,12 @@
 //! writes ([`Associate`], [`Disassociate`], [`Revoke`], [`CreateUsers`], [`UpdateUsers`],
 //! [`RetireUsers`]) each carry one batch from [`crate::batching`] and answer an event.
 //!
+//! App and book metadata goes to two more hosts ([`Host`]): Apps and Books Metadata for
+//! Organizations ([`GetAppsMetadata`], [`GetBooksMetadata`], [`GetStorefronts`], under
+//! [`ServiceBase::metadata`], built with [`HttpRequest::build_with_developer`]: the
+//! vendor's developer token and the `itvt` cookie), and the legacy lookup
+//! ([`LookupContentMetadata`], whose URL [`ServiceBase::check_lookup_url`] checks).
+//!
 //! ```
 //! use apple_vpp::api::{Endpoint, GetClientConfig, HttpRequest, Method, ServiceBase};
 //! use apple_vpp::VppToken;
