@@ -512,3 +512,31 @@ fn generate_pem() -> String {
         base64::engine::general_purpose::STANDARD.encode(der.as_ref())
     )
 }
+
+#[test]
+fn the_metadata_base_follows_the_https_or_loopback_rule() {
+    for bad in [
+        "http://api.ent.apple.com/v1",
+        "https://user:pw@api.ent.apple.com/v1",
+        "https://api.ent.apple.com/v1?x=1",
+    ] {
+        let err = VppClient::builder()
+            .metadata_base_url(bad)
+            .build()
+            .unwrap_err();
+        assert!(!err.to_string().contains("pw@"), "{err}");
+    }
+    let edu = VppClient::builder()
+        .metadata_base_url(apple_vpp::api::EDUCATION_METADATA_BASE_URL)
+        .build()
+        .unwrap();
+    assert_eq!(
+        edu.service_base().metadata().as_str(),
+        "https://api.edu.apple.com/v1/"
+    );
+    let default = VppClient::builder().build().unwrap();
+    assert_eq!(
+        default.service_base().metadata().as_str(),
+        "https://api.ent.apple.com/v1/"
+    );
+}
