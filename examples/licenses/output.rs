@@ -184,21 +184,7 @@ pub fn described_assets(out: &mut dyn Write, json: bool, described: &[DescribedA
 
 pub fn assets(out: &mut dyn Write, json: bool, assets: &[Asset], pages: u32) {
     if json {
-        let assets = assets
-            .iter()
-            .map(|a| AssetJson {
-                adam_id: a.adam_id.as_str(),
-                pricing_param: a.pricing_param.as_str(),
-                product_type: a.product_type.as_ref().map(|p| p.as_str()),
-                assigned: a.assigned,
-                available: a.available,
-                retired: a.retired,
-                total: a.total,
-                device_assignable: a.device_assignable,
-                revocable: a.revocable,
-                metadata: None,
-            })
-            .collect();
+        let assets = assets.iter().map(asset_json).collect();
         return print_json(out, &AssetsJson { assets, pages });
     }
     let _ = writeln!(
