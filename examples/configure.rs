@@ -159,7 +159,7 @@ async fn main() -> ExitCode {
     let token = match VppToken::from_path(&args.token) {
         Ok(token) => token,
         Err(e) => {
-            eprintln!("configure: {e}");
+            eprintln!("configure: {}", with_causes(&e));
             return ExitCode::from(2);
         }
     };
@@ -204,7 +204,7 @@ async fn main() -> ExitCode {
     {
         Ok(client) => client,
         Err(e) => {
-            eprintln!("configure: {e}");
+            eprintln!("configure: {}", with_causes(&e));
             return ExitCode::from(2);
         }
     };
@@ -253,8 +253,19 @@ async fn main() -> ExitCode {
                 ErrorKind::TokenExpired | ErrorKind::TokenInvalid | ErrorKind::TokenRevoked
             );
             println!("Result:       not configured: {e}");
-            eprintln!("configure: {e}");
+            eprintln!("configure: {}", with_causes(&e));
             ExitCode::from(if rejected { 4 } else { 1 })
         }
     }
+}
+
+/// The error and its causes (`source()` chain), each said once: `error: cause: cause`.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        text.push_str(&format!(": {next}"));
+        cause = next.source();
+    }
+    text
 }

@@ -88,7 +88,7 @@ fn run() -> Result<(), String> {
         println!("{USAGE}");
         return Ok(());
     };
-    let token = VppToken::from_path(&args.file).map_err(|e| e.to_string())?;
+    let token = VppToken::from_path(&args.file).map_err(|e| with_causes(&e))?;
     let apple = match &args.client_config {
         None => None,
         Some((file, id)) => {
@@ -185,4 +185,15 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes (`source()` chain), each said once: `error: cause: cause`.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        text.push_str(&format!(": {next}"));
+        cause = next.source();
+    }
+    text
 }

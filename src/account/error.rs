@@ -29,7 +29,7 @@ pub enum ConfigureError {
     #[error("Apple did not record this MDM's claim on the location: try again later")]
     NotApplied,
     /// The read-back describes another location.
-    #[error("{0}")]
+    #[error(transparent)]
     LocationChanged(#[from] LocationMismatch),
 }
 

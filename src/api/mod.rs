@@ -45,6 +45,7 @@ pub use base_url::{BaseUrlError, check_base_url, is_loopback, normalize_base_url
 mod licenses;
 mod paged;
 mod users;
+mod write;
 
 pub use assets::GetAssets;
 pub use assignments::GetAssignments;
@@ -64,6 +65,7 @@ pub use retry::{Failure, RetryPolicy, parse_retry_after};
 pub use service_config::GetServiceConfig;
 pub use status::GetEventStatus;
 pub use users::{CreateUsers, GetUsers, RetireUsers, UpdateUsers};
+pub use write::BatchedWrite;
 
 use url::Url;
 

@@ -75,7 +75,7 @@ pub use flows::ConfigureOutcome;
 pub use licenses::{DEFAULT_POLL_INTERVAL, SentBatch};
 pub use metadata::{ContentKind, DescribeOutcome, DescribedAsset, MetadataAnswer, MetadataOptions};
 pub use notifications::SubscribeOutcome;
-pub use pages::{SyncError, SyncPage};
+pub use pages::{PageStream, SyncError, SyncPage};
 pub use rate::DEFAULT_MAX_REQUESTS_PER_SECOND;
 
 pub use reqwest;
