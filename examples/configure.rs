@@ -101,7 +101,7 @@ fn print_account(account: &VppAccount) {
     println!("Location:     {}", account.location());
     println!(
         "Expires:      {} (Apple's date when Apple gave one)",
-        utc(account.expires_at())
+        utc(account.expiry())
     );
     match account.protocol() {
         Protocol::V2 => println!("Protocol:     v2"),
@@ -166,7 +166,7 @@ async fn main() -> ExitCode {
     println!(
         "Token:        organization {:?}, expires {}",
         token.org_name(),
-        utc(token.file_expires_at_utc())
+        utc(token.file_expiry_utc())
     );
 
     // Without --base-url, a fake Apple (the simulator) whose location another MDM manages.
@@ -242,6 +242,11 @@ async fn main() -> ExitCode {
                 "Result:       not configured. Only one MDM should manage a location; to move it to this MDM, run again with --accept-takeover"
             );
             ExitCode::from(3)
+        }
+        Ok(other) => {
+            let _ = other;
+            eprintln!("configure: an outcome this example does not know");
+            ExitCode::FAILURE
         }
         Err(ClientError::Configure(e @ ConfigureError::LostRace { .. })) => {
             println!("Result:       not configured: {e}");

@@ -14,8 +14,8 @@ use common::{OUR_ID, now, token_with, us, utc};
 fn configure_already_ours_sends_nothing() {
     let a = account();
     assert_eq!(a.location().name, "Berlin Office");
-    assert_eq!(a.configured_at(), now());
-    assert_eq!(a.last_verified_at(), now());
+    assert_eq!(a.configured(), now());
+    assert_eq!(a.last_verified(), now());
     assert_eq!(a.verdict(), AppleVerdict::Active);
     assert_eq!(a.claim(), &ClaimState::Ours);
     assert_eq!(a.took_over_from(), None);
@@ -144,10 +144,7 @@ fn configure_with_notification_settings() {
         .build()
         .unwrap();
     // Even when already ours, requested settings force an update carrying our mdmInfo.
-    let options = ClaimOptions {
-        notifications: Some(settings),
-        ..ClaimOptions::default()
-    };
+    let options = ClaimOptions::default().with_notifications(settings);
     let c = configure_at(
         &token_with("aW5uZXI=", "2027-09-26T08:30:39Z"),
         &us(),
@@ -171,13 +168,13 @@ fn apple_expiry_is_preferred_over_the_files() {
     let t = token_with("aW5uZXI=", "2027-12-31T00:00:00Z");
     assert_eq!(berlin(ours()).expiry_for(&t), utc("2027-09-26T08:30:39Z"));
     let mut no_date = berlin(ours());
-    no_date.token_expires_at = None;
+    no_date.token_expiry = None;
     assert_eq!(no_date.expiry_for(&t), utc("2027-12-31T00:00:00Z"));
     let Configure::AlreadyOurs(a) = decide(t, &berlin(ours()), &Takeover::Refuse) else {
         panic!()
     };
-    assert_eq!(a.expires_at(), utc("2027-09-26T08:30:39Z"));
-    assert_eq!(a.token().file_expires_at_utc(), utc("2027-12-31T00:00:00Z"));
+    assert_eq!(a.expiry(), utc("2027-09-26T08:30:39Z"));
+    assert_eq!(a.token().file_expiry_utc(), utc("2027-12-31T00:00:00Z"));
     // Without Apple's date, the file's counts.
     let s = v2(
         r#"{"uId":"981060278089131045","locationName":"Berlin Office","mdmInfo":{"id":"1f0e5c1e-0000-4000-8000-000000000001","name":"Our MDM","metadata":"mdm.ours.example"}}"#,
@@ -189,8 +186,8 @@ fn apple_expiry_is_preferred_over_the_files() {
     ) else {
         panic!()
     };
-    assert_eq!(b.apple_expires_at(), None);
-    assert_eq!(b.expires_at(), utc("2027-12-31T00:00:00Z"));
+    assert_eq!(b.apple_expiry(), None);
+    assert_eq!(b.expiry(), utc("2027-12-31T00:00:00Z"));
 }
 
 /// The read-back still shows the MDM we were taking over from: our claim did not take,

@@ -18,15 +18,15 @@ fn renew_success_keeps_identity_and_history() {
     let snapshot = berlin_expiring(ours(), "2028-09-26T08:30:39+0000");
     let later = utc("2027-09-01T00:00:00Z");
     let r = a.renew_at(new.clone(), &snapshot, later).unwrap();
-    assert_eq!(r.previous_expires_at, utc("2027-09-26T08:30:39Z"));
-    assert_eq!(r.new_expires_at, utc("2028-09-26T08:30:39Z"));
+    assert_eq!(r.previous_expiry, utc("2027-09-26T08:30:39Z"));
+    assert_eq!(r.new_expiry, utc("2028-09-26T08:30:39Z"));
     assert_eq!(r.org_name_change, None);
     assert_eq!(r.reclaim, Reclaim::NotNeeded);
     assert_eq!(r.reclaim_update(), None);
     assert_eq!(a.token(), &new);
-    assert_eq!(a.expires_at(), utc("2028-09-26T08:30:39Z"));
-    assert_eq!(a.configured_at(), now(), "history kept");
-    assert_eq!(a.last_verified_at(), later);
+    assert_eq!(a.expiry(), utc("2028-09-26T08:30:39Z"));
+    assert_eq!(a.configured(), now(), "history kept");
+    assert_eq!(a.last_verified(), later);
     assert_eq!(a.identity(), &us());
 }
 
@@ -155,7 +155,7 @@ fn a_reclaim_is_finished_from_its_read_back() {
     r.reclaim = Reclaim::Held;
     assert_eq!(r.reclaim_update(), None);
     assert_eq!(a.claim(), &ClaimState::Ours);
-    assert_eq!(a.last_verified_at(), later);
+    assert_eq!(a.last_verified(), later);
     assert!(a.is_usable_at(later));
     // Another MDM wrote at the same time: lost race, the account is displaced.
     let mut a = account();

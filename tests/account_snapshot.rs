@@ -20,7 +20,7 @@ fn snapshots_from_responses() {
         Some("https://business.apple.com")
     );
     assert_eq!(
-        s.token_expires_at.unwrap().to_rfc3339(),
+        s.token_expiry.unwrap().to_rfc3339(),
         "2027-09-26T08:30:39+00:00"
     );
     let l = legacy(None);
@@ -28,14 +28,14 @@ fn snapshots_from_responses() {
     assert_eq!(l.location.name, "Example District");
     assert_eq!(l.location.country.as_deref(), Some("US"));
     assert_eq!(
-        l.token_expires_at.unwrap().with_timezone(&Utc),
+        l.token_expiry.unwrap().with_timezone(&Utc),
         utc("2014-08-09T02:13:52Z")
     );
     let u = LocationSnapshot::from_json(fixture("legacy_client_config_unclaimed.json").as_bytes())
         .unwrap();
     assert_eq!(u.claim, None);
     assert_eq!(
-        u.token_expires_at.unwrap().with_timezone(&Utc),
+        u.token_expiry.unwrap().with_timezone(&Utc),
         utc("2014-08-09T02:13:52Z")
     );
 }

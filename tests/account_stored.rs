@@ -53,7 +53,7 @@ fn every_new_state_survives_storage() {
     let back: VppAccount = serde_json::to_string(&b)
         .and_then(|t| serde_json::from_str(&t))
         .unwrap();
-    assert_eq!(back.last_write_accepted_at(), Some(now()));
+    assert_eq!(back.last_write_accepted(), Some(now()));
     assert_eq!(back, b);
 }
 

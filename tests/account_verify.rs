@@ -23,9 +23,9 @@ fn verify_still_ours_refreshes() {
         Ok(Verification::StillOurs)
     );
     assert_eq!(a.location().name, "Berlin HQ");
-    assert_eq!(a.expires_at(), utc("2027-10-01T00:00:00Z"));
-    assert_eq!(a.last_verified_at(), later);
-    assert_eq!(a.configured_at(), now());
+    assert_eq!(a.expiry(), utc("2027-10-01T00:00:00Z"));
+    assert_eq!(a.last_verified(), later);
+    assert_eq!(a.configured(), now());
     assert!(a.is_usable_at(later));
 }
 
@@ -40,7 +40,7 @@ fn verify_displaced_marks_the_account_unusable_until_reclaimed() {
     assert_eq!(owner.name.as_deref(), Some("Example MDM"));
     assert!(!a.is_usable_at(later));
     assert_eq!(a.displaced_by(), Some(&owner));
-    assert_eq!(a.last_verified_at(), now(), "not verified as ours");
+    assert_eq!(a.last_verified(), now(), "not verified as ours");
     let status = a.status_at(later, &RenewalPolicy::default());
     assert_eq!(status, AccountStatus::Displaced(owner));
     assert_eq!(status.as_str(), "displaced");
@@ -224,10 +224,7 @@ fn read_only_survives_other_verdicts_verify_and_renewal() {
         AppleVerdict::Active,
         "the write used the token"
     );
-    assert_eq!(
-        a.last_write_accepted_at(),
-        Some(utc("2026-11-26T00:00:00Z"))
-    );
+    assert_eq!(a.last_write_accepted(), Some(utc("2026-11-26T00:00:00Z")));
     assert!(a.is_usable_at(now()));
 }
 
@@ -247,11 +244,7 @@ fn only_a_read_with_the_accounts_own_token_clears_its_verdicts() {
         a.record_apple_error(&AppleError::from_number(ErrorNumber::TokenRevoked));
         assert_eq!(a.verify_at(&snapshot, now()), Ok(Verification::StillOurs));
         assert_eq!(a.verdict(), AppleVerdict::Revoked, "revoked was cleared");
-        assert_eq!(
-            a.expires_at(),
-            utc("2027-09-26T08:30:39Z"),
-            "expiry adopted"
-        );
+        assert_eq!(a.expiry(), utc("2027-09-26T08:30:39Z"), "expiry adopted");
         assert!(!a.is_usable_at(now()));
     }
     // The claim still counts: another MDM seen through another token displaces us.
@@ -268,7 +261,7 @@ fn only_a_read_with_the_accounts_own_token_clears_its_verdicts() {
     )
     .unwrap();
     assert_eq!(a.verdict(), AppleVerdict::Active);
-    assert_eq!(a.expires_at(), utc("2027-10-01T00:00:00Z"));
+    assert_eq!(a.expiry(), utc("2027-10-01T00:00:00Z"));
 }
 
 /// A snapshot of another location read with the account's own token means the

@@ -8,8 +8,8 @@
 //! type here with the module that makes it public.
 
 use apple_vpp::api::{
-    Auth, Failure, GetClientConfig, GetServiceConfig, HttpRequest, Method, Protocol, Replay,
-    RetryPolicy, ServiceBase, SetClientConfig,
+    Auth, Failure, GetClientConfig, GetServiceConfig, HttpRequest, Method, Replay, RetryPolicy,
+    ServiceBase, SetClientConfig,
 };
 use apple_vpp::error::{
     AppleError, Base64Problem, BaseUrlError, ConfigureError, DateProblem, ErrorKind, ErrorNumber,
@@ -23,8 +23,8 @@ use apple_vpp::wire::{
 };
 use apple_vpp::{
     AccountStatus, AdamId, AppleVerdict, ClaimState, Configure, EventId, ExpiryStatus, Location,
-    LocationSnapshot, MdmIdentity, MdmOwner, Ownership, PendingClaim, Renewal, RenewalPolicy,
-    SecretString, Takeover, Verification, VppAccount, VppToken,
+    LocationSnapshot, MdmIdentity, MdmOwner, Ownership, PendingClaim, Protocol, Renewal,
+    RenewalPolicy, SecretString, Takeover, Verification, VppAccount, VppToken,
 };
 use apple_vpp::{ClaimOptions, Reclaim};
 

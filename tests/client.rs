@@ -499,10 +499,7 @@ async fn a_timeout_is_retried_then_reported() {
     let c = VppClient::builder()
         .base_url(base(&s))
         .timeout(Duration::from_millis(100))
-        .retry_policy(RetryPolicy {
-            max_attempts: 2,
-            ..fast()
-        })
+        .retry_policy(fast().with_max_attempts(2))
         .build()
         .unwrap();
     let err = c.client_config(&token()).await.unwrap_err();
@@ -669,7 +666,7 @@ async fn renew_accepts_only_the_same_location() {
         s.config["locationName"] = "Berlin Office".into();
     }
     let r = c.renew(&mut account, new.clone()).await.unwrap();
-    assert_eq!(r.new_expires_at.to_rfc3339(), "2028-09-26T08:30:39+00:00");
+    assert_eq!(r.new_expiry.to_rfc3339(), "2028-09-26T08:30:39+00:00");
     assert_eq!(account.token(), &new);
 }
 

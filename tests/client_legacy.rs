@@ -27,11 +27,11 @@ async fn legacy_fake(context: Option<&str>) -> FakeApple {
 fn client(fake: &FakeApple) -> VppClient {
     VppClient::builder()
         .base_url(fake.base_url())
-        .retry_policy(RetryPolicy {
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(5),
-            ..RetryPolicy::default()
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .with_base_delay(Duration::from_millis(1))
+                .with_max_delay(Duration::from_millis(5)),
+        )
         .build()
         .unwrap()
 }

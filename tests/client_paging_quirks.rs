@@ -36,11 +36,11 @@ async fn server() -> (MockServer, VppClient) {
     mount_catch_all(&server).await;
     let client = VppClient::builder()
         .base_url(format!("{}/mdm/v2", server.uri()))
-        .retry_policy(RetryPolicy {
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(5),
-            ..RetryPolicy::default()
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .with_base_delay(Duration::from_millis(1))
+                .with_max_delay(Duration::from_millis(5)),
+        )
         .build()
         .unwrap();
     (server, client)

@@ -878,6 +878,6 @@ fn builder_refuses_sub_minute_offsets_instead_of_moving_the_instant() {
     // Whole-minute offsets keep their instant and offset.
     let whole = exp.with_timezone(&chrono::FixedOffset::east_opt(3600 + 60).unwrap());
     let t = VppToken::builder("o", whole).build().unwrap();
-    assert_eq!(t.file_expires_at(), whole);
-    assert_eq!(t.file_expires_at().offset(), whole.offset());
+    assert_eq!(t.file_expiry(), whole);
+    assert_eq!(t.file_expiry().offset(), whole.offset());
 }

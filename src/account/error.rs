@@ -35,6 +35,7 @@ pub enum ConfigureError {
 
 /// Apple described a different location than expected.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 #[error(
     "the token is for the location {found}, but this account is for {expected}: upload a token downloaded for {expected}"
 )]

@@ -52,8 +52,7 @@ pub use assignments::GetAssignments;
 
 pub use client_config::{GetClientConfig, SetClientConfig};
 pub use endpoint::{
-    Auth, Endpoint, Host, HttpRequest, Method, Protocol, Replay, RequestError, ServiceBase,
-    redact_error,
+    Auth, Endpoint, Host, HttpRequest, Method, Replay, RequestError, ServiceBase, redact_error,
 };
 pub use legacy::{GetLegacyClientConfig, GetLegacyServiceConfig, SetLegacyClientContext};
 pub use licenses::{Associate, Disassociate, Revoke};
@@ -61,7 +60,7 @@ pub use metadata::{
     GetAppsMetadata, GetBooksMetadata, GetStorefronts, LookupContentMetadata, LookupPlatform,
 };
 pub use paged::Paged;
-pub use retry::{Failure, RetryPolicy, parse_retry_after};
+pub use retry::{Failure, RetryPolicy, parse_retry_after_at};
 pub use service_config::GetServiceConfig;
 pub use status::GetEventStatus;
 pub use users::{CreateUsers, GetUsers, RetireUsers, UpdateUsers};

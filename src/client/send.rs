@@ -10,7 +10,7 @@ use reqwest::header::{
 
 use super::{ClientError, TransportKind, VppClient};
 use crate::api::{
-    Endpoint, Failure, Host, HttpRequest, Method, RequestError, parse_retry_after, redact_error,
+    Endpoint, Failure, Host, HttpRequest, Method, RequestError, parse_retry_after_at, redact_error,
 };
 use crate::token::VppToken;
 use crate::wire::ResponseError;
@@ -206,7 +206,7 @@ impl VppClient {
             .headers()
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, Utc::now()));
+            .and_then(|v| parse_retry_after_at(v, Utc::now()));
         let limit = self.inner.max_body;
         let too_large = || {
             (

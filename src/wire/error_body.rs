@@ -1,4 +1,6 @@
 //! Apple's error body and error numbers.
+//!
+//! Apple: [`ErrorResponse`](https://developer.apple.com/documentation/devicemanagement/errorresponse), [Service Config](https://developer.apple.com/documentation/devicemanagement/service-config) (its `errorCodes`).
 
 use serde::{Deserialize, Serialize};
 
@@ -6,6 +8,8 @@ use serde::{Deserialize, Serialize};
 ///
 /// Apple may send it with HTTP 200, so look for it in every response
 /// ([`super::decode_response`] does).
+///
+/// Apple: [`ErrorResponse`](https://developer.apple.com/documentation/devicemanagement/errorresponse).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
