@@ -7,8 +7,6 @@ pub use crate::api::{BaseUrlError, RequestError};
 pub use crate::assets::RecordError;
 pub use crate::batching::BatchError;
 pub use crate::date::DateProblem;
-#[cfg(feature = "client")]
-pub use crate::metadata::DeveloperKeyError;
 pub use crate::metadata::StorefrontError;
 pub use crate::notification::{ReceiveError, SecretError, SubscribeError};
 pub use crate::ownership::IdentityError;

@@ -573,7 +573,7 @@ fn client_is_clone_send_sync() {
     fn errors<T: std::error::Error + Send + Sync + 'static>() {}
     errors::<ClientError>();
     errors::<BuildError>();
-    errors::<apple_vpp::error::DeveloperKeyError>();
+    errors::<apple_vpp::metadata::DeveloperKeyError>();
     fn shared<T: Send + Sync + 'static>() {}
     shared::<apple_vpp::metadata::DeveloperKey>();
     check::<apple_vpp::metadata::DeveloperToken>();
