@@ -7,6 +7,7 @@ pub use crate::api::{BaseUrlError, RequestError};
 pub use crate::assets::RecordError;
 pub use crate::batching::BatchError;
 pub use crate::date::DateProblem;
+pub use crate::metadata::StorefrontError;
 pub use crate::notification::{ReceiveError, SecretError, SubscribeError};
 pub use crate::ownership::IdentityError;
 pub use crate::paging::PagingError;

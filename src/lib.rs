@@ -157,6 +157,7 @@ pub mod events;
 pub mod expiry;
 pub mod ids;
 pub mod location;
+pub mod metadata;
 pub mod notification;
 pub mod ownership;
 pub mod paging;

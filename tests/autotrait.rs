@@ -155,3 +155,36 @@ fn core_types_are_send_sync() {
     check::<Location>();
     check::<apple_vpp::MdmIdentityBuilder>();
 }
+
+#[test]
+fn metadata_types() {
+    use apple_vpp::api::{
+        GetAppsMetadata, GetBooksMetadata, GetStorefronts, Host, LookupContentMetadata,
+    };
+    use apple_vpp::metadata::{
+        AppMetadata, Artwork, BookMetadata, Metadata, MetadataPlatform, PlatformInfo, Storefront,
+        StorefrontResolution, StorefrontSearch,
+    };
+    use apple_vpp::wire::{
+        AppResource, BookResource, CatalogError, CatalogResponse, LookupResponse,
+    };
+    assert_send_sync::<GetAppsMetadata>();
+    assert_send_sync::<GetBooksMetadata>();
+    assert_send_sync::<GetStorefronts>();
+    assert_send_sync::<LookupContentMetadata>();
+    assert_send_sync::<Host>();
+    assert_send_sync::<Metadata>();
+    assert_send_sync::<AppMetadata>();
+    assert_send_sync::<BookMetadata>();
+    assert_send_sync::<PlatformInfo>();
+    assert_send_sync::<MetadataPlatform>();
+    assert_send_sync::<Artwork>();
+    assert_send_sync::<Storefront>();
+    assert_send_sync::<StorefrontSearch>();
+    assert_send_sync::<StorefrontResolution>();
+    assert_send_sync::<CatalogResponse<AppResource>>();
+    assert_send_sync::<CatalogResponse<BookResource>>();
+    assert_send_sync::<CatalogError>();
+    assert_send_sync::<LookupResponse>();
+    assert_error::<apple_vpp::error::StorefrontError>();
+}

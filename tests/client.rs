@@ -616,6 +616,12 @@ fn client_is_clone_send_sync() {
     fn errors<T: std::error::Error + Send + Sync + 'static>() {}
     errors::<ClientError>();
     errors::<BuildError>();
+    errors::<apple_vpp::metadata::DeveloperKeyError>();
+    fn shared<T: Send + Sync + 'static>() {}
+    shared::<apple_vpp::metadata::DeveloperKey>();
+    check::<apple_vpp::metadata::DeveloperToken>();
+    check::<apple_vpp::client::MetadataOptions>();
+    check::<apple_vpp::client::DescribedAsset>();
 }
 
 #[tokio::test]

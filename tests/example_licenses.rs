@@ -667,3 +667,181 @@ async fn json_keys_come_in_the_contracts_order() {
         ],
     );
 }
+
+const METADATA_KEYS: [&str; 6] = [
+    "name",
+    "bundle_id",
+    "artwork_url",
+    "latest_version",
+    "platforms",
+    "storefront",
+];
+
+#[tokio::test]
+async fn assets_metadata_adds_six_keys_from_the_legacy_lookup_without_a_developer_key() {
+    let plain = run(&["--json", "assets"]).await.json();
+    let run = run(&["--json", "assets", "--metadata"]).await;
+    assert_eq!(run.code, 0, "{}", run.err);
+    let v = run.json();
+    assert_eq!(keys(&v), set(&["assets", "pages"]));
+    let assets = v["assets"].as_array().unwrap();
+    let plain_assets = plain["assets"].as_array().unwrap();
+    for (a, p) in assets.iter().zip(plain_assets) {
+        // Every key of the plain output, unchanged, then the six metadata keys.
+        for (k, value) in p.as_object().unwrap() {
+            if !matches!(k.as_str(), "assigned" | "available") {
+                assert_eq!(&a[k], value, "{k}");
+            }
+        }
+        let mut expected = keys(p);
+        expected.extend(METADATA_KEYS);
+        assert_eq!(keys(a), expected);
+    }
+    let numbers = assets.iter().find(|a| a["adam_id"] == "409203825").unwrap();
+    assert_eq!(numbers["name"], "Numbers");
+    assert_eq!(numbers["bundle_id"], "com.apple.iWork.Numbers");
+    assert_eq!(numbers["latest_version"], "14.1");
+    assert_eq!(numbers["storefront"], "de");
+    assert_eq!(
+        numbers["artwork_url"],
+        "https://is1-ssl.mzstatic.com/image/thumb/apple-vpp-sim/409203825/512x512bb.png"
+    );
+    assert!(numbers["platforms"].is_array());
+    // Sold in us only: found there.
+    let pages = assets.iter().find(|a| a["adam_id"] == "361309726").unwrap();
+    assert_eq!(
+        (&pages["name"], &pages["storefront"]),
+        (&"Pages".into(), &"us".into())
+    );
+    let book = assets
+        .iter()
+        .find(|a| a["adam_id"] == "1234567890")
+        .unwrap();
+    assert_eq!(book["name"], "Example Field Guide");
+    assert_eq!(book["bundle_id"], Value::Null);
+    in_key_order(&run.out);
+}
+
+fn in_key_order(text: &str) {
+    let order = [
+        "\"adam_id\"",
+        "\"revocable\"",
+        "\"name\"",
+        "\"bundle_id\"",
+        "\"artwork_url\"",
+        "\"latest_version\"",
+        "\"platforms\"",
+        "\"storefront\"",
+    ];
+    let first = text.split("},{").next().unwrap();
+    let at: Vec<usize> = order.iter().map(|k| first.find(k).unwrap()).collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{first}");
+}
+
+#[tokio::test]
+async fn assets_metadata_with_a_developer_key_uses_the_catalog_and_nulls_what_is_nowhere() {
+    let dir = format!("{}/licenses-metadata", env!("CARGO_TARGET_TMPDIR"));
+    let mut scenario = fast();
+    let mut hidden = apple_vpp_sim::AssetSpec::app("555000111", 1);
+    hidden.metadata = Some(apple_vpp_sim::AssetMetadataSpec {
+        storefronts: Some(vec![]),
+        ..Default::default()
+    });
+    scenario.locations[0].assets.push(hidden);
+    let sim = Simulator::start(
+        scenario,
+        SimOptions {
+            token_dir: Some(dir.clone().into()),
+            ..SimOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    SIM_TOKENS.lock().unwrap().push(sim.token(UID).unwrap());
+    let key = format!("{dir}/AuthKey_{}.p8", sim.developer_key_id());
+    let token = format!("{dir}/{UID}.vpptoken");
+    let (base, meta_base, team, kid) = (
+        sim.base_url(),
+        sim.metadata_base_url(),
+        sim.developer_team_id(),
+        sim.developer_key_id(),
+    );
+    let run = run(&[
+        "--base-url",
+        &base,
+        "--token",
+        &token,
+        "--json",
+        "assets",
+        "--metadata",
+        "--metadata-base-url",
+        &meta_base,
+        "--developer-key",
+        &key,
+        "--team-id",
+        &team,
+        "--key-id",
+        &kid,
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{}", run.err);
+    assert!(!run.out.contains("PRIVATE KEY") && !run.err.contains("PRIVATE KEY"));
+    let v = run.json();
+    let assets = v["assets"].as_array().unwrap();
+    let nowhere = assets.iter().find(|a| a["adam_id"] == "555000111").unwrap();
+    for k in METADATA_KEYS {
+        assert_eq!(nowhere[k], Value::Null, "{k}");
+    }
+    let numbers = assets.iter().find(|a| a["adam_id"] == "409203825").unwrap();
+    assert_eq!(numbers["platforms"], serde_json::json!(["ios", "osx"]));
+    let catalog = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/v1/catalog/"))
+        .count();
+    assert!(catalog > 0);
+    assert!(
+        sim.requests()
+            .iter()
+            .all(|r| r.path != "/mdm/v2/contentMetadataLookup")
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn metadata_arguments_are_checked_and_a_bad_key_file_exits_2() {
+    let garbage = format!("{}/garbage.p8", env!("CARGO_TARGET_TMPDIR"));
+    std::fs::write(
+        &garbage,
+        "-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    for args in [
+        vec!["users", "--metadata"],
+        vec![
+            "assets",
+            "--developer-key",
+            "k.p8",
+            "--team-id",
+            "T",
+            "--key-id",
+            "K",
+        ],
+        vec!["assets", "--metadata", "--developer-key", "k.p8"],
+        vec![
+            "assets",
+            "--metadata",
+            "--developer-key",
+            &garbage,
+            "--team-id",
+            "DEF123GHIJ",
+            "--key-id",
+            "ABC123DEFG",
+        ],
+    ] {
+        let run = run(&args).await;
+        assert_eq!(run.code, 2, "{args:?}: {}", run.err);
+        assert_eq!(run.out, "", "{args:?}");
+        assert!(!run.err.contains("c2VjcmV0"), "{}", run.err);
+    }
+}

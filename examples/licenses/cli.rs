@@ -7,7 +7,10 @@ use std::convert::Infallible;
 use std::io::Write;
 use std::time::Duration;
 
-use apple_vpp::client::{ClientError, DEFAULT_POLL_INTERVAL, SentBatch, VppClient};
+use apple_vpp::client::{
+    ClientError, DEFAULT_POLL_INTERVAL, DescribedAsset, MetadataOptions, SentBatch, VppClient,
+};
+use apple_vpp::metadata::DeveloperKey;
 use apple_vpp::wire::{AssetRef, LicensesRequest, PricingParam, RevokeRequest};
 use apple_vpp::{Asset, Assignment, EventId, VppToken, VppUser};
 use apple_vpp_sim::{RunningSimulator, Scenario, SimOptions, Simulator};
@@ -16,7 +19,7 @@ use super::output::{self, Listing};
 
 pub const USAGE: &str = "\
 usage: licenses [--base-url URL] [--token FILE] [--timeout-secs N] [--json] COMMAND
-  assets
+  assets [--metadata [--developer-key FILE --team-id ID --key-id ID] [--metadata-base-url URL]]
   assignments [--since VERSION_ID]
   users [--since VERSION_ID]
   assign   --adam-id ID [--pricing STDQ|PLUS] (--serials S1,S2,... | --users U1,U2,...) [--poll-secs N] [--wait-secs N]
@@ -61,6 +64,11 @@ struct Args {
     users: Option<Vec<String>>,
     poll: Option<Duration>,
     wait: Option<Duration>,
+    metadata: bool,
+    developer_key: Option<String>,
+    team_id: Option<String>,
+    key_id: Option<String>,
+    metadata_base_url: Option<String>,
     help: bool,
 }
 
@@ -152,6 +160,11 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
             "--users" => a.users = Some(list(&value(&arg)?)),
             "--poll-secs" => a.poll = Some(seconds(&arg, &value(&arg)?, 0)?),
             "--wait-secs" => a.wait = Some(seconds(&arg, &value(&arg)?, 0)?),
+            "--metadata" => a.metadata = true,
+            "--developer-key" => a.developer_key = Some(value(&arg)?),
+            "--team-id" => a.team_id = Some(value(&arg)?),
+            "--key-id" => a.key_id = Some(value(&arg)?),
+            "--metadata-base-url" => a.metadata_base_url = Some(value(&arg)?),
             word if !word.starts_with('-') && a.command.is_none() => {
                 a.command = Some(match word {
                     "assets" => Command::Assets,
@@ -192,6 +205,19 @@ fn check(a: &Args) -> Result<(), String> {
     given(a.users.is_some(), "--users", write)?;
     given(a.poll.is_some(), "--poll-secs", write)?;
     given(a.wait.is_some(), "--wait-secs", write)?;
+    given(a.metadata, "--metadata", command == Command::Assets)?;
+    for (present, flag) in [
+        (a.developer_key.is_some(), "--developer-key"),
+        (a.team_id.is_some(), "--team-id"),
+        (a.key_id.is_some(), "--key-id"),
+        (a.metadata_base_url.is_some(), "--metadata-base-url"),
+    ] {
+        given(present, flag, a.metadata)?;
+    }
+    let developer = [&a.developer_key, &a.team_id, &a.key_id];
+    if developer.iter().any(|v| v.is_some()) && !developer.iter().all(|v| v.is_some()) {
+        return Err("--developer-key, --team-id and --key-id go together".into());
+    }
     if licenses && a.adam_id.is_none() {
         return Err("--adam-id is required".into());
     }
@@ -228,8 +254,16 @@ async fn execute(a: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
         ),
         None => None,
     };
+    let developer = match (&a.developer_key, &a.team_id, &a.key_id) {
+        (Some(path), Some(team), Some(kid)) => Some(std::sync::Arc::new(
+            DeveloperKey::from_path(path, team, kid)
+                .map_err(|e| Failure::BadInput(format!("--developer-key: {e}")))?,
+        )),
+        _ => None,
+    };
     // Kept alive until the command is done.
     let mut _sim: Option<RunningSimulator> = None;
+    let mut metadata_base_url = a.metadata_base_url.clone();
     let (base_url, token) = match &a.base_url {
         Some(url) => (
             url.clone(),
@@ -250,6 +284,9 @@ async fn execute(a: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
                     .map_err(|e| Failure::Other(format!("{e}")))?,
             };
             let url = sim.base_url();
+            if metadata_base_url.is_none() {
+                metadata_base_url = Some(sim.metadata_base_url());
+            }
             _sim = Some(sim);
             (url, token)
         }
@@ -257,6 +294,12 @@ async fn execute(a: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
     let mut builder = VppClient::builder().base_url(base_url);
     if let Some(timeout) = a.timeout {
         builder = builder.timeout(timeout);
+    }
+    if let Some(url) = metadata_base_url {
+        builder = builder.metadata_base_url(url);
+    }
+    if let Some(key) = developer {
+        builder = builder.developer_key(key);
     }
     let client = builder
         .build()
@@ -266,6 +309,17 @@ async fn execute(a: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
     }
     let command = a.command.expect("checked");
     match command {
+        Command::Assets if a.metadata => {
+            let mut described: Vec<DescribedAsset> = Vec::new();
+            let outcome = client
+                .describe_assets(&token, &MetadataOptions::default(), |batch| {
+                    described.extend(batch);
+                    Ok::<_, Infallible>(())
+                })
+                .await
+                .map_err(ClientError::from)?;
+            output::described_assets(out, a.json, &described, outcome.pages);
+        }
         Command::Assets => {
             let mut assets: Vec<Asset> = Vec::new();
             let outcome = client

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use apple_vpp::client::DescribedAsset;
 use apple_vpp::events::EventStatus;
 use apple_vpp::wire::EventState;
 use apple_vpp::{Asset, Assignment, EventId, SyncOutcome, VppUser};
@@ -49,6 +50,33 @@ struct AssetJson<'a> {
     total: u64,
     device_assignable: bool,
     revocable: bool,
+    /// With `--metadata` only: six more keys, each `null` for an asset found nowhere.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    metadata: Option<MetadataJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct MetadataJson<'a> {
+    name: Option<&'a str>,
+    bundle_id: Option<&'a str>,
+    artwork_url: Option<String>,
+    latest_version: Option<&'a str>,
+    platforms: Option<Vec<&'a str>>,
+    storefront: Option<&'a str>,
+}
+
+impl<'a> MetadataJson<'a> {
+    fn new(d: &'a DescribedAsset) -> Self {
+        let m = d.metadata.as_ref();
+        Self {
+            name: m.and_then(|m| m.name()),
+            bundle_id: m.and_then(|m| m.bundle_id()),
+            artwork_url: m.and_then(|m| m.artwork()).map(|a| a.url(512, 512, "png")),
+            latest_version: m.and_then(|m| m.latest_version()),
+            platforms: m.map(|m| m.platforms()),
+            storefront: d.storefront.as_ref().map(|s| s.as_str()),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -106,22 +134,57 @@ struct FailureJson<'a> {
     adam_ids: Vec<&'a str>,
 }
 
-pub fn assets(out: &mut dyn Write, json: bool, assets: &[Asset], pages: u32) {
+fn asset_json(a: &Asset) -> AssetJson<'_> {
+    AssetJson {
+        adam_id: a.adam_id.as_str(),
+        pricing_param: a.pricing_param.as_str(),
+        product_type: a.product_type.as_ref().map(|p| p.as_str()),
+        assigned: a.assigned,
+        available: a.available,
+        retired: a.retired,
+        total: a.total,
+        device_assignable: a.device_assignable,
+        revocable: a.revocable,
+        metadata: None,
+    }
+}
+
+/// `assets --metadata`: the assets' JSON with the six metadata keys, or the table with
+/// name, version and storefront.
+pub fn described_assets(out: &mut dyn Write, json: bool, described: &[DescribedAsset], pages: u32) {
     if json {
-        let assets = assets
+        let assets = described
             .iter()
-            .map(|a| AssetJson {
-                adam_id: a.adam_id.as_str(),
-                pricing_param: a.pricing_param.as_str(),
-                product_type: a.product_type.as_ref().map(|p| p.as_str()),
-                assigned: a.assigned,
-                available: a.available,
-                retired: a.retired,
-                total: a.total,
-                device_assignable: a.device_assignable,
-                revocable: a.revocable,
+            .map(|d| AssetJson {
+                metadata: Some(MetadataJson::new(d)),
+                ..asset_json(&d.asset)
             })
             .collect();
+        return print_json(out, &AssetsJson { assets, pages });
+    }
+    let _ = writeln!(
+        out,
+        "{:<12} {:<5} {:<32} {:<10} {:<10}",
+        "ADAM ID", "TYPE", "NAME", "VERSION", "STOREFRONT"
+    );
+    for d in described {
+        let m = MetadataJson::new(d);
+        let _ = writeln!(
+            out,
+            "{:<12} {:<5} {:<32} {:<10} {:<10}",
+            d.asset.adam_id.as_str(),
+            d.asset.product_type.as_ref().map_or("-", |p| p.as_str()),
+            m.name.unwrap_or("(found in no storefront)"),
+            m.latest_version.unwrap_or("-"),
+            m.storefront.unwrap_or("-"),
+        );
+    }
+    let _ = writeln!(out, "{} asset(s) in {pages} page(s)", described.len());
+}
+
+pub fn assets(out: &mut dyn Write, json: bool, assets: &[Asset], pages: u32) {
+    if json {
+        let assets = assets.iter().map(asset_json).collect();
         return print_json(out, &AssetsJson { assets, pages });
     }
     let _ = writeln!(

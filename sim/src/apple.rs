@@ -248,3 +248,23 @@ pub(crate) fn error_codes() -> Value {
             .collect(),
     )
 }
+
+/// An error answer of the metadata catalog: `{"errors":[{"id","title","detail","status",
+/// "code"}]}` (Apple's "Handling requests and responses"). `detail` never holds a token.
+pub(crate) fn catalog_error(status: StatusCode, code: &str, title: &str, detail: &str) -> Response {
+    // A stable id per (code, detail): FNV-1a, not cryptographic.
+    let hash = format!("{code}{detail}")
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    let id = format!("SIM{hash:016X}");
+    let body = json!({"errors": [{
+        "id": id,
+        "title": title,
+        "detail": detail,
+        "status": status.as_u16().to_string(),
+        "code": code,
+    }]});
+    (status, axum::Json(body)).into_response()
+}

@@ -58,6 +58,17 @@ pub(crate) fn d_product() -> String {
 pub(crate) fn d_platforms() -> Vec<String> {
     vec!["iOS".into(), "macOS".into()]
 }
+pub(crate) fn d_storefronts() -> Vec<String> {
+    ["us", "gb", "ca", "au", "de", "fr", "jp", "at", "ch"]
+        .map(String::from)
+        .to_vec()
+}
+pub(crate) fn d_team_id() -> String {
+    "SIMTEAM001".into()
+}
+pub(crate) fn d_key_id() -> String {
+    "SIMKEY0001".into()
+}
 pub(crate) fn d_slow_ms() -> u64 {
     2000
 }

@@ -11,7 +11,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 
-use crate::apple::{AppleError, code};
+use crate::apple::{AppleError, catalog_error, code};
 use crate::scenario::{FaultKind, FaultSpec};
 use crate::shared::{AuthNote, Shared, normalize};
 
@@ -30,8 +30,34 @@ pub(crate) async fn middleware(State(s): State<Arc<Shared>>, req: Request, next:
     resp
 }
 
+fn retry_after(mut r: Response, secs: Option<u64>) -> Response {
+    let secs = secs.unwrap_or(1).to_string();
+    if let Ok(v) = HeaderValue::from_str(&secs) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
+}
+
 async fn apply(s: &Shared, f: &FaultSpec, req: Request, next: Next) -> Response {
+    // The metadata catalog (`/v1/…`) answers errors in its own shape.
+    let catalog = req.uri().path().starts_with("/v1/");
     match f.kind {
+        FaultKind::Status401 if catalog => catalog_error(
+            StatusCode::UNAUTHORIZED,
+            "40100",
+            "Unauthorized",
+            "Invalid developer token (injected fault).",
+        ),
+        FaultKind::Status401 => AppleError::new(code::BAD_AUTH_HEADER).into_response(),
+        FaultKind::Status429 if catalog => retry_after(
+            catalog_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "42900",
+                "Too Many Requests",
+                "The request rate is over the limit; retry later.",
+            ),
+            f.retry_after_secs,
+        ),
         FaultKind::Status500 => AppleError::new(code::INTERNAL).into_response(),
         FaultKind::Status503 => AppleError::new(code::UNAVAILABLE).into_response(),
         FaultKind::Status429 => AppleError::new(code::TOO_MANY_REQUESTS).into_response(),

@@ -28,13 +28,16 @@
 
 mod apple;
 mod assignments;
+mod catalog;
 mod config;
 mod counters;
 mod defaults;
+mod devkey;
 mod events;
 mod faults;
 mod licenses;
 mod lists;
+mod metadata;
 mod model;
 mod notify;
 mod paging;
@@ -52,8 +55,8 @@ pub use counters::{Counters, RequestCounts, TokenId};
 pub use notify::NotificationRecord;
 pub use ratelimit::RateStats;
 pub use scenario::{
-    AssetSpec, AssignmentSpec, FaultKind, FaultSpec, LocationSpec, MdmInfo, RandomFaults, Scenario,
-    ScenarioError, UserSpec,
+    AssetMetadataSpec, AssetSpec, AssignmentSpec, FaultKind, FaultSpec, LocationSpec, MdmInfo,
+    RandomFaults, Scenario, ScenarioError, UserSpec,
 };
 pub use server::{RunningSimulator, SimError, SimOptions, Simulator};
 pub use shared::{MAX_RECORDED_PATH, MAX_RECORDED_REQUESTS, RecordedRequest};

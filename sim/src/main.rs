@@ -149,6 +149,20 @@ async fn run(args: Args, scenario: Scenario) -> ExitCode {
             ),
         }
     }
+    match &args.token_dir {
+        Some(dir) => eprintln!(
+            "apple-vpp-sim: metadata catalog under {}; developer key {} (team id {}, key id {})",
+            sim.metadata_base_url(),
+            dir.join(format!("AuthKey_{}.p8", sim.developer_key_id()))
+                .display(),
+            sim.developer_team_id(),
+            sim.developer_key_id()
+        ),
+        None => eprintln!(
+            "apple-vpp-sim: metadata catalog under {} (use --token-dir DIR to get the developer key file)",
+            sim.metadata_base_url()
+        ),
+    }
     if args.allow_remote_notifications {
         eprintln!(
             "apple-vpp-sim: WARNING: notification URLs may name any host: whoever can reach this simulator can make it POST there"

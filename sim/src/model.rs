@@ -8,7 +8,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::{Value, json};
 
 use crate::assignments::{Assignment, Assignments, Target};
-use crate::scenario::{LocationSpec, MdmInfo, parse_date};
+use crate::scenario::{AssetMetadataSpec, LocationSpec, MdmInfo, parse_date};
 
 /// The value Apple shows as `totalCount` for unlimited (free) assets.
 pub(crate) const UNLIMITED: u64 = 2_147_483_647;
@@ -51,6 +51,7 @@ pub(crate) struct Asset {
     pub revocable: bool,
     pub unlimited: bool,
     pub supported_platforms: Vec<String>,
+    pub metadata: AssetMetadataSpec,
 }
 
 impl Asset {
@@ -254,6 +255,7 @@ impl Location {
                     revocable: a.revocable,
                     unlimited: a.unlimited,
                     supported_platforms: a.supported_platforms.clone(),
+                    metadata: a.metadata.clone().unwrap_or_default(),
                 })
                 .collect(),
             assignments: Assignments::default(),

@@ -1,5 +1,5 @@
 //! The router: which handler answers which path (and the fault/recording middleware in
-//! front of them all). The handlers live in `config`, `lists`, `events` and `v1`.
+//! front of them all). The handlers live in `config`, `lists`, `events`, `v1` and `catalog`.
 
 use std::sync::Arc;
 
@@ -35,6 +35,16 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(crate::v1::service_config).post(crate::v1::service_config),
         )
         .route("/mdm/VPPClientConfigSrv", post(crate::v1::client_config))
+        .route("/mdm/v2/contentMetadataLookup", get(crate::catalog::lookup))
+        .route(
+            "/v1/catalog/{storefront}/stoken-authenticated-apps",
+            get(crate::catalog::apps),
+        )
+        .route(
+            "/v1/catalog/{storefront}/stoken-authenticated-books",
+            get(crate::catalog::books),
+        )
+        .route("/v1/storefronts", get(crate::catalog::storefronts))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(

@@ -3,7 +3,7 @@
 //! Every object refuses unknown keys, so a typo in a scenario file fails loudly with the
 //! key's name and where it was found instead of being silently ignored.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
@@ -81,6 +81,20 @@ pub struct Scenario {
     /// The locations (each has its own content token).
     #[serde(default)]
     pub locations: Vec<LocationSpec>,
+    /// The storefronts the metadata catalog knows (default `us`, `gb`, `ca`, `au`, `de`,
+    /// `fr`, `jp`, `at`, `ch`); a catalog request for another answers 404.
+    #[serde(default = "d_storefronts")]
+    pub metadata_storefronts: Vec<String>,
+    /// The MDM vendor's private key (`.p8` text: PKCS#8 PEM, EC P-256) whose public key
+    /// verifies developer tokens (default: a key pair generated at start).
+    #[serde(default)]
+    pub developer_key: Option<String>,
+    /// The team id developer tokens must carry as `iss` (default `SIMTEAM001`).
+    #[serde(default = "d_team_id")]
+    pub developer_team_id: String,
+    /// The key id developer tokens must carry as `kid` (default `SIMKEY0001`).
+    #[serde(default = "d_key_id")]
+    pub developer_key_id: String,
 }
 
 /// One location (one content token).
@@ -186,6 +200,48 @@ pub struct AssetSpec {
     /// `supportedPlatforms` (default `["iOS", "macOS"]`).
     #[serde(default = "d_platforms")]
     pub supported_platforms: Vec<String>,
+    /// What the metadata services answer for it (default: every key's default).
+    #[serde(default)]
+    pub metadata: Option<AssetMetadataSpec>,
+}
+
+/// An asset's metadata, as the catalog and the legacy lookup answer it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssetMetadataSpec {
+    /// The name (default `App <adamId>` / `Book <adamId>`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Per-storefront names, e.g. `{"de": "Seiten"}` (default none: `name` everywhere).
+    #[serde(default)]
+    pub names: BTreeMap<String, String>,
+    /// The storefronts it is sold in (default: every storefront the catalog knows);
+    /// elsewhere it is absent from the answers. `[]`: found nowhere.
+    #[serde(default)]
+    pub storefronts: Option<Vec<String>>,
+    /// The bundle id (default `com.example.sim.<adamId>`; apps only).
+    #[serde(default)]
+    pub bundle_id: Option<String>,
+    /// The latest version, as sent (default `1.0`; apps only).
+    #[serde(default)]
+    pub version: Option<String>,
+    /// `platformAttributes` keys (default from `supported_platforms`: `iOS` → `ios`,
+    /// `macOS` → `osx`).
+    #[serde(default)]
+    pub platforms: Option<Vec<String>>,
+    /// `deviceFamilies` (default `iphone`, `ipad` for `ios` and `mac` for `osx`).
+    #[serde(default)]
+    pub device_families: Option<Vec<String>>,
+    /// The artwork template (default
+    /// `https://is1-ssl.mzstatic.com/image/thumb/apple-vpp-sim/<adamId>/{w}x{h}bb.{f}`).
+    #[serde(default)]
+    pub artwork: Option<String>,
+    /// A book's author (`artistName`; default `Example Author`).
+    #[serde(default)]
+    pub author: Option<String>,
+    /// A book's ISBN (default none).
+    #[serde(default)]
+    pub isbn: Option<String>,
 }
 
 /// One user registered from the start (status `Registered`).
@@ -219,7 +275,13 @@ pub enum FaultKind {
     Hang,
     /// HTTP 200 with a truncated JSON body (complete as HTTP: the JSON is cut).
     Malformed,
-    /// HTTP 429 with error 9646 and `Retry-After: 1`, as the rate limit answers.
+    /// HTTP 401: on the metadata catalog (`/v1/…`) the catalog's "Unauthorized" error
+    /// (a refused developer token); elsewhere 9722.
+    #[serde(rename = "status_401")]
+    Status401,
+    /// HTTP 429 with error 9646 and `Retry-After: 1`, as the rate limit answers; on the
+    /// metadata catalog (`/v1/…`) its error shape with `Retry-After: <retry_after_secs>`
+    /// (default 1).
     #[serde(rename = "status_429")]
     Status429,
     /// The real answer, after an extra `slow_ms` (default 2 000).
@@ -244,7 +306,8 @@ pub struct FaultSpec {
     pub count: u32,
     /// What happens.
     pub kind: FaultKind,
-    /// `Retry-After` seconds for `status_503_retry_after` (default 1).
+    /// `Retry-After` seconds for `status_503_retry_after` and `status_429_retry_after`
+    /// (default 1).
     #[serde(default)]
     pub retry_after_secs: Option<u64>,
     /// How long `hang` waits (default 120 000 ms).
@@ -412,6 +475,15 @@ impl Scenario {
         if self.max_requests_per_second == 0 {
             return bad("max_requests_per_second must be at least 1".into());
         }
+        // The key id names the key file (`AuthKey_<key id>.p8`): letters and digits only.
+        for (key, id) in [
+            ("developer_team_id", &self.developer_team_id),
+            ("developer_key_id", &self.developer_key_id),
+        ] {
+            if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return bad(format!("{key} must be 1 to 32 letters and digits"));
+            }
+        }
         for (i, f) in self.faults.iter().enumerate() {
             if f.path.trim().is_empty() {
                 return bad(format!("faults[{i}].path is empty"));
@@ -489,6 +561,11 @@ impl Default for Scenario {
             revocable,
             unlimited: false,
             supported_platforms: d_platforms(),
+            metadata: None,
+        };
+        let with_metadata = |mut a: AssetSpec, m: AssetMetadataSpec| {
+            a.metadata = Some(m);
+            a
         };
         let user = |id: &str, email: &str| UserSpec {
             client_user_id: id.into(),
@@ -503,9 +580,35 @@ impl Default for Scenario {
                 org_name: "Example School".into(),
                 token_expires: "2027-09-26T08:30:39+0000".into(),
                 assets: vec![
-                    asset("409203825", "App", 10, true, true),
-                    asset("361309726", "App", 5, true, true),
-                    asset("1234567890", "Book", 3, false, false),
+                    with_metadata(
+                        asset("409203825", "App", 10, true, true),
+                        AssetMetadataSpec {
+                            name: Some("Numbers".into()),
+                            bundle_id: Some("com.apple.iWork.Numbers".into()),
+                            version: Some(" 14.1".into()),
+                            ..AssetMetadataSpec::default()
+                        },
+                    ),
+                    with_metadata(
+                        asset("361309726", "App", 5, true, true),
+                        AssetMetadataSpec {
+                            name: Some("Pages".into()),
+                            names: [("de".to_owned(), "Pages (DE)".to_owned())].into(),
+                            storefronts: Some(vec!["us".into()]),
+                            bundle_id: Some("com.apple.Pages".into()),
+                            version: Some("14.2".into()),
+                            ..AssetMetadataSpec::default()
+                        },
+                    ),
+                    with_metadata(
+                        asset("1234567890", "Book", 3, false, false),
+                        AssetMetadataSpec {
+                            name: Some("Example Field Guide".into()),
+                            author: Some("Ada Example".into()),
+                            isbn: Some("9780000000002".into()),
+                            ..AssetMetadataSpec::default()
+                        },
+                    ),
                 ],
                 users: vec![
                     user("u-1", "anna@example.com"),
@@ -556,6 +659,7 @@ impl AssetSpec {
             revocable: true,
             unlimited: false,
             supported_platforms: d_platforms(),
+            metadata: None,
         }
     }
 }

@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::counters::{Counters, RequestCounters, RequestCounts, TokenId};
+use crate::devkey::DevKey;
 use crate::model::{Location, World};
 use crate::notify::{NotificationRecord, Notifier};
 use crate::ratelimit::{RateLimiter, RateStats};
@@ -121,8 +122,10 @@ impl Simulator {
             return Err(SimError::NonLoopback(options.listen));
         }
         let world = build_world(&scenario);
+        let developer = developer_key(&scenario)?;
         if let Some(dir) = &options.token_dir {
             write_token_files(dir, &world)?;
+            write_developer_key(dir, &developer)?;
         }
         let (listener, addr) = bind(options.listen).await?;
         let (stop, stop_rx) = watch::channel(false);
@@ -132,6 +135,7 @@ impl Simulator {
             world,
             addr,
             stop_rx.clone(),
+            developer,
         )?);
         schedule_claims_by_other(&shared);
         let server = spawn_server(listener, Arc::clone(&shared), stop_rx);
@@ -165,6 +169,33 @@ fn write_token_files(dir: &Path, world: &World) -> Result<(), SimError> {
     Ok(())
 }
 
+/// The scenario's developer key, or a fresh key pair.
+fn developer_key(scenario: &Scenario) -> Result<DevKey, SimError> {
+    let (team, kid) = (&scenario.developer_team_id, &scenario.developer_key_id);
+    match &scenario.developer_key {
+        Some(pem) => DevKey::from_pem(pem, team, kid),
+        None => DevKey::generate(team, kid),
+    }
+    .map_err(|e| SimError::Scenario(ScenarioError::Invalid(e)))
+}
+
+/// Writes the developer key's private half as `<dir>/AuthKey_<key id>.p8`, readable by
+/// its owner only (mode 0600 on Unix), as the token files are written.
+fn write_developer_key(dir: &Path, key: &DevKey) -> Result<(), SimError> {
+    let name = developer_key_file_name(&key.key_id);
+    token_files::write_file(dir, &name, &key.pem)
+        .map(|_| ())
+        .map_err(|source| SimError::TokenDir {
+            path: dir.join(name),
+            source,
+        })
+}
+
+/// `AuthKey_<key id>.p8`, as Apple names the file it lets you download.
+pub(crate) fn developer_key_file_name(key_id: &str) -> String {
+    format!("AuthKey_{key_id}.p8")
+}
+
 fn write_token_file(dir: &Path, uid: &str, credential: &str) -> Result<(), SimError> {
     token_files::write(dir, uid, credential)
         .map(|_| ())
@@ -194,6 +225,7 @@ fn shared_state(
     world: World,
     addr: SocketAddr,
     shutdown: watch::Receiver<bool>,
+    developer: DevKey,
 ) -> Result<Shared, SimError> {
     let notifier = Notifier::new(
         Duration::from_millis(scenario.notification_retry_delay_ms),
@@ -228,6 +260,7 @@ fn shared_state(
         rate: Arc::new(RateLimiter::default()),
         notifier,
         shutdown,
+        developer,
     })
 }
 
@@ -280,6 +313,28 @@ impl RunningSimulator {
     /// The v1 base URL, `http://HOST:PORT/mdm/` (with the trailing slash).
     pub fn v1_base_url(&self) -> String {
         format!("{}/mdm/", self.shared.origin)
+    }
+
+    /// The metadata catalog's base URL, `http://HOST:PORT/v1/` (with the trailing slash;
+    /// Apple's is `https://api.ent.apple.com/v1/`).
+    pub fn metadata_base_url(&self) -> String {
+        format!("{}/v1/", self.shared.origin)
+    }
+
+    /// The developer key's private half, `.p8` text (PKCS#8 PEM, EC P-256): sign
+    /// developer tokens with it. A test key; never use it for anything real.
+    pub fn developer_key_pem(&self) -> String {
+        self.shared.developer.pem.clone()
+    }
+
+    /// The team id developer tokens must carry (`iss`).
+    pub fn developer_team_id(&self) -> String {
+        self.shared.developer.team_id.clone()
+    }
+
+    /// The key id developer tokens must carry (`kid`).
+    pub fn developer_key_id(&self) -> String {
+        self.shared.developer.key_id.clone()
     }
 
     /// The bearer credential of a location: the whole `.vpptoken` file content.

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 use crate::counters::RequestCounters;
+use crate::devkey::DevKey;
 use crate::model::World;
 use crate::notify::Notifier;
 use crate::ratelimit::RateLimiter;
@@ -50,7 +51,8 @@ pub(crate) struct AuthNote {
     pub authorized: bool,
 }
 
-/// `assets`, `/mdm/v2/assets`, `mdm/v2/assets/` all name the same route.
+/// `assets`, `/mdm/v2/assets`, `mdm/v2/assets/` all name the same route (the metadata
+/// catalog's paths keep their `v1/` prefix: `v1/catalog/us/stoken-authenticated-apps`).
 pub(crate) fn normalize(path: &str) -> String {
     let p = path.trim().trim_matches('/');
     let p = p.strip_prefix("mdm/v2/").unwrap_or(p);
@@ -173,6 +175,8 @@ pub(crate) struct Shared {
     pub rate: Arc<RateLimiter>,
     pub notifier: Notifier,
     pub shutdown: watch::Receiver<bool>,
+    /// The developer key the metadata catalog verifies tokens with.
+    pub developer: DevKey,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

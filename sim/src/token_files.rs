@@ -1,4 +1,4 @@
-//! Writing `.vpptoken` files into the token directory safely: each file is first written
+//! Writing `.vpptoken` files (and the developer key's `.p8`) into the token directory safely: each file is first written
 //! as a new temporary file (created exclusively, mode 0600 on Unix) in the same directory,
 //! then renamed over `<uId>.vpptoken`. A symlink planted at the target is replaced, never
 //! followed, and writing into the same directory again (a re-run, a renewal) works.
@@ -19,9 +19,16 @@ pub(crate) fn token_path(dir: &Path, uid: &str) -> PathBuf {
 /// Writes `content` as `<dir>/<uid>.vpptoken` (see the module docs). `uid` is digits only
 /// (the scenario refuses anything else), so the name stays inside `dir`.
 pub(crate) fn write(dir: &Path, uid: &str, content: &str) -> std::io::Result<PathBuf> {
+    write_file(dir, &format!("{uid}.vpptoken"), content)
+}
+
+/// Writes `content` as `<dir>/<name>` the same way (temporary file, mode 0600, rename);
+/// `name` is a plain file name chosen by the simulator (e.g. the developer key's
+/// `AuthKey_<key id>.p8`).
+pub(crate) fn write_file(dir: &Path, name: &str, content: &str) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
-    let target = token_path(dir, uid);
-    let (tmp, mut file) = create_temp(dir, uid)?;
+    let target = dir.join(name);
+    let (tmp, mut file) = create_temp(dir, name)?;
     let written = file
         .write_all(content.as_bytes())
         .and_then(|()| file.sync_all())
@@ -32,13 +39,13 @@ pub(crate) fn write(dir: &Path, uid: &str, content: &str) -> std::io::Result<Pat
     written.map(|()| target)
 }
 
-/// A new file `.<uid>.vpptoken.<pid>.<n>.tmp` that did not exist before (a leftover of the
+/// A new file `.<name>.<pid>.<n>.tmp` (e.g. `.<uid>.vpptoken.<pid>.<n>.tmp`) that did not exist before (a leftover of the
 /// same name is never opened: the next name is tried).
-fn create_temp(dir: &Path, uid: &str) -> std::io::Result<(PathBuf, std::fs::File)> {
+fn create_temp(dir: &Path, name: &str) -> std::io::Result<(PathBuf, std::fs::File)> {
     let mut last = None;
     for _ in 0..16 {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let tmp = dir.join(format!(".{uid}.vpptoken.{}.{n}.tmp", std::process::id()));
+        let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
         let mut options = OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]

@@ -63,7 +63,7 @@ fn every_fault_kind_the_readme_documents_is_accepted() {
         .map(|k| k.trim().trim_matches('`'))
         .collect();
     assert!(kinds.contains(&"status_500") && kinds.contains(&"status_503_retry_after"));
-    assert_eq!(kinds.len(), 9, "{kinds:?}");
+    assert_eq!(kinds.len(), 10, "{kinds:?}");
     for kind in kinds {
         let json = format!(r#"{{"faults": [{{"path": "assets", "kind": "{kind}"}}]}}"#);
         if let Err(e) = Scenario::from_json(&json) {

@@ -96,11 +96,19 @@ async fn starting_again_into_the_same_directory_works_and_leaves_no_temporary_fi
         );
         sim.shutdown().await;
     }
-    let names: Vec<String> = std::fs::read_dir(dir.path())
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names, [format!("{UID}.vpptoken")]);
+    names.sort();
+    // The token and the metadata catalog's developer key, nothing temporary.
+    assert_eq!(
+        names,
+        [
+            format!("{UID}.vpptoken"),
+            "AuthKey_SIMKEY0001.p8".to_owned()
+        ]
+    );
 }
 
 #[tokio::test]

@@ -7,6 +7,8 @@
 //! that came back into the typed answer. Any HTTP stack can drive them; the `client`
 //! feature has one generic `send` for all.
 
+use std::borrow::Cow;
+
 use serde::de::DeserializeOwned;
 use url::Url;
 
@@ -34,6 +36,24 @@ pub enum Auth {
     Bearer,
     /// In the JSON body as `sToken` (the legacy v1 calls). The body is then secret.
     InBody,
+    /// The metadata catalog's owned content: `Authorization: Bearer <developer token>`
+    /// and the content token as the cookie `itvt=<the whole .vpptoken content>`.
+    DeveloperAndCookie,
+    /// The metadata catalog's public parts (storefronts): `Authorization: Bearer
+    /// <developer token>` only.
+    Developer,
+}
+
+/// Which service an endpoint's request goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Host {
+    /// Apps and Books (the [`ServiceBase`]'s v2 or v1 base, by [`Endpoint::PROTOCOL`]).
+    Vpp,
+    /// Apps and Books Metadata for Organizations ([`ServiceBase::metadata`]).
+    Metadata,
+    /// A URL the endpoint carries ([`Endpoint::absolute_url`]): the legacy content
+    /// metadata lookup, checked by [`ServiceBase::check_lookup_url`].
+    Absolute,
 }
 
 /// Whether a failed attempt of a request may be sent again as it is.
@@ -67,10 +87,23 @@ pub trait Endpoint {
     const PATH: &'static str;
     /// The API it belongs to (default v2).
     const PROTOCOL: Protocol = Protocol::V2;
+    /// The service it goes to (default [`Host::Vpp`]).
+    const HOST: Host = Host::Vpp;
     /// How it carries the token.
     const AUTH: Auth;
     /// Whether a failed attempt may be sent again as it is.
     const REPLAY: Replay;
+
+    /// The path relative to the base (default [`Endpoint::PATH`]); endpoints whose path
+    /// holds a value (a storefront) override it.
+    fn path(&self) -> Cow<'_, str> {
+        Cow::Borrowed(Self::PATH)
+    }
+
+    /// The URL of a [`Host::Absolute`] endpoint (default none).
+    fn absolute_url(&self) -> Option<&Url> {
+        None
+    }
 
     /// Query parameters, in order (default none).
     fn query(&self) -> Vec<(&'static str, String)> {
@@ -102,6 +135,7 @@ pub trait Endpoint {
 pub struct ServiceBase {
     v2: Url,
     v1: Url,
+    metadata: Url,
 }
 
 impl ServiceBase {
@@ -115,7 +149,48 @@ impl ServiceBase {
         let v1 = v2
             .join("../")
             .expect("a checked base URL has a host and is a base");
-        Ok(Self { v2, v1 })
+        let metadata = super::default_metadata_base_url();
+        Ok(Self { v2, v1, metadata })
+    }
+
+    /// The same with another metadata base (default
+    /// [`super::DEFAULT_METADATA_BASE_URL`]; [`super::EDUCATION_METADATA_BASE_URL`] for
+    /// education), checked like the v2 base.
+    pub fn with_metadata(mut self, metadata: Url) -> Result<Self, BaseUrlError> {
+        self.metadata = super::base_url::check_base_url(metadata)?;
+        Ok(self)
+    }
+
+    /// The metadata base (`https://api.ent.apple.com/v1/` by default).
+    pub fn metadata(&self) -> &Url {
+        &self.metadata
+    }
+
+    /// Checks a legacy lookup URL (the service configuration's `contentMetadataLookup`)
+    /// before anything is sent to it: `https` to `apple.com` or one of its subdomains,
+    /// or the scheme, host and port of one of the configured bases (a local simulator);
+    /// no user name or password, no fragment. Never an arbitrary host: the service
+    /// configuration is data from the network.
+    pub fn check_lookup_url(&self, url: &Url) -> Result<Url, RequestError> {
+        let refused = || RequestError::UntrustedUrl {
+            host: url.host_str().unwrap_or("").chars().take(64).collect(),
+        };
+        if !url.username().is_empty() || url.password().is_some() || url.fragment().is_some() {
+            return Err(refused());
+        }
+        let apple = url.scheme() == "https"
+            && url.host_str().is_some_and(|h| {
+                let h = h.to_ascii_lowercase();
+                h == "apple.com" || h.ends_with(".apple.com")
+            });
+        let configured = [&self.v2, &self.v1, &self.metadata]
+            .iter()
+            .any(|base| base.origin() == url.origin());
+        if apple || configured {
+            Ok(url.clone())
+        } else {
+            Err(refused())
+        }
     }
 
     /// [`ServiceBase::new`] from text.
@@ -170,6 +245,9 @@ pub struct HttpRequest {
     pub replay: Replay,
     /// Whether the body holds a secret (the v1 `sToken`).
     pub secret_body: bool,
+    /// The `Cookie` header value (`itvt=<the content token>`), for the metadata
+    /// catalog's owned content.
+    pub cookie: Option<SecretString>,
 }
 
 impl std::fmt::Debug for HttpRequest {
@@ -183,6 +261,7 @@ impl std::fmt::Debug for HttpRequest {
                 &self.body.as_ref().map(|b| format!("[{} bytes]", b.len())),
             )
             .field("replay", &self.replay)
+            .field("cookie", &self.cookie)
             .finish()
     }
 }
@@ -194,6 +273,25 @@ pub enum RequestError {
     /// The endpoint needs the content token and none was given.
     #[error("this Apple call needs the location's content token and none was given")]
     MissingToken,
+    /// The endpoint needs the vendor's developer token and none was given.
+    #[error(
+        "this Apple metadata call needs the MDM vendor's developer token and none was given: configure a developer key, or use the legacy lookup"
+    )]
+    MissingDeveloperToken,
+    /// The service configuration has no usable `contentMetadataLookup` URL.
+    #[error(
+        "Apple's service configuration has no content metadata lookup URL: configure a developer key to use Apps and Books Metadata for Organizations instead"
+    )]
+    MissingLookupUrl,
+    /// A URL from Apple's answers (the legacy lookup's) is neither Apple's nor a
+    /// configured base.
+    #[error(
+        "refusing to send a request to {host:?}: the service configuration's lookup URL must be https on apple.com or one of the configured bases"
+    )]
+    UntrustedUrl {
+        /// The URL's host (at most 64 characters).
+        host: String,
+    },
 }
 
 impl HttpRequest {
@@ -204,14 +302,50 @@ impl HttpRequest {
         base: &ServiceBase,
         token: Option<&VppToken>,
     ) -> Result<Self, RequestError> {
-        let mut url = base
-            .for_protocol(E::PROTOCOL)
-            .join(E::PATH)
-            .expect("a checked base URL has a host, so a relative path joins onto it");
+        Self::build_with_developer(endpoint, base, token, None)
+    }
+
+    /// [`HttpRequest::build`] with the vendor's developer token (the JWT), for the
+    /// metadata catalog ([`Auth::DeveloperAndCookie`], [`Auth::Developer`]).
+    pub fn build_with_developer<E: Endpoint>(
+        endpoint: &E,
+        base: &ServiceBase,
+        token: Option<&VppToken>,
+        developer: Option<&SecretString>,
+    ) -> Result<Self, RequestError> {
+        let join = |root: &Url| {
+            root.join(&endpoint.path())
+                .expect("a checked base URL has a host, so a relative path joins onto it")
+        };
+        let mut url = match E::HOST {
+            Host::Vpp => join(base.for_protocol(E::PROTOCOL)),
+            Host::Metadata => join(base.metadata()),
+            Host::Absolute => {
+                let url = endpoint.absolute_url().ok_or(RequestError::UntrustedUrl {
+                    host: String::new(),
+                })?;
+                base.check_lookup_url(url)?
+            }
+        };
         let query = endpoint.query();
         if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query);
+            // An absolute URL keeps its own parameters, except those the endpoint sets.
+            let kept: Vec<(String, String)> = url
+                .query_pairs()
+                .filter(|(k, _)| !query.iter().any(|(name, _)| name == k))
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            url.set_query(None);
+            let mut pairs = url.query_pairs_mut();
+            pairs.extend_pairs(kept);
+            pairs.extend_pairs(query);
         }
+        let developer_bearer = || {
+            developer
+                .map(|jwt| SecretString::new(format!("Bearer {}", jwt.expose_secret())))
+                .ok_or(RequestError::MissingDeveloperToken)
+        };
+        let mut cookie = None;
         let authorization = match E::AUTH {
             Auth::Bearer => {
                 let token = token.ok_or(RequestError::MissingToken)?;
@@ -219,6 +353,15 @@ impl HttpRequest {
             }
             Auth::InBody if token.is_none() => return Err(RequestError::MissingToken),
             Auth::InBody | Auth::None => None,
+            Auth::DeveloperAndCookie => {
+                let token = token.ok_or(RequestError::MissingToken)?;
+                cookie = Some(SecretString::new(format!(
+                    "itvt={}",
+                    token.expose_credential()
+                )));
+                Some(developer_bearer()?)
+            }
+            Auth::Developer => Some(developer_bearer()?),
         };
         Ok(Self {
             method: E::METHOD,
@@ -227,6 +370,7 @@ impl HttpRequest {
             body: endpoint.body(token),
             replay: E::REPLAY,
             secret_body: E::AUTH == Auth::InBody,
+            cookie,
         })
     }
 }

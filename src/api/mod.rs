@@ -11,6 +11,12 @@
 //! writes ([`Associate`], [`Disassociate`], [`Revoke`], [`CreateUsers`], [`UpdateUsers`],
 //! [`RetireUsers`]) each carry one batch from [`crate::batching`] and answer an event.
 //!
+//! App and book metadata goes to two more hosts ([`Host`]): Apps and Books Metadata for
+//! Organizations ([`GetAppsMetadata`], [`GetBooksMetadata`], [`GetStorefronts`], under
+//! [`ServiceBase::metadata`], built with [`HttpRequest::build_with_developer`]: the
+//! vendor's developer token and the `itvt` cookie), and the legacy lookup
+//! ([`LookupContentMetadata`], whose URL [`ServiceBase::check_lookup_url`] checks).
+//!
 //! ```
 //! use apple_vpp::api::{Endpoint, GetClientConfig, HttpRequest, Method, ServiceBase};
 //! use apple_vpp::VppToken;
@@ -30,6 +36,7 @@ mod base_url;
 mod client_config;
 mod endpoint;
 mod legacy;
+mod metadata;
 mod retry;
 mod service_config;
 mod status;
@@ -45,10 +52,13 @@ pub use assignments::GetAssignments;
 
 pub use client_config::{GetClientConfig, SetClientConfig};
 pub use endpoint::{
-    Auth, Endpoint, HttpRequest, Method, Replay, RequestError, ServiceBase, redact_error,
+    Auth, Endpoint, Host, HttpRequest, Method, Replay, RequestError, ServiceBase, redact_error,
 };
 pub use legacy::{GetLegacyClientConfig, GetLegacyServiceConfig, SetLegacyClientContext};
 pub use licenses::{Associate, Disassociate, Revoke};
+pub use metadata::{
+    GetAppsMetadata, GetBooksMetadata, GetStorefronts, LookupContentMetadata, LookupPlatform,
+};
 pub use paged::Paged;
 pub use retry::{Failure, RetryPolicy, is_cut_short, parse_retry_after_at};
 pub use service_config::GetServiceConfig;
@@ -63,6 +73,17 @@ use crate::token::VppToken;
 
 /// Apple's Apps and Books v2 base URL.
 pub const DEFAULT_BASE_URL: &str = "https://vpp.itunes.apple.com/mdm/v2/";
+
+/// Apps and Books Metadata for Organizations, for enterprise organizations.
+pub const DEFAULT_METADATA_BASE_URL: &str = "https://api.ent.apple.com/v1/";
+
+/// Apps and Books Metadata for Organizations, for educational organizations.
+pub const EDUCATION_METADATA_BASE_URL: &str = "https://api.edu.apple.com/v1/";
+
+/// [`DEFAULT_METADATA_BASE_URL`] parsed.
+pub fn default_metadata_base_url() -> Url {
+    Url::parse(DEFAULT_METADATA_BASE_URL).expect("the default metadata base URL is valid")
+}
 
 /// [`DEFAULT_BASE_URL`] parsed.
 pub fn default_base_url() -> Url {

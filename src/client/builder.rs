@@ -20,6 +20,8 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 #[derive(Clone, Default)]
 pub struct VppClientBuilder {
     base_url: Option<String>,
+    metadata_base_url: Option<String>,
+    developer: Option<Arc<crate::metadata::DeveloperKey>>,
     user_agent: Option<String>,
     timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
@@ -33,6 +35,8 @@ impl std::fmt::Debug for VppClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("VppClientBuilder")
             .field("base_url_set", &self.base_url.is_some())
+            .field("metadata_base_url_set", &self.metadata_base_url.is_some())
+            .field("developer_key", &self.developer)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .field("max_body", &self.max_body)
@@ -48,6 +52,23 @@ impl VppClientBuilder {
     /// `::1`, `localhost`); no user name, password, query or fragment.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
+        self
+    }
+
+    /// The base of Apps and Books Metadata for Organizations (default
+    /// [`crate::api::DEFAULT_METADATA_BASE_URL`], `https://api.ent.apple.com/v1/`;
+    /// [`crate::api::EDUCATION_METADATA_BASE_URL`] for educational organizations). The
+    /// same rule as [`VppClientBuilder::base_url`]: `https`, or `http` to a loopback host.
+    pub fn metadata_base_url(mut self, url: impl Into<String>) -> Self {
+        self.metadata_base_url = Some(url.into());
+        self
+    }
+
+    /// The MDM vendor's developer key, for the metadata catalog
+    /// ([`VppClient::send_catalog`], [`VppClient::describe_assets`]). Without one,
+    /// [`VppClient::describe_assets`] uses the legacy lookup.
+    pub fn developer_key(mut self, key: Arc<crate::metadata::DeveloperKey>) -> Self {
+        self.developer = Some(key);
         self
     }
 
@@ -101,11 +122,14 @@ impl VppClientBuilder {
 
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<VppClient, BuildError> {
-        let base = ServiceBase::parse(
+        let mut base = ServiceBase::parse(
             self.base_url
                 .as_deref()
                 .unwrap_or(crate::api::DEFAULT_BASE_URL),
         )?;
+        if let Some(metadata) = &self.metadata_base_url {
+            base = base.with_metadata(crate::api::normalize_base_url(metadata)?)?;
+        }
         let agent = self
             .user_agent
             .unwrap_or_else(|| DEFAULT_USER_AGENT.to_owned());
@@ -118,7 +142,7 @@ impl VppClientBuilder {
                 // Plain http is allowed only to loopback hosts; a proxy taken from the
                 // environment (HTTP_PROXY) would receive the request, credential and all,
                 // in clear text. https through a proxy stays encrypted end to end.
-                if base.v2().scheme() == "http" {
+                if base.v2().scheme() == "http" || base.metadata().scheme() == "http" {
                     builder = builder.no_proxy();
                 }
                 builder.build().map_err(BuildError::Http)?
@@ -133,6 +157,8 @@ impl VppClientBuilder {
                 retry: self.retry.unwrap_or_default(),
                 max_body: self.max_body.unwrap_or(DEFAULT_MAX_BODY_BYTES),
                 rate: RateLimit::new(self.max_requests_per_second),
+                metadata_rate: RateLimit::new(self.max_requests_per_second),
+                developer: self.developer,
                 apple_rate: std::sync::atomic::AtomicU32::new(0),
                 service_config: tokio::sync::Mutex::new(None),
             }),

@@ -11,7 +11,10 @@
 //! rustls with the webpki roots, no system OpenSSL.
 //!
 //! # What leaves this server
-//! Only requests to the base URL: `https`, or plain `http` to a loopback host for tests.
+//! Only requests to the configured bases (Apps and Books, and the metadata catalog):
+//! `https`, or plain `http` to a loopback host for tests; and to the legacy lookup URL of
+//! the service configuration only when it is `https` on `apple.com` or one of the
+//! configured bases.
 //! Redirects are never followed (Apple's API never sends one). The default HTTP client
 //! uses no proxy for a plain-`http` base (a proxy would see the credential); for `https`
 //! it honours the system's proxy settings, through which TLS stays end to end. A
@@ -120,6 +123,7 @@ mod error;
 mod events;
 mod flows;
 mod licenses;
+mod metadata;
 mod notifications;
 mod pages;
 mod rate;
@@ -142,6 +146,7 @@ pub use error::{ClientError, TransportKind};
 pub use events::PollRound;
 pub use flows::ConfigureOutcome;
 pub use licenses::{DEFAULT_POLL_INTERVAL, SentBatch};
+pub use metadata::{ContentKind, DescribeOutcome, DescribedAsset, MetadataAnswer, MetadataOptions};
 pub use notifications::SubscribeOutcome;
 pub use pages::{PageStream, SyncError, SyncPage};
 pub use rate::DEFAULT_MAX_REQUESTS_PER_SECOND;
@@ -167,6 +172,10 @@ struct Inner {
     retry: RetryPolicy,
     max_body: usize,
     rate: rate::RateLimit,
+    /// The same per-token rule for the metadata services, a budget of their own.
+    metadata_rate: rate::RateLimit,
+    /// The vendor's developer key, for the metadata catalog.
+    developer: Option<Arc<crate::metadata::DeveloperKey>>,
     /// Apple's `maxRequestPerSecond` from the last service configuration (0: not known).
     apple_rate: AtomicU32,
     /// An async lock: concurrent callers of a cold cache wait for one refresh.
@@ -177,6 +186,8 @@ impl std::fmt::Debug for VppClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("VppClient")
             .field("base_url", &self.inner.base.v2().as_str())
+            .field("metadata_base_url", &self.inner.base.metadata().as_str())
+            .field("developer_key", &self.inner.developer.is_some())
             .field("timeout", &self.inner.timeout)
             .field("retry", &self.inner.retry)
             .field("max_body", &self.inner.max_body)

@@ -4,11 +4,14 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER, USER_AGENT};
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderValue, RETRY_AFTER, USER_AGENT,
+};
 
 use super::{ClientError, TransportKind, VppClient};
 use crate::api::{
-    Endpoint, Failure, HttpRequest, Method, is_cut_short, parse_retry_after_at, redact_error,
+    Endpoint, Failure, Host, HttpRequest, Method, RequestError, is_cut_short, parse_retry_after_at,
+    redact_error,
 };
 use crate::token::VppToken;
 use crate::wire::ResponseError;
@@ -45,17 +48,70 @@ impl VppClient {
     ) -> Result<E::Response, (ClientError, Failure)> {
         let request = HttpRequest::build(endpoint, &self.inner.base, token)
             .map_err(|e| (e.into(), Failure::Transport))?;
+        self.send_request(endpoint, &request, token, None).await
+    }
+
+    /// Sends a metadata catalog endpoint ([`crate::api::GetAppsMetadata`],
+    /// [`crate::api::GetBooksMetadata`], [`crate::api::GetStorefronts`]) with the
+    /// developer token of [`super::VppClientBuilder::developer_key`] (minted, or cached
+    /// until shortly before it expires) and, for owned content, `token` as the `itvt`
+    /// cookie. When Apple answers 401, the developer token is minted again once and the
+    /// request sent again; a second 401 is the error. Otherwise as [`VppClient::send`]
+    /// (the metadata host has its own per-token rate budget).
+    pub async fn send_catalog<E: Endpoint>(
+        &self,
+        endpoint: &E,
+        token: Option<&VppToken>,
+    ) -> Result<E::Response, ClientError> {
+        let key = self
+            .inner
+            .developer
+            .as_ref()
+            .ok_or(RequestError::MissingDeveloperToken)?;
+        let mut reminted = false;
+        loop {
+            let jwt = key.token();
+            let request = HttpRequest::build_with_developer(
+                endpoint,
+                &self.inner.base,
+                token,
+                Some(jwt.expose_secret()),
+            )?;
+            let answer = self
+                .send_request(endpoint, &request, token, Some(jwt.expose_secret()))
+                .await;
+            match answer {
+                Err((ClientError::Response(ResponseError::Catalog { status: 401, .. }), _))
+                    if !reminted =>
+                {
+                    key.invalidate();
+                    reminted = true;
+                }
+                other => return other.map_err(|(e, _)| e),
+            }
+        }
+    }
+
+    /// The retry loop of one built request.
+    async fn send_request<E: Endpoint>(
+        &self,
+        endpoint: &E,
+        request: &HttpRequest,
+        token: Option<&VppToken>,
+        developer: Option<&crate::SecretString>,
+    ) -> Result<E::Response, (ClientError, Failure)> {
         let start = Instant::now();
         let mut attempts = 0;
+        let rate = match E::HOST {
+            Host::Vpp => &self.inner.rate,
+            Host::Metadata | Host::Absolute => &self.inner.metadata_rate,
+        };
         loop {
             attempts += 1;
             if let Some(token) = token {
-                self.inner
-                    .rate
-                    .acquire(token, self.apple_rate_limit())
-                    .await;
+                rate.acquire(token, self.apple_rate_limit()).await;
             }
-            let (mut error, failure) = match self.attempt(&request, attempts).await {
+            let (mut error, failure) = match self.attempt(request, attempts).await {
                 Ok((status, body, retry_after)) => match E::decode(status, &body) {
                     Ok(value) => return Ok(value),
                     Err(error) => {
@@ -72,8 +128,22 @@ impl VppClient {
                 },
                 Err(e) => e,
             };
-            if let ClientError::Response(ResponseError::Apple(apple)) = &mut error {
-                redact_error(endpoint, token, apple);
+            match &mut error {
+                ClientError::Response(ResponseError::Apple(apple)) => {
+                    redact_error(endpoint, token, apple);
+                }
+                ClientError::Response(ResponseError::Catalog { errors, .. }) => {
+                    for e in errors {
+                        if let Some(token) = token {
+                            e.redact(token.expose_credential());
+                            e.redact(token.expose_inner_token());
+                        }
+                        if let Some(jwt) = developer {
+                            e.redact(jwt.expose_secret());
+                        }
+                    }
+                }
+                _ => {}
             }
             let delay = self.inner.retry.next_delay(
                 attempts,
@@ -118,11 +188,17 @@ impl VppClient {
         .header(USER_AGENT, self.inner.user_agent.clone())
         .header(ACCEPT, "application/json");
         if let Some(auth) = &request.authorization {
-            // The credential is Base64, so always a valid header value.
+            // The credential is Base64 and a JWT is Base64url, so always a valid value.
             let mut value = HeaderValue::from_str(auth.expose_secret())
                 .expect("Base64 is a valid header value");
             value.set_sensitive(true);
             builder = builder.header(AUTHORIZATION, value);
+        }
+        if let Some(cookie) = &request.cookie {
+            let mut value = HeaderValue::from_str(cookie.expose_secret())
+                .expect("Base64 is a valid header value");
+            value.set_sensitive(true);
+            builder = builder.header(COOKIE, value);
         }
         if let Some(body) = &request.body {
             builder = builder

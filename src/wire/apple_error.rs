@@ -117,6 +117,17 @@ pub enum ResponseError {
         reason: String,
     },
 
+    /// The metadata catalog's error answer (`{"errors":[{"id","title","detail","status",
+    /// "code"}]}`), e.g. 401 for a developer token Apple refused, 404 for an unknown
+    /// storefront.
+    #[error("Apple's metadata catalog answered HTTP {status}{}: {}", catalog_summary(errors), catalog_advice(*status))]
+    Catalog {
+        /// The HTTP status.
+        status: u16,
+        /// Apple's error objects (possibly empty: a 401 may come without a body).
+        errors: Vec<super::CatalogError>,
+    },
+
     /// A field the crate needs is absent or empty.
     #[error(
         "Apple's client configuration has no `{field}`: the response is incomplete; try again later, and report it if it persists"
@@ -148,13 +159,50 @@ fn http_advice(status: u16) -> &'static str {
     }
 }
 
+/// ` (code 40400 "Not Found")`: the first error's code and title; details may be long.
+fn catalog_summary(errors: &[super::CatalogError]) -> String {
+    let Some(first) = errors.first() else {
+        return String::new();
+    };
+    let mut out = String::new();
+    if let Some(code) = &first.code {
+        out.push_str(&format!(" (code {code}"));
+    } else {
+        out.push_str(" (");
+    }
+    if let Some(title) = &first.title {
+        out.push_str(&format!(" {:?}", elide_long(title)));
+    }
+    out.push(')');
+    out
+}
+
+fn elide_long(text: &str) -> String {
+    text.chars().take(120).collect()
+}
+
+fn catalog_advice(status: u16) -> &'static str {
+    match status {
+        401 | 403 => {
+            "Apple refused the developer token or the content token: check the key file, team id and key id, and that the key is enabled for Apps and Books for Organizations"
+        }
+        404 => "the storefront or resource does not exist: check the storefront code",
+        _ => http_advice(status),
+    }
+}
+
 impl ResponseError {
     /// The class of the error, for retry and display decisions.
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Apple(e) => e.kind(),
-            Self::Http { status: 429 } => ErrorKind::RateLimited,
-            Self::Http { status: 500..=599 } => ErrorKind::Retryable,
+            Self::Http { status: 429 } | Self::Catalog { status: 429, .. } => {
+                ErrorKind::RateLimited
+            }
+            Self::Http { status: 500..=599 }
+            | Self::Catalog {
+                status: 500..=599, ..
+            } => ErrorKind::Retryable,
             _ => ErrorKind::Other,
         }
     }

@@ -19,6 +19,7 @@ mod error_body;
 mod error_probe;
 mod legacy;
 mod licenses;
+mod metadata;
 mod notification;
 mod paging;
 mod service_config;
@@ -38,6 +39,11 @@ pub use error_body::{ErrorBody, ErrorKind, ErrorNumber};
 pub use legacy::{LegacyClientConfig, LegacyLocation, NumberOrString};
 pub use licenses::{
     AssetRef, EventResponse, LicensesRequest, RevokeRequest, UserEntry, UsersRequest,
+};
+pub use metadata::{
+    AppAttributes, AppResource, Artwork, BookAttributes, BookResource, CatalogError, CatalogErrors,
+    CatalogResponse, DeviceFamily, LatestVersionInfo, LookupArtwork, LookupOffer, LookupResponse,
+    LookupResult, LookupVersion, PlatformAttributes, StorefrontAttributes, StorefrontResource,
 };
 pub use notification::{
     AssetCountNotification, AssetManagementNotification, NotificationAssignment,
@@ -84,6 +90,18 @@ pub fn decode_response<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<
 /// nests deeper than serde_json's recursion limit (128 levels), is not Apple's error.
 pub fn apple_error(status: u16, body: &[u8]) -> Option<AppleError> {
     error_probe::find(body).map(|error| AppleError::new(Some(status), error))
+}
+
+/// Decodes one of the metadata catalog's answers: a 2xx body as `T`; any other status as
+/// [`ResponseError::Catalog`] with Apple's `errors` (empty when the body has none).
+pub fn decode_catalog<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, ResponseError> {
+    if !(200..300).contains(&status) {
+        let errors = serde_json::from_slice::<CatalogErrors>(body)
+            .map(|e| e.errors)
+            .unwrap_or_default();
+        return Err(ResponseError::Catalog { status, errors });
+    }
+    serde_json::from_slice(body).map_err(|e| ResponseError::malformed(status, &e))
 }
 
 /// Serde helpers for strings that Apple sometimes writes as numbers.

@@ -1,0 +1,303 @@
+//! App and book metadata for the MDM's catalog screen: [`VppClient::metadata`] for a set
+//! of adamIds, [`VppClient::describe_assets`] for the location's assets joined with
+//! their metadata, batch by batch.
+//!
+//! With a developer key ([`super::VppClientBuilder::developer_key`]) the answers come
+//! from Apps and Books Metadata for Organizations; without one, from the legacy lookup
+//! of the service configuration. Either way the location's own storefront is asked
+//! first and the ids it does not know once in the fallback set
+//! ([`crate::metadata::StorefrontSearch`]).
+
+use url::Url;
+
+use super::pages::SyncError;
+use super::{ClientError, VppClient};
+use crate::api::{
+    GetAppsMetadata, GetAssets, GetBooksMetadata, LookupContentMetadata, LookupPlatform, Paged,
+    RequestError,
+};
+use crate::assets::Asset;
+use crate::ids::AdamId;
+use crate::metadata::{
+    AppMetadata, BookMetadata, MAX_IDS_PER_REQUEST, Metadata, Storefront, StorefrontSearch,
+    storefront_for_country,
+};
+use crate::paging::PageTraversal;
+use crate::token::VppToken;
+use crate::wire::{Page, ProductType, ResponseError};
+
+/// How [`VppClient::metadata`] and [`VppClient::describe_assets`] search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MetadataOptions {
+    /// Asked, in order and once each, for the ids the location's storefront does not
+    /// know (default [`crate::metadata::DEFAULT_FALLBACK_STOREFRONTS`]).
+    pub fallbacks: Vec<Storefront>,
+    /// A language tag (`l`), default none: each storefront's own language.
+    pub language: Option<String>,
+    /// The legacy lookup's store (default the business store).
+    pub lookup_platform: LookupPlatform,
+}
+
+impl Default for MetadataOptions {
+    fn default() -> Self {
+        Self {
+            fallbacks: Storefront::default_fallbacks(),
+            language: None,
+            lookup_platform: LookupPlatform::EnterpriseStore,
+        }
+    }
+}
+
+/// Which kind of content to ask the catalog about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ContentKind {
+    /// Apps (`stoken-authenticated-apps`).
+    Apps,
+    /// Books (`stoken-authenticated-books`).
+    Books,
+}
+
+/// The metadata found for a set of ids: each with the storefront that answered, and the
+/// ids found nowhere (never dropped).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MetadataAnswer {
+    /// The metadata found, with its storefront, in the order found.
+    pub found: Vec<(Metadata, Storefront)>,
+    /// The ids no storefront asked knew.
+    pub not_found: Vec<AdamId>,
+}
+
+/// One of the location's assets with its metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DescribedAsset {
+    /// The asset (licenses, platforms, device-assignability).
+    pub asset: Asset,
+    /// Its metadata; `None` when no storefront asked knew it.
+    pub metadata: Option<Metadata>,
+    /// The storefront the metadata came from.
+    pub storefront: Option<Storefront>,
+}
+
+/// What [`VppClient::describe_assets`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DescribeOutcome {
+    /// Pages of `GET assets` read (one batch each).
+    pub pages: u32,
+    /// Assets handed over.
+    pub assets: usize,
+    /// Assets found in no storefront (handed over with `metadata: None`).
+    pub found_nowhere: usize,
+}
+
+impl VppClient {
+    /// The metadata of `ids` (apps or books): the `home` storefront first, then each of
+    /// the fallbacks once for the ids still missing, at most
+    /// [`crate::metadata::MAX_IDS_PER_REQUEST`] ids per request. Uses the catalog with the
+    /// developer key when the client has one, else the legacy lookup (which answers for
+    /// apps and books alike). `token` is the location's: the catalog's `itvt` cookie, and
+    /// the key of the per-token rate limit.
+    pub async fn metadata(
+        &self,
+        token: &VppToken,
+        home: Option<Storefront>,
+        kind: ContentKind,
+        ids: &[AdamId],
+        options: &MetadataOptions,
+    ) -> Result<MetadataAnswer, ClientError> {
+        let lookup = match self.inner.developer {
+            Some(_) => None,
+            None => Some(self.lookup_url().await?),
+        };
+        let mut search = StorefrontSearch::new(home, &options.fallbacks, ids.iter().cloned());
+        let mut found = Vec::new();
+        while let Some((storefront, missing)) = search.next_request() {
+            let mut answered = Vec::new();
+            for chunk in missing.chunks(MAX_IDS_PER_REQUEST) {
+                let batch = match self
+                    .metadata_batch(token, &storefront, kind, chunk, lookup.as_ref(), options)
+                    .await
+                {
+                    // A storefront Apple does not have (404) knows none of the ids.
+                    Err(ClientError::Response(ResponseError::Catalog { status: 404, .. })) => {
+                        Vec::new()
+                    }
+                    other => other?,
+                };
+                // Only what was asked counts (an answer may hold more).
+                answered.extend(batch.into_iter().filter(|m| chunk.contains(m.adam_id())));
+            }
+            search.record(&storefront, answered.iter().map(Metadata::adam_id));
+            found.extend(answered.into_iter().map(|m| (m, storefront.clone())));
+        }
+        let resolution = search.finish();
+        // One entry per id, from the storefront the search credited.
+        found.retain(|(m, s)| resolution.storefront_of(m.adam_id()) == Some(s));
+        found.dedup_by(|a, b| a.0.adam_id() == b.0.adam_id());
+        Ok(MetadataAnswer {
+            found,
+            not_found: resolution.not_found,
+        })
+    }
+
+    async fn metadata_batch(
+        &self,
+        token: &VppToken,
+        storefront: &Storefront,
+        kind: ContentKind,
+        ids: &[AdamId],
+        lookup: Option<&Url>,
+        options: &MetadataOptions,
+    ) -> Result<Vec<Metadata>, ClientError> {
+        if let Some(url) = lookup {
+            let mut request =
+                LookupContentMetadata::new(url.clone(), storefront.clone(), ids.to_vec());
+            request.platform = options.lookup_platform;
+            request.language = options.language.clone();
+            let answer = self.send(&request, Some(token)).await?;
+            return Ok(answer
+                .results
+                .into_iter()
+                .map(|(id, result)| Metadata::from_lookup(&id, result))
+                .collect());
+        }
+        Ok(match kind {
+            ContentKind::Apps => {
+                let mut request = GetAppsMetadata::new(storefront.clone(), ids.to_vec());
+                request.language = options.language.clone();
+                self.send_catalog(&request, Some(token))
+                    .await?
+                    .data
+                    .into_iter()
+                    .filter_map(AppMetadata::from_wire)
+                    .map(Metadata::App)
+                    .collect()
+            }
+            ContentKind::Books => {
+                let mut request = GetBooksMetadata::new(storefront.clone(), ids.to_vec());
+                request.language = options.language.clone();
+                self.send_catalog(&request, Some(token))
+                    .await?
+                    .data
+                    .into_iter()
+                    .filter_map(BookMetadata::from_wire)
+                    .map(Metadata::Book)
+                    .collect()
+            }
+        })
+    }
+
+    /// The service configuration's `contentMetadataLookup`, parsed (checked when the
+    /// request is built).
+    async fn lookup_url(&self) -> Result<Url, ClientError> {
+        let config = self.service_config().await?;
+        config
+            .urls
+            .content_metadata_lookup
+            .as_deref()
+            .and_then(|u| Url::parse(u).ok())
+            .ok_or(ClientError::Request(RequestError::MissingLookupUrl))
+    }
+
+    /// The location's assets joined with their metadata, for the MDM's catalog screen:
+    /// one `GET client/config` for the location's country (its storefront is asked
+    /// first), then each page of `GET assets` with its apps' and books' metadata
+    /// ([`VppClient::metadata`]), handed to `on_batch` as it is ready. An asset found in
+    /// no storefront is handed over with `metadata: None`, never dropped.
+    ///
+    /// Memory: one page of assets and its metadata at a time. Pages are read one after
+    /// the other.
+    pub async fn describe_assets<X>(
+        &self,
+        token: &VppToken,
+        options: &MetadataOptions,
+        mut on_batch: impl FnMut(Vec<DescribedAsset>) -> Result<(), X>,
+    ) -> Result<DescribeOutcome, SyncError<X>> {
+        let config = self.client_config(token).await?;
+        let home = storefront_for_country(config.country_iso2a_code.as_deref());
+        self.service_config().await?;
+        let request = GetAssets::new();
+        let mut traversal = PageTraversal::new().with_max_in_flight(1);
+        let mut outcome = DescribeOutcome::default();
+        while let Some(index) = traversal.next_page() {
+            let page = match self.send(&request.page(index, true), Some(token)).await {
+                Ok(page) => page,
+                Err(ClientError::Response(error)) => {
+                    traversal.record_error(index, error).map_err(paging)?;
+                    continue;
+                }
+                Err(error) => return Err(error.into()),
+            };
+            traversal.record(index, page.page_info()).map_err(paging)?;
+            let assets = page
+                .into_items()
+                .into_iter()
+                .map(Asset::try_from)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(ClientError::Record)?;
+            let described = self.describe(token, home.clone(), assets, options).await?;
+            outcome.pages += 1;
+            outcome.assets += described.len();
+            outcome.found_nowhere += described.iter().filter(|d| d.metadata.is_none()).count();
+            on_batch(described).map_err(|error| SyncError::Handler { index, error })?;
+        }
+        Ok(outcome)
+    }
+
+    async fn describe(
+        &self,
+        token: &VppToken,
+        home: Option<Storefront>,
+        assets: Vec<Asset>,
+        options: &MetadataOptions,
+    ) -> Result<Vec<DescribedAsset>, ClientError> {
+        let is_book = |a: &Asset| a.product_type == Some(ProductType::Book);
+        let ids = |books: bool| {
+            assets
+                .iter()
+                .filter(|a| is_book(a) == books)
+                .map(|a| a.adam_id.clone())
+                .collect::<Vec<_>>()
+        };
+        let mut found = Vec::new();
+        for (kind, ids) in [
+            (ContentKind::Apps, ids(false)),
+            (ContentKind::Books, ids(true)),
+        ] {
+            if !ids.is_empty() {
+                let answer = self
+                    .metadata(token, home.clone(), kind, &ids, options)
+                    .await?;
+                found.extend(answer.found);
+            }
+        }
+        Ok(assets
+            .into_iter()
+            .map(|asset| {
+                let at = found
+                    .iter()
+                    .position(|(m, _)| *m.adam_id() == asset.adam_id);
+                let (metadata, storefront) = match at {
+                    Some(at) => {
+                        let (m, s) = found[at].clone();
+                        (Some(m), Some(s))
+                    }
+                    None => (None, None),
+                };
+                DescribedAsset {
+                    asset,
+                    metadata,
+                    storefront,
+                }
+            })
+            .collect())
+    }
+}
+
+fn paging<X>(error: crate::paging::PagingError) -> SyncError<X> {
+    SyncError::Client(ClientError::Paging(error))
+}
