@@ -120,6 +120,9 @@ pub mod location;
 pub mod notification;
 pub mod ownership;
 pub mod paging;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub mod redis;
 pub mod secret;
 pub mod token;
 pub mod users;

@@ -137,6 +137,11 @@ pub struct SyncOutcome {
     pub fell_back: bool,
     /// Pages read (in the final pass).
     pub pages: u32,
+    /// The fencing number of the sync lease the sync ran under, when the client takes
+    /// leases (`client::VppClientBuilder::leases`): store it with what the sync wrote, and
+    /// refuse a later write that carries a smaller one. `None` without leases.
+    #[serde(default)]
+    pub lease_fence: Option<u64>,
 }
 
 /// Why a traversal stopped. Every error ends it.
@@ -356,6 +361,7 @@ impl PageTraversal {
             full: self.full,
             fell_back: self.fell_back,
             pages: self.recorded,
+            lease_fence: None,
         })
     }
 

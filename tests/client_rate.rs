@@ -114,3 +114,22 @@ async fn concurrent_syncs_of_one_client_share_the_per_token_rate() {
     assert!(stats.max_in_any_second <= 8, "{stats:?}");
     assert_eq!(stats.refused, 0, "{stats:?}");
 }
+
+#[tokio::test]
+async fn requests_before_the_service_configuration_was_read_keep_to_apples_rate() {
+    // Apple allows 5 per second; the client has read nothing yet and is asked for 12
+    // client configurations at once.
+    let (sim, client, token) = start(Scenario {
+        max_requests_per_second: 5,
+        ..scenario()
+    })
+    .await;
+    let reads = (0..12).map(|_| client.client_config(&token));
+    for answer in futures_util::future::join_all(reads).await {
+        answer.unwrap();
+    }
+    let stats = sim.rate_stats(UID);
+    assert_eq!(stats.refused, 0, "{stats:?}");
+    assert!(stats.max_in_any_second <= 5, "{stats:?}");
+    assert_eq!(requests_to(&sim, "GET", "service/config").len(), 1);
+}

@@ -120,6 +120,11 @@ pub enum ClientError {
     #[error(transparent)]
     Batch(#[from] BatchError),
 
+    /// The location's lease could not be had (held by another replica, or the lease
+    /// store did not answer), or was lost while held: nothing more was done.
+    #[error(transparent)]
+    Lease(#[from] super::lease::LeaseError),
+
     /// A request split into batches failed part-way: the first batches were sent (their
     /// events are in `sent`, in batch order), the failing one and those after it were
     /// not (or, after a timeout, may have been: see `source`).

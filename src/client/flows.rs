@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 
-use super::{ClientError, VppClient};
+use super::{LeaseKind, LocationKey, ClientError, VppClient};
 use crate::account::{
     ClaimOptions, Configure, Reclaim, Renewal, Verification, VppAccount, configure_at,
 };
@@ -74,7 +74,18 @@ impl VppClient {
 
     /// [`VppClient::configure`], also giving the client configuration read back after a
     /// v2 write (for checks beyond the claim, such as the notification settings).
+    /// Under the location's [`LeaseKind::Config`] lease when the client takes leases.
     pub(super) async fn claim(
+        &self,
+        token: &VppToken,
+        identity: &MdmIdentity,
+        options: &ClaimOptions,
+    ) -> Result<(ConfigureOutcome, Option<ClientConfig>), ClientError> {
+        let work = self.claim_unleased(token, identity, options);
+        Ok(self.under_token_lease(LeaseKind::Config, token, work).await?.0)
+    }
+
+    async fn claim_unleased(
         &self,
         token: &VppToken,
         identity: &MdmIdentity,
@@ -122,7 +133,15 @@ impl VppClient {
     /// Re-checks `account` with Apple (do it at the start of every session), over the
     /// protocol it uses. Apple's verdict on the token (expired, invalid, revoked,
     /// read-only) is recorded on the account before the error is returned.
+    ///
+    /// Under the location's [`LeaseKind::Config`] lease when the client takes leases.
     pub async fn verify(&self, account: &mut VppAccount) -> Result<Verification, ClientError> {
+        let location = LocationKey::of_uid(&account.location().uid);
+        let work = self.verify_unleased(account);
+        Ok(self.with_lease(LeaseKind::Config, &location, work).await?.0)
+    }
+
+    async fn verify_unleased(&self, account: &mut VppAccount) -> Result<Verification, ClientError> {
         let snapshot = match self.read(account.token(), account.protocol()).await {
             Ok(snapshot) => snapshot,
             Err(ClientError::Response(ResponseError::Apple(apple))) => {
@@ -140,7 +159,19 @@ impl VppClient {
     /// there is [`crate::ConfigureError::LostRace`], no claim
     /// [`crate::ConfigureError::NotApplied`]; a re-claim that held is
     /// [`Reclaim::Held`]. `account` is unchanged on error.
+    ///
+    /// Under the location's [`LeaseKind::Config`] lease when the client takes leases.
     pub async fn renew(
+        &self,
+        account: &mut VppAccount,
+        new_token: VppToken,
+    ) -> Result<Renewal, ClientError> {
+        let location = LocationKey::of_uid(&account.location().uid);
+        let work = self.renew_unleased(account, new_token);
+        Ok(self.with_lease(LeaseKind::Config, &location, work).await?.0)
+    }
+
+    async fn renew_unleased(
         &self,
         account: &mut VppAccount,
         new_token: VppToken,

@@ -41,14 +41,18 @@
 //! # Ok(()) }
 //! ```
 
+pub mod budget;
 mod builder;
+mod dedup;
+pub mod lease;
+mod leasing;
 mod error;
 mod events;
 mod flows;
 pub mod licenses;
 mod notifications;
 mod pages;
-mod rate;
+pub(crate) mod rate;
 mod send;
 
 use std::sync::Arc;
@@ -71,13 +75,24 @@ pub use flows::ConfigureOutcome;
 pub use licenses::{DEFAULT_POLL_INTERVAL, SentBatch};
 pub use notifications::SubscribeOutcome;
 pub use pages::{SyncError, SyncPage};
-pub use rate::DEFAULT_MAX_REQUESTS_PER_SECOND;
+pub use dedup::{DedupError, NotificationDedup};
+pub use lease::{
+    DEFAULT_LEASE_TTL, InProcessLeases, Lease, LeaseError, LeaseKind, LeaseStore, LocationKey,
+};
+pub use budget::{BudgetStatus, InProcessBudget, RequestBudget, TokenId};
+pub use rate::{
+    DEFAULT_MAX_REQUESTS_PER_SECOND, UNKNOWN_LIMIT_REQUESTS_PER_SECOND, WINDOW_SLACK, spacing,
+};
 
 pub use reqwest;
 
 /// How long a service configuration is reused: Apple asks clients to re-read it about
 /// every five minutes.
 pub const SERVICE_CONFIG_TTL: Duration = Duration::from_secs(300);
+
+/// After the service configuration could not be read, how long requests go at
+/// [`UNKNOWN_LIMIT_REQUESTS_PER_SECOND`] before it is read again.
+pub const CONFIG_RETRY_AFTER: Duration = Duration::from_secs(30);
 
 /// Apple's Apps and Books service. Cheap to clone (`Arc` inside: clones share the
 /// connection pool, the rate limit and the service-configuration cache); `Send + Sync`.
@@ -94,6 +109,16 @@ struct Inner {
     retry: RetryPolicy,
     max_body: usize,
     rate: rate::RateLimit,
+    /// Asked before every request that carries a token.
+    budget: Arc<dyn RequestBudget>,
+    /// When reading the service configuration last failed: the client does not try again
+    /// before every request, only after [`CONFIG_RETRY_AFTER`].
+    config_failed_at: std::sync::Mutex<Option<Instant>>,
+    /// Taken around syncs and flows when set.
+    leases: Option<Arc<dyn LeaseStore>>,
+    lease_ttl: Duration,
+    /// Each token's location key, once read (only with a lease store).
+    uids: std::sync::Mutex<std::collections::HashMap<TokenId, LocationKey>>,
     /// Apple's `maxRequestPerSecond` from the last service configuration (0: not known).
     apple_rate: AtomicU32,
     /// An async lock: concurrent callers of a cold cache wait for one refresh.
@@ -159,6 +184,44 @@ impl VppClient {
     /// Apple's per-token request rate, when a service configuration has been read.
     fn apple_rate_limit(&self) -> Option<u32> {
         Some(self.inner.apple_rate.load(Ordering::Relaxed)).filter(|&n| n > 0)
+    }
+
+    /// The rate for the next request that carries a token. Before the first one, the
+    /// service configuration is read (cached; concurrent callers share one read), so no
+    /// request goes out faster than Apple's `maxRequestPerSecond`. When it cannot be
+    /// read, the client keeps to [`UNKNOWN_LIMIT_REQUESTS_PER_SECOND`] and tries reading
+    /// it again [`CONFIG_RETRY_AFTER`] later, not before every request.
+    async fn rate_for_token_request(&self) -> u32 {
+        if let Some(rate) = self.apple_rate_limit() {
+            return self.inner.rate.rate(Some(rate));
+        }
+        let recently_failed = self
+            .inner
+            .config_failed_at
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some_and(|at| at.elapsed() < CONFIG_RETRY_AFTER);
+        if !recently_failed {
+            match self.service_config().await {
+                Ok(_) => return self.inner.rate.rate(self.apple_rate_limit()),
+                Err(_) => {
+                    *self
+                        .inner
+                        .config_failed_at
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+                }
+            }
+        }
+        self.inner
+            .rate
+            .rate(Some(UNKNOWN_LIMIT_REQUESTS_PER_SECOND))
+    }
+
+    /// Where the request budget's decisions come from now (see
+    /// [`VppClientBuilder::budget`]).
+    pub fn budget_status(&self) -> BudgetStatus {
+        self.inner.budget.status()
     }
 
     /// `GET client/config` with `token`.

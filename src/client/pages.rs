@@ -8,7 +8,7 @@ use std::fmt;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 
-use super::{ClientError, VppClient};
+use super::{ClientError, LeaseKind, VppClient};
 use crate::api::Paged;
 use crate::assets::RecordError;
 use crate::paging::{PageTraversal, SyncOutcome};
@@ -111,6 +111,11 @@ impl VppClient {
     /// ([`ClientError::Paging`]), never a loop. Each request waits for the per-token
     /// rate limit and is retried as [`VppClient::send`] does.
     ///
+    /// With a lease store ([`super::VppClientBuilder::leases`]), the sync runs under the
+    /// location's [`LeaseKind::Sync`] lease (so the five pages in flight are the fleet's
+    /// five) and the outcome carries its fencing number
+    /// ([`SyncOutcome::lease_fence`]).
+    ///
     /// Memory: at most five pages are held at once (those in flight), whatever the
     /// location's size; `on_page` owns each page's records.
     ///
@@ -119,6 +124,25 @@ impl VppClient {
     /// (e.g. [`crate::Assignment::try_from`]); a record Apple sent without a required
     /// field stops the sync with [`ClientError::Record`].
     pub async fn for_each_page<E, T, X>(
+        &self,
+        token: &VppToken,
+        request: &E,
+        on_page: impl FnMut(SyncPage<T>) -> Result<(), X>,
+    ) -> Result<SyncOutcome, SyncError<X>>
+    where
+        E: Paged,
+        T: TryFrom<<E::Response as Page>::Item, Error = RecordError>,
+    {
+        let pages = self.every_page(token, request, on_page);
+        let (mut outcome, fence) = self
+            .under_token_lease(LeaseKind::Sync, token, pages)
+            .await?;
+        outcome.lease_fence = fence;
+        Ok(outcome)
+    }
+
+    /// [`VppClient::for_each_page`] without the lease.
+    async fn every_page<E, T, X>(
         &self,
         token: &VppToken,
         request: &E,

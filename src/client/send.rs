@@ -4,9 +4,10 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use futures_util::future::BoxFuture;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER, USER_AGENT};
 
-use super::{ClientError, TransportKind, VppClient};
+use super::{ClientError, TokenId, TransportKind, VppClient};
 use crate::api::{Endpoint, Failure, HttpRequest, Method, parse_retry_after, redact_error};
 use crate::token::VppToken;
 use crate::wire::ResponseError;
@@ -18,8 +19,10 @@ impl VppClient {
     /// Sends `endpoint` (with `token` where it needs one) and decodes Apple's answer.
     ///
     /// Every call of the client goes through here:
-    /// - requests carrying a token wait for the per-token rate limit
-    ///   ([`super::VppClientBuilder::max_requests_per_second`]);
+    /// - requests carrying a token wait for their slot in the request budget
+    ///   ([`super::VppClientBuilder::budget`]), at Apple's `maxRequestPerSecond` (the
+    ///   service configuration is read before the first one) or the caller's lower
+    ///   [`super::VppClientBuilder::max_requests_per_second`];
     /// - a failed attempt is sent again only as [`crate::api::Failure::allows_replay`]
     ///   allows for the endpoint's [`crate::api::Replay`] class, within the
     ///   [`crate::api::RetryPolicy`] (attempts, total time, `Retry-After`);
@@ -43,14 +46,12 @@ impl VppClient {
         let request = HttpRequest::build(endpoint, &self.inner.base, token)
             .map_err(|e| (e.into(), Failure::Transport))?;
         let start = Instant::now();
+        let budget_key = token.map(TokenId::of);
         let mut attempts = 0;
         loop {
             attempts += 1;
-            if let Some(token) = token {
-                self.inner
-                    .rate
-                    .acquire(token, self.apple_rate_limit())
-                    .await;
+            if let Some(key) = &budget_key {
+                self.wait_for_slot(key).await;
             }
             let (mut error, failure) = match self.attempt(&request, attempts).await {
                 Ok((status, body, retry_after)) => match E::decode(status, &body) {
@@ -77,6 +78,21 @@ impl VppClient {
                 None => return Err((error, failure)),
             }
         }
+    }
+
+    /// Waits for the next slot of `token` in the request budget, at the rate in force.
+    ///
+    /// Boxed (with its `Send` stated): learning the rate may read the service
+    /// configuration, which is sent through [`VppClient::send_inner`] (without a token, so
+    /// it never comes back here); the box ends that cycle in the types.
+    fn wait_for_slot<'a>(&'a self, token: &'a TokenId) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let spacing = super::rate::spacing(self.rate_for_token_request().await);
+            let wait = self.inner.budget.reserve(token, spacing).await;
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+        })
     }
 
     /// One attempt: the status and the body, or the error and how it failed. A non-2xx
