@@ -41,7 +41,8 @@ use apple_vpp::redis::{RedisBudget, RedisLeases, RedisStore};
 use apple_vpp_sim::{Scenario, SimOptions, Simulator};
 use serde::Serialize;
 
-const USAGE: &str = "usage: replicas [--redis URL] [--replicas N] [--seconds S] [--rate R] [--local] [--json]";
+const USAGE: &str =
+    "usage: replicas [--redis URL] [--replicas N] [--seconds S] [--rate R] [--local] [--json]";
 const DEFAULT_REDIS: &str = "redis://127.0.0.1:6379";
 
 #[derive(Debug, Clone)]
@@ -85,10 +86,15 @@ fn parse_args() -> Result<Option<Args>, String> {
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let mut value = |flag: &str| it.next().ok_or(format!("{flag} needs a value; {USAGE}"));
-        fn number<T: std::str::FromStr + PartialOrd + From<u8>>(flag: &str, text: String) -> Result<T, String> {
+        fn number<T: std::str::FromStr + PartialOrd + From<u8>>(
+            flag: &str,
+            text: String,
+        ) -> Result<T, String> {
             match text.parse::<T>() {
                 Ok(n) if n >= T::from(1) => Ok(n),
-                _ => Err(format!("{flag} must be a whole number of at least 1, not {text:?}; {USAGE}")),
+                _ => Err(format!(
+                    "{flag} must be a whole number of at least 1, not {text:?}; {USAGE}"
+                )),
             }
         }
         match arg.as_str() {
@@ -105,7 +111,8 @@ fn parse_args() -> Result<Option<Args>, String> {
             "--sync" => sync = true,
             "--prefix" => args.prefix = value("--prefix")?,
             "--lease-ttl-ms" => {
-                lease_ttl = Duration::from_millis(number("--lease-ttl-ms", value("--lease-ttl-ms")?)?)
+                lease_ttl =
+                    Duration::from_millis(number("--lease-ttl-ms", value("--lease-ttl-ms")?)?)
             }
             other => return Err(format!("unknown argument {other:?}; {USAGE}")),
         }
@@ -276,7 +283,9 @@ fn client(
             });
         builder = builder.budget(Arc::new(budget));
         if let Some(ttl) = lease_ttl {
-            builder = builder.leases(Arc::new(RedisLeases::new(own))).lease_ttl(ttl);
+            builder = builder
+                .leases(Arc::new(RedisLeases::new(own)))
+                .lease_ttl(ttl);
         }
     }
     builder.build().expect("a loopback base URL")

@@ -29,7 +29,8 @@ pub struct TokenId([u8; 32]);
 impl TokenId {
     /// The id of `token`.
     pub fn of(token: &VppToken) -> Self {
-        let digest = ring::digest::digest(&ring::digest::SHA256, token.expose_credential().as_bytes());
+        let digest =
+            ring::digest::digest(&ring::digest::SHA256, token.expose_credential().as_bytes());
         let mut bytes = [0; 32];
         bytes.copy_from_slice(digest.as_ref());
         Self(bytes)
@@ -59,10 +60,12 @@ impl fmt::Debug for TokenId {
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// Where a budget's decisions come from now.

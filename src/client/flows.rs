@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 
-use super::{LeaseKind, LocationKey, ClientError, VppClient};
+use super::{ClientError, LeaseKind, LocationKey, VppClient};
 use crate::account::{
     ClaimOptions, Configure, Reclaim, Renewal, Verification, VppAccount, configure_at,
 };
@@ -82,7 +82,10 @@ impl VppClient {
         options: &ClaimOptions,
     ) -> Result<(ConfigureOutcome, Option<ClientConfig>), ClientError> {
         let work = self.claim_unleased(token, identity, options);
-        Ok(self.under_token_lease(LeaseKind::Config, token, work).await?.0)
+        Ok(self
+            .under_token_lease(LeaseKind::Config, token, work)
+            .await?
+            .0)
     }
 
     async fn claim_unleased(

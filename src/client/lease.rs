@@ -151,7 +151,9 @@ pub enum LeaseError {
         kind: LeaseKind,
     },
     /// The lease store did not answer: without a lease nothing is done.
-    #[error("the lease store did not answer ({reason}); nothing was done: try again when it is back")]
+    #[error(
+        "the lease store did not answer ({reason}); nothing was done: try again when it is back"
+    )]
     Unavailable {
         /// What happened (no secret).
         reason: String,

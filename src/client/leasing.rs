@@ -34,7 +34,9 @@ impl VppClient {
         key
     }
 
-    fn lock_uids(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<TokenId, LocationKey>> {
+    fn lock_uids(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<TokenId, LocationKey>> {
         self.inner.uids.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -102,9 +104,9 @@ async fn keep_alive(store: &Arc<dyn LeaseStore>, lease: &Lease) -> LeaseError {
         tokio::time::sleep(every).await;
         if let Err(e) = store.renew(lease).await {
             return match e {
-                LeaseError::Unavailable { .. } | LeaseError::Lost { .. } => LeaseError::Lost {
-                    kind: lease.kind(),
-                },
+                LeaseError::Unavailable { .. } | LeaseError::Lost { .. } => {
+                    LeaseError::Lost { kind: lease.kind() }
+                }
                 other => other,
             };
         }

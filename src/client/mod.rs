@@ -44,11 +44,11 @@
 pub mod budget;
 mod builder;
 mod dedup;
-pub mod lease;
-mod leasing;
 mod error;
 mod events;
 mod flows;
+pub mod lease;
+mod leasing;
 pub mod licenses;
 mod notifications;
 mod pages;
@@ -66,20 +66,20 @@ use crate::api::{GetClientConfig, GetServiceConfig, ServiceBase};
 use crate::location::LocationSnapshot;
 use crate::token::VppToken;
 use crate::wire::{ClientConfig, ClientConfigUpdate, ServiceConfig};
+pub use budget::{BudgetStatus, InProcessBudget, RequestBudget, TokenId};
 pub use builder::{
     BuildError, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, VppClientBuilder,
 };
+pub use dedup::{DedupError, NotificationDedup};
 pub use error::{ClientError, TransportKind};
 pub use events::PollRound;
 pub use flows::ConfigureOutcome;
-pub use licenses::{DEFAULT_POLL_INTERVAL, SentBatch};
-pub use notifications::SubscribeOutcome;
-pub use pages::{SyncError, SyncPage};
-pub use dedup::{DedupError, NotificationDedup};
 pub use lease::{
     DEFAULT_LEASE_TTL, InProcessLeases, Lease, LeaseError, LeaseKind, LeaseStore, LocationKey,
 };
-pub use budget::{BudgetStatus, InProcessBudget, RequestBudget, TokenId};
+pub use licenses::{DEFAULT_POLL_INTERVAL, SentBatch};
+pub use notifications::SubscribeOutcome;
+pub use pages::{SyncError, SyncPage};
 pub use rate::{
     DEFAULT_MAX_REQUESTS_PER_SECOND, UNKNOWN_LIMIT_REQUESTS_PER_SECOND, WINDOW_SLACK, spacing,
 };

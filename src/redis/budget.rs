@@ -125,8 +125,13 @@ impl RedisBudget {
         Ok(Duration::from_micros(wait.max(0).unsigned_abs()))
     }
 
-    fn set_degraded(&self, degraded: bool) {
-        if self.degraded.swap(degraded, Ordering::SeqCst) != degraded {
+    /// Records the status; whether it changed (the hook is called when it did).
+    fn set_degraded(&self, degraded: bool) -> bool {
+        if degraded {
+            *self.last_probe.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        }
+        let changed = self.degraded.swap(degraded, Ordering::SeqCst) != degraded;
+        if changed {
             if let Some(hook) = &self.hook {
                 hook(if degraded {
                     BudgetStatus::Degraded
@@ -135,6 +140,7 @@ impl RedisBudget {
                 });
             }
         }
+        changed
     }
 
     /// Whether this request should ask Redis (always, unless degraded and Redis was asked
@@ -163,7 +169,14 @@ impl RequestBudget for RedisBudget {
                         self.set_degraded(false);
                         return wait;
                     }
-                    Err(_) => self.set_degraded(true),
+                    Err(_) => {
+                        if self.set_degraded(true) {
+                            // Slots reserved on Redis may still be pending: the first
+                            // local request waits one local interval too.
+                            let local = spacing.saturating_mul(self.expected_replicas);
+                            self.local.reserve(token, local, Instant::now());
+                        }
+                    }
                 }
             }
             let local = spacing.saturating_mul(self.expected_replicas);

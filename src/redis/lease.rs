@@ -63,7 +63,12 @@ impl RedisLeases {
             .key(&format!("lease:{}:{}", kind.as_str(), location.to_hex()))
     }
 
-    async fn run(&self, script: &redis::Script, keys: &[String], args: &[String]) -> Result<i64, LeaseError> {
+    async fn run(
+        &self,
+        script: &redis::Script,
+        keys: &[String],
+        args: &[String],
+    ) -> Result<i64, LeaseError> {
         let mut invocation = script.prepare_invoke();
         for key in keys {
             invocation.key(key);
@@ -97,7 +102,11 @@ impl LeaseStore for RedisLeases {
             let holder = random_holder();
             let fence_key = format!("{key}:fence");
             let fence = self
-                .run(&self.acquire, &[key, fence_key], &[holder.clone(), millis(ttl)])
+                .run(
+                    &self.acquire,
+                    &[key, fence_key],
+                    &[holder.clone(), millis(ttl)],
+                )
                 .await?;
             match u64::try_from(fence) {
                 Ok(fence) if fence > 0 => Ok(Lease::new(kind, *location, holder, fence, ttl)),
@@ -110,7 +119,11 @@ impl LeaseStore for RedisLeases {
         Box::pin(async move {
             let key = self.key(lease.kind(), lease.location());
             let done = self
-                .run(&self.renew, &[key], &[lease.holder().to_owned(), millis(lease.ttl())])
+                .run(
+                    &self.renew,
+                    &[key],
+                    &[lease.holder().to_owned(), millis(lease.ttl())],
+                )
                 .await?;
             if done == 1 {
                 Ok(())

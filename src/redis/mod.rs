@@ -93,13 +93,12 @@ impl RedisStore {
             .set_response_timeout(Some(DEFAULT_CALL_TIMEOUT))
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_millis(500));
-        let conn =
-            ConnectionManager::new_lazy_with_config(client, config).map_err(|e| {
-                RedisError::Unavailable {
-                    host: host.clone(),
-                    reason: e.category().to_owned(),
-                }
-            })?;
+        let conn = ConnectionManager::new_lazy_with_config(client, config).map_err(|e| {
+            RedisError::Unavailable {
+                host: host.clone(),
+                reason: e.category().to_owned(),
+            }
+        })?;
         Ok(Self {
             conn,
             prefix: DEFAULT_PREFIX.to_owned(),
