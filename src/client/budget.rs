@@ -3,8 +3,8 @@
 //!
 //! Apple's limit is per token, whoever sends: one process or a fleet of replicas that
 //! manage the same locations. [`RequestBudget`] is the seam: the client asks it for the
-//! next slot of a token at the spacing Apple's rate gives ([`super::rate::spacing`]), and
-//! waits as long as it says. [`InProcessBudget`], the default, paces the requests of one
+//! next slot of a token at the rate in force (Apple's `maxRequestPerSecond`, or the
+//! caller's lower ceiling), and waits as long as it says. [`InProcessBudget`], the default, paces the requests of one
 //! process (and its clones of the client); `apple_vpp::redis::RedisBudget` (feature
 //! `redis`) paces a fleet with the same algorithm on Redis.
 //!
@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
 
-use super::rate::Gcra;
+use super::rate::{Gcra, spacing};
 use crate::token::VppToken;
 
 /// A non-reversible id of a location token: the SHA-256 of its credential. What a budget
@@ -91,9 +91,10 @@ pub enum BudgetStatus {
 /// so in [`RequestBudget::status`]), and it answers within a bound far below any
 /// request's timeout.
 pub trait RequestBudget: Send + Sync + fmt::Debug + 'static {
-    /// Reserves the next slot of `token`, `spacing` after the slot before it (see
-    /// [`super::rate::spacing`]); returns how long to wait until that slot.
-    fn reserve<'a>(&'a self, token: &'a TokenId, spacing: Duration) -> BoxFuture<'a, Duration>;
+    /// Reserves the next slot of `token` for a rate of `rate` requests per second (at
+    /// most `rate` in any one-second window: [`super::rate::spacing`] apart); returns how
+    /// long to wait until that slot.
+    fn reserve<'a>(&'a self, token: &'a TokenId, rate: u32) -> BoxFuture<'a, Duration>;
 
     /// Where the decisions come from now.
     fn status(&self) -> BudgetStatus {
@@ -115,15 +116,16 @@ impl InProcessBudget {
         Self::default()
     }
 
-    /// The wait for the next slot of `token` at `now` (the step without the future).
-    pub fn reserve_at(&self, token: &TokenId, spacing: Duration, now: Instant) -> Duration {
-        self.gcra.reserve(token, spacing, now)
+    /// The wait for the next slot of `token` at `rate`, at `now` (the step without the
+    /// future).
+    pub fn reserve_at(&self, token: &TokenId, rate: u32, now: Instant) -> Duration {
+        self.gcra.reserve(token, spacing(rate), now)
     }
 }
 
 impl RequestBudget for InProcessBudget {
-    fn reserve<'a>(&'a self, token: &'a TokenId, spacing: Duration) -> BoxFuture<'a, Duration> {
-        let wait = self.gcra.reserve(token, spacing, Instant::now());
+    fn reserve<'a>(&'a self, token: &'a TokenId, rate: u32) -> BoxFuture<'a, Duration> {
+        let wait = self.gcra.reserve(token, spacing(rate), Instant::now());
         Box::pin(std::future::ready(wait))
     }
 }

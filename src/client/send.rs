@@ -87,8 +87,8 @@ impl VppClient {
     /// it never comes back here); the box ends that cycle in the types.
     fn wait_for_slot<'a>(&'a self, token: &'a TokenId) -> BoxFuture<'a, ()> {
         Box::pin(async move {
-            let spacing = super::rate::spacing(self.rate_for_token_request().await);
-            let wait = self.inner.budget.reserve(token, spacing).await;
+            let rate = self.rate_for_token_request().await;
+            let wait = self.inner.budget.reserve(token, rate).await;
             if !wait.is_zero() {
                 tokio::time::sleep(wait).await;
             }

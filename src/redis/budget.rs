@@ -9,7 +9,7 @@ use futures_util::future::BoxFuture;
 
 use super::RedisStore;
 use crate::client::budget::{BudgetStatus, RequestBudget, TokenId};
-use crate::client::rate::Gcra;
+use crate::client::rate::{Gcra, spacing};
 
 /// The number of replicas assumed when none is set: while Redis does not answer, each
 /// replica paces itself at this share of the rate.
@@ -19,22 +19,28 @@ pub const DEFAULT_EXPECTED_REPLICAS: u32 = 4;
 /// locally without waiting for it).
 const PROBE_EVERY: Duration = Duration::from_millis(500);
 
+/// After Redis answers again, this replica keeps its local pace as well for this long:
+/// the other replicas find Redis back only at their next probe, after their connection
+/// manager reconnected (up to a few probe intervals), and until then pace locally.
+const RECOVERY_BLEND: Duration = Duration::from_secs(3);
+
 /// One GCRA step, atomic in Redis: the same algorithm as the in-process limiter
 /// (`src/client/rate.rs`). The slot is the later of Redis's own clock (`TIME`, so the
-/// replicas' clocks do not matter) and the last slot plus the spacing; it is stored, and
-/// the wait until it returned. Reservations are taken in the order they reach Redis,
-/// first come first served, so no replica starves. The key expires once the slot it holds
-/// constrains nothing any more.
+/// replicas' clocks do not matter) plus the caller's earliest offset, and the last slot
+/// plus the spacing; it is stored, and the wait until it returned. Reservations are taken
+/// in the order they reach Redis, first come first served, so no replica starves. The key
+/// expires once the slot it holds constrains nothing any more.
 ///
-/// KEYS[1]: the token's key. ARGV[1]: the spacing in microseconds.
+/// KEYS[1]: the token's key. ARGV[1]: the spacing in microseconds. ARGV[2]: the earliest
+/// slot, in microseconds from now (0 but just after an outage, see `reserve`).
 /// Returns the wait in microseconds.
 const GCRA_STEP: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local spacing = tonumber(ARGV[1])
-local slot = now
+local slot = now + tonumber(ARGV[2])
 local last = tonumber(redis.call('GET', KEYS[1]))
-if last and last + spacing > now then slot = last + spacing end
+if last and last + spacing > slot then slot = last + spacing end
 local ttl = math.floor((slot - now + spacing) / 1000) + 1000
 redis.call('SET', KEYS[1], string.format('%d', slot), 'PX', ttl)
 return slot - now
@@ -60,6 +66,7 @@ pub struct RedisBudget {
     local: Gcra,
     degraded: AtomicBool,
     last_probe: Mutex<Option<Instant>>,
+    recovered_at: Mutex<Option<Instant>>,
     hook: Option<StatusHook>,
 }
 
@@ -83,6 +90,7 @@ impl RedisBudget {
             local: Gcra::default(),
             degraded: AtomicBool::new(false),
             last_probe: Mutex::new(None),
+            recovered_at: Mutex::new(None),
             hook: None,
         }
     }
@@ -107,17 +115,19 @@ impl RedisBudget {
         self.store.key(&format!("rate:{}", token.to_hex()))
     }
 
-    /// One step on Redis: the wait, or why Redis did not answer.
+    /// One step on Redis, the slot no earlier than `not_before` from now: the wait, or
+    /// why Redis did not answer.
     pub async fn reserve_shared(
         &self,
         token: &TokenId,
         spacing: Duration,
+        not_before: Duration,
     ) -> Result<Duration, super::RedisError> {
         let key = self.key(token);
-        let micros = u64::try_from(spacing.as_micros()).unwrap_or(u64::MAX);
+        let micros = |d: Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
         let mut conn = self.store.connection();
         let mut invocation = self.script.key(key);
-        invocation.arg(micros);
+        invocation.arg(micros(spacing)).arg(micros(not_before));
         let wait: i64 = self
             .store
             .bounded(invocation.invoke_async(&mut conn))
@@ -143,6 +153,23 @@ impl RedisBudget {
         changed
     }
 
+    /// The spacing of this replica's share while Redis does not answer: `rate /
+    /// replicas` rounded down (at least 1 per second), paced like the whole rate, so each
+    /// replica sends at most its share in any one-second window and the fleet at most the
+    /// rate (at most one request per second per replica when there are more replicas than
+    /// the rate allows).
+    fn local_spacing(&self, rate: u32) -> Duration {
+        spacing((rate / self.expected_replicas).max(1))
+    }
+
+    /// Whether Redis came back less than [`RECOVERY_BLEND`] ago.
+    fn recently_recovered(&self) -> bool {
+        self.recovered_at
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some_and(|at| at.elapsed() < RECOVERY_BLEND)
+    }
+
     /// Whether this request should ask Redis (always, unless degraded and Redis was asked
     /// less than [`PROBE_EVERY`] ago).
     fn should_ask_redis(&self) -> bool {
@@ -161,25 +188,43 @@ impl RedisBudget {
 }
 
 impl RequestBudget for RedisBudget {
-    fn reserve<'a>(&'a self, token: &'a TokenId, spacing: Duration) -> BoxFuture<'a, Duration> {
+    fn reserve<'a>(&'a self, token: &'a TokenId, rate: u32) -> BoxFuture<'a, Duration> {
         Box::pin(async move {
+            let local = self.local_spacing(rate);
             if self.should_ask_redis() {
-                match self.reserve_shared(token, spacing).await {
+                // Just after an outage the other replicas may still pace locally until
+                // their next probe finds Redis back: this replica keeps its local pace
+                // too meanwhile (its slot on Redis is no earlier than its local one), or
+                // the fleet would send its shares and the full rate at once. The slot on
+                // Redis stays the time the request leaves, so Redis's order holds.
+                let not_before =
+                    if self.recently_recovered() || self.status() == BudgetStatus::Degraded {
+                        self.local.reserve(token, local, Instant::now())
+                    } else {
+                        Duration::ZERO
+                    };
+                match self.reserve_shared(token, spacing(rate), not_before).await {
                     Ok(wait) => {
-                        self.set_degraded(false);
+                        if self.set_degraded(false) {
+                            *self.recovered_at.lock().unwrap_or_else(|e| e.into_inner()) =
+                                Some(Instant::now());
+                        }
                         return wait;
                     }
                     Err(_) => {
                         if self.set_degraded(true) {
-                            // Slots reserved on Redis may still be pending: the first
-                            // local request waits one local interval too.
-                            let local = spacing.saturating_mul(self.expected_replicas);
-                            self.local.reserve(token, local, Instant::now());
+                            // Slots reserved on Redis may still be pending: local pacing
+                            // starts a whole window later, so no window holds both.
+                            let start = Instant::now() + spacing(1);
+                            self.local.reserve(token, Duration::ZERO, start);
+                        }
+                        if !not_before.is_zero() {
+                            // The local slot was taken above.
+                            return not_before;
                         }
                     }
                 }
             }
-            let local = spacing.saturating_mul(self.expected_replicas);
             self.local.reserve(token, local, Instant::now())
         })
     }
