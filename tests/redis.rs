@@ -4,6 +4,9 @@
 //!
 //! Every test holds [`serial`]: timing-sensitive tests never share the two cores.
 #![cfg(feature = "redis")]
+// The serial guard is held for a whole test on purpose: each test has its own runtime, and
+// the guard only keeps whole tests apart.
+#![allow(clippy::await_holding_lock)]
 
 #[path = "support/redis_server.rs"]
 mod redis_server;
