@@ -10,7 +10,7 @@ use crate::notification::Delivery;
 
 /// [`NotificationDedup`] on Redis: an id is marked with `SET <prefix>:notification:<id>
 /// 1 NX PX <max age>`, so the first replica to mark it wins and the mark expires with
-/// the de-duplication window (one hour by default, as [`crate::NotificationDeduper`]).
+/// the de-duplication window (one hour by default, as [`crate::notification::NotificationDeduper`]).
 /// Ids are Apple's `notificationId`s (no secret). When Redis does not answer, the call
 /// fails ([`DedupError`]): answer Apple 5xx and it sends the notification again.
 #[derive(Debug, Clone)]
