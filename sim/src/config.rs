@@ -1,19 +1,32 @@
-//! `POST client/config`: claiming a location (`mdmInfo`) and notification settings.
+//! `GET service/config`, `GET client/config`, and `POST client/config`: claiming a location
+//! (`mdmInfo`) and notification settings.
 
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use serde_json::json;
 
 use crate::apple::{AppleError, code};
 use crate::notify::Destination;
-use crate::routes::{NOTIFICATION_TYPES, authorize, body, with_loc};
+use crate::request::{authorize, body, with_loc};
 use crate::scenario::MdmInfo;
 use crate::shared::Shared;
+
+/// The notification types a location may subscribe to.
+pub(crate) const NOTIFICATION_TYPES: &[&str] = &[
+    "ASSET_MANAGEMENT",
+    "USER_MANAGEMENT",
+    "USER_ASSOCIATED",
+    "ASSET_COUNT",
+    "SUBSCRIPTION_MANAGEMENT",
+    "SUBSCRIPTION_COUNT",
+];
 
 /// `maxMdmNameLength`.
 pub(crate) const MAX_MDM_NAME: usize = 100;
@@ -169,4 +182,55 @@ pub(crate) async fn post_client_config(
         Ok(loc.client_config_json())
     });
     ctx.finish(r)
+}
+
+/// `GET service/config` (no token): limits, error codes and the URLs of every endpoint.
+pub(crate) async fn service_config(State(s): State<Arc<Shared>>) -> Response {
+    let c = &s.config;
+    let base = format!("{}/mdm/v2", s.origin);
+    let url = |p: &str| format!("{base}/{p}");
+    Json(json!({
+        "errorCodes": crate::apple::error_codes(),
+        "limits": {
+            "maxAssets": c.max_assets,
+            "maxUsers": c.max_users,
+            "maxNotificationLength": c.max_notification_length,
+            "maxRevokeClientUserIds": c.max_revoke_client_user_ids,
+            "maxClientUserIds": c.max_client_user_ids,
+            "maxSerialNumbers": c.max_serial_numbers,
+            "maxRevokeSerialNumbers": c.max_revoke_serial_numbers,
+            "maxRequestPerSecond": c.max_requests_per_second,
+            "maxMdmNameLength": MAX_MDM_NAME,
+            "maxMdmMetadataLength": MAX_MDM_METADATA,
+            "maxMdmIdLength": MAX_MDM_ID,
+        },
+        "notificationTypes": ["ASSET_MANAGEMENT", "USER_MANAGEMENT", "USER_ASSOCIATED", "ASSET_COUNT"],
+        "urls": {
+            "clientConfig": url("client/config"),
+            "getAssets": url("assets"),
+            "getAssignments": url("assignments"),
+            "getUsers": url("users"),
+            "associateAssets": url("assets/associate"),
+            "disassociateAssets": url("assets/disassociate"),
+            "revokeAssets": url("assets/revoke"),
+            "createUsers": url("users/create"),
+            "updateUsers": url("users/update"),
+            "retireUsers": url("users/retire"),
+            "eventStatus": url("status"),
+            "contentMetadataLookup": url("contentMetadataLookup"),
+        },
+    }))
+    .into_response()
+}
+
+/// `GET client/config`.
+pub(crate) async fn get_client_config(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+) -> Response {
+    let ctx = match authorize(&s, &headers).await {
+        Ok(c) => c,
+        Err(d) => return d.into_response(),
+    };
+    ctx.finish(with_loc(&s, &ctx, |l| Ok(l.client_config_json())))
 }

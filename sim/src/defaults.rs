@@ -1,6 +1,5 @@
-//! Default values of the scenario's keys, the default scenario, and constructors.
-
-use crate::scenario::{AssetSpec, LocationSpec, Scenario, UserSpec};
+//! Default values of the scenario's keys (serde's `default = "…"` functions). The default
+//! scenario and the constructors live with the scenario's types.
 
 pub(crate) fn d_page_size() -> usize {
     100
@@ -58,87 +57,4 @@ pub(crate) fn d_product() -> String {
 }
 pub(crate) fn d_platforms() -> Vec<String> {
     vec!["iOS".into(), "macOS".into()]
-}
-
-impl Default for Scenario {
-    /// One location "Berlin Office" (uid 981060278089131045, DE, "Example School", token
-    /// expiring 2027-09-26T08:30:39+0000, unclaimed), three assets and two users.
-    fn default() -> Self {
-        let asset = |adam: &str, product: &str, total, assignable, revocable| AssetSpec {
-            adam_id: adam.into(),
-            pricing_param: d_pricing(),
-            product_type: product.into(),
-            total,
-            device_assignable: assignable,
-            revocable,
-            unlimited: false,
-            supported_platforms: d_platforms(),
-        };
-        let user = |id: &str, email: &str| UserSpec {
-            client_user_id: id.into(),
-            email: Some(email.into()),
-            managed_apple_id: None,
-        };
-        Scenario {
-            locations: vec![LocationSpec {
-                uid: "981060278089131045".into(),
-                name: "Berlin Office".into(),
-                country: "DE".into(),
-                org_name: "Example School".into(),
-                token_expires: "2027-09-26T08:30:39+0000".into(),
-                assets: vec![
-                    asset("409203825", "App", 10, true, true),
-                    asset("361309726", "App", 5, true, true),
-                    asset("1234567890", "Book", 3, false, false),
-                ],
-                users: vec![
-                    user("u-1", "anna@example.com"),
-                    user("u-2", "ben@example.com"),
-                ],
-                ..LocationSpec::new("981060278089131045", "Berlin Office")
-            }],
-            ..Scenario::empty()
-        }
-    }
-}
-
-impl LocationSpec {
-    /// A location with every default: unclaimed, not legacy, no assets, no users.
-    pub fn new(uid: &str, name: &str) -> Self {
-        LocationSpec {
-            uid: uid.into(),
-            name: name.into(),
-            country: d_country(),
-            org_name: d_org(),
-            token_expires: d_expires(),
-            token: None,
-            legacy: false,
-            revoked: false,
-            mdm_info: None,
-            default_platform: d_platform(),
-            website_url: d_website(),
-            email: d_email(),
-            legacy_client_context: None,
-            claim_by_other_at_ms: None,
-            other_mdm_info: None,
-            assets: Vec::new(),
-            users: Vec::new(),
-        }
-    }
-}
-
-impl AssetSpec {
-    /// A device-assignable, revocable `STDQ` app with `total` licenses.
-    pub fn app(adam_id: &str, total: u64) -> Self {
-        AssetSpec {
-            adam_id: adam_id.into(),
-            pricing_param: d_pricing(),
-            product_type: d_product(),
-            total,
-            device_assignable: true,
-            revocable: true,
-            unlimited: false,
-            supported_platforms: d_platforms(),
-        }
-    }
 }

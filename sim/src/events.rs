@@ -17,7 +17,7 @@ use crate::apple::{AppleError, code};
 use crate::licenses::{Job, Targets, UserItem};
 use crate::model::{Event, EventType};
 use crate::paging::QueryMap;
-use crate::routes::{authorize, body, destination, query, with_loc};
+use crate::request::{authorize, body, destination, query, with_loc};
 use crate::shared::Shared;
 
 #[derive(Deserialize)]

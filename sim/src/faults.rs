@@ -1,4 +1,5 @@
-//! Fault injection and request recording: one middleware in front of every route.
+//! Fault injection and request recording: one middleware in front of every route. The
+//! armed faults themselves are kept in the shared state.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,41 +12,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::apple::{AppleError, code};
 use crate::scenario::{FaultKind, FaultSpec};
-use crate::shared::Shared;
-
-/// Set by handlers on their response: which location the credential matched and whether
-/// the request was authorized. Read by the recorder; never holds the credential.
-#[derive(Debug, Clone)]
-pub(crate) struct AuthNote {
-    pub uid: Option<String>,
-    pub authorized: bool,
-}
-
-/// `assets`, `/mdm/v2/assets`, `mdm/v2/assets/` all name the same route.
-pub(crate) fn normalize(path: &str) -> String {
-    let p = path.trim().trim_matches('/');
-    let p = p.strip_prefix("mdm/v2/").unwrap_or(p);
-    let p = p.strip_prefix("mdm/").unwrap_or(p);
-    p.to_string()
-}
-
-/// An armed fault.
-#[derive(Debug, Clone)]
-pub(crate) struct ArmedFault {
-    pub path: String,
-    pub remaining: u32,
-    pub spec: FaultSpec,
-}
-
-impl ArmedFault {
-    pub fn new(spec: FaultSpec) -> Self {
-        ArmedFault {
-            path: normalize(&spec.path),
-            remaining: spec.count,
-            spec,
-        }
-    }
-}
+use crate::shared::{AuthNote, Shared, normalize};
 
 /// Records the request, applies a fault if one is armed for its path, else routes it.
 pub(crate) async fn middleware(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {

@@ -37,6 +37,7 @@ mod model;
 mod notify;
 mod paging;
 mod ratelimit;
+mod request;
 mod routes;
 mod scenario;
 mod server;
@@ -49,4 +50,5 @@ pub use ratelimit::RateStats;
 pub use scenario::{
     AssetSpec, FaultKind, FaultSpec, LocationSpec, MdmInfo, Scenario, ScenarioError, UserSpec,
 };
-pub use server::{RecordedRequest, RunningSimulator, SimError, SimOptions, Simulator};
+pub use server::{RunningSimulator, SimError, SimOptions, Simulator};
+pub use shared::RecordedRequest;

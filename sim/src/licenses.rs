@@ -102,104 +102,47 @@ fn all_targets(users: &[String], serials: &[String]) -> Vec<Target> {
         .collect()
 }
 
+/// What running a job did: the records it touched (for the notifications), its failures,
+/// and whether the location changed.
+#[derive(Default)]
+struct Outcome {
+    changed: bool,
+    failures: Failures,
+    touched: Vec<Value>,
+}
+
+impl Outcome {
+    fn touched(&mut self, record: Value) {
+        self.touched.push(record);
+        self.changed = true;
+    }
+}
+
 /// Runs the job against the location, stores the outcome in the event and returns the
 /// notifications it causes (type, payload); the caller filters by subscription.
 pub(crate) fn run(loc: &mut Location, event_id: &str, job: &Job) -> Vec<(&'static str, Value)> {
     let version = loc.version + 1;
-    let mut changed = false;
-    let mut failures = Failures::default();
-    let mut touched: Vec<Value> = Vec::new();
+    let mut out = Outcome::default();
     match job {
-        Job::Associate(t) | Job::Disassociate(t) => {
-            let associate = matches!(job, Job::Associate(_));
-            for asset_ref in &t.assets {
-                let Some(ai) = loc.asset_index(&asset_ref.0, &asset_ref.1) else {
-                    for target in all_targets(&t.users, &t.serials) {
-                        failures.add(code::LICENSE_NOT_FOUND, Some(asset_ref), &target);
-                    }
-                    continue;
-                };
-                for target in all_targets(&t.users, &t.serials) {
-                    let pos = loc.assignments.iter().position(|a| {
-                        a.adam_id == asset_ref.0
-                            && a.pricing_param == asset_ref.1
-                            && a.target == target
-                    });
-                    if !associate {
-                        if let Some(p) = pos {
-                            let a = loc.assignments.remove(p);
-                            loc.assets[ai].assigned = loc.assets[ai].assigned.saturating_sub(1);
-                            touched.push(a.json());
-                            changed = true;
-                        }
-                        continue;
-                    }
-                    let error = match &target {
-                        Target::Serial(_) if !loc.assets[ai].device_assignable => {
-                            Some(code::NOT_DEVICE_ASSIGNABLE)
-                        }
-                        Target::User(u) if loc.active_user(u).is_none() => {
-                            Some(code::USER_NOT_FOUND)
-                        }
-                        _ if pos.is_some() => None,
-                        _ if loc.assets[ai].available() == 0 => Some(code::NOT_ENOUGH_LICENSES),
-                        _ => None,
-                    };
-                    if let Some(number) = error {
-                        failures.add(number, Some(asset_ref), &target);
-                    } else if pos.is_none() {
-                        let a = Assignment {
-                            adam_id: asset_ref.0.clone(),
-                            pricing_param: asset_ref.1.clone(),
-                            target,
-                            version,
-                        };
-                        touched.push(a.json());
-                        loc.assignments.push(a);
-                        loc.assets[ai].assigned += 1;
-                        changed = true;
-                    }
-                }
-            }
-        }
-        Job::Revoke { users, serials } => {
-            for target in all_targets(users, serials) {
-                let mut i = 0;
-                while i < loc.assignments.len() {
-                    let a = &loc.assignments[i];
-                    let ai = loc.asset_index(&a.adam_id, &a.pricing_param);
-                    let revocable = ai.is_some_and(|x| loc.assets[x].revocable);
-                    if a.target == target && revocable {
-                        let a = loc.assignments.remove(i);
-                        if let Some(x) = ai {
-                            loc.assets[x].assigned = loc.assets[x].assigned.saturating_sub(1);
-                            loc.assets[x].retired += 1;
-                        }
-                        touched.push(a.json());
-                        changed = true;
-                    } else {
-                        i += 1;
-                    }
-                }
-            }
-        }
-        Job::Users(kind, items) => {
-            for item in items {
-                let target = Target::User(item.client_user_id.clone());
-                match run_user(loc, *kind, item, version) {
-                    Ok(Some(v)) => {
-                        touched.push(v);
-                        changed = true;
-                    }
-                    Ok(None) => {}
-                    Err(number) => failures.add(number, None, &target),
-                }
-            }
-        }
+        Job::Associate(t) => associate(loc, t, version, &mut out),
+        Job::Disassociate(t) => disassociate(loc, t, &mut out),
+        Job::Revoke { users, serials } => revoke(loc, users, serials, &mut out),
+        Job::Users(kind, items) => run_users(loc, *kind, items, version, &mut out),
     }
-    if changed {
+    if out.changed {
         loc.version = version;
     }
+    let first_error = record_outcome(loc, event_id, job, out.failures);
+    notifications(job, event_id, out.touched, first_error)
+}
+
+/// Marks the event done with its counts and failures; returns the first error number.
+fn record_outcome(
+    loc: &mut Location,
+    event_id: &str,
+    job: &Job,
+    failures: Failures,
+) -> Option<u32> {
     let requested = job.num_requested();
     let failed = failures.count();
     let first_error = failures.0.first().map(|f| f.number);
@@ -208,7 +151,117 @@ pub(crate) fn run(loc: &mut Location, event_id: &str, job: &Job) -> Vec<(&'stati
         ev.num_completed = requested.saturating_sub(failed);
         ev.failures = failures.0;
     }
-    notifications(job, event_id, touched, first_error)
+    first_error
+}
+
+/// The stored assignment of this asset to this target, if any.
+fn assignment_of(loc: &Location, asset_ref: &(String, String), target: &Target) -> Option<usize> {
+    loc.assignments.iter().position(|a| {
+        a.adam_id == asset_ref.0 && a.pricing_param == asset_ref.1 && &a.target == target
+    })
+}
+
+/// Why one (asset, target) pair cannot be associated, if it cannot. A pair that is already
+/// associated succeeds again (idempotent).
+fn associate_error(loc: &Location, ai: usize, target: &Target, held: bool) -> Option<u32> {
+    match target {
+        Target::Serial(_) if !loc.assets[ai].device_assignable => Some(code::NOT_DEVICE_ASSIGNABLE),
+        Target::User(u) if loc.active_user(u).is_none() => Some(code::USER_NOT_FOUND),
+        _ if held => None,
+        _ if loc.assets[ai].available() == 0 => Some(code::NOT_ENOUGH_LICENSES),
+        _ => None,
+    }
+}
+
+/// Associate: one license per new (asset, target) pair.
+fn associate(loc: &mut Location, t: &Targets, version: u64, out: &mut Outcome) {
+    for asset_ref in &t.assets {
+        let Some(ai) = loc.asset_index(&asset_ref.0, &asset_ref.1) else {
+            unknown_asset(asset_ref, t, out);
+            continue;
+        };
+        for target in all_targets(&t.users, &t.serials) {
+            let held = assignment_of(loc, asset_ref, &target).is_some();
+            if let Some(number) = associate_error(loc, ai, &target, held) {
+                out.failures.add(number, Some(asset_ref), &target);
+            } else if !held {
+                let a = Assignment {
+                    adam_id: asset_ref.0.clone(),
+                    pricing_param: asset_ref.1.clone(),
+                    target,
+                    version,
+                };
+                out.touched(a.json());
+                loc.assignments.push(a);
+                loc.assets[ai].assigned += 1;
+            }
+        }
+    }
+}
+
+/// Disassociate: returns the license of every existing (asset, target) pair.
+fn disassociate(loc: &mut Location, t: &Targets, out: &mut Outcome) {
+    for asset_ref in &t.assets {
+        let Some(ai) = loc.asset_index(&asset_ref.0, &asset_ref.1) else {
+            unknown_asset(asset_ref, t, out);
+            continue;
+        };
+        for target in all_targets(&t.users, &t.serials) {
+            if let Some(p) = assignment_of(loc, asset_ref, &target) {
+                let a = loc.assignments.remove(p);
+                loc.assets[ai].assigned = loc.assets[ai].assigned.saturating_sub(1);
+                out.touched(a.json());
+            }
+        }
+    }
+}
+
+/// An asset the location does not hold fails for every target (9610).
+fn unknown_asset(asset_ref: &(String, String), t: &Targets, out: &mut Outcome) {
+    for target in all_targets(&t.users, &t.serials) {
+        out.failures
+            .add(code::LICENSE_NOT_FOUND, Some(asset_ref), &target);
+    }
+}
+
+/// Revoke: every revocable license of each target, counted in `retiredCount`.
+fn revoke(loc: &mut Location, users: &[String], serials: &[String], out: &mut Outcome) {
+    for target in all_targets(users, serials) {
+        let mut i = 0;
+        while i < loc.assignments.len() {
+            let a = &loc.assignments[i];
+            let ai = loc.asset_index(&a.adam_id, &a.pricing_param);
+            let revocable = ai.is_some_and(|x| loc.assets[x].revocable);
+            if a.target == target && revocable {
+                let a = loc.assignments.remove(i);
+                if let Some(x) = ai {
+                    loc.assets[x].assigned = loc.assets[x].assigned.saturating_sub(1);
+                    loc.assets[x].retired += 1;
+                }
+                out.touched(a.json());
+            } else {
+                i += 1;
+            }
+        }
+    }
+}
+
+/// User create / update / retire, item by item.
+fn run_users(
+    loc: &mut Location,
+    kind: EventType,
+    items: &[UserItem],
+    version: u64,
+    out: &mut Outcome,
+) {
+    for item in items {
+        let target = Target::User(item.client_user_id.clone());
+        match run_user(loc, kind, item, version) {
+            Ok(Some(v)) => out.touched(v),
+            Ok(None) => {}
+            Err(number) => out.failures.add(number, None, &target),
+        }
+    }
 }
 
 /// One user item; `Ok(Some(record))` when something changed.

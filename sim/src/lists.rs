@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::apple::{AppleError, code};
 use crate::model::{Location, Target};
 use crate::paging::{QueryMap, flag, number, page, page_index};
-use crate::routes::{authorize, query, with_loc};
+use crate::request::{authorize, query, with_loc};
 use crate::shared::Shared;
 
 /// Shared frame of the list endpoints: auth, query, location fields, paging.

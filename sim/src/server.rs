@@ -9,12 +9,11 @@ use chrono::{DateTime, FixedOffset};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::faults::ArmedFault;
 use crate::model::{Location, World};
 use crate::notify::{NotificationRecord, Notifier};
 use crate::ratelimit::{RateLimiter, RateStats};
-use crate::scenario::{FaultKind, FaultSpec, MdmInfo, Scenario, ScenarioError};
-use crate::shared::{Shared, lock};
+use crate::scenario::{FaultSpec, MdmInfo, Scenario, ScenarioError};
+use crate::shared::{ArmedFault, RecordedRequest, Shared, lock};
 
 /// How to start a simulator.
 #[derive(Debug, Clone)]
@@ -69,28 +68,6 @@ pub enum SimError {
     Client(String),
 }
 
-/// One request the simulator received. Holds no credential: only the location it matched.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordedRequest {
-    /// `GET`, `POST`…
-    pub method: String,
-    /// The path, e.g. `/mdm/v2/assets`.
-    pub path: String,
-    /// The raw query string, if any.
-    pub query: Option<String>,
-    /// When it arrived, since the simulator started.
-    pub at: Duration,
-    /// The location whose credential it carried (if it matched one).
-    pub location_uid: Option<String>,
-    /// Whether it passed authentication (credential valid, not expired, not revoked,
-    /// not rate limited).
-    pub authorized: bool,
-    /// The HTTP status answered (0 while still being handled).
-    pub status: u16,
-    /// The injected fault that answered it, if any.
-    pub fault: Option<FaultKind>,
-}
-
 /// The simulator (use [`Simulator::start`]).
 #[derive(Debug)]
 pub struct Simulator;
@@ -123,81 +100,15 @@ impl Simulator {
         if !options.listen.ip().is_loopback() && !options.allow_non_loopback {
             return Err(SimError::NonLoopback(options.listen));
         }
-        let world = World {
-            locations: scenario
-                .locations
-                .iter()
-                .enumerate()
-                .map(|(i, l)| Location::from_spec(l, i))
-                .collect(),
-            next_event: 0,
-        };
+        let world = build_world(&scenario);
         if let Some(dir) = &options.token_dir {
-            for loc in &world.locations {
-                let path = dir.join(format!("{}.vpptoken", loc.uid));
-                std::fs::create_dir_all(dir)
-                    .and_then(|_| std::fs::write(&path, &loc.credential))
-                    .map_err(|source| SimError::TokenDir { path, source })?;
-            }
+            write_token_files(dir, &world)?;
         }
-        let listener = tokio::net::TcpListener::bind(options.listen)
-            .await
-            .map_err(|source| SimError::Bind {
-                addr: options.listen,
-                source,
-            })?;
-        let addr = listener.local_addr().map_err(|source| SimError::Bind {
-            addr: options.listen,
-            source,
-        })?;
-        let notifier = Notifier::new(
-            Duration::from_millis(scenario.notification_retry_delay_ms),
-            scenario.duplicate_notifications,
-        )
-        .map_err(|e| SimError::Client(e.to_string()))?;
+        let (listener, addr) = bind(options.listen).await?;
         let (stop, stop_rx) = watch::channel(false);
-        let shared = Arc::new(Shared {
-            world: Mutex::new(world),
-            faults: Mutex::new(
-                scenario
-                    .faults
-                    .iter()
-                    .cloned()
-                    .map(ArmedFault::new)
-                    .collect(),
-            ),
-            config: scenario,
-            origin: format!("http://{addr}"),
-            started: Instant::now(),
-            requests: Mutex::new(Vec::new()),
-            rate: Arc::new(RateLimiter::default()),
-            notifier,
-            shutdown: stop_rx.clone(),
-        });
-        for spec in &shared.config.locations {
-            if let Some(ms) = spec.claim_by_other_at_ms {
-                let s = Arc::clone(&shared);
-                let uid = spec.uid.clone();
-                let info = spec.other_mdm_info.clone().unwrap_or_else(default_other);
-                tokio::spawn(async move {
-                    tokio::time::sleep(Duration::from_millis(ms)).await;
-                    s.claim_as_other(&uid, info);
-                });
-            }
-        }
-        let app = crate::routes::router(Arc::clone(&shared));
-        let mut rx = stop_rx;
-        let server = tokio::spawn(async move {
-            let done = async move {
-                let _ = rx.wait_for(|v| *v).await;
-            };
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(done)
-                .await
-            {
-                eprintln!("apple-vpp-sim: server error: {e}");
-            }
-        });
+        let shared = Arc::new(shared_state(scenario, world, addr, stop_rx.clone())?);
+        schedule_claims_by_other(&shared);
+        let server = spawn_server(listener, Arc::clone(&shared), stop_rx);
         Ok(RunningSimulator {
             shared,
             addr,
@@ -205,6 +116,109 @@ impl Simulator {
             server: Some(server),
         })
     }
+}
+
+/// The world at start: one location per scenario location.
+fn build_world(scenario: &Scenario) -> World {
+    World {
+        locations: scenario
+            .locations
+            .iter()
+            .enumerate()
+            .map(|(i, l)| Location::from_spec(l, i))
+            .collect(),
+        next_event: 0,
+    }
+}
+
+/// Writes each location's token as `<dir>/<uId>.vpptoken`.
+fn write_token_files(dir: &std::path::Path, world: &World) -> Result<(), SimError> {
+    for loc in &world.locations {
+        let path = dir.join(format!("{}.vpptoken", loc.uid));
+        std::fs::create_dir_all(dir)
+            .and_then(|_| std::fs::write(&path, &loc.credential))
+            .map_err(|source| SimError::TokenDir { path, source })?;
+    }
+    Ok(())
+}
+
+/// Binds the listener and reports the address it got (a free port for port 0).
+async fn bind(listen: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr), SimError> {
+    let bind_error = |source| SimError::Bind {
+        addr: listen,
+        source,
+    };
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(bind_error)?;
+    let addr = listener.local_addr().map_err(bind_error)?;
+    Ok((listener, addr))
+}
+
+/// The state the handlers and the handle share.
+fn shared_state(
+    scenario: Scenario,
+    world: World,
+    addr: SocketAddr,
+    shutdown: watch::Receiver<bool>,
+) -> Result<Shared, SimError> {
+    let notifier = Notifier::new(
+        Duration::from_millis(scenario.notification_retry_delay_ms),
+        scenario.duplicate_notifications,
+    )
+    .map_err(|e| SimError::Client(e.to_string()))?;
+    let faults = scenario
+        .faults
+        .iter()
+        .cloned()
+        .map(ArmedFault::new)
+        .collect();
+    Ok(Shared {
+        world: Mutex::new(world),
+        faults: Mutex::new(faults),
+        config: scenario,
+        origin: format!("http://{addr}"),
+        started: Instant::now(),
+        requests: Mutex::new(Vec::new()),
+        rate: Arc::new(RateLimiter::default()),
+        notifier,
+        shutdown,
+    })
+}
+
+/// Spawns the timers of the scenario's `claim_by_other_at_ms`.
+fn schedule_claims_by_other(shared: &Arc<Shared>) {
+    for spec in &shared.config.locations {
+        if let Some(ms) = spec.claim_by_other_at_ms {
+            let s = Arc::clone(shared);
+            let uid = spec.uid.clone();
+            let info = spec.other_mdm_info.clone().unwrap_or_else(default_other);
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                s.claim_as_other(&uid, info);
+            });
+        }
+    }
+}
+
+/// Serves until the stop signal, then shuts down gracefully.
+fn spawn_server(
+    listener: tokio::net::TcpListener,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    let app = crate::routes::router(shared);
+    tokio::spawn(async move {
+        let done = async move {
+            let _ = stop.wait_for(|v| *v).await;
+        };
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(done)
+            .await
+        {
+            eprintln!("apple-vpp-sim: server error: {e}");
+        }
+    })
 }
 
 impl RunningSimulator {
@@ -323,7 +337,7 @@ impl RunningSimulator {
             payload = serde_json::json!({
                 "adamId": adam_id, "countDelta": delta, "pricingParam": pricing_param,
             });
-            dest = crate::routes::destination(loc, "ASSET_COUNT");
+            dest = crate::request::destination(loc, "ASSET_COUNT");
         }
         if let Some(d) = dest {
             let s = Arc::clone(&self.shared);

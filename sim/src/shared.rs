@@ -1,16 +1,71 @@
-//! State shared by the handlers and the [`crate::RunningSimulator`] handle.
+//! State shared by the handlers and the [`crate::RunningSimulator`] handle: the world, the
+//! request records and the armed faults.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use crate::faults::{ArmedFault, AuthNote};
 use crate::model::World;
 use crate::notify::Notifier;
 use crate::ratelimit::RateLimiter;
 use crate::scenario::{FaultKind, FaultSpec, MdmInfo, Scenario};
-use crate::server::RecordedRequest;
+
+/// One request the simulator received. Holds no credential: only the location it matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRequest {
+    /// `GET`, `POST`…
+    pub method: String,
+    /// The path, e.g. `/mdm/v2/assets`.
+    pub path: String,
+    /// The raw query string, if any.
+    pub query: Option<String>,
+    /// When it arrived, since the simulator started.
+    pub at: Duration,
+    /// The location whose credential it carried (if it matched one).
+    pub location_uid: Option<String>,
+    /// Whether it passed authentication (credential valid, not expired, not revoked,
+    /// not rate limited).
+    pub authorized: bool,
+    /// The HTTP status answered (0 while still being handled).
+    pub status: u16,
+    /// The injected fault that answered it, if any.
+    pub fault: Option<FaultKind>,
+}
+
+/// Set by handlers on their response: which location the credential matched and whether
+/// the request was authorized. Read by the recorder; never holds the credential.
+#[derive(Debug, Clone)]
+pub(crate) struct AuthNote {
+    pub uid: Option<String>,
+    pub authorized: bool,
+}
+
+/// `assets`, `/mdm/v2/assets`, `mdm/v2/assets/` all name the same route.
+pub(crate) fn normalize(path: &str) -> String {
+    let p = path.trim().trim_matches('/');
+    let p = p.strip_prefix("mdm/v2/").unwrap_or(p);
+    let p = p.strip_prefix("mdm/").unwrap_or(p);
+    p.to_string()
+}
+
+/// An armed fault.
+#[derive(Debug, Clone)]
+pub(crate) struct ArmedFault {
+    pub path: String,
+    pub remaining: u32,
+    pub spec: FaultSpec,
+}
+
+impl ArmedFault {
+    pub fn new(spec: FaultSpec) -> Self {
+        ArmedFault {
+            path: normalize(&spec.path),
+            remaining: spec.count,
+            spec,
+        }
+    }
+}
 
 /// State shared by the handlers and the handle.
 pub(crate) struct Shared {

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use crate::apple::{AppleError, code};
 use crate::model::{Location, fnv};
-use crate::routes::{check_credential, deny, with_loc};
+use crate::request::{check_credential, deny, with_loc};
 use crate::shared::Shared;
 
 /// Longest `clientContext` accepted (Apple: under 256 bytes).
