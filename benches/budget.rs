@@ -32,6 +32,7 @@ fn budget(c: &mut Criterion) {
     });
 
     let server = redis_server::RedisServer::start();
+    let _runtime = runtime.enter();
     let shared = RedisBudget::new(
         RedisStore::open(&server.url())
             .unwrap()

@@ -134,6 +134,32 @@ async fn requests_before_the_service_configuration_was_read_keep_to_apples_rate(
     assert_eq!(requests_to(&sim, "GET", "service/config").len(), 1);
 }
 
+#[tokio::test]
+async fn while_the_service_configuration_cannot_be_read_requests_go_at_a_safe_rate() {
+    let (sim, client, token) = start(Scenario {
+        max_requests_per_second: 5,
+        ..scenario()
+    })
+    .await;
+    sim.inject_fault(apple_vpp_sim::FaultSpec {
+        path: "service/config".into(),
+        count: 1000,
+        kind: apple_vpp_sim::FaultKind::Malformed,
+        retry_after_secs: None,
+        hang_ms: None,
+    });
+    let reads = (0..8).map(|_| client.client_config(&token));
+    for answer in futures_util::future::join_all(reads).await {
+        answer.unwrap();
+    }
+    let stats = sim.rate_stats(UID);
+    assert_eq!(stats.refused, 0, "{stats:?}");
+    assert!(stats.max_in_any_second <= 5, "{stats:?}");
+    // One failed read (with its retries), not one before every request.
+    let config_reads = requests_to(&sim, "GET", "service/config").len();
+    assert!((1..=4).contains(&config_reads), "{config_reads}");
+}
+
 /// Measures how much the arrivals of evenly paced requests bunch on the way (a busy
 /// scheduler, the loopback hop, the server's accept loop): for each run of R+1
 /// consecutive arrivals at R per second, how much shorter than the paced `R × spacing`

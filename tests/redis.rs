@@ -169,6 +169,15 @@ async fn a_redis_that_hangs_holds_a_request_no_longer_than_the_call_timeout() {
     assert!(took < Duration::from_secs(2), "{took:?}");
 }
 
+#[test]
+fn opening_a_store_outside_a_tokio_runtime_is_an_error_not_a_panic() {
+    let error = RedisStore::open("redis://127.0.0.1:1").unwrap_err();
+    assert!(error.to_string().contains("Tokio runtime"), "{error}");
+    let error = RedisStore::open("http://:hunter2pw@127.0.0.1:1").unwrap_err();
+    assert!(error.to_string().contains("not valid"), "{error}");
+    assert!(!error.to_string().contains("hunter2pw"), "{error}");
+}
+
 // ----- leases -----
 
 fn location() -> LocationKey {

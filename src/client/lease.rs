@@ -269,3 +269,50 @@ impl LeaseStore for InProcessLeases {
         Box::pin(std::future::ready(Ok(())))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block_on<T>(f: BoxFuture<'_, T>) -> T {
+        // The in-process store answers at once: a ready future.
+        futures_util::FutureExt::now_or_never(f).expect("ready")
+    }
+
+    #[test]
+    fn in_process_leases_exclude_expire_and_number_each_grant() {
+        let store = InProcessLeases::new();
+        let here = LocationKey::of_uid("1");
+        let ttl = Duration::from_millis(50);
+        let first = block_on(store.acquire(LeaseKind::Sync, &here, ttl)).unwrap();
+        assert!(matches!(
+            block_on(store.acquire(LeaseKind::Sync, &here, ttl)),
+            Err(LeaseError::Held { .. })
+        ));
+        // Another kind, another location: other leases.
+        block_on(store.acquire(LeaseKind::Config, &here, ttl)).unwrap();
+        block_on(store.acquire(LeaseKind::Sync, &LocationKey::of_uid("2"), ttl)).unwrap();
+        block_on(store.renew(&first)).unwrap();
+        std::thread::sleep(Duration::from_millis(80));
+        assert!(matches!(
+            block_on(store.renew(&first)),
+            Err(LeaseError::Lost { .. })
+        ));
+        let second = block_on(store.acquire(LeaseKind::Sync, &here, ttl)).unwrap();
+        assert_eq!((first.fence(), second.fence()), (1, 2));
+        assert_ne!(first.holder(), second.holder());
+        // The expired holder's release leaves the new holder's lease alone.
+        block_on(store.release(&first)).unwrap();
+        assert!(block_on(store.acquire(LeaseKind::Sync, &here, ttl)).is_err());
+        block_on(store.release(&second)).unwrap();
+        assert!(block_on(store.acquire(LeaseKind::Sync, &here, ttl)).is_ok());
+    }
+
+    #[test]
+    fn a_location_key_is_the_sha256_of_the_uid() {
+        assert_eq!(
+            LocationKey::of_uid("abc").to_hex(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

@@ -67,6 +67,12 @@ pub enum RedisError {
         /// What was wrong, without the URL (it may hold a password).
         reason: String,
     },
+    /// [`RedisStore::open`] was called outside a Tokio runtime (its connection manager
+    /// runs in a background task).
+    #[error(
+        "a Redis store must be opened within a Tokio runtime (for example inside #[tokio::main]); open it there"
+    )]
+    NoRuntime,
     /// Redis did not answer in time, or the connection failed.
     #[error(
         "Redis at {host} did not answer ({reason}): check that it runs and is reachable from this server"
@@ -82,11 +88,15 @@ pub enum RedisError {
 impl RedisStore {
     /// A store for `url` (`redis://host:port`), keys under [`DEFAULT_PREFIX`]. Connects
     /// lazily, on the first call, and again whenever the connection broke; use
-    /// [`RedisStore::ping`] to check it answers.
+    /// [`RedisStore::ping`] to check it answers. Must be called within a Tokio runtime
+    /// ([`RedisError::NoRuntime`] otherwise).
     pub fn open(url: &str) -> Result<Self, RedisError> {
         let client = redis::Client::open(url).map_err(|e| RedisError::Url {
             reason: e.category().to_owned(),
         })?;
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(RedisError::NoRuntime);
+        }
         let host = client.get_connection_info().addr().to_string();
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(DEFAULT_CALL_TIMEOUT))
