@@ -114,6 +114,8 @@ struct Inner {
     /// When reading the service configuration last failed: the client does not try again
     /// before every request, only after [`CONFIG_RETRY_AFTER`].
     config_failed_at: std::sync::Mutex<Option<Instant>>,
+    /// Held by the one caller that reads the service configuration for the rate.
+    config_reading: tokio::sync::Mutex<()>,
     /// Taken around syncs and flows when set.
     leases: Option<Arc<dyn LeaseStore>>,
     lease_ttl: Duration,
@@ -192,6 +194,11 @@ impl VppClient {
     /// read, the client keeps to [`UNKNOWN_LIMIT_REQUESTS_PER_SECOND`] and tries reading
     /// it again [`CONFIG_RETRY_AFTER`] later, not before every request.
     async fn rate_for_token_request(&self) -> u32 {
+        if let Some(rate) = self.apple_rate_limit() {
+            return self.inner.rate.rate(Some(rate));
+        }
+        // One caller reads; the others wait for it and take its result, success or failure.
+        let _reading = self.inner.config_reading.lock().await;
         if let Some(rate) = self.apple_rate_limit() {
             return self.inner.rate.rate(Some(rate));
         }
