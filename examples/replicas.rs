@@ -27,8 +27,10 @@
 //! If Redis goes away during the run, the replicas pace themselves at R/N until it is back
 //! (each says so on standard error).
 //!
-//! The tests also start its binary as one replica of a fleet (`--worker`, undocumented
-//! flags below), so that separate processes share the budget and the leases.
+//! The tests also start its binary as one replica of a fleet, so that separate processes
+//! share the budget and the leases: `--worker --base-url URL --token-file FILE` reads (or
+//! with `--sync` syncs the location's users under the Redis sync lease, `--lease-ttl-ms`)
+//! against a simulator started elsewhere, keys under `--prefix`, and prints JSON lines.
 
 use std::convert::Infallible;
 use std::process::ExitCode;
@@ -291,8 +293,12 @@ fn client(
     builder.build().expect("a loopback base URL")
 }
 
-/// Reads the client configuration until `deadline`; the number answered.
+/// Reads the client configuration until `deadline`; the number answered. The service
+/// configuration first, as an MDM does at start-up: Apple's rate from the first request.
 async fn read_until(client: &VppClient, token: &VppToken, deadline: Instant) -> u64 {
+    if let Err(e) = client.service_config().await {
+        eprintln!("reading the service configuration failed: {e}");
+    }
     let mut answered = 0;
     while Instant::now() < deadline {
         if client.client_config(token).await.is_ok() {

@@ -173,8 +173,6 @@ impl VppClientBuilder {
                 budget: self
                     .budget
                     .unwrap_or_else(|| Arc::new(InProcessBudget::new())),
-                config_failed_at: std::sync::Mutex::new(None),
-                config_reading: tokio::sync::Mutex::new(()),
                 leases: self.leases,
                 lease_ttl: self.lease_ttl.unwrap_or(DEFAULT_LEASE_TTL),
                 uids: std::sync::Mutex::new(std::collections::HashMap::new()),

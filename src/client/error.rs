@@ -154,7 +154,8 @@ fn list(ids: &[EventId]) -> String {
 
 impl ClientError {
     /// The class of the error, for every variant: Apple's class when Apple answered;
-    /// [`ErrorKind::Retryable`] when Apple could not be reached; [`ErrorKind::Other`]
+    /// [`ErrorKind::Retryable`] when Apple could not be reached or a location's lease
+    /// could not be had (try again later); [`ErrorKind::Other`]
     /// for the rest (a redirect, an oversized answer, a refused claim or renewal), which
     /// need a person rather than a retry.
     ///
@@ -165,7 +166,7 @@ impl ClientError {
             Self::Response(e) | Self::Paging(PagingError::Response { error: e, .. }) => e.kind(),
             Self::Paging(PagingError::BadPageIndex { error, .. }) => error.kind(),
             Self::PartlySent { source, .. } => source.kind(),
-            Self::Transport { .. } => ErrorKind::Retryable,
+            Self::Transport { .. } | Self::Lease(_) => ErrorKind::Retryable,
             _ => ErrorKind::Other,
         }
     }

@@ -58,8 +58,9 @@ impl VppClient {
     /// read of the legacy `clientContext` (an MDM that speaks only v1, such as one that
     /// writes `{"hostname","guid"}` there, is invisible to v2, so its claim is looked for
     /// there and needs consent like any other); the write; the read-back: 4 requests on
-    /// an unclaimed location. A legacy (account-based) token, which v2 refuses with 9647,
-    /// is configured over v1 the same way, and the account records
+    /// an unclaimed location (and, before a client's first request with a token, the
+    /// service configuration, for Apple's rate). A legacy (account-based) token, which v2
+    /// refuses with 9647, is configured over v1 the same way, and the account records
     /// [`Protocol::V1`].
     pub async fn configure(
         &self,

@@ -90,10 +90,6 @@ pub use reqwest;
 /// every five minutes.
 pub const SERVICE_CONFIG_TTL: Duration = Duration::from_secs(300);
 
-/// After the service configuration could not be read, how long requests go at
-/// [`UNKNOWN_LIMIT_REQUESTS_PER_SECOND`] before it is read again.
-pub const CONFIG_RETRY_AFTER: Duration = Duration::from_secs(30);
-
 /// Apple's Apps and Books service. Cheap to clone (`Arc` inside: clones share the
 /// connection pool, the rate limit and the service-configuration cache); `Send + Sync`.
 #[derive(Clone)]
@@ -111,11 +107,6 @@ struct Inner {
     rate: rate::RateLimit,
     /// Asked before every request that carries a token.
     budget: Arc<dyn RequestBudget>,
-    /// When reading the service configuration last failed: the client does not try again
-    /// before every request, only after [`CONFIG_RETRY_AFTER`].
-    config_failed_at: std::sync::Mutex<Option<Instant>>,
-    /// Held by the one caller that reads the service configuration for the rate.
-    config_reading: tokio::sync::Mutex<()>,
     /// Taken around syncs and flows when set.
     leases: Option<Arc<dyn LeaseStore>>,
     lease_ttl: Duration,
@@ -188,41 +179,19 @@ impl VppClient {
         Some(self.inner.apple_rate.load(Ordering::Relaxed)).filter(|&n| n > 0)
     }
 
-    /// The rate for the next request that carries a token. Before the first one, the
-    /// service configuration is read (cached; concurrent callers share one read), so no
-    /// request goes out faster than Apple's `maxRequestPerSecond`. When it cannot be
-    /// read, the client keeps to [`UNKNOWN_LIMIT_REQUESTS_PER_SECOND`] and tries reading
-    /// it again [`CONFIG_RETRY_AFTER`] later, not before every request.
-    async fn rate_for_token_request(&self) -> u32 {
-        if let Some(rate) = self.apple_rate_limit() {
-            return self.inner.rate.rate(Some(rate));
+    /// The rate for the next request that carries a token: Apple's
+    /// `maxRequestPerSecond` once a service configuration has been read (syncs and
+    /// batched writes read it first; call [`VppClient::service_config`] at start-up to
+    /// have it from the first request), lowered by the caller's ceiling. Until then, the
+    /// caller's ceiling ([`VppClientBuilder::max_requests_per_second`]: the caller said
+    /// what rate is safe), or without one [`UNKNOWN_LIMIT_REQUESTS_PER_SECOND`], a rate
+    /// safe under the limits Apple is known to set, rather than Apple's documented
+    /// default of 15, which a lowered limit would refuse.
+    fn rate_for_token_request(&self) -> u32 {
+        match self.apple_rate_limit() {
+            Some(apple) => self.inner.rate.rate(Some(apple)),
+            None => self.inner.rate.rate_before_config(),
         }
-        // One caller reads; the others wait for it and take its result, success or failure.
-        let _reading = self.inner.config_reading.lock().await;
-        if let Some(rate) = self.apple_rate_limit() {
-            return self.inner.rate.rate(Some(rate));
-        }
-        let recently_failed = self
-            .inner
-            .config_failed_at
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_some_and(|at| at.elapsed() < CONFIG_RETRY_AFTER);
-        if !recently_failed {
-            match self.service_config().await {
-                Ok(_) => return self.inner.rate.rate(self.apple_rate_limit()),
-                Err(_) => {
-                    *self
-                        .inner
-                        .config_failed_at
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
-                }
-            }
-        }
-        self.inner
-            .rate
-            .rate(Some(UNKNOWN_LIMIT_REQUESTS_PER_SECOND))
     }
 
     /// Where the request budget's decisions come from now (see

@@ -26,9 +26,9 @@ use super::budget::TokenId;
 /// Apple's per-token limit when the service configuration gives none.
 pub const DEFAULT_MAX_REQUESTS_PER_SECOND: u32 = 15;
 
-/// The rate a client keeps to while Apple's limit is not known because the service
-/// configuration could not be read: a third of Apple's documented default, so that even
-/// a location whose limit Apple lowered is unlikely to see a 429.
+/// The rate a client keeps to until it has read Apple's limit from the service
+/// configuration: a third of Apple's documented default, so that a location whose limit
+/// Apple lowered does not see a 429 from the first requests of a fresh client.
 pub const UNKNOWN_LIMIT_REQUESTS_PER_SECOND: u32 = 5;
 
 /// Spare time in every one-second window: N requests are spread over `1 s +
@@ -61,6 +61,15 @@ impl RateLimit {
             .filter(|&n| n > 0)
             .unwrap_or(DEFAULT_MAX_REQUESTS_PER_SECOND);
         self.ceiling.map_or(apple, |c| c.min(apple)).max(1)
+    }
+
+    /// The rate before Apple's limit is known: the caller's ceiling (within Apple's
+    /// documented default), or [`UNKNOWN_LIMIT_REQUESTS_PER_SECOND`] without one.
+    pub(super) fn rate_before_config(&self) -> u32 {
+        match self.ceiling {
+            Some(_) => self.rate(None),
+            None => UNKNOWN_LIMIT_REQUESTS_PER_SECOND,
+        }
     }
 }
 
@@ -109,6 +118,13 @@ mod tests {
         assert_eq!(RateLimit::new(Some(5)).rate(Some(10)), 5);
         assert_eq!(RateLimit::new(Some(50)).rate(Some(10)), 10);
         assert_eq!(RateLimit::new(Some(50)).rate(None), 15);
+    }
+
+    #[test]
+    fn before_apples_limit_is_known_the_rate_is_safe_or_the_callers() {
+        assert_eq!(RateLimit::new(None).rate_before_config(), 5);
+        assert_eq!(RateLimit::new(Some(10)).rate_before_config(), 10);
+        assert_eq!(RateLimit::new(Some(50)).rate_before_config(), 15);
     }
 
     #[test]

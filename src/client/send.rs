@@ -4,7 +4,6 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use futures_util::future::BoxFuture;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER, USER_AGENT};
 
 use super::{ClientError, TokenId, TransportKind, VppClient};
@@ -81,18 +80,12 @@ impl VppClient {
     }
 
     /// Waits for the next slot of `token` in the request budget, at the rate in force.
-    ///
-    /// Boxed (with its `Send` stated): learning the rate may read the service
-    /// configuration, which is sent through [`VppClient::send_inner`] (without a token, so
-    /// it never comes back here); the box ends that cycle in the types.
-    fn wait_for_slot<'a>(&'a self, token: &'a TokenId) -> BoxFuture<'a, ()> {
-        Box::pin(async move {
-            let rate = self.rate_for_token_request().await;
-            let wait = self.inner.budget.reserve(token, rate).await;
-            if !wait.is_zero() {
-                tokio::time::sleep(wait).await;
-            }
-        })
+    async fn wait_for_slot(&self, token: &TokenId) {
+        let rate = self.rate_for_token_request();
+        let wait = self.inner.budget.reserve(token, rate).await;
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
     }
 
     /// One attempt: the status and the body, or the error and how it failed. A non-2xx
