@@ -5,7 +5,7 @@
 //!
 //! `cargo bench --features client,redis --bench budget`
 
-#[path = "../tests/support/redis_server.rs"]
+#[path = "../tests/common/redis_server.rs"]
 mod redis_server;
 
 use std::time::Instant;

@@ -1,4 +1,4 @@
-//! Criterion benchmarks of license list decoding (issue 10).
+//! Criterion benchmarks of license list decoding.
 //!
 //! `wire/assignments_page_serde_only/1000` is the lower bound for
 //! `wire/assignments_page/1000` on the same body: a 1,000-record `GET assignments` page

@@ -1,5 +1,4 @@
-//! Criterion benchmarks of token parsing (issue 5) and of decoding Apple's answers
-//! (issue 9).
+//! Criterion benchmarks of token parsing and of decoding Apple's answers.
 //!
 //! `token/base64_only/*` is the lower bound for `token/parse/*` on the same file: only the
 //! outer Base64 decode into a `Vec<u8>`. Targets: each `token/parse/*` median at most 2.5 ×
@@ -118,7 +117,7 @@ fn token(c: &mut Criterion) {
 ///
 /// `client_config/serde_only` is the lower bound for `client_config/parse`: the same body
 /// through `serde_json::from_slice::<ClientConfig>` alone. Target: `parse` at most 1.3 ×
-/// `serde_only` (issue 9).
+/// `serde_only`.
 fn client_config(c: &mut Criterion) {
     const BODY: &[u8] = include_bytes!("../tests/fixtures/client_config_v2.json");
     c.bench_function("client_config/parse", |b| {

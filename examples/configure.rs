@@ -101,7 +101,7 @@ fn print_account(account: &VppAccount) {
     println!("Location:     {}", account.location());
     println!(
         "Expires:      {} (Apple's date when Apple gave one)",
-        utc(account.expires_at())
+        utc(account.expiry())
     );
     match account.protocol() {
         Protocol::V2 => println!("Protocol:     v2"),
@@ -159,14 +159,14 @@ async fn main() -> ExitCode {
     let token = match VppToken::from_path(&args.token) {
         Ok(token) => token,
         Err(e) => {
-            eprintln!("configure: {e}");
+            eprintln!("configure: {}", with_causes(&e));
             return ExitCode::from(2);
         }
     };
     println!(
         "Token:        organization {:?}, expires {}",
         token.org_name(),
-        utc(token.file_expires_at_utc())
+        utc(token.file_expiry_utc())
     );
 
     // Without --base-url, a fake Apple (the simulator) whose location another MDM manages.
@@ -204,7 +204,7 @@ async fn main() -> ExitCode {
     {
         Ok(client) => client,
         Err(e) => {
-            eprintln!("configure: {e}");
+            eprintln!("configure: {}", with_causes(&e));
             return ExitCode::from(2);
         }
     };
@@ -243,6 +243,11 @@ async fn main() -> ExitCode {
             );
             ExitCode::from(3)
         }
+        Ok(other) => {
+            let _ = other;
+            eprintln!("configure: an outcome this example does not know");
+            ExitCode::FAILURE
+        }
         Err(ClientError::Configure(e @ ConfigureError::LostRace { .. })) => {
             println!("Result:       not configured: {e}");
             ExitCode::from(3)
@@ -253,8 +258,19 @@ async fn main() -> ExitCode {
                 ErrorKind::TokenExpired | ErrorKind::TokenInvalid | ErrorKind::TokenRevoked
             );
             println!("Result:       not configured: {e}");
-            eprintln!("configure: {e}");
+            eprintln!("configure: {}", with_causes(&e));
             ExitCode::from(if rejected { 4 } else { 1 })
         }
     }
+}
+
+/// The error and its causes (`source()` chain), each said once: `error: cause: cause`.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        text.push_str(&format!(": {next}"));
+        cause = next.source();
+    }
+    text
 }

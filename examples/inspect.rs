@@ -88,7 +88,7 @@ fn run() -> Result<(), String> {
         println!("{USAGE}");
         return Ok(());
     };
-    let token = VppToken::from_path(&args.file).map_err(|e| e.to_string())?;
+    let token = VppToken::from_path(&args.file).map_err(|e| with_causes(&e))?;
     let apple = match &args.client_config {
         None => None,
         Some((file, id)) => {
@@ -103,9 +103,9 @@ fn run() -> Result<(), String> {
     // Apple's expiry date, when it gave one, counts over the file's.
     let expires_at = apple
         .as_ref()
-        .map_or(token.file_expires_at_utc(), |(s, _)| s.expiry_for(&token));
+        .map_or(token.file_expiry_utc(), |(s, _)| s.expiry_for(&token));
     let status = args.policy.status_at(expires_at, args.now);
-    let days_left = apple_vpp::expiry::days_left(expires_at, args.now);
+    let days_left = apple_vpp::expiry::days_left_at(expires_at, args.now);
     let renew_by = args.policy.renew_by(expires_at);
     if args.json {
         let mut out = serde_json::json!({
@@ -135,15 +135,15 @@ fn run() -> Result<(), String> {
     } else {
         println!("Organization: {}", token.org_name());
         match &apple {
-            Some((snapshot, _)) if snapshot.token_expires_at.is_some() => println!(
+            Some((snapshot, _)) if snapshot.token_expiry.is_some() => println!(
                 "Expires:      {} (Apple's date; the file says {})",
                 utc(expires_at),
-                token.file_expires_at_as_written()
+                token.file_expiry_as_written()
             ),
             _ => println!(
                 "Expires:      {} (written {})",
                 utc(expires_at),
-                token.file_expires_at_as_written()
+                token.file_expiry_as_written()
             ),
         }
         println!("Days left:    {days_left}");
@@ -171,6 +171,7 @@ fn run() -> Result<(), String> {
                 Ownership::ManagedElsewhere(owner) => {
                     println!("Managed by:   another MDM, {owner}")
                 }
+                _ => println!("Managed by:   unknown"),
             }
         }
     }
@@ -185,4 +186,15 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes (`source()` chain), each said once: `error: cause: cause`.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        text.push_str(&format!(": {next}"));
+        cause = next.source();
+    }
+    text
 }

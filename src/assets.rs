@@ -1,6 +1,6 @@
 //! The licenses an MDM manages: [`Asset`] (an app or book the location bought, with its
 //! license counts) and [`Assignment`] (one license given to a device or a user), built
-//! from Apple's answers ([`crate::wire::Asset`], [`crate::wire::Assignment`]) and checked.
+//! from Apple's answers ([`crate::wire::AssetRecord`], [`crate::wire::AssignmentRecord`]) and checked.
 //!
 //! The wire types accept anything Apple may send; these say what an MDM can rely on: an
 //! `adamId` and a `pricingParam` always, counts that are never negative, exactly one
@@ -53,10 +53,10 @@ impl Asset {
     }
 }
 
-impl TryFrom<wire::Asset> for Asset {
+impl TryFrom<wire::AssetRecord> for Asset {
     type Error = RecordError;
 
-    fn try_from(a: wire::Asset) -> Result<Self, RecordError> {
+    fn try_from(a: wire::AssetRecord) -> Result<Self, RecordError> {
         let adam_id = required_id("an asset", a.adam_id)?;
         let id = Some(adam_id.as_str());
         let count = |field, value: Option<i64>| -> Result<u64, RecordError> {
@@ -129,10 +129,10 @@ impl AssignmentTarget {
     }
 }
 
-impl TryFrom<wire::Assignment> for Assignment {
+impl TryFrom<wire::AssignmentRecord> for Assignment {
     type Error = RecordError;
 
-    fn try_from(a: wire::Assignment) -> Result<Self, RecordError> {
+    fn try_from(a: wire::AssignmentRecord) -> Result<Self, RecordError> {
         let adam_id = required_id("an assignment", a.adam_id)?;
         let id = Some(adam_id.as_str());
         let pricing_param = a

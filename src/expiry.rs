@@ -71,9 +71,9 @@ impl RenewalPolicy {
 
     /// The status of something expiring at `expires_at`, seen at `now`.
     pub fn status_at(&self, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> ExpiryStatus {
-        if is_expired(expires_at, now) {
+        if is_expired_at(expires_at, now) {
             ExpiryStatus::Expired
-        } else if time_left(expires_at, now) <= self.warning_window {
+        } else if time_left_at(expires_at, now) <= self.warning_window {
             ExpiryStatus::ExpiringSoon
         } else {
             ExpiryStatus::Valid
@@ -89,19 +89,19 @@ impl RenewalPolicy {
 }
 
 /// Time left until `expires_at` at `now`; negative once expired.
-pub fn time_left(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> TimeDelta {
+pub fn time_left_at(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> TimeDelta {
     expires_at.signed_duration_since(now)
 }
 
 /// Whether `now >= expires_at`.
-pub fn is_expired(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+pub fn is_expired_at(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     now >= expires_at
 }
 
 /// Whole days left: `floor((expires_at - now) / 24 h)`, negative once expired (one second
 /// past expiry is day -1).
-pub fn days_left(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
-    let left = time_left(expires_at, now);
+pub fn days_left_at(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    let left = time_left_at(expires_at, now);
     // `num_seconds` truncates toward zero; step down when a negative fraction remains.
     let secs = left.num_seconds() - i64::from(left.subsec_nanos() < 0);
     secs.div_euclid(DAY_SECS)
@@ -118,14 +118,14 @@ mod tests {
     #[test]
     fn days_left_floors() {
         let exp = t("2030-01-31T00:00:00Z");
-        assert_eq!(days_left(exp, t("2030-01-01T00:00:00Z")), 30);
-        assert_eq!(days_left(exp, t("2030-01-01T00:00:01Z")), 29);
-        assert_eq!(days_left(exp, t("2030-01-30T23:59:59Z")), 0);
-        assert_eq!(days_left(exp, exp), 0);
-        assert_eq!(days_left(exp, t("2030-01-31T00:00:01Z")), -1);
-        assert_eq!(days_left(exp, t("2030-01-31T00:00:00.5Z")), -1);
-        assert_eq!(days_left(exp, t("2030-02-01T00:00:00Z")), -1);
-        assert_eq!(days_left(exp, t("2030-02-01T00:00:01Z")), -2);
+        assert_eq!(days_left_at(exp, t("2030-01-01T00:00:00Z")), 30);
+        assert_eq!(days_left_at(exp, t("2030-01-01T00:00:01Z")), 29);
+        assert_eq!(days_left_at(exp, t("2030-01-30T23:59:59Z")), 0);
+        assert_eq!(days_left_at(exp, exp), 0);
+        assert_eq!(days_left_at(exp, t("2030-01-31T00:00:01Z")), -1);
+        assert_eq!(days_left_at(exp, t("2030-01-31T00:00:00.5Z")), -1);
+        assert_eq!(days_left_at(exp, t("2030-02-01T00:00:00Z")), -1);
+        assert_eq!(days_left_at(exp, t("2030-02-01T00:00:01Z")), -2);
     }
 
     #[test]

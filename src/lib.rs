@@ -86,6 +86,46 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## Naming rules
+//!
+//! - **One path per name.** Every public item has one home, the module that defines it.
+//!   Two documented re-exports add a second path: the crate root for the main types
+//!   ([`VppToken`], [`Location`], [`Protocol`], …) and [`error`] for every error type.
+//!   No other module re-exports another's items.
+//! - **Wire types are records of Apple's JSON.** [`wire`] mirrors Apple's field names;
+//!   where a domain type has the same subject, the wire one is a record
+//!   ([`wire::AssetRecord`] becomes an [`Asset`]).
+//! - **`_at` means "takes the clock".** A function or method named `…_at` takes `now` as
+//!   its last argument and decides nothing else from the system clock
+//!   ([`VppAccount::verify_at`], [`expiry::days_left_at`], [`api::parse_retry_after_at`]).
+//!   A getter or field that holds a moment is named by what it is ([`VppAccount::expiry`],
+//!   [`VppAccount::configured`], [`LocationSnapshot::token_expiry`]). The thin wrappers that
+//!   read the system clock drop the suffix ([`VppToken::is_expired`]).
+//! - **Builders.** Construction that can fail or has many optional parts goes through a
+//!   `Type::builder()` whose setters are named after the field and whose `build()`
+//!   validates ([`VppToken::builder`], [`MdmIdentity::builder`],
+//!   [`wire::ClientConfigUpdate::builder`], `client::VppClient::builder`). A value that is
+//!   complete when made gets consuming `with_*` setters for its optional parts
+//!   ([`Location::with_country`], [`ClaimOptions::with_notifications`],
+//!   [`api::RetryPolicy::with_max_attempts`], [`events::SentEvent::with_assets`]); one
+//!   that can refuse its argument returns a `Result`
+//!   ([`NotificationSubscription::with_types`]). An associated `Type::with_*(part)`, without
+//!   `self`, is a constructor from that one part, as `Vec::with_capacity` is
+//!   ([`RenewalPolicy::with_warning_days`]). A request
+//!   description in [`api`] is the builder of one HTTP request: its filters are named after
+//!   Apple's query parameters ([`api::GetAssets::adam_id`]) and it needs no `build()`, since
+//!   no combination is invalid. No public type has `&mut self` setters.
+//! - **`#[non_exhaustive]`.** Every error; every enum a new Apple value or verdict can grow
+//!   (Apple's values, which also keep an `Unknown`, and the decisions and outcomes read from
+//!   Apple's answers: [`Configure`], [`Ownership`], [`Verification`], `ConfigureOutcome`,
+//!   `SubscribeOutcome`, [`events::Subject`], …); every struct with public fields (a new
+//!   Apple field becomes a new field), built through its constructor, `Default` and
+//!   `with_*` setters ([`ClaimOptions`], [`api::RetryPolicy`], [`api::GetEventStatus`], the
+//!   wire records). Exhaustive, so that a new case fails to compile where it must be
+//!   handled: the request vocabulary every HTTP driver implements ([`api::Method`],
+//!   [`api::Auth`], [`api::Replay`], [`Protocol`]) and sets closed by definition
+//!   ([`ExpiryStatus`], [`notification::Delivery`], [`wire::NumberOrString`]).
+//!
 //! ## Feature flags
 //! - `client` (off by default): `client::VppClient`, an async client for Apple's v2 and
 //!   legacy v1 endpoints over reqwest with rustls (no OpenSSL): one generic `send` for any

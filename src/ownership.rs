@@ -305,6 +305,7 @@ fn known(value: String) -> Option<String> {
 
 /// Who manages a location, seen from our identity.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Ownership {
     /// No MDM has claimed it: claim it.
     Unclaimed,

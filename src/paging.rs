@@ -37,8 +37,10 @@
 //! # let mut store = |_: Vec<Assignment>| {};
 //! # let mut replace_all = || {};
 //! let last_version = Some("v3".to_owned()); // what the previous sync kept, if any
-//! let mut request = GetAssignments::new();
-//! request.since_version_id = last_version.clone();
+//! let request = match &last_version {
+//!     Some(version) => GetAssignments::new().since_version_id(version.clone()),
+//!     None => GetAssignments::new(),
+//! };
 //! let mut traversal = PageTraversal::for_version(last_version.as_deref());
 //! while let Some(index) = traversal.next_page() {
 //!     let (status, body) = fetch(&request.page(index, traversal.is_full()));
@@ -159,7 +161,7 @@ pub enum PagingError {
         error: AppleError,
     },
     /// Any other error for a page.
-    #[error("page {index} of the list could not be read: {error}")]
+    #[error("page {index} of the list could not be read; the sync stopped there")]
     Response {
         /// The page.
         index: u32,

@@ -2,12 +2,30 @@
 
 use std::fmt;
 
+use subtle::ConstantTimeEq as _;
+
 /// A secret string: its `Debug` prints `[redacted]` and it has no `Display`.
 ///
 /// The value is reachable only through [`SecretString::expose_secret`], whose name
-/// makes every use stand out in review. Equality compares the whole value.
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// makes every use stand out in review. Equality compares the whole value in constant
+/// time (for values of the same length), so a comparison does not tell how many leading
+/// bytes matched.
+#[derive(Clone)]
 pub struct SecretString(String);
+
+impl PartialEq for SecretString {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+    }
+}
+
+impl Eq for SecretString {}
+
+impl std::hash::Hash for SecretString {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
 
 impl SecretString {
     /// Wraps a secret value.
@@ -79,5 +97,16 @@ mod tests {
         assert_eq!(s.expose_secret(), "hunter2-very-secret");
         assert_eq!(s.len(), 19);
         assert!(!s.is_empty());
+    }
+
+    #[test]
+    fn equality_compares_every_byte() {
+        let s = SecretString::new("hunter2-very-secret");
+        assert_eq!(s, SecretString::new("hunter2-very-secret"));
+        assert_ne!(s, SecretString::new("hunter2-very-secreT"));
+        assert_ne!(s, SecretString::new("Hunter2-very-secret"));
+        assert_ne!(s, SecretString::new("hunter2-very-secre"));
+        assert_ne!(s, SecretString::new(""));
+        assert_eq!(SecretString::new(""), SecretString::new(""));
     }
 }

@@ -1,5 +1,5 @@
 //! The location's users as an MDM sees them: [`VppUser`], built from Apple's
-//! [`crate::wire::User`] and checked (a `clientUserId` always).
+//! [`crate::wire::UserRecord`] and checked (a `clientUserId` always).
 //!
 //! One `clientUserId` may appear several times in `GET users`: the retired entries of
 //! earlier users with that id, plus at most one active entry.
@@ -33,10 +33,10 @@ impl VppUser {
     }
 }
 
-impl TryFrom<wire::User> for VppUser {
+impl TryFrom<wire::UserRecord> for VppUser {
     type Error = RecordError;
 
-    fn try_from(u: wire::User) -> Result<Self, RecordError> {
+    fn try_from(u: wire::UserRecord) -> Result<Self, RecordError> {
         let client_user_id = u
             .client_user_id
             .filter(|id| !id.is_empty())

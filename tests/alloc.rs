@@ -109,11 +109,12 @@ fn owned_bytes(t: &VppToken) -> usize {
     t.expose_credential().len()
         + t.expose_inner_token().len()
         + t.org_name().len()
-        + t.file_expires_at_as_written().len()
+        + t.file_expiry_as_written().len()
 }
 
 /// Exactly one allocation per owned string, each of its final size (the total equals the
 /// sum of the lengths, and none can be smaller), nothing reallocated or freed.
+#[track_caller]
 fn assert_exactly_owned(input: &[u8]) -> VppToken {
     let (token, counts) = count(|| VppToken::from_bytes(input).unwrap());
     let want = Counts {

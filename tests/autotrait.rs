@@ -8,8 +8,8 @@
 //! type here with the module that makes it public.
 
 use apple_vpp::api::{
-    Auth, Failure, GetClientConfig, GetServiceConfig, HttpRequest, Method, Protocol, Replay,
-    RetryPolicy, ServiceBase, SetClientConfig,
+    Auth, Failure, GetClientConfig, GetServiceConfig, HttpRequest, Method, Replay, RetryPolicy,
+    ServiceBase, SetClientConfig,
 };
 use apple_vpp::error::{
     AppleError, Base64Problem, BaseUrlError, ConfigureError, DateProblem, ErrorKind, ErrorNumber,
@@ -23,9 +23,10 @@ use apple_vpp::wire::{
 };
 use apple_vpp::{
     AccountStatus, AdamId, AppleVerdict, ClaimState, Configure, EventId, ExpiryStatus, Location,
-    LocationSnapshot, MdmIdentity, MdmOwner, Ownership, PendingClaim, Renewal, RenewalPolicy,
-    SecretString, Takeover, Verification, VppAccount, VppToken,
+    LocationSnapshot, MdmIdentity, MdmOwner, Ownership, PendingClaim, Protocol, Renewal,
+    RenewalPolicy, SecretString, Takeover, Verification, VppAccount, VppToken,
 };
+use apple_vpp::{ClaimOptions, Reclaim};
 
 fn assert_send_sync<T: Send + Sync + 'static>() {}
 
@@ -127,4 +128,30 @@ fn client_types() {
     assert_send_sync::<TransportKind>();
     assert_error::<ClientError>();
     assert_error::<BuildError>();
+}
+
+#[test]
+fn core_types_are_send_sync() {
+    fn check<T: Send + Sync + 'static>() {}
+    check::<VppAccount>();
+    check::<Configure>();
+    check::<apple_vpp::PendingClaim>();
+    check::<LocationSnapshot>();
+    check::<MdmIdentity>();
+    check::<MdmOwner>();
+    check::<Takeover>();
+    check::<AccountStatus>();
+    check::<ResponseError>();
+    check::<ConfigureError>();
+    check::<RenewError>();
+    check::<IdentityError>();
+    check::<apple_vpp::UpdateError>();
+    check::<apple_vpp::LocationMismatch>();
+    check::<AppleError>();
+    check::<ClaimOptions>();
+    check::<Reclaim>();
+    check::<apple_vpp::Renewal>();
+    check::<Protocol>();
+    check::<Location>();
+    check::<apple_vpp::MdmIdentityBuilder>();
 }

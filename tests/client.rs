@@ -4,8 +4,6 @@
 #![cfg(feature = "client")]
 
 mod common;
-#[path = "support/fake_apple.rs"]
-mod fake_apple;
 
 use std::time::Duration;
 
@@ -15,8 +13,10 @@ use apple_vpp::wire::{ClientConfigUpdate, ErrorKind, ErrorNumber};
 use apple_vpp::{
     ConfigureError, RenewError, ResponseError, Takeover, Verification, VppAccount, VppToken,
 };
+use common::fake_apple::{
+    BASE_PATH, FakeApple, base, berlin_claimed_elsewhere, client_for, fast, server,
+};
 use common::{OUR_ID, assert_no_secret, fixture, token, us};
-use fake_apple::{BASE_PATH, FakeApple, base, berlin_claimed_elsewhere, client_for, fast, server};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -499,10 +499,7 @@ async fn a_timeout_is_retried_then_reported() {
     let c = VppClient::builder()
         .base_url(base(&s))
         .timeout(Duration::from_millis(100))
-        .retry_policy(RetryPolicy {
-            max_attempts: 2,
-            ..fast()
-        })
+        .retry_policy(fast().with_max_attempts(2))
         .build()
         .unwrap();
     let err = c.client_config(&token()).await.unwrap_err();
@@ -663,7 +660,7 @@ async fn renew_accepts_only_the_same_location() {
         s.config["locationName"] = "Berlin Office".into();
     }
     let r = c.renew(&mut account, new.clone()).await.unwrap();
-    assert_eq!(r.new_expires_at.to_rfc3339(), "2028-09-26T08:30:39+00:00");
+    assert_eq!(r.new_expiry.to_rfc3339(), "2028-09-26T08:30:39+00:00");
     assert_eq!(account.token(), &new);
 }
 

@@ -3,16 +3,14 @@
 #![cfg(feature = "client")]
 
 mod common;
-#[path = "support/fake_apple.rs"]
-mod fake_apple;
 
 use std::time::Duration;
 
 use apple_vpp::api::RetryPolicy;
 use apple_vpp::client::{ClientError, ConfigureOutcome, VppClient};
 use apple_vpp::{AppleVerdict, ConfigureError, Protocol, Takeover, Verification};
+use common::fake_apple::{FakeApple, berlin_claimed_elsewhere, unclaimed};
 use common::{assert_no_secret, token, us};
-use fake_apple::{FakeApple, berlin_claimed_elsewhere, unclaimed};
 
 const OTHER: &str = r#"{"hostname":"micromdm.example","guid":"0b7d-other"}"#;
 
@@ -29,11 +27,11 @@ async fn legacy_fake(context: Option<&str>) -> FakeApple {
 fn client(fake: &FakeApple) -> VppClient {
     VppClient::builder()
         .base_url(fake.base_url())
-        .retry_policy(RetryPolicy {
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(5),
-            ..RetryPolicy::default()
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .with_base_delay(Duration::from_millis(1))
+                .with_max_delay(Duration::from_millis(5)),
+        )
         .build()
         .unwrap()
 }

@@ -3,10 +3,8 @@
 //! fallback, batched writes counted on the server, partial failures, 429 with
 //! `Retry-After`, and the rate and concurrency as the server counted them.
 #![cfg(feature = "client")]
-#![cfg(feature = "client")]
 
-#[path = "support/licenses_sim.rs"]
-mod licenses_sim;
+mod common;
 
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
@@ -16,7 +14,7 @@ use apple_vpp::wire::{ErrorNumber, UserEntry, UserStatus, UsersRequest};
 use apple_vpp::wire::{EventState, LicensesRequest, RevokeRequest};
 use apple_vpp::{BatchError, EventId, VppToken};
 use apple_vpp_sim::{AssetSpec, Scenario};
-use licenses_sim::*;
+use common::licenses_sim::*;
 
 #[test]
 fn the_sync_futures_are_send() {
@@ -424,4 +422,72 @@ async fn a_failing_page_handler_stops_the_sync() {
     assert_ne!(*index, 0);
     assert_eq!(error.to_string(), "disk full");
     assert!(requests_to(&sim, "GET", "users").len() <= 6);
+}
+
+/// A location of 20 one-asset pages, for the stream tests.
+async fn twenty_pages() -> (apple_vpp_sim::RunningSimulator, VppClient, VppToken) {
+    let mut s = Scenario {
+        page_size: 1,
+        ..scenario()
+    };
+    s.locations[0].assets = (0..20)
+        .map(|i| AssetSpec::app(&format!("{}", 700_000_000 + i), 1))
+        .collect();
+    start(s).await
+}
+
+fn asked_pages(sim: &apple_vpp_sim::RunningSimulator) -> Vec<u32> {
+    let mut asked: Vec<u32> = requests_to(sim, "GET", "assets")
+        .iter()
+        .map(page_index)
+        .collect();
+    asked.sort();
+    asked
+}
+
+#[tokio::test]
+async fn the_page_stream_yields_every_page_once_then_the_outcome() {
+    use futures_util::StreamExt;
+    let (sim, client, token) = twenty_pages().await;
+    let mut pages = client.pages(&token, apple_vpp::api::GetAssets::new());
+    assert_eq!(pages.outcome(), None, "no outcome before the end");
+    let mut seen = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page: apple_vpp::client::SyncPage<apple_vpp::Asset> = page.unwrap();
+        assert_eq!(page.records.len(), 1);
+        seen.push(page.index);
+    }
+    assert_eq!(seen[0], 0, "page 0 comes first");
+    seen.sort();
+    assert_eq!(seen, (0..20).collect::<Vec<_>>());
+    let outcome = pages.outcome().expect("the stream ended without error");
+    assert_eq!((outcome.pages, outcome.full), (20, true));
+    assert_eq!(asked_pages(&sim), (0..20).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn dropping_the_page_stream_asks_for_no_page_beyond_those_in_flight() {
+    use futures_util::StreamExt;
+    let (sim, client, token) = twenty_pages().await;
+
+    // Dropped after page 0: nothing else was in flight, so nothing else is asked for.
+    let mut pages = client.pages::<_, apple_vpp::Asset>(&token, apple_vpp::api::GetAssets::new());
+    assert_eq!(pages.next().await.unwrap().unwrap().index, 0);
+    drop(pages);
+    assert_eq!(asked_pages(&sim), [0]);
+
+    // Dropped after a second page: at most the five pages then in flight were asked for.
+    let mut pages = client.pages::<_, apple_vpp::Asset>(&token, apple_vpp::api::GetAssets::new());
+    pages.next().await.unwrap().unwrap();
+    let second = pages.next().await.unwrap().unwrap();
+    assert!((1..=5).contains(&second.index), "{}", second.index);
+    drop(pages);
+    // A request already on its way may still land: give it the time to.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let asked = asked_pages(&sim);
+    assert!(
+        asked.iter().all(|&index| index <= 5),
+        "no page past those in flight: {asked:?}"
+    );
+    assert!(asked.len() <= 1 + 1 + 5, "{asked:?}");
 }

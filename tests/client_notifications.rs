@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use apple_vpp::api::Associate;
+use apple_vpp::api::RetryPolicy;
 use apple_vpp::chrono::Utc;
-use apple_vpp::client::{ClientError, RetryPolicy, SubscribeOutcome, VppClient};
+use apple_vpp::client::{ClientError, SubscribeOutcome, VppClient};
 use apple_vpp::events::{CompletedBy, EventTracker, SentEvent, Subject, TrackerPolicy, Update};
 use apple_vpp::notification::{
     self, NotificationSecret, NotificationSubscription, Payload, ReceiveLimits, SubscribeError,
@@ -95,11 +96,9 @@ async fn sim() -> RunningSimulator {
 }
 
 fn client(sim: &RunningSimulator) -> VppClient {
-    let fast = RetryPolicy {
-        base_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(5),
-        ..RetryPolicy::default()
-    };
+    let fast = RetryPolicy::default()
+        .with_base_delay(Duration::from_millis(1))
+        .with_max_delay(Duration::from_millis(5));
     VppClient::builder()
         .base_url(sim.base_url())
         .retry_policy(fast)
@@ -250,8 +249,8 @@ async fn associate(
     );
     let answer = c.send(&Associate(request), Some(token)).await.unwrap();
     let sent = SentEvent::new(answer.event_id.clone(), EventType::Associate, "req-1")
-        .serial_numbers([serial])
-        .assets([EventAsset::new(APP, Some(PricingParam::Stdq))]);
+        .with_serial_numbers([serial])
+        .with_assets([EventAsset::new(APP, Some(PricingParam::Stdq))]);
     tracker.track_at(sent, Utc::now()).unwrap();
     answer.event_id
 }
@@ -355,8 +354,8 @@ async fn an_event_apple_does_not_know_is_handed_back_for_a_resend() {
     let mut policy = short_policy();
     policy.notification_grace = Duration::ZERO;
     let mut tracker = EventTracker::new(policy);
-    let sent =
-        SentEvent::new("no-such-event", EventType::Associate, "req-9").serial_numbers(["C02X"]);
+    let sent = SentEvent::new("no-such-event", EventType::Associate, "req-9")
+        .with_serial_numbers(["C02X"]);
     tracker.track_at(sent, Utc::now()).unwrap();
 
     let round = c.poll_due_at(&token, &mut tracker, Utc::now()).await;

@@ -4,8 +4,7 @@
 //! page that should exist. Every server answers 500 naming any request it did not expect.
 #![cfg(feature = "client")]
 
-#[path = "support/fake_apple.rs"]
-mod fake_apple;
+mod common;
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -13,7 +12,7 @@ use std::time::Duration;
 use apple_vpp::api::RetryPolicy;
 use apple_vpp::client::{ClientError, SyncPage, VppClient};
 use apple_vpp::{PagingError, VppToken, VppUser};
-use fake_apple::mount_catch_all;
+use common::fake_apple::mount_catch_all;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -37,11 +36,11 @@ async fn server() -> (MockServer, VppClient) {
     mount_catch_all(&server).await;
     let client = VppClient::builder()
         .base_url(format!("{}/mdm/v2", server.uri()))
-        .retry_policy(RetryPolicy {
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(5),
-            ..RetryPolicy::default()
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .with_base_delay(Duration::from_millis(1))
+                .with_max_delay(Duration::from_millis(5)),
+        )
         .build()
         .unwrap();
     (server, client)

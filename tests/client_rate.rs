@@ -4,14 +4,13 @@
 //! a 429 waits for its `Retry-After`.
 #![cfg(feature = "client")]
 
-#[path = "support/licenses_sim.rs"]
-mod licenses_sim;
+mod common;
 
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
 use apple_vpp_sim::Scenario;
-use licenses_sim::*;
+use common::licenses_sim::*;
 
 #[tokio::test]
 async fn a_429_is_retried_after_retry_after() {

@@ -5,8 +5,6 @@
 #![cfg(feature = "client")]
 
 mod common;
-#[path = "support/fake_apple.rs"]
-mod fake_apple;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -14,8 +12,8 @@ use std::time::{Duration, Instant};
 use apple_vpp::client::{ClientError, ConfigureOutcome, VppClient};
 use apple_vpp::wire::ClientConfigUpdate;
 use apple_vpp::{ConfigureError, Takeover, VppToken};
+use common::fake_apple::{BASE_PATH, FakeApple, base, client_for, fast, server, unclaimed};
 use common::{assert_no_secret, fixture, token, us};
-use fake_apple::{BASE_PATH, FakeApple, base, client_for, fast, server, unclaimed};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};

@@ -41,8 +41,8 @@ fn asset() -> EventAsset {
 fn tracker_with(event: &str, serials: &[&str]) -> EventTracker {
     let mut t = EventTracker::default();
     let sent = SentEvent::new(event, EventType::Associate, "req-1")
-        .serial_numbers(serials.iter().copied())
-        .assets([asset()]);
+        .with_serial_numbers(serials.iter().copied())
+        .with_assets([asset()]);
     t.track_at(sent, t0()).unwrap();
     t
 }
@@ -232,7 +232,7 @@ fn user_management_by_notification() {
         EventType::Create,
         "users-1",
     )
-    .client_user_ids(["student-42"]);
+    .with_client_user_ids(["student-42"]);
     t.track_at(sent, t0()).unwrap();
     let n = notification::decode(fixture("notifications/user_management.json").as_bytes()).unwrap();
     let Update::Completed(o) = t.on_notification_at(&n, at(0, 40)) else {
@@ -406,7 +406,7 @@ fn custom_policy_and_errors() {
     policy.notification_grace = std::time::Duration::from_secs(60);
     let mut t = EventTracker::new(policy);
     t.track_at(
-        SentEvent::new("x", EventType::Revoke, "k").serial_numbers(["A"]),
+        SentEvent::new("x", EventType::Revoke, "k").with_serial_numbers(["A"]),
         t0(),
     )
     .unwrap();

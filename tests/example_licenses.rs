@@ -65,6 +65,7 @@ fn credentials() -> Vec<String> {
     ]
 }
 
+#[track_caller]
 fn assert_no_credential(run: &Run) {
     for secret in credentials()
         .iter()

@@ -249,6 +249,7 @@ fn expected_line(envelope: &Value, duplicate: bool) -> Value {
     })
 }
 
+#[track_caller]
 fn assert_quiet(stdout: &[String], stderr: &str) {
     for text in stdout.iter().map(String::as_str).chain([stderr]) {
         common::assert_no_secret(text, SECRET);

@@ -99,6 +99,7 @@ fn stderr(o: &Output) -> String {
 }
 
 /// Asserts that `out` contains every one of `parts`, showing `out` when it does not.
+#[track_caller]
 fn assert_contains(out: &str, parts: &[&str]) {
     for part in parts {
         assert!(out.contains(part), "{part:?} not in:\n{out}");
@@ -109,6 +110,7 @@ fn path(rel: &str) -> String {
     format!("{}/{rel}", env!("CARGO_MANIFEST_DIR"))
 }
 
+#[track_caller]
 fn assert_no_credentials(o: &Output) {
     for file in [
         "examples/data/sample.vpptoken",

@@ -154,7 +154,7 @@ fn incomplete_assets_name_the_missing_field() {
         ),
     ];
     for (record, message) in cases {
-        let wire: wire::Asset = serde_json::from_value(record).unwrap();
+        let wire: wire::AssetRecord = serde_json::from_value(record).unwrap();
         let err = Asset::try_from(wire).unwrap_err();
         assert_eq!(err.to_string(), message);
     }
@@ -251,7 +251,7 @@ fn broken_assignments_are_refused_with_a_reason() {
         ),
     ];
     for (record, message) in cases {
-        let wire: wire::Assignment = serde_json::from_value(record).unwrap();
+        let wire: wire::AssignmentRecord = serde_json::from_value(record).unwrap();
         assert_eq!(Assignment::try_from(wire).unwrap_err().to_string(), message);
     }
 }
@@ -301,7 +301,7 @@ fn users_page_keeps_retired_duplicates_and_unknown_statuses() {
 
 #[test]
 fn a_user_without_client_user_id_is_refused() {
-    let wire: wire::User = serde_json::from_value(json!({"status":"Registered"})).unwrap();
+    let wire: wire::UserRecord = serde_json::from_value(json!({"status":"Registered"})).unwrap();
     assert_eq!(
         VppUser::try_from(wire).unwrap_err(),
         RecordError::Missing {

@@ -42,6 +42,7 @@ fn q(s: &str) -> String {
 
 /// Decodes `input` through both public entry points, checks that they agree and that
 /// the message names the problem (`names`), says what to do and leaks nothing.
+#[track_caller]
 fn reject(input: &[u8], names: &str) -> TokenError {
     let e = match VppToken::from_bytes(input) {
         Ok(t) => panic!("accepted: {t:?}"),
@@ -76,6 +77,19 @@ fn reject(input: &[u8], names: &str) -> TokenError {
     e
 }
 
+/// Rejects `input` as [`reject`] does and asserts the Base64 problem it names; `case`
+/// names the row in a failure.
+#[track_caller]
+fn reject_base64(case: &str, input: &[u8], names: &str, want: Base64Problem) -> TokenError {
+    let e = reject(input, names);
+    match &e {
+        TokenError::NotBase64 { problem } => assert_eq!(*problem, want, "{case}"),
+        other => panic!("{case}: {other:?}"),
+    }
+    e
+}
+
+#[track_caller]
 fn reject_str(input: &str, names: &str) -> TokenError {
     reject(input.as_bytes(), names)
 }
@@ -184,26 +198,15 @@ fn one_byte_over_the_limit_of_whitespace_is_too_large() {
 
 #[test]
 fn not_base64() {
-    let e = reject_str("hello!world", "not Base64");
-    assert!(
-        matches!(
-            e,
-            TokenError::NotBase64 {
-                problem: Base64Problem::InvalidCharacter { offset: 5 }
-            }
-        ),
-        "{e:?}"
-    );
+    for (input, offset) in [("hello!world", 5), ("QUJD*QUJD", 4)] {
+        reject_base64(
+            input,
+            input.as_bytes(),
+            "not Base64",
+            Base64Problem::InvalidCharacter { offset },
+        );
+    }
     let e = reject_str("QUJD*QUJD", "not Base64");
-    assert!(
-        matches!(
-            e,
-            TokenError::NotBase64 {
-                problem: Base64Problem::InvalidCharacter { offset: 4 }
-            }
-        ),
-        "{e:?}"
-    );
     assert_eq!(
         e.to_string(),
         "the file is not a content token: it contains a character that is not Base64 at offset 4; upload the .vpptoken file exactly as downloaded from Apple Business Manager"
@@ -223,75 +226,51 @@ fn url_safe_alphabet_mixed_with_standard() {
     };
     let mixed = format!("{}{twin}{}", &standard[..first], &standard[first + 1..]);
     assert!(mixed.contains(['+', '/']), "the rest stays standard");
-    let e = reject_str(&mixed, "URL-safe");
-    match e {
-        TokenError::NotBase64 {
-            problem: Base64Problem::UrlSafeAlphabet { offset },
-        } => assert_eq!(offset, first),
-        other => panic!("{other:?}"),
-    }
     // Apple's sample with one `_` and one `-`: the first is reported.
     let f = fixture("v2_pretty.vpptoken");
     let url_safe = format!("{}_{}-{}", &f[..20], &f[21..30], &f[31..]);
-    assert!(matches!(
-        reject_str(&url_safe, "URL-safe"),
-        TokenError::NotBase64 {
-            problem: Base64Problem::UrlSafeAlphabet { offset: 20 }
-        }
-    ));
+    for (case, input, offset) in [
+        ("one URL-safe twin among standard characters", mixed, first),
+        ("Apple's sample with one `_` and one `-`", url_safe, 20),
+    ] {
+        reject_base64(
+            case,
+            input.as_bytes(),
+            "URL-safe",
+            Base64Problem::UrlSafeAlphabet { offset },
+        );
+    }
 }
 
 #[test]
 fn misplaced_padding() {
     let f = fixture("legacy_compact.vpptoken");
     let broken = format!("{}={}", &f[..8], &f[8..]);
-    let e = reject_str(&broken, "padding");
-    assert!(
-        matches!(
-            e,
-            TokenError::NotBase64 {
-                problem: Base64Problem::MisplacedPadding { offset: 8 }
-            }
-        ),
-        "{e:?}"
-    );
-    assert!(matches!(
-        reject_str("QUJD=QUJD", "padding"),
-        TokenError::NotBase64 {
-            problem: Base64Problem::MisplacedPadding { offset: 4 }
-        }
-    ));
+    for (case, input, offset) in [
+        ("a sample with `=` at offset 8", broken.as_str(), 8),
+        ("QUJD=QUJD", "QUJD=QUJD", 4),
+    ] {
+        reject_base64(
+            case,
+            input.as_bytes(),
+            "padding",
+            Base64Problem::MisplacedPadding { offset },
+        );
+    }
 }
 
 #[test]
 fn truncated_base64_mid_quantum() {
     let f = fixture("legacy_compact.vpptoken");
     let f = f.trim_end();
-    // One character into a 4-character quantum: no Base64 encoder produces that length.
-    let cut = &f[..(f.len() / 4) * 4 - 3];
-    let e = reject_str(cut, "truncated");
-    assert!(
-        matches!(
-            e,
-            TokenError::NotBase64 {
-                problem: Base64Problem::Truncated
-            }
-        ),
-        "{e:?}"
-    );
-    // Two or three characters into the last quantum: the last character has stray bits.
-    for keep in [2, 3] {
-        let cut = &f[..(f.len() / 4 - 1) * 4 + keep];
-        let e = reject_str(cut, "truncated");
-        assert!(
-            matches!(
-                e,
-                TokenError::NotBase64 {
-                    problem: Base64Problem::Truncated
-                }
-            ),
-            "cut at +{keep}: {e:?}"
-        );
+    for (case, cut) in [
+        // One character into a 4-character quantum: no Base64 encoder produces that length.
+        ("one character into a quantum", &f[..(f.len() / 4) * 4 - 3]),
+        // Two or three characters into the last quantum: the last character has stray bits.
+        ("cut at +2", &f[..(f.len() / 4 - 1) * 4 + 2]),
+        ("cut at +3", &f[..(f.len() / 4 - 1) * 4 + 3]),
+    ] {
+        reject_base64(case, cut.as_bytes(), "truncated", Base64Problem::Truncated);
     }
     // Cut at a quantum boundary the Base64 is fine, but the JSON stops mid-string.
     let cut = &f[..f.len() - 4];
@@ -304,40 +283,27 @@ fn truncated_base64_mid_quantum() {
 
 #[test]
 fn one_character_into_a_quantum() {
-    assert!(matches!(
-        reject_str("QUJDR", "truncated"),
-        TokenError::NotBase64 {
-            problem: Base64Problem::Truncated
-        }
-    ));
+    reject_base64("QUJDR", b"QUJDR", "truncated", Base64Problem::Truncated);
 }
 
 #[test]
 fn last_character_with_stray_bits() {
     // "e30" is "{}"; "e31" has non-zero trailing bits, which no encoder writes.
-    let e = reject_str("e31", "truncated or altered");
-    assert!(
-        matches!(
-            e,
-            TokenError::NotBase64 {
-                problem: Base64Problem::Truncated
-            }
-        ),
-        "{e:?}"
+    reject_base64(
+        "e31",
+        b"e31",
+        "truncated or altered",
+        Base64Problem::Truncated,
     );
 }
 
 #[test]
 fn binary_garbage() {
-    let e = reject(&garbage(300), "not Base64");
-    assert!(
-        matches!(
-            e,
-            TokenError::NotBase64 {
-                problem: Base64Problem::InvalidCharacter { offset: 0 }
-            }
-        ),
-        "{e:?}"
+    reject_base64(
+        "300 bytes of garbage",
+        &garbage(300),
+        "not Base64",
+        Base64Problem::InvalidCharacter { offset: 0 },
     );
 }
 
@@ -346,15 +312,11 @@ fn zip_archive_instead_of_the_token() {
     // Admins sometimes upload the archive their browser made: "PK\x03\x04...".
     let mut zip = b"PK\x03\x04\x14\x00\x00\x00\x08\x00".to_vec();
     zip.extend(garbage(64));
-    let e = reject(&zip, "not Base64");
-    assert!(
-        matches!(
-            e,
-            TokenError::NotBase64 {
-                problem: Base64Problem::InvalidCharacter { offset: 2 }
-            }
-        ),
-        "{e:?}"
+    reject_base64(
+        "a zip archive",
+        &zip,
+        "not Base64",
+        Base64Problem::InvalidCharacter { offset: 2 },
     );
 }
 
@@ -365,39 +327,21 @@ fn utf16_encoded_file() {
     // With a byte-order mark (as Windows editors write it): FF FE is not Base64.
     let mut le_bom = vec![0xFF, 0xFE];
     le_bom.extend(units.iter().flat_map(|u| u.to_le_bytes()));
-    let e = reject(&le_bom, "not Base64");
-    assert!(
-        matches!(
-            e,
-            TokenError::NotBase64 {
-                problem: Base64Problem::InvalidCharacter { offset: 0 }
-            }
-        ),
-        "{e:?}"
-    );
     // Without one: the first NUL byte, right after the first character.
     let le: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
-    let e = reject(&le, "not Base64");
-    assert!(
-        matches!(
-            e,
-            TokenError::NotBase64 {
-                problem: Base64Problem::InvalidCharacter { offset: 1 }
-            }
-        ),
-        "{e:?}"
-    );
     let be: Vec<u8> = units.iter().flat_map(|u| u.to_be_bytes()).collect();
-    let e = reject(&be, "not Base64");
-    assert!(
-        matches!(
-            e,
-            TokenError::NotBase64 {
-                problem: Base64Problem::InvalidCharacter { offset: 0 }
-            }
-        ),
-        "{e:?}"
-    );
+    for (case, input, offset) in [
+        ("UTF-16LE with a byte-order mark", le_bom, 0),
+        ("UTF-16LE without one", le, 1),
+        ("UTF-16BE without one", be, 0),
+    ] {
+        reject_base64(
+            case,
+            &input,
+            "not Base64",
+            Base64Problem::InvalidCharacter { offset },
+        );
+    }
 }
 
 // ---- what the Base64 decodes to ----
@@ -576,6 +520,7 @@ fn deep_open() -> String {
     "[".repeat(DEEP)
 }
 
+#[track_caller]
 fn assert_deep_rejected(json: String) {
     let input = file(&json);
     assert!(input.len() <= MAX_TOKEN_FILE_BYTES, "{}", input.len());
@@ -714,6 +659,7 @@ fn numbers_where_strings_belong() {
 }
 
 /// Checks the whole message of a wrong-typed field.
+#[track_caller]
 fn assert_wrong_type(input: &str, field: &str, found: &str) {
     let e = reject_str(input, &format!("is {found}, not a string"));
     assert!(
@@ -758,6 +704,7 @@ fn object_as_the_token_value() {
     assert_wrong_type(&input, "token", "an object");
 }
 
+#[track_caller]
 fn assert_missing(json: String, field: &str) {
     let e = reject_str(&file(&json), &format!("has no `{field}` field"));
     assert!(
@@ -816,6 +763,7 @@ fn empty_token() {
 
 // ---- expiry date ----
 
+#[track_caller]
 fn assert_bad_date(date: &str, problem: DateProblem) {
     let e = reject_str(
         &with_values(&q(INNER), &q(date), &q("o")),
@@ -930,6 +878,6 @@ fn builder_refuses_sub_minute_offsets_instead_of_moving_the_instant() {
     // Whole-minute offsets keep their instant and offset.
     let whole = exp.with_timezone(&chrono::FixedOffset::east_opt(3600 + 60).unwrap());
     let t = VppToken::builder("o", whole).build().unwrap();
-    assert_eq!(t.file_expires_at(), whole);
-    assert_eq!(t.file_expires_at().offset(), whole.offset());
+    assert_eq!(t.file_expiry(), whole);
+    assert_eq!(t.file_expiry().offset(), whole.offset());
 }

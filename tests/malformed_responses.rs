@@ -47,6 +47,7 @@ fn v2_err(body: &str) -> ResponseError {
 
 /// The message contains every one of `needles`, and neither it nor `Debug` repeats
 /// [`SECRET`].
+#[track_caller]
 fn assert_says(err: &ResponseError, needles: &[&str]) {
     let text = err.to_string();
     for needle in needles {
@@ -55,6 +56,7 @@ fn assert_says(err: &ResponseError, needles: &[&str]) {
     assert_no_leak(err);
 }
 
+#[track_caller]
 fn assert_malformed(err: &ResponseError, status: u16, reason_says: &str) {
     let ResponseError::Malformed { status: s, reason } = err else {
         panic!("expected Malformed, got {err:?}");
@@ -71,6 +73,7 @@ fn assert_malformed(err: &ResponseError, status: u16, reason_says: &str) {
     );
 }
 
+#[track_caller]
 fn assert_incomplete(err: &ResponseError, field: &str) {
     assert!(
         matches!(err, ResponseError::Incomplete { field: f } if *f == field),
@@ -82,6 +85,7 @@ fn assert_incomplete(err: &ResponseError, field: &str) {
     );
 }
 
+#[track_caller]
 fn assert_apple(err: &ResponseError, number: ErrorNumber, kind: ErrorKind) -> &str {
     let ResponseError::Apple(apple) = err else {
         panic!("expected Apple, got {err:?}");
@@ -105,6 +109,7 @@ fn v2_with(field: &str, value: Option<Value>) -> String {
 }
 
 /// The error's Display and Debug do not repeat [`SECRET`].
+#[track_caller]
 fn assert_no_leak(err: &ResponseError) {
     assert_no_secret(&err.to_string(), SECRET);
     assert_no_secret(&format!("{err:?}"), SECRET);
@@ -684,6 +689,7 @@ enum Want {
 
 /// Checks one decoder's outcome for `body` with `status`: Apple's error whenever the body
 /// holds one (`apple`), else `Http` for a non-2xx status, else `want`.
+#[track_caller]
 fn assert_outcome<T: std::fmt::Debug>(
     decoder: &str,
     body: &str,

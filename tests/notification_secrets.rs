@@ -13,11 +13,13 @@ use apple_vpp::wire::{AppleError, ErrorBody, ErrorNumber, Limits};
 use apple_vpp::{MdmIdentity, Takeover, VppToken, configure_at};
 use common::{assert_no_secret, utc};
 
+#[track_caller]
 fn check_debug<T: std::fmt::Debug>(value: &T, secret: &str) {
     assert_no_secret(&format!("{value:?}"), secret);
     assert_no_secret(&format!("{value:#?}"), secret);
 }
 
+#[track_caller]
 fn check_both<T: std::fmt::Debug + std::fmt::Display>(value: &T, secret: &str) {
     check_debug(value, secret);
     assert_no_secret(&value.to_string(), secret);
@@ -46,10 +48,8 @@ fn nothing_built_from_the_notification_secret_prints_it() {
         .metadata("meta")
         .build()
         .unwrap();
-    let options = apple_vpp::ClaimOptions {
-        takeover: Takeover::Refuse,
-        notifications: Some(update.clone()),
-    };
+    let options =
+        apple_vpp::ClaimOptions::from(Takeover::Refuse).with_notifications(update.clone());
     let configure = configure_at(
         &token,
         &us,
@@ -58,7 +58,7 @@ fn nothing_built_from_the_notification_secret_prints_it() {
         utc("2026-11-25T12:00:00Z"),
     );
     check_debug(&configure, &s);
-    let endpoint = SetClientConfig(&update);
+    let endpoint = SetClientConfig::new(&update);
     let request = HttpRequest::build(&endpoint, &ServiceBase::default(), Some(&token)).unwrap();
     check_debug(&request, &s);
 

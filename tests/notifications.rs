@@ -471,10 +471,8 @@ fn subscribing_goes_through_the_claim_and_keeps_mdm_info() {
         .build()
         .unwrap();
     let sub = NotificationSubscription::new("https://mdm.ours.example/n", secret()).unwrap();
-    let options = apple_vpp::ClaimOptions {
-        takeover: Takeover::Refuse,
-        notifications: Some(sub.settings_update()),
-    };
+    let options =
+        apple_vpp::ClaimOptions::from(Takeover::Refuse).with_notifications(sub.settings_update());
     let ours = apple_vpp::LocationSnapshot::from_json(
         br#"{"uId":"1","locationName":"Berlin","mdmInfo":{"id":"our-id","name":"Our MDM","metadata":"mdm.ours.example"}}"#,
     )

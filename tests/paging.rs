@@ -242,11 +242,16 @@ fn invalid_version_id_on_a_full_sync_is_an_error() {
         matches!(err, PagingError::Response { index: 0, .. }),
         "{err:?}"
     );
+    assert_eq!(
+        err.to_string(),
+        "page 0 of the list could not be read; the sync stopped there"
+    );
+    let source = std::error::Error::source(&err).expect("Apple's error is the source");
     assert!(
-        err.to_string().starts_with(
-            "page 0 of the list could not be read: Apple returned error 9721 (HTTP 400)"
-        ),
-        "{err}"
+        source
+            .to_string()
+            .starts_with("Apple returned error 9721 (HTTP 400)"),
+        "{source}"
     );
 }
 

@@ -21,6 +21,7 @@ const CASES: u32 = 256;
 /// Runs every decoder on `body` with `status` and checks what must hold whatever the
 /// input: no panic, messages render, `decode_response` reports Apple's error exactly when
 /// `apple_error` finds one, and success only with a 2xx status.
+#[track_caller]
 fn check_all(status: u16, body: &[u8]) {
     let apple = wire::apple_error(status, body);
     if let Some(e) = &apple {
@@ -64,6 +65,7 @@ fn check_all(status: u16, body: &[u8]) {
     }
 }
 
+#[track_caller]
 fn check_one<T: std::fmt::Debug>(
     status: u16,
     body: &[u8],
@@ -309,7 +311,7 @@ proptest! {
     }
 
     /// A numeric `uId` is kept digit for digit or refused: two different numbers never
-    /// give the same location (issue 14 item 8).
+    /// give the same location.
     #[test]
     fn numeric_uids_are_exact_or_refused(a in "-?[1-9][0-9]{0,30}", b in "-?[1-9][0-9]{0,30}") {
         let read = |digits: &str| {
@@ -333,7 +335,7 @@ proptest! {
         }
     }
 
-    /// Any body carrying a claim in either form yields a claim or an error (item 7).
+    /// Any body carrying a claim in either form yields a claim or an error.
     #[test]
     fn a_claim_in_either_form_is_never_dropped(
         legacy_shape in any::<bool>(),

@@ -18,6 +18,7 @@ fn is_base64_text(s: &str) -> bool {
 
 /// Whatever the outcome, an error never repeats the input when the input looks like a
 /// token (at least 16 bytes of Base64 once trimmed).
+#[track_caller]
 fn check_no_leak(input: &[u8], result: &Result<VppToken, TokenError>) {
     let Err(e) = result else { return };
     let Ok(text) = std::str::from_utf8(input) else {
@@ -217,12 +218,12 @@ proptest! {
         prop_assert_eq!(again.expose_credential(), t.expose_credential());
         for tok in [&t, &again] {
             prop_assert_eq!(tok.org_name(), org.as_str());
-            prop_assert_eq!(tok.file_expires_at(), exp);
+            prop_assert_eq!(tok.file_expiry(), exp);
             prop_assert_eq!(
-                tok.file_expires_at().offset().local_minus_utc(),
+                tok.file_expiry().offset().local_minus_utc(),
                 exp.offset().local_minus_utc()
             );
-            prop_assert_eq!(tok.file_expires_at().naive_local(), exp.naive_local());
+            prop_assert_eq!(tok.file_expiry().naive_local(), exp.naive_local());
             prop_assert_eq!(tok.expose_inner_token(), inner.as_str());
         }
     }
@@ -261,6 +262,6 @@ proptest! {
         prop_assert_eq!(t.expose_credential(), reference.expose_credential());
         prop_assert_eq!(t.expose_credential(), original.trim());
         prop_assert_eq!(t.org_name(), reference.org_name());
-        prop_assert_eq!(t.file_expires_at(), reference.file_expires_at());
+        prop_assert_eq!(t.file_expiry(), reference.file_expiry());
     }
 }

@@ -1,5 +1,5 @@
 //! The shared budget, leases and de-duplication on a real `redis-server` that each test
-//! starts on a free loopback port (see `support/redis_server.rs`), and the fleet: the
+//! starts on a free loopback port (see `common/redis_server.rs`), and the fleet: the
 //! `replicas` example's binary started as separate processes against one simulator.
 //!
 //! Every test holds [`serial`]: timing-sensitive tests never share the two cores.
@@ -8,7 +8,7 @@
 // the guard only keeps whole tests apart.
 #![allow(clippy::await_holding_lock)]
 
-#[path = "support/redis_server.rs"]
+#[path = "common/redis_server.rs"]
 mod redis_server;
 
 use std::convert::Infallible;

@@ -163,10 +163,7 @@ fn core_types_and_decisions() {
         .build()
         .unwrap();
     c.debug(&notify);
-    let options = ClaimOptions {
-        takeover: Takeover::Accept,
-        notifications: Some(notify.clone()),
-    };
+    let options = ClaimOptions::from(Takeover::Accept).with_notifications(notify.clone());
     c.debug(&options);
     let send = configure_at(&t, &us(), &claimed_elsewhere, &options, now());
     c.debug(&send);
@@ -174,7 +171,7 @@ fn core_types_and_decisions() {
         panic!()
     };
     let request = HttpRequest::build(
-        &SetClientConfig(pending.update()),
+        &SetClientConfig::new(pending.update()),
         &ServiceBase::default(),
         Some(pending.token()),
     )
@@ -247,10 +244,10 @@ fn core_types_and_decisions() {
         .build()
         .unwrap();
     let mut old = snapshot(None);
-    old.token_expires_at = None;
+    old.token_expiry = None;
     c.both(&account.clone().renew_at(expired, &old, now()).unwrap_err());
     let mut earlier = snapshot(None);
-    earlier.token_expires_at = Some("2027-01-01T00:00:00+00:00".parse().unwrap());
+    earlier.token_expiry = Some("2027-01-01T00:00:00+00:00".parse().unwrap());
     c.both(
         &account
             .clone()
@@ -259,7 +256,7 @@ fn core_types_and_decisions() {
     );
     let mut renewed = account.clone();
     let mut later = snapshot(Some((OUR_ID, "Our MDM", "mdm.ours.example")));
-    later.token_expires_at = Some("2030-01-01T00:00:00+00:00".parse().unwrap());
+    later.token_expiry = Some("2030-01-01T00:00:00+00:00".parse().unwrap());
     c.debug(&renewed.renew_at(newer, &later, now()).unwrap());
     c.debug(&account.verify_at(&claimed_elsewhere, now()).unwrap());
     c.debug(&account);

@@ -20,8 +20,8 @@ fn apples_v2_pretty_sample() {
     let file = fixture("v2_pretty.vpptoken");
     let t = decode(&file).unwrap();
     assert_eq!(t.org_name(), "ORG12345");
-    assert_eq!(t.file_expires_at_utc(), utc("2030-11-08T22:33:22Z"));
-    assert_eq!(t.file_expires_at_as_written(), "2030-11-08T22:33:22+0000");
+    assert_eq!(t.file_expiry_utc(), utc("2030-11-08T22:33:22Z"));
+    assert_eq!(t.file_expiry_as_written(), "2030-11-08T22:33:22+0000");
     assert_eq!(t.expose_inner_token(), V2_INNER);
     // The credential is the whole file, not the inner token.
     assert_eq!(t.expose_credential(), file.trim());
@@ -31,12 +31,9 @@ fn apples_v2_pretty_sample() {
 fn apples_legacy_compact_sample_keeps_its_offset() {
     let t = decode(&fixture("legacy_compact.vpptoken")).unwrap();
     assert_eq!(t.org_name(), "Example Org Inc.");
-    assert_eq!(
-        t.file_expires_at().to_rfc3339(),
-        "2014-08-15T18:13:52-07:00"
-    );
-    assert_eq!(t.file_expires_at().offset().local_minus_utc(), -7 * 3600);
-    assert_eq!(t.file_expires_at_utc(), utc("2014-08-16T01:13:52Z"));
+    assert_eq!(t.file_expiry().to_rfc3339(), "2014-08-15T18:13:52-07:00");
+    assert_eq!(t.file_expiry().offset().local_minus_utc(), -7 * 3600);
+    assert_eq!(t.file_expiry_utc(), utc("2014-08-16T01:13:52Z"));
 }
 
 #[test]
@@ -45,10 +42,7 @@ fn simulator_sample_with_colon_offset_and_trailing_newline() {
     assert!(file.ends_with('\n'));
     let t = decode(&file).unwrap();
     assert_eq!(t.org_name(), "Simulator Org");
-    assert_eq!(
-        t.file_expires_at().to_rfc3339(),
-        "2018-07-03T13:48:31+10:00"
-    );
+    assert_eq!(t.file_expiry().to_rfc3339(), "2018-07-03T13:48:31+10:00");
     assert_eq!(t.expose_credential(), file.trim_end());
 }
 
@@ -171,8 +165,8 @@ fn accepts_every_offset_form_and_fractional_seconds() {
             r#"{{"token":"x","expDate":"{written}","orgName":"o"}}"#
         )))
         .unwrap();
-        assert_eq!(t.file_expires_at().to_rfc3339(), rfc);
-        assert_eq!(t.file_expires_at_as_written(), written);
+        assert_eq!(t.file_expiry().to_rfc3339(), rfc);
+        assert_eq!(t.file_expiry_as_written(), written);
     }
 }
 
@@ -247,12 +241,9 @@ fn builder_round_trips_through_the_decoder() {
     let again: VppToken = t.expose_credential().parse().unwrap();
     assert_eq!(again, t);
     assert_eq!(again.org_name(), "Ünïcødé \"Org\"");
-    assert_eq!(again.file_expires_at(), exp);
-    assert_eq!(again.file_expires_at().offset(), exp.offset());
-    assert_eq!(
-        again.file_expires_at_as_written(),
-        "2031-06-01T12:00:00-0700"
-    );
+    assert_eq!(again.file_expiry(), exp);
+    assert_eq!(again.file_expiry().offset(), exp.offset());
+    assert_eq!(again.file_expiry_as_written(), "2031-06-01T12:00:00-0700");
     assert_eq!(again.expose_inner_token(), "aW5uZXI=");
     assert!(matches!(
         VppToken::builder("o", exp).inner_token("").build(),

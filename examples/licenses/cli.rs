@@ -84,7 +84,7 @@ pub async fn run(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
             BAD_ARGS
         }
         Err(Failure::Client(error)) => {
-            let _ = writeln!(err, "error: {error}");
+            let _ = writeln!(err, "error: {}", with_causes(&error));
             let token_rejected = error
                 .apple()
                 .is_some_and(|a| matches!(a.number.code(), 9621 | 9622 | 9625));
@@ -99,6 +99,17 @@ pub async fn run(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
             FAILED
         }
     }
+}
+
+/// The error and its causes (`source()` chain), each said once: `error: cause: cause`.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        text.push_str(&format!(": {next}"));
+        cause = next.source();
+    }
+    text
 }
 
 enum Failure {

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use apple_vpp::api::{Failure, Replay, RetryPolicy, ServiceBase, parse_retry_after};
+use apple_vpp::api::{Failure, Replay, RetryPolicy, ServiceBase, parse_retry_after_at};
 use apple_vpp::wire::ErrorKind;
 use libfuzzer_sys::fuzz_target;
 
@@ -25,16 +25,15 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
-    let after = parse_retry_after(&text, now);
+    let after = parse_retry_after_at(&text, now);
     // Any numbers for the policy, any failure.
     let n = |i: usize| data.get(i).copied().unwrap_or(0);
-    let policy = RetryPolicy {
-        max_attempts: u32::from(n(0)),
-        max_total: Duration::from_millis(u64::from(n(1)) << n(2) % 64),
-        base_delay: Duration::from_nanos(u64::from(n(3)) << n(4) % 64),
-        max_delay: Duration::from_nanos(u64::from(n(5)) << n(6) % 64),
-        retry_after_cap: Duration::from_secs(u64::from(n(7))),
-    };
+    let policy = RetryPolicy::default()
+        .with_max_attempts(u32::from(n(0)))
+        .with_max_total(Duration::from_millis(u64::from(n(1)) << n(2) % 64))
+        .with_base_delay(Duration::from_nanos(u64::from(n(3)) << n(4) % 64))
+        .with_max_delay(Duration::from_nanos(u64::from(n(5)) << n(6) % 64))
+        .with_retry_after_cap(Duration::from_secs(u64::from(n(7))));
     let failure = match n(8) % 5 {
         0 => Failure::Connect,
         1 => Failure::Timeout,

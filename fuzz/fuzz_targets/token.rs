@@ -15,8 +15,8 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(again, token, "re-parse of the credential differs");
             assert_eq!(again.expose_credential(), credential);
             assert_eq!(again.org_name(), token.org_name());
-            assert_eq!(again.file_expires_at(), token.file_expires_at());
-            assert_eq!(again.file_expires_at().offset(), token.file_expires_at().offset());
+            assert_eq!(again.file_expiry(), token.file_expiry());
+            assert_eq!(again.file_expiry().offset(), token.file_expiry().offset());
             assert_eq!(again.expose_inner_token(), token.expose_inner_token());
             for debug in [format!("{token:?}"), format!("{token:#?}")] {
                 assert!(!debug.contains(credential), "Debug leaks the credential");

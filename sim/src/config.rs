@@ -1,7 +1,6 @@
 //! `GET service/config`, `GET client/config`, and `POST client/config`: claiming a location
 //! (`mdmInfo`) and notification settings.
 
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::Json;
@@ -59,8 +58,8 @@ struct Change {
     types: Option<Vec<String>>,
 }
 
-/// `https` anywhere; `http` only to a loopback host (a deliberate relaxation for local
-/// testing: Apple requires https).
+/// What a notification URL may be: `https`, or `http` to a loopback host (a deliberate
+/// relaxation for local testing: Apple requires https). Anything else → 9712.
 fn url_allowed(url: &str) -> bool {
     let Ok(u) = reqwest::Url::parse(url) else {
         return false;
@@ -68,13 +67,25 @@ fn url_allowed(url: &str) -> bool {
     let host = u.host_str().unwrap_or("");
     match u.scheme() {
         "https" => !host.is_empty(),
-        "http" => {
-            let bare = host.trim_start_matches('[').trim_end_matches(']');
-            host.eq_ignore_ascii_case("localhost")
-                || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-        }
+        "http" => is_loopback(&u),
         _ => false,
     }
+}
+
+/// `localhost` or a loopback IP address.
+fn is_loopback(u: &reqwest::Url) -> bool {
+    let host = u.host_str().unwrap_or("");
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Whether the simulator may contact this (already allowed) URL: a loopback host, or any
+/// host when the simulator was started with remote notifications allowed.
+fn target_allowed(url: &str, allow_remote: bool) -> bool {
+    allow_remote || reqwest::Url::parse(url).is_ok_and(|u| is_loopback(&u))
 }
 
 fn validate(req: Request, max_len: usize) -> Result<Change, AppleError> {
@@ -152,7 +163,8 @@ pub(crate) async fn post_client_config(
             url: url.clone(),
             secret: secret.clone(),
         };
-        if !s.notifier.test(&dest).await {
+        // A target the simulator may not contact fails like an unreachable one.
+        if !target_allowed(url, s.allow_remote_notifications) || !s.notifier.test(&dest).await {
             return ctx.finish(Err(AppleError::new(code::NOTIFICATION_UNREACHABLE)));
         }
     }

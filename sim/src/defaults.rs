@@ -58,3 +58,6 @@ pub(crate) fn d_product() -> String {
 pub(crate) fn d_platforms() -> Vec<String> {
     vec!["iOS".into(), "macOS".into()]
 }
+pub(crate) fn d_slow_ms() -> u64 {
+    2000
+}

@@ -27,7 +27,9 @@
 #![warn(missing_docs)]
 
 mod apple;
+mod assignments;
 mod config;
+mod counters;
 mod defaults;
 mod events;
 mod faults;
@@ -42,13 +44,16 @@ mod routes;
 mod scenario;
 mod server;
 mod shared;
+mod token_files;
 mod v1;
 
 pub use apple::code;
+pub use counters::{Counters, RequestCounts, TokenId};
 pub use notify::NotificationRecord;
 pub use ratelimit::RateStats;
 pub use scenario::{
-    AssetSpec, FaultKind, FaultSpec, LocationSpec, MdmInfo, Scenario, ScenarioError, UserSpec,
+    AssetSpec, AssignmentSpec, FaultKind, FaultSpec, LocationSpec, MdmInfo, RandomFaults, Scenario,
+    ScenarioError, UserSpec,
 };
 pub use server::{RunningSimulator, SimError, SimOptions, Simulator};
-pub use shared::RecordedRequest;
+pub use shared::{MAX_RECORDED_PATH, MAX_RECORDED_REQUESTS, RecordedRequest};

@@ -5,7 +5,8 @@
 use serde_json::{Value, json};
 
 use crate::apple::code;
-use crate::model::{Assignment, EventType, Failure, Location, Target, User};
+use crate::assignments::{Assignment, Target};
+use crate::model::{EventType, Failure, Location, User};
 
 /// Items per notification (Apple: at most 100 elements in one notification).
 const MAX_NOTIFICATION_ITEMS: usize = 100;
@@ -154,13 +155,6 @@ fn record_outcome(
     first_error
 }
 
-/// The stored assignment of this asset to this target, if any.
-fn assignment_of(loc: &Location, asset_ref: &(String, String), target: &Target) -> Option<usize> {
-    loc.assignments.iter().position(|a| {
-        a.adam_id == asset_ref.0 && a.pricing_param == asset_ref.1 && &a.target == target
-    })
-}
-
 /// Why one (asset, target) pair cannot be associated, if it cannot. A pair that is already
 /// associated succeeds again (idempotent).
 fn associate_error(loc: &Location, ai: usize, target: &Target, held: bool) -> Option<u32> {
@@ -181,7 +175,9 @@ fn associate(loc: &mut Location, t: &Targets, version: u64, out: &mut Outcome) {
             continue;
         };
         for target in all_targets(&t.users, &t.serials) {
-            let held = assignment_of(loc, asset_ref, &target).is_some();
+            let held = loc
+                .assignments
+                .contains(&asset_ref.0, &asset_ref.1, &target);
             if let Some(number) = associate_error(loc, ai, &target, held) {
                 out.failures.add(number, Some(asset_ref), &target);
             } else if !held {
@@ -207,8 +203,7 @@ fn disassociate(loc: &mut Location, t: &Targets, out: &mut Outcome) {
             continue;
         };
         for target in all_targets(&t.users, &t.serials) {
-            if let Some(p) = assignment_of(loc, asset_ref, &target) {
-                let a = loc.assignments.remove(p);
+            if let Some(a) = loc.assignments.remove(&asset_ref.0, &asset_ref.1, &target) {
                 loc.assets[ai].assigned = loc.assets[ai].assigned.saturating_sub(1);
                 out.touched(a.json());
             }
@@ -227,20 +222,20 @@ fn unknown_asset(asset_ref: &(String, String), t: &Targets, out: &mut Outcome) {
 /// Revoke: every revocable license of each target, counted in `retiredCount`.
 fn revoke(loc: &mut Location, users: &[String], serials: &[String], out: &mut Outcome) {
     for target in all_targets(users, serials) {
-        let mut i = 0;
-        while i < loc.assignments.len() {
-            let a = &loc.assignments[i];
-            let ai = loc.asset_index(&a.adam_id, &a.pricing_param);
-            let revocable = ai.is_some_and(|x| loc.assets[x].revocable);
-            if a.target == target && revocable {
-                let a = loc.assignments.remove(i);
-                if let Some(x) = ai {
-                    loc.assets[x].assigned = loc.assets[x].assigned.saturating_sub(1);
-                    loc.assets[x].retired += 1;
-                }
+        for a in loc.assignments.of_target(&target) {
+            let Some(x) = loc.asset_index(&a.adam_id, &a.pricing_param) else {
+                continue;
+            };
+            if !loc.assets[x].revocable {
+                continue;
+            }
+            if let Some(a) = loc
+                .assignments
+                .remove(&a.adam_id, &a.pricing_param, &target)
+            {
+                loc.assets[x].assigned = loc.assets[x].assigned.saturating_sub(1);
+                loc.assets[x].retired += 1;
                 out.touched(a.json());
-            } else {
-                i += 1;
             }
         }
     }
@@ -286,7 +281,7 @@ fn run_user(
                 version,
             };
             let v = user.json();
-            loc.users.push(user);
+            loc.add_user(user);
             Ok(Some(v))
         }
         EventType::Update => {
@@ -310,17 +305,11 @@ fn run_user(
                     Err(code::USER_NOT_FOUND)
                 };
             };
-            loc.users[i].retired = true;
-            loc.users[i].version = version;
+            loc.retire_user(i, version);
             let target = Target::User(id.clone());
-            let held: Vec<Assignment> = loc
-                .assignments
-                .iter()
-                .filter(|a| a.target == target)
-                .cloned()
-                .collect();
-            loc.assignments.retain(|a| a.target != target);
-            for a in held {
+            for a in loc.assignments.of_target(&target) {
+                loc.assignments
+                    .remove(&a.adam_id, &a.pricing_param, &target);
                 if let Some(x) = loc.asset_index(&a.adam_id, &a.pricing_param) {
                     loc.assets[x].assigned = loc.assets[x].assigned.saturating_sub(1);
                 }

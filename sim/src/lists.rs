@@ -13,8 +13,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::apple::{AppleError, code};
-use crate::model::{Location, Target};
-use crate::paging::{QueryMap, flag, number, page, page_index};
+use crate::assignments::Filter;
+use crate::model::Location;
+use crate::paging::{Listing, QueryMap, flag, number, page, page_index};
 use crate::request::{authorize, query, with_loc};
 use crate::shared::Shared;
 
@@ -24,19 +25,21 @@ async fn list(
     headers: HeaderMap,
     q: Result<Query<QueryMap>, QueryRejection>,
     key: &'static str,
-    records: fn(&Location, &QueryMap) -> Result<Vec<Value>, AppleError>,
+    records: fn(&Location, &QueryMap, usize, usize) -> Result<Listing, AppleError>,
 ) -> Response {
     let ctx = match authorize(&s, &headers).await {
         Ok(c) => c,
         Err(d) => return d.into_response(),
     };
-    let size = s.config.page_size;
+    let size = s.config.page_size.max(1);
     let r = query(q).and_then(|q| {
         let index = page_index(&q)?;
         with_loc(&s, &ctx, |loc| {
             let mut out = json!({"versionId": loc.version_id()});
             loc.common_fields(&mut out);
-            page(records(loc, &q)?, size, index, key, &mut out)?;
+            let listing = records(loc, &q, index, size)?;
+            s.count_examined(listing.examined);
+            page(listing, size, index, key, &mut out)?;
             Ok(out)
         })
     });
@@ -71,7 +74,12 @@ fn eq(q: &QueryMap, key: &str, value: &str) -> bool {
     q.get(key).is_none_or(|v| v == value)
 }
 
-fn asset_records(loc: &Location, q: &QueryMap) -> Result<Vec<Value>, AppleError> {
+fn asset_records(
+    loc: &Location,
+    q: &QueryMap,
+    index: usize,
+    size: usize,
+) -> Result<Listing, AppleError> {
     let device = flag(q, "deviceAssignable")?;
     let revocable = flag(q, "revocable")?;
     let unlimited = flag(q, "unlimited")?;
@@ -81,7 +89,7 @@ fn asset_records(loc: &Location, q: &QueryMap) -> Result<Vec<Value>, AppleError>
         number(q, "minAvailableCount")?,
         number(q, "maxAvailableCount")?,
     ];
-    Ok(loc
+    let all = loc
         .assets
         .iter()
         .filter(|a| {
@@ -97,7 +105,8 @@ fn asset_records(loc: &Location, q: &QueryMap) -> Result<Vec<Value>, AppleError>
                 && bounds[3].is_none_or(|n| a.available() <= n)
         })
         .map(|a| a.json())
-        .collect())
+        .collect();
+    Ok(Listing::from_all(all, index, size))
 }
 
 /// `sinceVersionId`: `None` for a full answer; unknown → 9721.
@@ -111,41 +120,64 @@ fn since(loc: &Location, q: &QueryMap) -> Result<Option<u64>, AppleError> {
     }
 }
 
-fn assignment_records(loc: &Location, q: &QueryMap) -> Result<Vec<Value>, AppleError> {
-    let since = since(loc, q)?;
-    Ok(loc
-        .assignments
-        .iter()
-        .filter(|a| {
-            let (user, serial) = match &a.target {
-                Target::User(u) => (Some(u.as_str()), None),
-                Target::Serial(s) => (None, Some(s.as_str())),
-            };
-            since.is_none_or(|v| a.version > v)
-                && eq(q, "adamId", &a.adam_id)
-                && eq(q, "pricingParam", &a.pricing_param)
-                && q.get("clientUserId")
-                    .is_none_or(|c| Some(c.as_str()) == user)
-                && q.get("serialNumber")
-                    .is_none_or(|c| Some(c.as_str()) == serial)
-        })
-        .map(|a| a.json())
-        .collect())
+fn assignment_records(
+    loc: &Location,
+    q: &QueryMap,
+    index: usize,
+    size: usize,
+) -> Result<Listing, AppleError> {
+    let filter = Filter {
+        since: since(loc, q)?,
+        adam_id: q.get("adamId").map(String::as_str),
+        pricing_param: q.get("pricingParam").map(String::as_str),
+        client_user_id: q.get("clientUserId").map(String::as_str),
+        serial_number: q.get("serialNumber").map(String::as_str),
+    };
+    let p = loc.assignments.page(&filter, index, size);
+    Ok(Listing {
+        records: p.records,
+        total: p.total,
+        examined: p.examined,
+    })
 }
 
-fn user_records(loc: &Location, q: &QueryMap) -> Result<Vec<Value>, AppleError> {
+/// Users are never removed, so an unfiltered page is a slice of the stored order; a
+/// filtered one reads every user record.
+fn user_records(
+    loc: &Location,
+    q: &QueryMap,
+    index: usize,
+    size: usize,
+) -> Result<Listing, AppleError> {
     let since = since(loc, q)?;
     let active_only = flag(q, "activeOnly")?.unwrap_or(false);
     let retired_only = flag(q, "retiredOnly")?.unwrap_or(false);
-    Ok(loc
+    let client_user_id = q.get("clientUserId");
+    if since.is_none() && !active_only && !retired_only && client_user_id.is_none() {
+        let start = index.saturating_mul(size).min(loc.users.len());
+        let records: Vec<Value> = loc.users[start..]
+            .iter()
+            .take(size)
+            .map(|u| u.json())
+            .collect();
+        return Ok(Listing {
+            examined: records.len() as u64,
+            records,
+            total: loc.users.len(),
+        });
+    }
+    let all: Vec<Value> = loc
         .users
         .iter()
         .filter(|u| {
             since.is_none_or(|v| u.version > v)
-                && eq(q, "clientUserId", &u.client_user_id)
+                && client_user_id.is_none_or(|c| c == &u.client_user_id)
                 && !(active_only && u.retired)
                 && (!retired_only || u.retired)
         })
         .map(|u| u.json())
-        .collect())
+        .collect();
+    let mut listing = Listing::from_all(all, index, size);
+    listing.examined = loc.users.len() as u64;
+    Ok(listing)
 }

@@ -1,22 +1,29 @@
-//! `apple-vpp-sim [--listen ADDR] [--scenario FILE] [--token-dir DIR] [--allow-non-loopback]`
+//! `apple-vpp-sim [--listen ADDR] [--scenario FILE] [--token-dir DIR] [--allow-non-loopback]
+//! [--allow-remote-notifications]`
 //!
 //! Prints `listening on http://HOST:PORT/mdm/v2` as its first stdout line, then runs until
 //! Ctrl-C or SIGTERM. Bad arguments or a bad scenario: one line on stderr, exit 2.
+//!
+//! Commands on stdin, one per line, each answered with one line on stderr:
+//! `claim UID [ID [NAME [METADATA]]]` (another MDM claims the location now), `renew UID`
+//! (a renewed token, written to the token directory), `counts` (the request counters as
+//! JSON). End of stdin just ends the commands.
 
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use apple_vpp_sim::{Scenario, SimOptions, Simulator};
+use apple_vpp_sim::{MdmInfo, RequestCounts, RunningSimulator, Scenario, SimOptions, Simulator};
 
-const USAGE: &str = "usage: apple-vpp-sim [--listen ADDR] [--scenario FILE] [--token-dir DIR] [--allow-non-loopback]";
+const USAGE: &str = "usage: apple-vpp-sim [--listen ADDR] [--scenario FILE] [--token-dir DIR] [--allow-non-loopback] [--allow-remote-notifications]";
 
 struct Args {
     listen: SocketAddr,
     scenario: Option<PathBuf>,
     token_dir: Option<PathBuf>,
     allow_non_loopback: bool,
+    allow_remote_notifications: bool,
 }
 
 fn parse(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
@@ -25,6 +32,7 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
         scenario: None,
         token_dir: None,
         allow_non_loopback: false,
+        allow_remote_notifications: false,
     };
     while let Some(arg) = it.next() {
         let (name, inline) = match arg.split_once('=') {
@@ -48,6 +56,9 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
             "--scenario" => args.scenario = Some(PathBuf::from(value("a file")?)),
             "--token-dir" => args.token_dir = Some(PathBuf::from(value("a directory")?)),
             "--allow-non-loopback" if inline.is_none() => args.allow_non_loopback = true,
+            "--allow-remote-notifications" if inline.is_none() => {
+                args.allow_remote_notifications = true;
+            }
             "-h" | "--help" => return Ok(None),
             _ => return Err(format!("unknown argument `{arg}` ({USAGE})")),
         }
@@ -99,7 +110,10 @@ fn main() -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(format!("cannot start the runtime: {e}")),
     };
-    runtime.block_on(run(args, scenario))
+    let code = runtime.block_on(run(args, scenario));
+    // The stdin reader may still be blocked in a read: do not wait for it.
+    runtime.shutdown_background();
+    code
 }
 
 async fn run(args: Args, scenario: Scenario) -> ExitCode {
@@ -112,6 +126,8 @@ async fn run(args: Args, scenario: Scenario) -> ExitCode {
         listen: args.listen,
         allow_non_loopback: args.allow_non_loopback,
         token_dir: args.token_dir.clone(),
+        allow_remote_notifications: args.allow_remote_notifications,
+        ..SimOptions::default()
     };
     let sim = match Simulator::start(scenario, options).await {
         Ok(s) => s,
@@ -133,10 +149,79 @@ async fn run(args: Args, scenario: Scenario) -> ExitCode {
             ),
         }
     }
+    if args.allow_remote_notifications {
+        eprintln!(
+            "apple-vpp-sim: WARNING: notification URLs may name any host: whoever can reach this simulator can make it POST there"
+        );
+    }
+    let sim = std::sync::Arc::new(sim);
+    let commands = tokio::spawn(read_commands(std::sync::Arc::clone(&sim)));
     wait_for_signal().await;
+    commands.abort();
+    let _ = commands.await;
     eprintln!("apple-vpp-sim: stopping");
+    let Ok(sim) = std::sync::Arc::try_unwrap(sim) else {
+        return ExitCode::SUCCESS;
+    };
     sim.shutdown().await;
     ExitCode::SUCCESS
+}
+
+/// Reads commands from stdin until it ends (see the module docs).
+async fn read_commands(sim: std::sync::Arc<RunningSimulator>) {
+    use tokio::io::AsyncBufReadExt;
+    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if !words.is_empty() {
+            eprintln!("apple-vpp-sim: {}", command(&sim, &words));
+        }
+    }
+}
+
+/// Runs one stdin command; the answer line (never a credential).
+fn command(sim: &RunningSimulator, words: &[&str]) -> String {
+    match words {
+        ["claim", uid, rest @ ..] if rest.len() <= 3 => {
+            let info = MdmInfo {
+                id: rest.first().unwrap_or(&"other-mdm").to_string(),
+                name: rest.get(1).unwrap_or(&"Other MDM").to_string(),
+                metadata: rest.get(2).unwrap_or(&"other-mdm.example.com").to_string(),
+            };
+            if sim.claim_as_other(uid, info) {
+                format!("claimed {uid}")
+            } else {
+                format!("claim: unknown location {uid}")
+            }
+        }
+        ["renew", uid] => match sim.renew_token(uid) {
+            Some(_) => format!("renewed {uid}"),
+            None => format!("renew: unknown location {uid}"),
+        },
+        ["counts"] => {
+            let c = sim.counters();
+            let counts = |r: &RequestCounts| {
+                serde_json::json!({
+                    "requests": r.requests,
+                    "refused": r.refused,
+                    "max_in_any_second": r.max_in_any_second,
+                })
+            };
+            let per_token: serde_json::Map<String, serde_json::Value> = c
+                .per_token
+                .iter()
+                .map(|(id, r)| (id.to_string(), counts(r)))
+                .collect();
+            format!(
+                "counts {}",
+                serde_json::json!({"total": counts(&c.total), "per_token": per_token})
+            )
+        }
+        _ => format!(
+            "unknown command `{}` (claim UID [ID [NAME [METADATA]]] | renew UID | counts)",
+            words.join(" ")
+        ),
+    }
 }
 
 async fn wait_for_signal() {

@@ -7,6 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::{Value, json};
 
+use crate::assignments::{Assignment, Assignments, Target};
 use crate::scenario::{LocationSpec, MdmInfo, parse_date};
 
 /// The value Apple shows as `totalCount` for unlimited (free) assets.
@@ -76,33 +77,6 @@ impl Asset {
             "supportedPlatforms": self.supported_platforms,
             "totalCount": self.total_count(),
         })
-    }
-}
-
-/// Who holds a license.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum Target {
-    Serial(String),
-    User(String),
-}
-
-/// One license held by a device or a user.
-#[derive(Debug, Clone)]
-pub(crate) struct Assignment {
-    pub adam_id: String,
-    pub pricing_param: String,
-    pub target: Target,
-    pub version: u64,
-}
-
-impl Assignment {
-    pub fn json(&self) -> Value {
-        let mut v = json!({"adamId": self.adam_id, "pricingParam": self.pricing_param});
-        match &self.target {
-            Target::Serial(s) => v["serialNumber"] = json!(s),
-            Target::User(u) => v["clientUserId"] = json!(u),
-        }
-        v
     }
 }
 
@@ -227,10 +201,16 @@ pub(crate) struct Location {
     pub client_context: Option<String>,
     pub used_via_v2: bool,
     pub assets: Vec<Asset>,
-    pub assignments: Vec<Assignment>,
+    pub assignments: Assignments,
+    /// Every user record, in the order they were created (never removed: retired users
+    /// stay listed).
     pub users: Vec<User>,
+    /// The index in `users` of each clientUserId's active (not retired) record.
+    pub active_users: HashMap<String, usize>,
     pub version: u64,
     pub events: HashMap<String, Event>,
+    /// How often the token was renewed (each renewal derives another credential).
+    pub renewals: u32,
 }
 
 impl Location {
@@ -276,14 +256,16 @@ impl Location {
                     supported_platforms: a.supported_platforms.clone(),
                 })
                 .collect(),
-            assignments: Vec::new(),
+            assignments: Assignments::default(),
             users: Vec::new(),
+            active_users: HashMap::new(),
             version: 1,
             events: HashMap::new(),
+            renewals: 0,
         };
         for u in &spec.users {
             let code = loc.invite_code(&u.client_user_id);
-            loc.users.push(User {
+            loc.add_user(User {
                 client_user_id: u.client_user_id.clone(),
                 email: u.email.clone(),
                 managed_apple_id: u.managed_apple_id.clone(),
@@ -292,7 +274,51 @@ impl Location {
                 version: 1,
             });
         }
+        for a in &spec.assignments {
+            let target = match (&a.serial_number, &a.client_user_id) {
+                (Some(s), _) => Target::Serial(s.clone()),
+                (None, Some(u)) => Target::User(u.clone()),
+                (None, None) => continue,
+            };
+            if let Some(i) = loc.asset_index(&a.adam_id, &a.pricing_param) {
+                loc.assets[i].assigned += 1;
+                loc.assignments.push(Assignment {
+                    adam_id: a.adam_id.clone(),
+                    pricing_param: a.pricing_param.clone(),
+                    target,
+                    version: 1,
+                });
+            }
+        }
         loc
+    }
+
+    /// Adds a user record; it becomes the clientUserId's active record.
+    pub fn add_user(&mut self, user: User) {
+        self.active_users
+            .insert(user.client_user_id.clone(), self.users.len());
+        self.users.push(user);
+    }
+
+    /// Retires the user record at `i`.
+    pub fn retire_user(&mut self, i: usize, version: u64) {
+        let u = &mut self.users[i];
+        u.retired = true;
+        u.version = version;
+        if self.active_users.get(&u.client_user_id) == Some(&i) {
+            self.active_users.remove(&u.client_user_id);
+        }
+    }
+
+    /// Replaces the token by a renewed one expiring a year from now; returns the new
+    /// credential (the old one no longer matches this location).
+    pub fn renew_token(&mut self) -> String {
+        self.renewals += 1;
+        self.expires = (Utc::now() + chrono::Duration::days(365)).fixed_offset();
+        let exp_text = apple_date(self.expires);
+        let uid = format!("{}|renewed-{}", self.uid, self.renewals);
+        self.credential = token_file(&uid, 0, &exp_text, &self.org_name);
+        self.credential.clone()
     }
 
     /// `versionId` of the current state.
@@ -334,9 +360,7 @@ impl Location {
 
     /// The active (not retired) record of a clientUserId.
     pub fn active_user(&self, id: &str) -> Option<usize> {
-        self.users
-            .iter()
-            .position(|u| u.client_user_id == id && !u.retired)
+        self.active_users.get(id).copied()
     }
 
     /// Fields every v2 answer about this location carries.

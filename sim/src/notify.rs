@@ -3,7 +3,7 @@
 //! Every notification is POSTed as `{notification, notificationId, notificationType, uId}`
 //! with `Authorization: Bearer <notificationAuthToken>`. Any 2xx is a delivery. Event
 //! notifications are retried up to 3 times (4 attempts) on a non-2xx answer or a transport
-//! error; the test notification gets exactly one attempt.
+//! error; the test notification gets exactly one attempt. Redirects are never followed.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -55,8 +55,11 @@ pub(crate) struct Notifier {
 
 impl Notifier {
     pub fn new(retry_delay: Duration, duplicate: bool) -> Result<Self, reqwest::Error> {
+        // Never follow a redirect: a 3xx is an answer (not a 2xx, so not a delivery), and
+        // the simulator never POSTs anywhere but the URL the MDM set.
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .build()?;
         Ok(Notifier {

@@ -54,27 +54,54 @@ pub(crate) fn number(q: &QueryMap, key: &str) -> Result<Option<u64>, AppleError>
     }
 }
 
-/// Cuts `records` to the requested page and writes the paging fields into `out` under
-/// `key`. A page index at or past the end (other than page 0) → 9650.
+/// One page of a list and how many records match in all.
+#[derive(Debug)]
+pub(crate) struct Listing {
+    /// The records of the requested page only.
+    pub records: Vec<Value>,
+    /// Records matching the request on every page.
+    pub total: usize,
+    /// Stored records read to answer (the cost of the page).
+    pub examined: u64,
+}
+
+impl Listing {
+    /// A page cut from every matching record (for short lists such as assets).
+    pub fn from_all(all: Vec<Value>, index: usize, size: usize) -> Listing {
+        let total = all.len();
+        let examined = total as u64;
+        let records = all
+            .into_iter()
+            .skip(index.saturating_mul(size))
+            .take(size)
+            .collect();
+        Listing {
+            records,
+            total,
+            examined,
+        }
+    }
+}
+
+/// Writes the paging fields and the page's records into `out` under `key`. A page index
+/// at or past the end (other than page 0) → 9650.
 pub(crate) fn page(
-    records: Vec<Value>,
+    listing: Listing,
     page_size: usize,
     index: usize,
     key: &str,
     out: &mut Value,
 ) -> Result<(), AppleError> {
-    let size = page_size.max(1);
-    let total_pages = records.len().div_ceil(size);
+    let total_pages = listing.total.div_ceil(page_size.max(1));
     if index > 0 && index >= total_pages {
         return Err(AppleError::new(code::BAD_PAGE_INDEX));
     }
-    let chunk: Vec<Value> = records.into_iter().skip(index * size).take(size).collect();
     out["currentPageIndex"] = json!(index);
-    out["size"] = json!(chunk.len());
+    out["size"] = json!(listing.records.len());
     out["totalPages"] = json!(total_pages);
     if index + 1 < total_pages {
         out["nextPageIndex"] = json!(index + 1);
     }
-    out[key] = Value::Array(chunk);
+    out[key] = Value::Array(listing.records);
     Ok(())
 }

@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::apple::{AppleError, code};
+use crate::counters::TokenId;
 use crate::model::Location;
 use crate::notify::Destination;
 use crate::paging::QueryMap;
@@ -103,10 +104,15 @@ pub(crate) fn check_credential(s: &Arc<Shared>, credential: &str, v2: bool) -> R
         Some(l) => l.uid.clone(),
         None => return Err(denied(None, code::INVALID_TOKEN)),
     };
+    let token = TokenId::of(credential);
+    s.counters.arrive_token(token);
     let guard = s
         .rate
         .admit(&uid, s.config.max_requests_per_second)
-        .map_err(|()| denied(Some(&uid), code::TOO_MANY_REQUESTS))?;
+        .map_err(|()| {
+            s.counters.refuse_token(token);
+            denied(Some(&uid), code::TOO_MANY_REQUESTS)
+        })?;
     let mut w = s.world();
     let Some(loc) = w.location_mut(&uid) else {
         return Err(denied(None, code::INVALID_TOKEN));

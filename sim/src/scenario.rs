@@ -3,7 +3,7 @@
 //! Every object refuses unknown keys, so a typo in a scenario file fails loudly with the
 //! key's name and where it was found instead of being silently ignored.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
@@ -75,6 +75,9 @@ pub struct Scenario {
     /// Faults armed from the start.
     #[serde(default)]
     pub faults: Vec<FaultSpec>,
+    /// Faults drawn at random at a rate per kind (default: none).
+    #[serde(default)]
+    pub random_faults: Option<RandomFaults>,
     /// The locations (each has its own content token).
     #[serde(default)]
     pub locations: Vec<LocationSpec>,
@@ -139,6 +142,9 @@ pub struct LocationSpec {
     /// Users already registered.
     #[serde(default)]
     pub users: Vec<UserSpec>,
+    /// Licenses already assigned (each uses one of its asset's licenses).
+    #[serde(default)]
+    pub assignments: Vec<AssignmentSpec>,
 }
 
 /// `mdmInfo`: which MDM manages a location.
@@ -197,19 +203,33 @@ pub struct UserSpec {
 }
 
 /// What an injected fault does to a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultKind {
     /// HTTP 500 with error 9603.
+    #[serde(rename = "status_500")]
     Status500,
     /// HTTP 503 with error 9729, no `Retry-After`.
+    #[serde(rename = "status_503")]
     Status503,
     /// HTTP 503 with error 9729 and `Retry-After: <retry_after_secs>` (default 1).
+    #[serde(rename = "status_503_retry_after")]
     Status503RetryAfter,
     /// No answer for `hang_ms` (default 120 000) or until shutdown.
     Hang,
-    /// HTTP 200 with a truncated JSON body.
+    /// HTTP 200 with a truncated JSON body (complete as HTTP: the JSON is cut).
     Malformed,
+    /// HTTP 429 with error 9646 and `Retry-After: 1`, as the rate limit answers.
+    #[serde(rename = "status_429")]
+    Status429,
+    /// The real answer, after an extra `slow_ms` (default 2 000).
+    Slow,
+    /// The real answer's status and headers, with a `Content-Length` of the whole body
+    /// but only its first half sent before the connection is closed.
+    CutBody,
+    /// The real answer's status and headers; the body starts (chunked), then the
+    /// connection is dropped mid-body.
+    ResetMidBody,
 }
 
 /// A fault: the next `count` requests to `path` are answered with `kind`.
@@ -230,6 +250,135 @@ pub struct FaultSpec {
     /// How long `hang` waits (default 120 000 ms).
     #[serde(default)]
     pub hang_ms: Option<u64>,
+    /// How much later `slow` answers (default 2 000 ms).
+    #[serde(default)]
+    pub slow_ms: Option<u64>,
+}
+
+impl FaultSpec {
+    /// The next `count` requests to `path` are answered with `kind` (other fields default).
+    pub fn new(path: &str, count: u32, kind: FaultKind) -> Self {
+        FaultSpec {
+            path: path.into(),
+            count,
+            kind,
+            retry_after_secs: None,
+            hang_ms: None,
+            slow_ms: None,
+        }
+    }
+}
+
+/// Faults drawn at random, each kind at its own rate (a probability per request from 0 to
+/// 1; the rates together at most 1). Reproducible: the same `seed` and the same sequence of
+/// requests give the same faults. Count-based `faults` are applied first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RandomFaults {
+    /// Seed of the simulator's own pseudo-random generator (default 0).
+    #[serde(default)]
+    pub seed: u64,
+    /// Rate of `status_429` answers (9646, `Retry-After: 1`).
+    #[serde(default)]
+    pub status_429: f64,
+    /// Rate of `status_503` answers (9729).
+    #[serde(default)]
+    pub status_503: f64,
+    /// Rate of `slow` answers (the real answer after `slow_ms`).
+    #[serde(default)]
+    pub slow: f64,
+    /// How much later a `slow` answer comes (default 2 000 ms).
+    #[serde(default = "d_slow_ms")]
+    pub slow_ms: u64,
+    /// Rate of `cut_body` answers (a `Content-Length` longer than the body sent).
+    #[serde(default)]
+    pub cut_body: f64,
+    /// Rate of `reset_mid_body` answers (the connection dropped mid-body).
+    #[serde(default)]
+    pub reset_mid_body: f64,
+    /// Only requests to these paths (same forms as `faults[].path`); empty: every path.
+    #[serde(default)]
+    pub paths: Vec<String>,
+}
+
+impl Default for RandomFaults {
+    /// No faults (every rate 0), seed 0, `slow_ms` 2 000, every path.
+    fn default() -> Self {
+        RandomFaults {
+            seed: 0,
+            status_429: 0.0,
+            status_503: 0.0,
+            slow: 0.0,
+            slow_ms: d_slow_ms(),
+            cut_body: 0.0,
+            reset_mid_body: 0.0,
+            paths: Vec::new(),
+        }
+    }
+}
+
+impl RandomFaults {
+    /// The kinds with their rates, in the order they are drawn.
+    pub(crate) fn rates(&self) -> [(FaultKind, f64); 5] {
+        [
+            (FaultKind::Status429, self.status_429),
+            (FaultKind::Status503, self.status_503),
+            (FaultKind::Slow, self.slow),
+            (FaultKind::CutBody, self.cut_body),
+            (FaultKind::ResetMidBody, self.reset_mid_body),
+        ]
+    }
+
+    /// Every rate within 0..=1 and their sum at most 1.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        let rates = self.rates();
+        if rates.iter().any(|(_, r)| !(0.0..=1.0).contains(r)) {
+            return Err(ScenarioError::Invalid(
+                "random_faults: every rate must be between 0 and 1".into(),
+            ));
+        }
+        if rates.iter().map(|(_, r)| r).sum::<f64>() > 1.0 + 1e-9 {
+            return Err(ScenarioError::Invalid(
+                "random_faults: the rates together must be at most 1".into(),
+            ));
+        }
+        if self.paths.iter().any(|p| p.trim().is_empty()) {
+            return Err(ScenarioError::Invalid(
+                "random_faults.paths has an empty path".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One license held at start: an asset of the location (`adam_id`, `pricing_param`)
+/// assigned to exactly one of `serial_number` or `client_user_id`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentSpec {
+    /// The asset's `adamId` (must be one of the location's assets).
+    pub adam_id: String,
+    /// `STDQ` or `PLUS` (default `STDQ`).
+    #[serde(default = "d_pricing")]
+    pub pricing_param: String,
+    /// A device's serial number.
+    #[serde(default)]
+    pub serial_number: Option<String>,
+    /// A user's `clientUserId` (must be one of the location's users).
+    #[serde(default)]
+    pub client_user_id: Option<String>,
+}
+
+impl AssignmentSpec {
+    /// A `STDQ` license of `adam_id` assigned to the device `serial_number`.
+    pub fn device(adam_id: &str, serial_number: &str) -> Self {
+        AssignmentSpec {
+            adam_id: adam_id.into(),
+            pricing_param: d_pricing(),
+            serial_number: Some(serial_number.into()),
+            client_user_id: None,
+        }
+    }
 }
 
 impl Scenario {
@@ -268,10 +417,19 @@ impl Scenario {
                 return bad(format!("faults[{i}].path is empty"));
             }
         }
+        if let Some(r) = &self.random_faults {
+            r.validate()?;
+        }
         let mut uids = HashSet::new();
         let mut tokens = HashSet::new();
         for (i, loc) in self.locations.iter().enumerate() {
-            if loc.uid.is_empty() || !uids.insert(loc.uid.as_str()) {
+            if loc.uid.is_empty() || !loc.uid.bytes().all(|b| b.is_ascii_digit()) {
+                return bad(format!(
+                    "locations[{i}].uid `{}` must be digits only (Apple's uId is a number)",
+                    loc.uid
+                ));
+            }
+            if !uids.insert(loc.uid.as_str()) {
                 return bad(format!(
                     "locations[{i}].uid `{}` is empty or repeated",
                     loc.uid
@@ -312,6 +470,7 @@ impl Scenario {
                     ));
                 }
             }
+            validate_assignments(i, loc)?;
         }
         Ok(())
     }
@@ -380,6 +539,7 @@ impl LocationSpec {
             other_mdm_info: None,
             assets: Vec::new(),
             users: Vec::new(),
+            assignments: Vec::new(),
         }
     }
 }
@@ -398,6 +558,52 @@ impl AssetSpec {
             supported_platforms: d_platforms(),
         }
     }
+}
+
+/// Each assignment names an asset and a user of its location, exactly one target, no pair
+/// twice, and no asset beyond its licenses.
+fn validate_assignments(i: usize, loc: &LocationSpec) -> Result<(), ScenarioError> {
+    let bad = |j: usize, m: &str| {
+        Err(ScenarioError::Invalid(format!(
+            "locations[{i}].assignments[{j}] {m}"
+        )))
+    };
+    let mut used: HashMap<(&str, &str), u64> = HashMap::new();
+    let mut pairs = HashSet::new();
+    for (j, a) in loc.assignments.iter().enumerate() {
+        let Some(asset) = loc
+            .assets
+            .iter()
+            .find(|x| x.adam_id == a.adam_id && x.pricing_param == a.pricing_param)
+        else {
+            return bad(j, "names an asset the location does not have");
+        };
+        let target = match (&a.serial_number, &a.client_user_id) {
+            (Some(s), None) if !s.is_empty() => ("s", s.as_str()),
+            (None, Some(u)) if loc.users.iter().any(|x| &x.client_user_id == u) => {
+                ("u", u.as_str())
+            }
+            (None, Some(_)) => return bad(j, "names a user the location does not have"),
+            _ => return bad(j, "needs exactly one of serial_number and client_user_id"),
+        };
+        if target.0 == "s" && (!asset.device_assignable || asset.product_type == "Book") {
+            return bad(
+                j,
+                "assigns an asset that is not device-assignable to a device",
+            );
+        }
+        if !pairs.insert((a.adam_id.as_str(), a.pricing_param.as_str(), target)) {
+            return bad(j, "repeats an (asset, target) pair");
+        }
+        let n = used
+            .entry((a.adam_id.as_str(), a.pricing_param.as_str()))
+            .or_default();
+        *n += 1;
+        if !asset.unlimited && *n > asset.total {
+            return bad(j, "uses more licenses than the asset's total");
+        }
+    }
+    Ok(())
 }
 
 /// Parses `yyyy-mm-ddThh:mm:ss` with `+hhmm`, `+hh:mm` or `Z`.

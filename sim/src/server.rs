@@ -1,7 +1,8 @@
 //! Starting and stopping the simulator, and the handle tests use to look at and steer it.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -9,11 +10,15 @@ use chrono::{DateTime, FixedOffset};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::counters::{Counters, RequestCounters, RequestCounts, TokenId};
 use crate::model::{Location, World};
 use crate::notify::{NotificationRecord, Notifier};
 use crate::ratelimit::{RateLimiter, RateStats};
-use crate::scenario::{FaultSpec, MdmInfo, Scenario, ScenarioError};
-use crate::shared::{ArmedFault, RecordedRequest, Shared, lock};
+use crate::scenario::{FaultSpec, MdmInfo, RandomFaults, Scenario, ScenarioError};
+use crate::shared::{
+    ArmedFault, MAX_RECORDED_REQUESTS, RandomDraw, RecordedRequest, RequestLog, Shared, lock,
+};
+use crate::token_files;
 
 /// How to start a simulator.
 #[derive(Debug, Clone)]
@@ -22,8 +27,17 @@ pub struct SimOptions {
     pub listen: SocketAddr,
     /// Allow a non-loopback `listen` address (default false: refused).
     pub allow_non_loopback: bool,
-    /// Write each location's token as `<dir>/<uId>.vpptoken`.
+    /// Write each location's token as `<dir>/<uId>.vpptoken` (created at mode 0600 and
+    /// renamed into place; a renewed token is written there too).
     pub token_dir: Option<PathBuf>,
+    /// Allow notification URLs on hosts other than loopback (default false: such a URL is
+    /// refused with 9728, as an unreachable one).
+    pub allow_remote_notifications: bool,
+    /// Faults drawn at random; overrides the scenario's `random_faults` when set.
+    pub random_faults: Option<RandomFaults>,
+    /// The most request details kept (default [`MAX_RECORDED_REQUESTS`](crate::MAX_RECORDED_REQUESTS),
+    /// also the largest accepted); the oldest are dropped first, the counters stay exact.
+    pub max_recorded_requests: usize,
 }
 
 impl Default for SimOptions {
@@ -32,6 +46,9 @@ impl Default for SimOptions {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             allow_non_loopback: false,
             token_dir: None,
+            allow_remote_notifications: false,
+            random_faults: None,
+            max_recorded_requests: MAX_RECORDED_REQUESTS,
         }
     }
 }
@@ -97,6 +114,9 @@ impl Simulator {
         options: SimOptions,
     ) -> Result<RunningSimulator, SimError> {
         scenario.validate()?;
+        if let Some(r) = &options.random_faults {
+            r.validate()?;
+        }
         if !options.listen.ip().is_loopback() && !options.allow_non_loopback {
             return Err(SimError::NonLoopback(options.listen));
         }
@@ -106,7 +126,13 @@ impl Simulator {
         }
         let (listener, addr) = bind(options.listen).await?;
         let (stop, stop_rx) = watch::channel(false);
-        let shared = Arc::new(shared_state(scenario, world, addr, stop_rx.clone())?);
+        let shared = Arc::new(shared_state(
+            scenario,
+            &options,
+            world,
+            addr,
+            stop_rx.clone(),
+        )?);
         schedule_claims_by_other(&shared);
         let server = spawn_server(listener, Arc::clone(&shared), stop_rx);
         Ok(RunningSimulator {
@@ -132,14 +158,20 @@ fn build_world(scenario: &Scenario) -> World {
 }
 
 /// Writes each location's token as `<dir>/<uId>.vpptoken`.
-fn write_token_files(dir: &std::path::Path, world: &World) -> Result<(), SimError> {
+fn write_token_files(dir: &Path, world: &World) -> Result<(), SimError> {
     for loc in &world.locations {
-        let path = dir.join(format!("{}.vpptoken", loc.uid));
-        std::fs::create_dir_all(dir)
-            .and_then(|_| std::fs::write(&path, &loc.credential))
-            .map_err(|source| SimError::TokenDir { path, source })?;
+        write_token_file(dir, &loc.uid, &loc.credential)?;
     }
     Ok(())
+}
+
+fn write_token_file(dir: &Path, uid: &str, credential: &str) -> Result<(), SimError> {
+    token_files::write(dir, uid, credential)
+        .map(|_| ())
+        .map_err(|source| SimError::TokenDir {
+            path: token_files::token_path(dir, uid),
+            source,
+        })
 }
 
 /// Binds the listener and reports the address it got (a free port for port 0).
@@ -158,6 +190,7 @@ async fn bind(listen: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr
 /// The state the handlers and the handle share.
 fn shared_state(
     scenario: Scenario,
+    options: &SimOptions,
     world: World,
     addr: SocketAddr,
     shutdown: watch::Receiver<bool>,
@@ -173,13 +206,25 @@ fn shared_state(
         .cloned()
         .map(ArmedFault::new)
         .collect();
+    let random = options
+        .random_faults
+        .clone()
+        .or_else(|| scenario.random_faults.clone())
+        .map(RandomDraw::new);
     Ok(Shared {
         world: Mutex::new(world),
         faults: Mutex::new(faults),
+        random_faults: random,
         config: scenario,
         origin: format!("http://{addr}"),
         started: Instant::now(),
-        requests: Mutex::new(Vec::new()),
+        requests: Mutex::new(RequestLog::new(
+            options.max_recorded_requests.min(MAX_RECORDED_REQUESTS),
+        )),
+        counters: RequestCounters::default(),
+        examined: AtomicU64::new(0),
+        allow_remote_notifications: options.allow_remote_notifications,
+        token_dir: options.token_dir.clone(),
         rate: Arc::new(RateLimiter::default()),
         notifier,
         shutdown,
@@ -251,15 +296,53 @@ impl RunningSimulator {
         self.token(uid)
     }
 
-    /// Every request received so far, in arrival order.
+    /// The details of the requests received so far, in arrival order: the last
+    /// [`MAX_RECORDED_REQUESTS`](crate::MAX_RECORDED_REQUESTS) only, paths cut to
+    /// [`MAX_RECORDED_PATH`](crate::MAX_RECORDED_PATH) bytes. Exact totals:
+    /// [`RunningSimulator::counters`].
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.shared.requests).clone()
+        self.shared.recorded()
     }
 
-    /// Forgets the recorded requests and rate observations.
+    /// Forgets the recorded requests, the counters and the rate observations.
     pub fn clear_requests(&self) {
-        lock(&self.shared.requests).clear();
+        self.shared.clear_recorded();
+        self.shared.counters.reset();
         self.shared.rate.reset_stats();
+    }
+
+    /// Exact request counts (requests, refused, most in any second), in total and per
+    /// token, however many request details were dropped.
+    pub fn counters(&self) -> Counters {
+        self.shared.counters.snapshot()
+    }
+
+    /// The counts of one token (a credential, e.g. from [`RunningSimulator::token`]): the
+    /// requests that presented it, the rate limit's refusals of it, and the most that
+    /// arrived in any one second. Zeros for a token never presented.
+    pub fn counts_for_token(&self, token: &str) -> RequestCounts {
+        self.shared.counters.for_token(TokenId::of(token))
+    }
+
+    /// Stored records (assignments, users, assets) read by list requests so far: the cost
+    /// of serving pages, which for an unfiltered page is about the page's size, not the
+    /// location's.
+    pub fn records_examined(&self) -> u64 {
+        self.shared.examined.load(Ordering::Relaxed)
+    }
+
+    /// A renewed token for the location, as downloading a new one from Apple Business
+    /// Manager gives: a new credential expiring a year from now; the old one stops
+    /// working (9622). Written to the token directory if there is one (a failure to write
+    /// it goes to stderr; the renewal stands). `None`: unknown uid.
+    pub fn renew_token(&self, uid: &str) -> Option<String> {
+        let credential = self.shared.world().location_mut(uid)?.renew_token();
+        if let Some(dir) = &self.shared.token_dir {
+            if let Err(e) = write_token_file(dir, uid, &credential) {
+                eprintln!("apple-vpp-sim: {e}");
+            }
+        }
+        Some(credential)
     }
 
     /// Every notification sent (or attempted) so far, in completion order.

@@ -1,24 +1,33 @@
 //! State shared by the handlers and the [`crate::RunningSimulator`] handle: the world, the
 //! request records and the armed faults.
 
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+use crate::counters::RequestCounters;
 use crate::model::World;
 use crate::notify::Notifier;
 use crate::ratelimit::RateLimiter;
-use crate::scenario::{FaultKind, FaultSpec, MdmInfo, Scenario};
+use crate::scenario::{FaultKind, FaultSpec, MdmInfo, RandomFaults, Scenario};
+
+/// The most request details kept: older ones are dropped first (the counters stay exact).
+pub const MAX_RECORDED_REQUESTS: usize = 10_000;
+/// The longest path (and query) kept in a request's details, in bytes; longer ones are cut.
+pub const MAX_RECORDED_PATH: usize = 256;
 
 /// One request the simulator received. Holds no credential: only the location it matched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedRequest {
     /// `GET`, `POST`…
     pub method: String,
-    /// The path, e.g. `/mdm/v2/assets`.
+    /// The path, e.g. `/mdm/v2/assets` (cut to [`MAX_RECORDED_PATH`] bytes).
     pub path: String,
-    /// The raw query string, if any.
+    /// The raw query string, if any (cut to [`MAX_RECORDED_PATH`] bytes).
     pub query: Option<String>,
     /// When it arrived, since the simulator started.
     pub at: Duration,
@@ -49,6 +58,84 @@ pub(crate) fn normalize(path: &str) -> String {
     p.to_string()
 }
 
+/// Faults drawn at random: the configuration and the generator's state (SplitMix64).
+pub(crate) struct RandomDraw {
+    pub config: RandomFaults,
+    paths: Vec<String>,
+    state: Mutex<u64>,
+}
+
+impl RandomDraw {
+    pub fn new(config: RandomFaults) -> Self {
+        RandomDraw {
+            paths: config.paths.iter().map(|p| normalize(p)).collect(),
+            state: Mutex::new(config.seed),
+            config,
+        }
+    }
+
+    /// A number in `0..1`, the next of the seeded sequence.
+    fn next(&self) -> f64 {
+        let mut st = lock(&self.state);
+        *st = st.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = *st;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// The fault this request meets, if any (one draw per request to a covered path).
+    pub fn draw(&self, path: &str) -> Option<FaultSpec> {
+        if !self.paths.is_empty() && !self.paths.iter().any(|p| p == path) {
+            return None;
+        }
+        let x = self.next();
+        let mut edge = 0.0;
+        for (kind, rate) in self.config.rates() {
+            edge += rate;
+            if x < edge {
+                let mut spec = FaultSpec::new(path, 1, kind);
+                spec.slow_ms = Some(self.config.slow_ms);
+                return Some(spec);
+            }
+        }
+        None
+    }
+}
+
+/// Cuts a recorded path or query to [`MAX_RECORDED_PATH`] bytes (on a character boundary).
+fn cut(s: &str) -> String {
+    if s.len() <= MAX_RECORDED_PATH {
+        return s.to_string();
+    }
+    let mut end = MAX_RECORDED_PATH;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
+/// The request details kept: the last [`MAX_RECORDED_REQUESTS`], each with a sequence
+/// number so a request can be completed after older ones were dropped.
+#[derive(Debug)]
+pub(crate) struct RequestLog {
+    /// Sequence number of `details[0]`.
+    first: u64,
+    details: VecDeque<RecordedRequest>,
+    max: usize,
+}
+
+impl RequestLog {
+    pub fn new(max: usize) -> Self {
+        RequestLog {
+            first: 0,
+            details: VecDeque::new(),
+            max,
+        }
+    }
+}
+
 /// An armed fault.
 #[derive(Debug, Clone)]
 pub(crate) struct ArmedFault {
@@ -73,8 +160,16 @@ pub(crate) struct Shared {
     pub config: Scenario,
     pub origin: String,
     pub started: Instant,
-    pub requests: Mutex<Vec<RecordedRequest>>,
+    pub requests: Mutex<RequestLog>,
+    pub counters: RequestCounters,
     pub faults: Mutex<Vec<ArmedFault>>,
+    pub random_faults: Option<RandomDraw>,
+    /// Records read by list requests (see `RunningSimulator::records_examined`).
+    pub examined: AtomicU64,
+    /// Notification URLs may name hosts other than loopback.
+    pub allow_remote_notifications: bool,
+    /// Where token files are written (also on renewal).
+    pub token_dir: Option<PathBuf>,
     pub rate: Arc<RateLimiter>,
     pub notifier: Notifier,
     pub shutdown: watch::Receiver<bool>,
@@ -89,29 +184,45 @@ impl Shared {
         lock(&self.world)
     }
 
-    pub fn record_start(&self, method: &str, path: &str, query: Option<String>) -> usize {
-        let mut r = lock(&self.requests);
-        r.push(RecordedRequest {
+    /// Records an arriving request; its sequence number completes it later.
+    pub fn record_start(&self, method: &str, path: &str, query: Option<&str>) -> u64 {
+        self.counters.arrive();
+        let mut log = lock(&self.requests);
+        if log.details.len() >= log.max {
+            if log.details.pop_front().is_some() {
+                log.first += 1;
+            } else {
+                return log.first;
+            }
+        }
+        log.details.push_back(RecordedRequest {
             method: method.to_string(),
-            path: path.to_string(),
-            query,
+            path: cut(path),
+            query: query.map(cut),
             at: self.started.elapsed(),
             location_uid: None,
             authorized: false,
             status: 0,
             fault: None,
         });
-        r.len() - 1
+        log.first + log.details.len() as u64 - 1
     }
 
     pub fn record_end(
         &self,
-        id: usize,
+        seq: u64,
         status: u16,
         note: Option<AuthNote>,
         fault: Option<FaultKind>,
     ) {
-        if let Some(r) = lock(&self.requests).get_mut(id) {
+        if status == 429 {
+            self.counters.refuse();
+        }
+        let mut log = lock(&self.requests);
+        let Some(i) = seq.checked_sub(log.first) else {
+            return;
+        };
+        if let Some(r) = log.details.get_mut(i as usize) {
             r.status = status;
             r.fault = fault;
             if let Some(n) = note {
@@ -119,6 +230,23 @@ impl Shared {
                 r.authorized = n.authorized;
             }
         }
+    }
+
+    /// The kept request details, oldest first.
+    pub fn recorded(&self) -> Vec<RecordedRequest> {
+        lock(&self.requests).details.iter().cloned().collect()
+    }
+
+    /// Forgets the request details (the sequence goes on).
+    pub fn clear_recorded(&self) {
+        let mut log = lock(&self.requests);
+        log.first += log.details.len() as u64;
+        log.details.clear();
+    }
+
+    /// Adds records read by a list request.
+    pub fn count_examined(&self, n: u64) {
+        self.examined.fetch_add(n, Ordering::Relaxed);
     }
 
     /// Takes one hit from the first armed fault for this (normalized) path.
@@ -133,6 +261,12 @@ impl Shared {
             faults.remove(i);
         }
         Some(spec)
+    }
+
+    /// The armed fault for this (normalized) path, else one drawn at random, if any.
+    pub fn fault_for(&self, path: &str) -> Option<FaultSpec> {
+        self.take_fault(path)
+            .or_else(|| self.random_faults.as_ref()?.draw(path))
     }
 
     /// Waits `response_delay_ms` (simulated service latency).
@@ -159,5 +293,19 @@ impl Shared {
         }
         loc.bump();
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_paths_are_cut_on_a_character_boundary() {
+        let long = "é".repeat(MAX_RECORDED_PATH);
+        let c = cut(&long);
+        assert!(c.len() <= MAX_RECORDED_PATH && c.len() >= MAX_RECORDED_PATH - 1);
+        assert!(long.starts_with(&c));
+        assert_eq!(cut("/mdm/v2/assets"), "/mdm/v2/assets");
     }
 }

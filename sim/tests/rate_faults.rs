@@ -9,13 +9,7 @@ use common::*;
 use serde_json::Value;
 
 fn fault(path: &str, count: u32, kind: FaultKind) -> FaultSpec {
-    FaultSpec {
-        path: path.into(),
-        count,
-        kind,
-        retry_after_secs: None,
-        hang_ms: None,
-    }
+    FaultSpec::new(path, count, kind)
 }
 
 #[tokio::test]

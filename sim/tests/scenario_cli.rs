@@ -8,7 +8,7 @@ use apple_vpp_sim::{Scenario, ScenarioError, SimError, SimOptions, Simulator};
 
 const BIN: &str = env!("CARGO_BIN_EXE_apple-vpp-sim");
 
-const ISSUE_EXAMPLE: &str = r#"{"page_size": 100, "max_requests_per_second": 15, "event_delay_ms": 200,
+const EXAMPLE_SCENARIO: &str = r#"{"page_size": 100, "max_requests_per_second": 15, "event_delay_ms": 200,
  "locations": [{"uid": "981060278089131045", "name": "Berlin Office", "country": "DE",
    "org_name": "Example School", "token_expires": "2027-09-26T08:30:39+0000",
    "legacy": false, "revoked": false,
@@ -18,11 +18,12 @@ const ISSUE_EXAMPLE: &str = r#"{"page_size": 100, "max_requests_per_second": 15,
    "users": [{"client_user_id": "u-1", "email": "a@example.com"}]}]}"#;
 
 #[test]
-fn the_issue_example_parses() {
-    let s = Scenario::from_json(ISSUE_EXAMPLE).unwrap();
+fn a_full_example_scenario_parses() {
+    let s = Scenario::from_json(EXAMPLE_SCENARIO).unwrap();
     assert_eq!(s.locations[0].assets[0].total, 10);
     assert_eq!(s.locations[0].mdm_info.as_ref().unwrap().id, "x");
-    let null_info = ISSUE_EXAMPLE.replace(r#"{"id": "x", "name": "y", "metadata": "z"}"#, "null");
+    let null_info =
+        EXAMPLE_SCENARIO.replace(r#"{"id": "x", "name": "y", "metadata": "z"}"#, "null");
     assert!(
         Scenario::from_json(&null_info).unwrap().locations[0]
             .mdm_info

@@ -21,6 +21,7 @@ use crate::wire::ClientConfigUpdate;
 /// assert_eq!(ClaimOptions::default().takeover, Takeover::Refuse);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ClaimOptions {
     /// The admin's answer to "another MDM manages this location: take it over?".
     pub takeover: Takeover,
@@ -28,6 +29,21 @@ pub struct ClaimOptions {
     /// our `mdmInfo` is added to it, and it forces an update even when the location is
     /// already ours.
     pub notifications: Option<ClientConfigUpdate>,
+}
+
+impl ClaimOptions {
+    /// Sets the admin's answer to a takeover.
+    pub fn with_takeover(mut self, takeover: Takeover) -> Self {
+        self.takeover = takeover;
+        self
+    }
+
+    /// Sets the notification settings to write with the claim (an update built with
+    /// [`ClientConfigUpdate::builder`]).
+    pub fn with_notifications(mut self, update: ClientConfigUpdate) -> Self {
+        self.notifications = Some(update);
+        self
+    }
 }
 
 impl From<Takeover> for ClaimOptions {
@@ -42,6 +58,7 @@ impl From<Takeover> for ClaimOptions {
 /// The first step of configuring: see the [module docs](super).
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum Configure {
     /// Apple already records us, with the same name and metadata: nothing to send.
     AlreadyOurs(VppAccount),

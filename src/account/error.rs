@@ -29,12 +29,13 @@ pub enum ConfigureError {
     #[error("Apple did not record this MDM's claim on the location: try again later")]
     NotApplied,
     /// The read-back describes another location.
-    #[error("{0}")]
+    #[error(transparent)]
     LocationChanged(#[from] LocationMismatch),
 }
 
 /// Apple described a different location than expected.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 #[error(
     "the token is for the location {found}, but this account is for {expected}: upload a token downloaded for {expected}"
 )]

@@ -280,7 +280,7 @@ impl VppAccount {
             protocol,
             location: snapshot.location.clone(),
             identity,
-            apple_expires_at: snapshot.token_expires_at,
+            apple_expires_at: snapshot.token_expiry,
             verdict: AppleVerdict::Active,
             read_only: false,
             claim: ClaimState::Ours,
@@ -313,12 +313,12 @@ impl VppAccount {
     }
 
     /// Apple's `tokenExpirationDate`, when Apple gave one.
-    pub fn apple_expires_at(&self) -> Option<DateTime<FixedOffset>> {
+    pub fn apple_expiry(&self) -> Option<DateTime<FixedOffset>> {
         self.apple_expires_at
     }
 
     /// The expiry that counts: Apple's date when known, else the file's `expDate`.
-    pub fn expires_at(&self) -> DateTime<Utc> {
+    pub fn expiry(&self) -> DateTime<Utc> {
         crate::location::effective_expiry(self.apple_expires_at, &self.token)
     }
 
@@ -353,18 +353,18 @@ impl VppAccount {
     }
 
     /// When the location was claimed (or last re-claimed).
-    pub fn configured_at(&self) -> DateTime<Utc> {
+    pub fn configured(&self) -> DateTime<Utc> {
         self.configured_at
     }
 
     /// When Apple last confirmed the claim.
-    pub fn last_verified_at(&self) -> DateTime<Utc> {
+    pub fn last_verified(&self) -> DateTime<Utc> {
         self.last_verified_at
     }
 
     /// When Apple last accepted a write with this token
     /// ([`VppAccount::record_write_accepted_at`]), if recorded.
-    pub fn last_write_accepted_at(&self) -> Option<DateTime<Utc>> {
+    pub fn last_write_accepted(&self) -> Option<DateTime<Utc>> {
         self.last_write_accepted_at
     }
 
@@ -380,8 +380,8 @@ impl VppAccount {
 
     /// The status for display at `now`; see [`AccountStatus`] for precedence.
     pub fn status_at(&self, now: DateTime<Utc>, policy: &RenewalPolicy) -> AccountStatus {
-        let expiry = policy.status_at(self.expires_at(), now);
-        let days_left = expiry::days_left(self.expires_at(), now);
+        let expiry = policy.status_at(self.expiry(), now);
+        let days_left = expiry::days_left_at(self.expiry(), now);
         match (&self.verdict, &self.claim, expiry) {
             (AppleVerdict::WrongLocation { found }, _, _) => AccountStatus::WrongLocation {
                 found: found.clone(),

@@ -16,9 +16,9 @@ use crate::wire::ClientConfigUpdate;
 #[non_exhaustive]
 pub struct Renewal {
     /// The expiry before.
-    pub previous_expires_at: DateTime<Utc>,
+    pub previous_expiry: DateTime<Utc>,
     /// The expiry now.
-    pub new_expires_at: DateTime<Utc>,
+    pub new_expiry: DateTime<Utc>,
     /// `Some((old, new))` when the organization name in the file changed (the location,
     /// by `uId`, is the same).
     pub org_name_change: Option<(String, String)>,
@@ -85,12 +85,12 @@ impl VppAccount {
             return Err(RenewError::SameToken);
         }
         let offered = snapshot.expiry_for(&new_token);
-        if expiry::is_expired(offered, now) {
+        if expiry::is_expired_at(offered, now) {
             return Err(RenewError::Expired {
                 expired_at: offered,
             });
         }
-        let current = self.expires_at();
+        let current = self.expiry();
         if offered <= current {
             return Err(RenewError::NotLater { current, offered });
         }
@@ -112,7 +112,7 @@ impl VppAccount {
         });
         self.token = new_token;
         self.location = snapshot.location.clone();
-        self.apple_expires_at = snapshot.token_expires_at;
+        self.apple_expires_at = snapshot.token_expiry;
         self.verdict = AppleVerdict::Active;
         if reclaim == Reclaim::NotNeeded {
             self.claim = ClaimState::Ours;
@@ -121,8 +121,8 @@ impl VppAccount {
             self.claim = ClaimState::Released;
         }
         Ok(Renewal {
-            previous_expires_at: current,
-            new_expires_at: offered,
+            previous_expiry: current,
+            new_expiry: offered,
             org_name_change,
             reclaim,
         })
@@ -131,7 +131,7 @@ impl VppAccount {
     /// Checks the configuration read back after sending a renewal's [`Reclaim::Send`]
     /// update (step 1 of the two-step flow in [`Reclaim`]).
     ///
-    /// Ours → the claim is ours again, `last_verified_at` is `now`, and the location is no
+    /// Ours → the claim is ours again, `last_verified()` is `now`, and the location is no
     /// longer read-only (Apple applied our write). Another MDM → the account is marked
     /// displaced and [`ConfigureError::LostRace`] is returned; nobody →
     /// [`ConfigureError::NotApplied`] (send again later); another location →

@@ -13,7 +13,7 @@ impl VppAccount {
     /// Re-checks the claim with a fresh snapshot (Apple: at the start of every session).
     ///
     /// The claim is judged whatever token the snapshot was read with (all tokens of a
-    /// location see the same claim). Ours: the location and `last_verified_at` are
+    /// location see the same claim). Ours: the location and `last_verified()` are
     /// refreshed and any earlier displacement is cleared. Another MDM: the account is
     /// marked displaced. Unclaimed: marked released.
     ///
@@ -44,8 +44,8 @@ impl VppAccount {
         }
         self.location = snapshot.location.clone();
         if own_token {
-            if snapshot.token_expires_at.is_some() {
-                self.apple_expires_at = snapshot.token_expires_at;
+            if snapshot.token_expiry.is_some() {
+                self.apple_expires_at = snapshot.token_expiry;
             }
             self.verdict = AppleVerdict::Active;
         }

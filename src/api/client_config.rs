@@ -24,7 +24,15 @@ impl Endpoint for GetClientConfig {
 /// Never replayed as it is: an update is decided from a read (whose claim it overwrites),
 /// so after a failure read the configuration again and decide again.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct SetClientConfig<'a>(pub &'a ClientConfigUpdate);
+
+impl<'a> SetClientConfig<'a> {
+    /// Writes `update`.
+    pub fn new(update: &'a ClientConfigUpdate) -> Self {
+        Self(update)
+    }
+}
 
 impl Endpoint for SetClientConfig<'_> {
     /// The answer is not used: the read-back is what counts.

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::BaseUrlError;
-pub use crate::location::Protocol;
+use crate::location::Protocol;
 use crate::secret::SecretString;
 use crate::token::VppToken;
 use crate::wire::{self, AppleError, ResponseError};

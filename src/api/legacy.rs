@@ -7,7 +7,8 @@
 
 use serde::Serialize;
 
-use super::{Auth, Endpoint, Method, Protocol, Replay};
+use super::{Auth, Endpoint, Method, Replay};
+use crate::location::Protocol;
 use crate::token::VppToken;
 use crate::wire::LegacyClientConfig;
 
@@ -49,10 +50,20 @@ impl Endpoint for GetLegacyClientConfig {
 /// `POST VPPClientConfigSrv` with a `clientContext` to write (`""` clears it). Decided
 /// from a read (whose owner it overwrites), so never replayed as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SetLegacyClientContext {
     /// The `clientContext` string to write: by convention
     /// `{"hostname":"<server>","guid":"<id>"}` ([`crate::MdmIdentity::legacy_client_context`]).
     pub client_context: String,
+}
+
+impl SetLegacyClientContext {
+    /// Writes `client_context` (`""` clears it).
+    pub fn new(client_context: impl Into<String>) -> Self {
+        Self {
+            client_context: client_context.into(),
+        }
+    }
 }
 
 impl Endpoint for SetLegacyClientContext {

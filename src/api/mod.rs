@@ -38,21 +38,23 @@ pub use base_url::{BaseUrlError, check_base_url, is_loopback, normalize_base_url
 mod licenses;
 mod paged;
 mod users;
+mod write;
 
 pub use assets::GetAssets;
 pub use assignments::GetAssignments;
 
 pub use client_config::{GetClientConfig, SetClientConfig};
 pub use endpoint::{
-    Auth, Endpoint, HttpRequest, Method, Protocol, Replay, RequestError, ServiceBase, redact_error,
+    Auth, Endpoint, HttpRequest, Method, Replay, RequestError, ServiceBase, redact_error,
 };
 pub use legacy::{GetLegacyClientConfig, GetLegacyServiceConfig, SetLegacyClientContext};
 pub use licenses::{Associate, Disassociate, Revoke};
 pub use paged::Paged;
-pub use retry::{Failure, RetryPolicy, parse_retry_after};
+pub use retry::{Failure, RetryPolicy, parse_retry_after_at};
 pub use service_config::GetServiceConfig;
 pub use status::GetEventStatus;
 pub use users::{CreateUsers, GetUsers, RetireUsers, UpdateUsers};
+pub use write::BatchedWrite;
 
 use url::Url;
 

@@ -16,7 +16,7 @@ pub enum Failure {
     Response {
         /// The class ([`ResponseError::kind`]).
         kind: ErrorKind,
-        /// `Retry-After`, already parsed ([`parse_retry_after`]).
+        /// `Retry-After`, already parsed ([`parse_retry_after_at`]).
         retry_after: Option<Duration>,
     },
     /// The connection could not be made: the request never reached Apple.
@@ -72,6 +72,7 @@ impl Failure {
 /// 9625, 9645 and other 4xx. A `Retry-After` is honoured (capped); a delay is never
 /// shorter than the backoff, so a `Retry-After` of 0 or a date in the past still waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (default 4). 1 disables retries.
     pub max_attempts: u32,
@@ -99,6 +100,36 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// Sets [`RetryPolicy::max_attempts`] (the first attempt included; 1 disables retries).
+    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts;
+        self
+    }
+
+    /// Sets [`RetryPolicy::max_total`].
+    pub fn with_max_total(mut self, max_total: Duration) -> Self {
+        self.max_total = max_total;
+        self
+    }
+
+    /// Sets [`RetryPolicy::base_delay`].
+    pub fn with_base_delay(mut self, base_delay: Duration) -> Self {
+        self.base_delay = base_delay;
+        self
+    }
+
+    /// Sets [`RetryPolicy::max_delay`].
+    pub fn with_max_delay(mut self, max_delay: Duration) -> Self {
+        self.max_delay = max_delay;
+        self
+    }
+
+    /// Sets [`RetryPolicy::retry_after_cap`].
+    pub fn with_retry_after_cap(mut self, retry_after_cap: Duration) -> Self {
+        self.retry_after_cap = retry_after_cap;
+        self
+    }
+
     /// No retries at all.
     pub fn none() -> Self {
         Self {
@@ -160,7 +191,7 @@ fn mul_fraction(d: Duration, fraction: f64) -> Duration {
 /// the three forms HTTP requires recipients to accept (`Sun, 06 Nov 1994 08:49:37 GMT`,
 /// `Sunday, 06-Nov-94 08:49:37 GMT`, `Sun Nov  6 08:49:37 1994`). A date in the past gives
 /// zero (the retry policy then still waits its backoff). `None` for anything else.
-pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+pub fn parse_retry_after_at(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
@@ -362,7 +393,7 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2026-10-21T07:28:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        let p = |v| parse_retry_after(v, now);
+        let p = |v| parse_retry_after_at(v, now);
         assert_eq!(p("120"), Some(secs(120)));
         assert_eq!(p(" 0 "), Some(Duration::ZERO));
         assert_eq!(p("99999999999999999999999"), Some(secs(u64::MAX)));

@@ -11,6 +11,7 @@ use crate::wire::StatusResponse;
 /// Error 9708 means Apple does not know the event id (see
 /// [`crate::events::is_event_not_found`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct GetEventStatus {
     /// The `eventId` Apple returned for the request.
     pub event_id: EventId,

@@ -194,6 +194,8 @@ pub enum BuildError {
     #[error("the User-Agent must be visible ASCII")]
     UserAgent,
     /// reqwest could not build its client (e.g. TLS set-up failed).
-    #[error("could not set up the HTTP client: {0}")]
+    #[error(
+        "could not set up the HTTP client (e.g. TLS set-up failed; the cause follows): check the system's TLS configuration"
+    )]
     Http(#[source] reqwest::Error),
 }

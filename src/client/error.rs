@@ -42,7 +42,7 @@ pub enum ClientError {
 
     /// Apple could not be reached (after retries).
     #[error(
-        "could not reach Apple's Apps and Books service ({}, after {attempts} attempt(s)): {source}; check the network and try again later",
+        "could not reach Apple's Apps and Books service ({}, after {attempts} attempt(s)): check the network and try again later",
         kind.describe()
     )]
     Transport {
@@ -129,7 +129,7 @@ pub enum ClientError {
     /// events are in `sent`, in batch order), the failing one and those after it were
     /// not (or, after a timeout, may have been: see `source`).
     #[error(
-        "{} of {} requests were sent (events {}), then one failed: {source}; follow the sent events and send the rest again",
+        "{} of {} requests were sent (events {}), then one failed (the cause follows): follow the sent events and send the rest again",
         sent.len(),
         sent.len() + unsent,
         list(sent)
@@ -162,23 +162,50 @@ impl ClientError {
     /// A paged list that stopped on a page takes the class of that page's error; a
     /// request sent in part, the class of the batch that failed.
     pub fn kind(&self) -> ErrorKind {
-        match self {
-            Self::Response(e) | Self::Paging(PagingError::Response { error: e, .. }) => e.kind(),
-            Self::Paging(PagingError::BadPageIndex { error, .. }) => error.kind(),
-            Self::PartlySent { source, .. } => source.kind(),
-            Self::Transport { .. } | Self::Lease(_) => ErrorKind::Retryable,
-            _ => ErrorKind::Other,
+        if let Self::Lease(_) = self {
+            return ErrorKind::Retryable;
+        }
+        match self.answer() {
+            Answer::Response(e) => e.kind(),
+            Answer::Apple(e) => e.kind(),
+            Answer::Unreached => ErrorKind::Retryable,
+            Answer::None => ErrorKind::Other,
         }
     }
 
     /// Apple's error, when Apple answered with one (also for a page of a list, or the
     /// failing batch of a request sent in part).
     pub fn apple(&self) -> Option<&AppleError> {
-        match self {
-            Self::Response(e) | Self::Paging(PagingError::Response { error: e, .. }) => e.apple(),
-            Self::Paging(PagingError::BadPageIndex { error, .. }) => Some(error),
-            Self::PartlySent { source, .. } => source.apple(),
-            _ => None,
+        match self.answer() {
+            Answer::Response(e) => e.apple(),
+            Answer::Apple(e) => Some(e),
+            Answer::Unreached | Answer::None => None,
         }
     }
+
+    /// What Apple answered (for a page of a list, or the failing batch of a request sent
+    /// in part, that page's or batch's answer): the one place that sorts the variants.
+    fn answer(&self) -> Answer<'_> {
+        match self {
+            Self::Response(e) | Self::Paging(PagingError::Response { error: e, .. }) => {
+                Answer::Response(e)
+            }
+            Self::Paging(PagingError::BadPageIndex { error, .. }) => Answer::Apple(error),
+            Self::PartlySent { source, .. } => source.answer(),
+            Self::Transport { .. } => Answer::Unreached,
+            _ => Answer::None,
+        }
+    }
+}
+
+/// What Apple answered, as [`ClientError::kind`] and [`ClientError::apple`] read it.
+enum Answer<'a> {
+    /// An unusable answer (Apple's error among them).
+    Response(&'a ResponseError),
+    /// Apple's error.
+    Apple(&'a AppleError),
+    /// Apple could not be reached.
+    Unreached,
+    /// Nothing from Apple is involved.
+    None,
 }

@@ -28,6 +28,7 @@ use crate::wire::{ClientConfig, ClientConfigUpdate, ErrorNumber, ResponseError};
 /// [`Configure`], after the write.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum ConfigureOutcome {
     /// Apple already recorded us; nothing was written.
     AlreadyOurs(VppAccount),
@@ -281,9 +282,7 @@ impl VppClient {
                         Failure::Transport,
                     ));
                 }
-                let write = SetLegacyClientContext {
-                    client_context: identity.legacy_client_context(),
-                };
+                let write = SetLegacyClientContext::new(identity.legacy_client_context());
                 let answer = self.send_inner(&write, Some(token)).await?;
                 // v1 reports failure as `status: -1`, with HTTP 200.
                 LocationSnapshot::from_legacy(&answer)

@@ -1,78 +1,22 @@
-//! Licenses and users: the lists (assets, assignments, users), the license and user
-//! writes (associate, disassociate, revoke; create, update, retire users) and their
-//! events.
-//!
-//! Every list is read by one page driver, [`VppClient::for_each_page`], which hands the
-//! records over page by page; every write is split by the core's [`crate::batching`]
-//! with Apple's limits from the (cached) service configuration and answers one
-//! [`SentBatch`] per request sent, in batch order. Decisions stay in the core
-//! ([`crate::paging::PageTraversal`], [`crate::batching`], [`EventStatus`]); these
-//! methods drive them.
-//!
-//! # The sync loop an MDM writes
-//!
-//! Store each page as it arrives (memory stays bounded by a few pages, whatever the
-//! location's size), keep the FIRST page's `versionId` for the next incremental sync,
-//! and when Apple refuses that version (9721) take the full sync that follows instead:
-//!
-//! ```no_run
-//! use apple_vpp::client::{SyncPage, VppClient};
-//! use apple_vpp::{Assignment, VppToken};
-//!
-//! # struct Db;
-//! # impl Db {
-//! #     fn last_version(&self) -> Option<String> { None }
-//! #     fn begin_full_sync(&mut self) -> Result<(), std::io::Error> { Ok(()) }
-//! #     fn upsert(&mut self, _: &[Assignment]) -> Result<(), std::io::Error> { Ok(()) }
-//! #     fn end_full_sync(&mut self) -> Result<(), std::io::Error> { Ok(()) }
-//! #     fn save_version(&mut self, _: Option<&str>) -> Result<(), std::io::Error> { Ok(()) }
-//! # }
-//! # async fn run(db: &mut Db) -> Result<(), Box<dyn std::error::Error>> {
-//! let client = VppClient::builder().build()?;
-//! let token = VppToken::from_path("sToken_for_Berlin_Office.vpptoken")?;
-//!
-//! // Incremental when we kept a versionId last time, full otherwise.
-//! let since = db.last_version();
-//! let outcome = client
-//!     .sync_assignments(&token, since.as_deref(), |page: SyncPage<Assignment>| {
-//!         if page.full && page.is_first() {
-//!             // A full sync (first run, or the fallback after 9721): what it does not
-//!             // list is gone. Mark everything unseen now, delete the unseen at the end.
-//!             db.begin_full_sync()?;
-//!         }
-//!         db.upsert(&page.records) // stored now: the page is dropped after this
-//!     })
-//!     .await?;
-//! if outcome.full {
-//!     db.end_full_sync()?;
-//! }
-//! if outcome.fell_back {
-//!     eprintln!("Apple no longer knew our versionId: a full sync replaced it");
-//! }
-//! // The FIRST page's versionId: the sinceVersionId of the next sync.
-//! db.save_version(outcome.version_id.as_deref())?;
-//! # Ok(()) }
-//! ```
-//!
-//! An incremental answer lists what was added or changed since the version; removals
-//! (disassociate, revoke) show up in the events, their notifications, or a full sync.
+//! Licenses and users: the lists, the license and user writes and their events (see the
+//! [client docs](super), "Licenses and users").
 
 use std::time::{Duration, Instant};
 
 use super::pages::{SyncError, SyncPage};
 use super::{ClientError, VppClient};
 use crate::api::{
-    Associate, CreateUsers, Disassociate, Endpoint, GetAssets, GetAssignments, GetEventStatus,
+    Associate, BatchedWrite, CreateUsers, Disassociate, GetAssets, GetAssignments, GetEventStatus,
     GetUsers, RetireUsers, Revoke, UpdateUsers,
 };
 use crate::assets::{Asset, Assignment};
-use crate::batching::{BatchLimits, license_batches, revoke_batches, user_batches};
+use crate::batching::BatchLimits;
 use crate::events::EventStatus;
 use crate::ids::EventId;
 use crate::paging::SyncOutcome;
 use crate::token::VppToken;
 use crate::users::VppUser;
-use crate::wire::{EventResponse, LicensesRequest, RevokeRequest, UsersRequest};
+use crate::wire::{LicensesRequest, RevokeRequest, UsersRequest};
 
 /// Apple's shortest interval between two `status` polls of one event (30 s), the default
 /// of [`VppClient::wait_for_events`].
@@ -103,7 +47,7 @@ impl VppClient {
     /// The location's assignments (`GET assignments`, all pages): in full without
     /// `since`, else what changed since that `versionId` (the previous sync's
     /// [`SyncOutcome::version_id`]), falling back to a full sync when Apple no longer
-    /// knows it (9721). See the [module docs](self) for the loop around it. For
+    /// knows it (9721). See the [client docs](super) for the loop around it. For
     /// filters, use [`VppClient::for_each_page`] with a [`GetAssignments`].
     pub async fn sync_assignments<X>(
         &self,
@@ -111,8 +55,10 @@ impl VppClient {
         since: Option<&str>,
         on_page: impl FnMut(SyncPage<Assignment>) -> Result<(), X>,
     ) -> Result<SyncOutcome, SyncError<X>> {
-        let mut request = GetAssignments::new();
-        request.since_version_id = since.map(str::to_owned);
+        let request = match since {
+            Some(version) => GetAssignments::new().since_version_id(version),
+            None => GetAssignments::new(),
+        };
         self.for_each_page(token, &request, on_page).await
     }
 
@@ -125,8 +71,10 @@ impl VppClient {
         since: Option<&str>,
         on_page: impl FnMut(SyncPage<VppUser>) -> Result<(), X>,
     ) -> Result<SyncOutcome, SyncError<X>> {
-        let mut request = GetUsers::new();
-        request.since_version_id = since.map(str::to_owned);
+        let request = match since {
+            Some(version) => GetUsers::new().since_version_id(version),
+            None => GetUsers::new(),
+        };
         self.for_each_page(token, &request, on_page).await
     }
 
@@ -136,8 +84,9 @@ impl VppClient {
     }
 
     /// `POST assets/associate`: assigns the request's assets to its devices and users,
-    /// in batches of Apple's limits ([`license_batches`]: duplicates removed, an empty
-    /// request refused before sending), one event per batch, in batch order.
+    /// in batches of Apple's limits ([`license_batches`](crate::batching::license_batches):
+    /// duplicates removed, an empty request refused before sending), one event per batch,
+    /// in batch order.
     ///
     /// If a batch fails after others were sent: [`ClientError::PartlySent`] with their
     /// events.
@@ -146,8 +95,7 @@ impl VppClient {
         token: &VppToken,
         request: LicensesRequest,
     ) -> Result<Vec<SentBatch<LicensesRequest>>, ClientError> {
-        let batches = license_batches(request, &self.batch_limits().await?)?;
-        self.send_batches(token, batches, Associate).await
+        self.send_batched::<Associate>(token, request).await
     }
 
     /// `POST assets/disassociate`: takes the request's assets back from its devices and
@@ -157,30 +105,28 @@ impl VppClient {
         token: &VppToken,
         request: LicensesRequest,
     ) -> Result<Vec<SentBatch<LicensesRequest>>, ClientError> {
-        let batches = license_batches(request, &self.batch_limits().await?)?;
-        self.send_batches(token, batches, Disassociate).await
+        self.send_batched::<Disassociate>(token, request).await
     }
 
     /// `POST assets/revoke`: takes back every revocable license of the devices and users,
     /// in batches of `maxRevokeSerialNumbers` / `maxRevokeClientUserIds`
-    /// ([`revoke_batches`]).
+    /// ([`revoke_batches`](crate::batching::revoke_batches)).
     pub async fn revoke(
         &self,
         token: &VppToken,
         request: RevokeRequest,
     ) -> Result<Vec<SentBatch<RevokeRequest>>, ClientError> {
-        let batches = revoke_batches(request, &self.batch_limits().await?)?;
-        self.send_batches(token, batches, Revoke).await
+        self.send_batched::<Revoke>(token, request).await
     }
 
-    /// `POST users/create`, in batches of `maxUsers` ([`user_batches`]).
+    /// `POST users/create`, in batches of `maxUsers`
+    /// ([`user_batches`](crate::batching::user_batches)).
     pub async fn create_users(
         &self,
         token: &VppToken,
         request: UsersRequest,
     ) -> Result<Vec<SentBatch<UsersRequest>>, ClientError> {
-        let batches = user_batches(request, &self.batch_limits().await?)?;
-        self.send_batches(token, batches, CreateUsers).await
+        self.send_batched::<CreateUsers>(token, request).await
     }
 
     /// `POST users/update`, in batches of `maxUsers`.
@@ -189,8 +135,7 @@ impl VppClient {
         token: &VppToken,
         request: UsersRequest,
     ) -> Result<Vec<SentBatch<UsersRequest>>, ClientError> {
-        let batches = user_batches(request, &self.batch_limits().await?)?;
-        self.send_batches(token, batches, UpdateUsers).await
+        self.send_batched::<UpdateUsers>(token, request).await
     }
 
     /// `POST users/retire` (their licenses are taken back), in batches of `maxUsers`.
@@ -199,8 +144,7 @@ impl VppClient {
         token: &VppToken,
         request: UsersRequest,
     ) -> Result<Vec<SentBatch<UsersRequest>>, ClientError> {
-        let batches = user_batches(request, &self.batch_limits().await?)?;
-        self.send_batches(token, batches, RetireUsers).await
+        self.send_batched::<RetireUsers>(token, request).await
     }
 
     /// `GET status?eventId=`: how far an event has got, failures grouped by error number.
@@ -248,21 +192,23 @@ impl VppClient {
         }
     }
 
-    /// Sends `batches` one after the other, in order.
-    async fn send_batches<R, E>(
+    /// Sends a [`BatchedWrite`]: splits `request` by Apple's limits
+    /// ([`BatchedWrite::split`], with [`VppClient::batch_limits`]) and sends the batches
+    /// one after the other, in order, each retried only as its endpoint's
+    /// [`crate::api::Replay`] allows. One [`SentBatch`] per batch, in batch order.
+    ///
+    /// If a batch fails after others were sent: [`ClientError::PartlySent`] with their
+    /// events. [`VppClient::associate`] and the other writes are this with their endpoint.
+    pub async fn send_batched<E: BatchedWrite>(
         &self,
         token: &VppToken,
-        batches: Vec<R>,
-        endpoint: impl Fn(R) -> E,
-    ) -> Result<Vec<SentBatch<R>>, ClientError>
-    where
-        R: Clone,
-        E: Endpoint<Response = EventResponse>,
-    {
+        request: E::Request,
+    ) -> Result<Vec<SentBatch<E::Request>>, ClientError> {
+        let batches = E::split(request, &self.batch_limits().await?)?;
         let total = batches.len();
-        let mut sent: Vec<SentBatch<R>> = Vec::with_capacity(total);
+        let mut sent: Vec<SentBatch<E::Request>> = Vec::with_capacity(total);
         for batch in batches {
-            match self.send(&endpoint(batch.clone()), Some(token)).await {
+            match self.send(&E::with_batch(batch.clone()), Some(token)).await {
                 Ok(answer) => sent.push(SentBatch {
                     request: batch,
                     event_id: answer.event_id,

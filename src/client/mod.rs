@@ -32,14 +32,86 @@
 //!     .build()?;
 //! match client.configure(&token, &us, &ClaimOptions::default()).await? {
 //!     ConfigureOutcome::Claimed(account) | ConfigureOutcome::AlreadyOurs(account) => {
-//!         println!("managing {} until {}", account.location(), account.expires_at());
+//!         println!("managing {} until {}", account.location(), account.expiry());
 //!     }
 //!     ConfigureOutcome::ManagedElsewhere { owner, .. } => {
 //!         println!("{owner} manages this location: ask the admin before taking it over");
 //!     }
+//!     _ => println!("an outcome this version does not know"),
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! # Licenses and users
+//!
+//! The lists (assets, assignments, users), the license and user writes (associate,
+//! disassociate, revoke; create, update, retire users) and their events.
+//!
+//! Every list is read by one page driver, [`VppClient::pages`], a [`Stream`] of pages
+//! the caller drives ([`VppClient::for_each_page`] and the `list_assets` / `sync_*`
+//! methods hand the same pages to a handler); every write is split by the core's
+//! [`crate::batching`] with Apple's limits from the (cached) service configuration and
+//! answers one [`SentBatch`] per request sent, in batch order
+//! ([`VppClient::send_batched`]). Decisions stay in the core
+//! ([`crate::paging::PageTraversal`], [`crate::batching`], [`crate::events::EventStatus`]); these
+//! methods drive them.
+//!
+//! [`Stream`]: futures_util::stream::Stream
+//!
+//! ## The sync loop an MDM writes
+//!
+//! Store each page as it arrives (memory stays bounded by the few pages in flight,
+//! whatever the location's size; stop early by dropping the stream), keep the FIRST
+//! page's `versionId` for the next incremental sync, and when Apple refuses that version
+//! (9721) take the full sync that follows instead:
+//!
+//! ```no_run
+//! use apple_vpp::api::GetAssignments;
+//! use apple_vpp::client::{SyncPage, VppClient};
+//! use apple_vpp::{Assignment, VppToken};
+//! use futures_util::StreamExt;
+//!
+//! # struct Db;
+//! # impl Db {
+//! #     fn last_version(&self) -> Option<String> { None }
+//! #     fn begin_full_sync(&mut self) -> Result<(), std::io::Error> { Ok(()) }
+//! #     fn upsert(&mut self, _: &[Assignment]) -> Result<(), std::io::Error> { Ok(()) }
+//! #     fn end_full_sync(&mut self) -> Result<(), std::io::Error> { Ok(()) }
+//! #     fn save_version(&mut self, _: Option<&str>) -> Result<(), std::io::Error> { Ok(()) }
+//! # }
+//! # async fn run(db: &mut Db) -> Result<(), Box<dyn std::error::Error>> {
+//! let client = VppClient::builder().build()?;
+//! let token = VppToken::from_path("sToken_for_Berlin_Office.vpptoken")?;
+//!
+//! // Incremental when we kept a versionId last time, full otherwise.
+//! let request = match db.last_version() {
+//!     Some(version) => GetAssignments::new().since_version_id(version),
+//!     None => GetAssignments::new(),
+//! };
+//! let mut pages = client.pages(&token, request);
+//! while let Some(page) = pages.next().await {
+//!     let page: SyncPage<Assignment> = page?;
+//!     if page.full && page.is_first() {
+//!         // A full sync (first run, or the fallback after 9721): what it does not
+//!         // list is gone. Mark everything unseen now, delete the unseen at the end.
+//!         db.begin_full_sync()?;
+//!     }
+//!     db.upsert(&page.records)?; // stored now: the page is dropped after this
+//! }
+//! let outcome = pages.outcome().expect("the stream ended without error");
+//! if outcome.full {
+//!     db.end_full_sync()?;
+//! }
+//! if outcome.fell_back {
+//!     eprintln!("Apple no longer knew our versionId: a full sync replaced it");
+//! }
+//! // The FIRST page's versionId: the sinceVersionId of the next sync.
+//! db.save_version(outcome.version_id.as_deref())?;
+//! # Ok(()) }
+//! ```
+//!
+//! An incremental answer lists what was added or changed since the version; removals
+//! (disassociate, revoke) show up in the events, their notifications, or a full sync.
 
 pub mod budget;
 mod builder;
@@ -49,7 +121,7 @@ mod events;
 mod flows;
 pub mod lease;
 mod leasing;
-pub mod licenses;
+mod licenses;
 mod notifications;
 mod pages;
 pub(crate) mod rate;
@@ -61,8 +133,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderValue;
 
-pub use crate::api::RetryPolicy;
-use crate::api::{GetClientConfig, GetServiceConfig, ServiceBase};
+use crate::api::{GetClientConfig, GetServiceConfig, RetryPolicy, ServiceBase};
 use crate::location::LocationSnapshot;
 use crate::token::VppToken;
 use crate::wire::{ClientConfig, ClientConfigUpdate, ServiceConfig};
@@ -79,7 +150,7 @@ pub use lease::{
 };
 pub use licenses::{DEFAULT_POLL_INTERVAL, SentBatch};
 pub use notifications::SubscribeOutcome;
-pub use pages::{SyncError, SyncPage};
+pub use pages::{PageStream, SyncError, SyncPage};
 pub use rate::{
     DEFAULT_MAX_REQUESTS_PER_SECOND, UNKNOWN_LIMIT_REQUESTS_PER_SECOND, WINDOW_SLACK, spacing,
 };

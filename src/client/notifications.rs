@@ -12,6 +12,7 @@ use crate::wire::ErrorNumber;
 /// The result of [`VppClient::subscribe`].
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum SubscribeOutcome {
     /// Apple recorded our claim and the notification settings (read back and checked).
     Subscribed(VppAccount),
@@ -57,10 +58,8 @@ impl VppClient {
         identity: &MdmIdentity,
         subscription: &NotificationSubscription,
     ) -> Result<SubscribeOutcome, ClientError> {
-        let options = ClaimOptions {
-            takeover: Takeover::Refuse,
-            notifications: Some(subscription.settings_update()),
-        };
+        let options =
+            ClaimOptions::from(Takeover::Refuse).with_notifications(subscription.settings_update());
         let (outcome, read_back) = match self.claim(token, identity, &options).await {
             Ok(done) => done,
             Err(e) => return Err(subscribe_error(e, subscription)),

@@ -1,21 +1,25 @@
-//! The one page driver of the client: [`VppClient::for_each_page`] runs the core's
-//! [`PageTraversal`] over any [`Paged`] endpoint, several pages at once, and hands the
-//! records to the caller page by page.
+//! The one page driver of the client: [`VppClient::pages`] runs the core's
+//! [`PageTraversal`] over any [`Paged`] endpoint, several pages at once, as a [`Stream`]
+//! of pages the caller drives; [`VppClient::for_each_page`] hands the same pages to a
+//! handler.
 
 use std::convert::Infallible;
 use std::fmt;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
-use futures_util::StreamExt;
-use futures_util::stream::FuturesUnordered;
+use futures_util::future::BoxFuture;
+use futures_util::stream::{FuturesUnordered, Stream, StreamExt};
 
 use super::{ClientError, LeaseKind, VppClient};
-use crate::api::Paged;
+use crate::api::{Endpoint, Paged};
 use crate::assets::RecordError;
 use crate::paging::{PageTraversal, SyncOutcome};
 use crate::token::VppToken;
 use crate::wire::Page;
 
-/// One page of a sync, as [`VppClient::for_each_page`] hands it over.
+/// One page of a sync, as [`VppClient::pages`] yields it.
 ///
 /// Pages arrive in the order Apple answers them, not by index, except that each pass
 /// starts with page 0, alone, before any other page of that pass.
@@ -97,10 +101,131 @@ impl<X: std::error::Error + 'static> std::error::Error for SyncError<X> {
     }
 }
 
+/// The pages of a list as a [`Stream`], from [`VppClient::pages`]: poll it to read the
+/// next page, drop it to stop.
+///
+/// Pages are asked for only while the stream is polled, at most five at once (those in
+/// flight), so memory stays bounded by those pages whatever the location's size; dropping
+/// the stream cancels the pages in flight and asks for no other. After an error the
+/// stream ends. Once it has ended without error, [`PageStream::outcome`] gives the
+/// [`SyncOutcome`] (keep its `versionId` for the next incremental sync).
+#[must_use = "a stream does nothing unless polled"]
+pub struct PageStream<'a, E: Paged, T> {
+    client: &'a VppClient,
+    token: &'a VppToken,
+    request: E,
+    traversal: PageTraversal,
+    /// The service configuration read first (Apple's rate applies from page 0 on).
+    start: Option<BoxFuture<'a, Result<(), ClientError>>>,
+    /// The pages in flight, polled together in the caller's task (no spawning).
+    in_flight: FuturesUnordered<PageFetch<'a, E>>,
+    ended: bool,
+    records: PhantomData<fn() -> T>,
+}
+
+type PageFetch<'a, E> = BoxFuture<'a, (u32, Result<<E as Endpoint>::Response, ClientError>)>;
+
+// No field is pinned in place: the futures are boxed.
+impl<E: Paged, T> Unpin for PageStream<'_, E, T> {}
+
+impl<E: Paged + fmt::Debug, T> fmt::Debug for PageStream<'_, E, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PageStream")
+            .field("request", &self.request)
+            .field("traversal", &self.traversal)
+            .field("in_flight", &self.in_flight.len())
+            .field("ended", &self.ended)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<E: Paged, T> PageStream<'_, E, T> {
+    /// What the sync found, once the stream has ended without error: the FIRST page's
+    /// `versionId`, whether the sync was full, whether it fell back. `None` before the
+    /// end, or after an error.
+    pub fn outcome(&self) -> Option<SyncOutcome> {
+        self.traversal.outcome()
+    }
+
+    fn end(&mut self, error: ClientError) -> Poll<Option<Result<SyncPage<T>, ClientError>>> {
+        self.ended = true;
+        self.in_flight.clear();
+        Poll::Ready(Some(Err(error)))
+    }
+}
+
+impl<'a, E, T> Stream for PageStream<'a, E, T>
+where
+    E: Paged + Send + Sync + 'a,
+    E::Response: Send,
+    T: TryFrom<<E::Response as Page>::Item, Error = RecordError>,
+{
+    type Item = Result<SyncPage<T>, ClientError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if this.ended {
+            return Poll::Ready(None);
+        }
+        if let Some(start) = &mut this.start {
+            match start.as_mut().poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(error)) => return this.end(error),
+                Poll::Ready(Ok(())) => this.start = None,
+            }
+        }
+        loop {
+            for index in this.traversal.next_pages() {
+                let page = this.request.page(index, this.traversal.is_full());
+                let (client, token) = (this.client, this.token);
+                this.in_flight.push(Box::pin(async move {
+                    (index, client.send(&page, Some(token)).await)
+                }));
+            }
+            let (index, answer) = match this.in_flight.poll_next_unpin(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => {
+                    this.ended = true;
+                    return Poll::Ready(None);
+                }
+                Poll::Ready(Some(answer)) => answer,
+            };
+            let page = match answer {
+                Ok(page) => page,
+                Err(ClientError::Response(error)) => {
+                    if let Err(error) = this.traversal.record_error(index, error) {
+                        return this.end(ClientError::Paging(error));
+                    }
+                    continue;
+                }
+                Err(error) => return this.end(error),
+            };
+            if let Err(error) = this.traversal.record(index, page.page_info()) {
+                return this.end(ClientError::Paging(error));
+            }
+            // An answer for the incremental pass that a 9721 abandoned: the full pass
+            // replaces it.
+            if !this.traversal.is_full() && this.traversal.fell_back() {
+                continue;
+            }
+            let records = match page.into_items().into_iter().map(T::try_from).collect() {
+                Ok(records) => records,
+                Err(error) => return this.end(ClientError::Record(error)),
+            };
+            return Poll::Ready(Some(Ok(SyncPage {
+                index,
+                records,
+                full: this.traversal.is_full(),
+                fell_back: this.traversal.fell_back(),
+            })));
+        }
+    }
+}
+
 impl VppClient {
-    /// Reads every page of `request` and hands each page's records to `on_page` as it
-    /// arrives; returns the [`SyncOutcome`]: the FIRST page's `versionId` (keep it for
-    /// the next incremental sync), whether the sync was full, whether it fell back.
+    /// Every page of `request` as a [`PageStream`], each page's records checked with
+    /// [`TryFrom`] (e.g. [`crate::Assignment::try_from`]; a record Apple sent without a
+    /// required field ends the stream with [`ClientError::Record`]).
     ///
     /// The core's [`PageTraversal`] decides which page to ask for: page 0 first, then up
     /// to five pages at once (Apple's limit), never a page twice or past the end;
@@ -109,20 +234,46 @@ impl VppClient {
     /// the sync starts again in full and says so ([`SyncPage::fell_back`],
     /// [`SyncOutcome::fell_back`]). A 9650 for a page that should exist is an error
     /// ([`ClientError::Paging`]), never a loop. Each request waits for the per-token
-    /// rate limit and is retried as [`VppClient::send`] does.
+    /// rate limit and is retried as [`VppClient::send`] does; the service configuration
+    /// is read first (cached) to learn Apple's `maxRequestPerSecond`.
+    ///
+    /// Pages arrive in the order Apple answers them, not by index, except that each pass
+    /// starts with page 0, alone. See the [sync loop](crate::client::licenses) an MDM
+    /// writes around it.
+    pub fn pages<'a, E, T>(&'a self, token: &'a VppToken, request: E) -> PageStream<'a, E, T>
+    where
+        E: Paged + Send + Sync + 'a,
+        E::Response: Send,
+        T: TryFrom<<E::Response as Page>::Item, Error = RecordError>,
+    {
+        PageStream {
+            client: self,
+            token,
+            traversal: PageTraversal::for_version(request.since_version()),
+            request,
+            start: Some(Box::pin(
+                async move { self.service_config().await.map(drop) },
+            )),
+            in_flight: FuturesUnordered::new(),
+            ended: false,
+            records: PhantomData,
+        }
+    }
+
+    /// Reads every page of `request` and hands each page's records to `on_page` as it
+    /// arrives; returns the [`SyncOutcome`]: the FIRST page's `versionId` (keep it for
+    /// the next incremental sync), whether the sync was full, whether it fell back.
+    ///
+    /// [`VppClient::pages`] with a handler: the same pages, the same requests. Memory: at
+    /// most five pages are held at once (those in flight), whatever the location's size;
+    /// `on_page` owns each page's records. A handler error stops the sync there
+    /// ([`SyncError::Handler`]).
     ///
     /// With a lease store ([`super::VppClientBuilder::leases`]), the sync runs under the
     /// location's [`LeaseKind::Sync`] lease (so the five pages in flight are the fleet's
     /// five) and the outcome carries its fencing number
-    /// ([`SyncOutcome::lease_fence`]).
-    ///
-    /// Memory: at most five pages are held at once (those in flight), whatever the
-    /// location's size; `on_page` owns each page's records.
-    ///
-    /// The service configuration is read first (cached) to learn Apple's
-    /// `maxRequestPerSecond`. The records are checked with [`TryFrom`]
-    /// (e.g. [`crate::Assignment::try_from`]); a record Apple sent without a required
-    /// field stops the sync with [`ClientError::Record`].
+    /// ([`SyncOutcome::lease_fence`]). ([`VppClient::pages`] takes no lease: run it
+    /// inside [`VppClient::with_lease`].)
     pub async fn for_each_page<E, T, X>(
         &self,
         token: &VppToken,
@@ -130,7 +281,8 @@ impl VppClient {
         on_page: impl FnMut(SyncPage<T>) -> Result<(), X>,
     ) -> Result<SyncOutcome, SyncError<X>>
     where
-        E: Paged,
+        E: Paged + Send + Sync,
+        E::Response: Send,
         T: TryFrom<<E::Response as Page>::Item, Error = RecordError>,
     {
         let pages = self.every_page(token, request, on_page);
@@ -149,59 +301,18 @@ impl VppClient {
         mut on_page: impl FnMut(SyncPage<T>) -> Result<(), X>,
     ) -> Result<SyncOutcome, SyncError<X>>
     where
-        E: Paged,
+        E: Paged + Send + Sync,
+        E::Response: Send,
         T: TryFrom<<E::Response as Page>::Item, Error = RecordError>,
     {
-        // Apple's rate applies from the first page on.
-        self.service_config().await?;
-        let mut traversal = PageTraversal::for_version(request.since_version());
-        let fetch = |index: u32, full: bool| {
-            let page = request.page(index, full);
-            async move { (index, self.send(&page, Some(token)).await) }
-        };
-        // The pages in flight, polled together in the caller's task (no spawning).
-        let mut in_flight = FuturesUnordered::new();
-        loop {
-            for index in traversal.next_pages() {
-                in_flight.push(fetch(index, traversal.is_full()));
-            }
-            let Some((index, answer)) = in_flight.next().await else {
-                break;
-            };
-            match answer {
-                Ok(page) => {
-                    traversal.record(index, page.page_info()).map_err(cut)?;
-                    // An answer for the incremental pass that a 9721 abandoned: the full
-                    // pass replaces it.
-                    if !traversal.is_full() && traversal.fell_back() {
-                        continue;
-                    }
-                    let records = page
-                        .into_items()
-                        .into_iter()
-                        .map(T::try_from)
-                        .collect::<Result<Vec<_>, _>>()
-                        .map_err(ClientError::Record)?;
-                    let page = SyncPage {
-                        index,
-                        records,
-                        full: traversal.is_full(),
-                        fell_back: traversal.fell_back(),
-                    };
-                    on_page(page).map_err(|error| SyncError::Handler { index, error })?;
-                }
-                Err(ClientError::Response(error)) => {
-                    traversal.record_error(index, error).map_err(cut)?;
-                }
-                Err(error) => return Err(error.into()),
-            }
+        let mut pages = self.pages(token, request.clone());
+        while let Some(page) = pages.next().await {
+            let page = page?;
+            let index = page.index;
+            on_page(page).map_err(|error| SyncError::Handler { index, error })?;
         }
-        Ok(traversal
+        Ok(pages
             .outcome()
-            .expect("a traversal with nothing in flight and nothing to hand out has finished"))
+            .expect("a stream that ended without error has finished its traversal"))
     }
-}
-
-fn cut<X>(error: crate::paging::PagingError) -> SyncError<X> {
-    SyncError::Client(ClientError::Paging(error))
 }

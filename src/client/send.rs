@@ -7,7 +7,7 @@ use chrono::Utc;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER, USER_AGENT};
 
 use super::{ClientError, TokenId, TransportKind, VppClient};
-use crate::api::{Endpoint, Failure, HttpRequest, Method, parse_retry_after, redact_error};
+use crate::api::{Endpoint, Failure, HttpRequest, Method, parse_retry_after_at, redact_error};
 use crate::token::VppToken;
 use crate::wire::ResponseError;
 
@@ -138,7 +138,7 @@ impl VppClient {
             .headers()
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, Utc::now()));
+            .and_then(|v| parse_retry_after_at(v, Utc::now()));
         let limit = self.inner.max_body;
         let too_large = || {
             (

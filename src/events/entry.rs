@@ -226,7 +226,7 @@ impl Entry {
             unknown,
             unattributed,
             completed_by: by,
-            completed_at: now,
+            completed: now,
         };
         self.outcome = Some(outcome.clone());
         outcome

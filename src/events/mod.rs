@@ -28,8 +28,8 @@
 //! let t0: DateTime<Utc> = "2026-11-25T12:00:00Z".parse().unwrap();
 //! let mut tracker = EventTracker::default();
 //! let sent = SentEvent::new("ev-1", EventType::Associate, "request-17")
-//!     .serial_numbers(["C02AAA", "C02BBB"])
-//!     .assets([EventAsset::new("361309726", Some(PricingParam::Stdq))]);
+//!     .with_serial_numbers(["C02AAA", "C02BBB"])
+//!     .with_assets([EventAsset::new("361309726", Some(PricingParam::Stdq))]);
 //! tracker.track_at(sent, t0).unwrap();
 //! // No notification: wait 5 minutes, then poll.
 //! let id = "ev-1".into();

@@ -10,6 +10,7 @@ use crate::wire::{ErrorNumber, EventAsset, EventType};
 /// on the device, tell the user).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Subject {
     /// A device, by serial number.
     Serial(String),
@@ -98,7 +99,7 @@ pub struct EventOutcome {
     /// How the end was learnt.
     pub completed_by: CompletedBy,
     /// When.
-    pub completed_at: DateTime<Utc>,
+    pub completed: DateTime<Utc>,
 }
 
 impl EventOutcome {

@@ -96,19 +96,22 @@ impl SentEvent {
     }
 
     /// The devices it concerns.
-    pub fn serial_numbers<I: IntoIterator<Item = S>, S: Into<String>>(mut self, i: I) -> Self {
+    pub fn with_serial_numbers<I: IntoIterator<Item = S>, S: Into<String>>(mut self, i: I) -> Self {
         self.concerns.serial_numbers = i.into_iter().map(Into::into).collect();
         self
     }
 
     /// The users it concerns.
-    pub fn client_user_ids<I: IntoIterator<Item = S>, S: Into<String>>(mut self, i: I) -> Self {
+    pub fn with_client_user_ids<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        i: I,
+    ) -> Self {
         self.concerns.client_user_ids = i.into_iter().map(Into::into).collect();
         self
     }
 
     /// The assets it concerns.
-    pub fn assets(mut self, assets: impl IntoIterator<Item = EventAsset>) -> Self {
+    pub fn with_assets(mut self, assets: impl IntoIterator<Item = EventAsset>) -> Self {
         self.concerns.assets = assets.into_iter().collect();
         self
     }
@@ -304,7 +307,7 @@ impl EventTracker {
             .filter(|(_, e)| {
                 e.outcome
                     .as_ref()
-                    .is_some_and(|o| now.signed_duration_since(o.completed_at) >= keep)
+                    .is_some_and(|o| now.signed_duration_since(o.completed) >= keep)
             })
             .map(|(k, _)| k.clone())
             .collect();

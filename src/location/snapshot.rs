@@ -27,7 +27,7 @@ pub struct LocationSnapshot {
     /// The MDM that has claimed the location, or `None` when unclaimed.
     pub claim: Option<MdmOwner>,
     /// Apple's expiry date for the token, when Apple gave one.
-    pub token_expires_at: Option<DateTime<FixedOffset>>,
+    pub token_expiry: Option<DateTime<FixedOffset>>,
     /// The API the configuration was read through.
     pub protocol: Protocol,
     /// The token the configuration was read with, when recorded (Debug is redacted).
@@ -51,12 +51,12 @@ impl LocationSnapshot {
     pub fn new(
         location: Location,
         claim: Option<MdmOwner>,
-        token_expires_at: Option<DateTime<FixedOffset>>,
+        token_expiry: Option<DateTime<FixedOffset>>,
     ) -> Self {
         Self {
             location,
             claim,
-            token_expires_at,
+            token_expiry,
             protocol: Protocol::V2,
             read_with: None,
         }
@@ -96,11 +96,11 @@ impl LocationSnapshot {
     pub fn from_v2(config: &ClientConfig) -> Result<Self, ResponseError> {
         let location = Location::from_v2(config)?;
         let claim = config.mdm_info.as_ref().map(MdmOwner::from_mdm_info);
-        let token_expires_at = match config.token_expiration_date.as_deref() {
+        let token_expiry = match config.token_expiration_date.as_deref() {
             None => None,
             Some(text) => Some(parse_date("tokenExpirationDate", text)?),
         };
-        Ok(Self::new(location, claim, token_expires_at))
+        Ok(Self::new(location, claim, token_expiry))
     }
 
     /// [`LocationSnapshot::from_v2`] taking the response by value: its strings are moved
@@ -114,11 +114,11 @@ impl LocationSnapshot {
             website_url: take_non_empty(config.website_url),
         };
         let claim = config.mdm_info.map(MdmOwner::from);
-        let token_expires_at = match config.token_expiration_date.as_deref() {
+        let token_expiry = match config.token_expiration_date.as_deref() {
             None => None,
             Some(text) => Some(parse_date("tokenExpirationDate", text)?),
         };
-        Ok(Self::new(location, claim, token_expires_at))
+        Ok(Self::new(location, claim, token_expiry))
     }
 
     /// From a legacy response. `clientContext` absent or blank means unclaimed; a JSON
@@ -140,12 +140,12 @@ impl LocationSnapshot {
         }
         let location = Location::from_legacy(config)?;
         let claim = legacy_claim(config.client_context.as_deref());
-        let token_expires_at = match (config.expiration_millis, config.token_exp_date.as_deref()) {
+        let token_expiry = match (config.expiration_millis, config.token_exp_date.as_deref()) {
             (Some(ms), _) => Some(millis_date(ms)?),
             (None, Some(text)) => Some(parse_date("tokenExpDate", text)?),
             (None, None) => None,
         };
-        Ok(Self::new(location, claim, token_expires_at).with_protocol(Protocol::V1))
+        Ok(Self::new(location, claim, token_expiry).with_protocol(Protocol::V1))
     }
 
     /// Takes the claim of `legacy` (a read of the same location through the legacy API)
@@ -170,7 +170,7 @@ impl LocationSnapshot {
     /// one, else the token file's `expDate`. `token` must be the token this snapshot was
     /// read with.
     pub fn expiry_for(&self, token: &VppToken) -> DateTime<Utc> {
-        effective_expiry(self.token_expires_at, token)
+        effective_expiry(self.token_expiry, token)
     }
 
     /// A saved client-config response, v2 or legacy.
@@ -266,7 +266,7 @@ pub(crate) fn effective_expiry(
     token: &VppToken,
 ) -> DateTime<Utc> {
     apple
-        .unwrap_or_else(|| token.file_expires_at())
+        .unwrap_or_else(|| token.file_expiry())
         .with_timezone(&Utc)
 }
 

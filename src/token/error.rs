@@ -122,7 +122,10 @@ pub enum TokenError {
     },
 
     /// The token file could not be read.
-    #[error("could not read the token file {}: {source}", path.display())]
+    #[error(
+        "could not read the token file {}: check that it exists and this process may read it",
+        path.display()
+    )]
     Io {
         /// The path that was being read.
         path: PathBuf,

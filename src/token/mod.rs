@@ -50,7 +50,7 @@ pub const MAX_TOKEN_FILE_BYTES: usize = 64 * 1024;
 ///     .to_owned();
 /// let token: VppToken = file.parse()?;
 /// assert_eq!(token.org_name(), "Example School");
-/// assert_eq!(token.file_expires_at().to_rfc3339(), "2030-11-08T22:33:22+00:00");
+/// assert_eq!(token.file_expiry().to_rfc3339(), "2030-11-08T22:33:22+00:00");
 /// assert_eq!(format!("{token:?}").contains(&file), false);
 /// # Ok(()) }
 /// ```
@@ -103,20 +103,20 @@ impl VppToken {
     }
 
     /// When the token file says it expires (`expDate`), with the UTC offset the file was
-    /// written with. Compare it as an instant; [`VppToken::file_expires_at_utc`] gives it in
+    /// written with. Compare it as an instant; [`VppToken::file_expiry_utc`] gives it in
     /// UTC. This is the *file's* date: once Apple has answered, the date that counts is
-    /// Apple's, [`crate::VppAccount::expires_at`].
-    pub fn file_expires_at(&self) -> DateTime<FixedOffset> {
+    /// Apple's, [`crate::VppAccount::expiry`].
+    pub fn file_expiry(&self) -> DateTime<FixedOffset> {
         self.expires_at
     }
 
-    /// [`VppToken::file_expires_at`] in UTC.
-    pub fn file_expires_at_utc(&self) -> DateTime<Utc> {
+    /// [`VppToken::file_expiry`] in UTC.
+    pub fn file_expiry_utc(&self) -> DateTime<Utc> {
         self.expires_at.with_timezone(&Utc)
     }
 
     /// `expDate` exactly as written in the file, e.g. `2014-08-15T18:13:52-0700`.
-    pub fn file_expires_at_as_written(&self) -> &str {
+    pub fn file_expiry_as_written(&self) -> &str {
         &self.expires_at_text
     }
 
@@ -141,17 +141,17 @@ impl VppToken {
 
     /// Time left until expiry at `now`; negative once expired.
     pub fn time_left_at(&self, now: DateTime<Utc>) -> TimeDelta {
-        expiry::time_left(self.file_expires_at_utc(), now)
+        expiry::time_left_at(self.file_expiry_utc(), now)
     }
 
     /// Whole days left at `now`: `floor((expires_at - now) / 24 h)`, negative once expired.
     pub fn days_left_at(&self, now: DateTime<Utc>) -> i64 {
-        expiry::days_left(self.file_expires_at_utc(), now)
+        expiry::days_left_at(self.file_expiry_utc(), now)
     }
 
     /// Whether the token has expired at `now` (`now >= expires_at`).
     pub fn is_expired_at(&self, now: DateTime<Utc>) -> bool {
-        expiry::is_expired(self.file_expires_at_utc(), now)
+        expiry::is_expired_at(self.file_expiry_utc(), now)
     }
 
     /// [`VppToken::is_expired_at`] on the system clock.
@@ -161,7 +161,7 @@ impl VppToken {
 
     /// Valid, expiring soon or expired at `now`, under `policy`.
     pub fn status_at(&self, now: DateTime<Utc>, policy: &RenewalPolicy) -> ExpiryStatus {
-        policy.status_at(self.file_expires_at_utc(), now)
+        policy.status_at(self.file_expiry_utc(), now)
     }
 
     /// [`VppToken::status_at`] on the system clock.
@@ -171,7 +171,7 @@ impl VppToken {
 
     /// The date by which to renew: the start of `policy`'s warning window.
     pub fn renew_by(&self, policy: &RenewalPolicy) -> DateTime<Utc> {
-        policy.renew_by(self.file_expires_at_utc())
+        policy.renew_by(self.file_expiry_utc())
     }
 }
 

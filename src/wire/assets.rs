@@ -1,4 +1,6 @@
 //! `GET assets` response (Apps and Books v2): the apps and books the location bought.
+//!
+//! Apple: [Get Assets](https://developer.apple.com/documentation/devicemanagement/get-assets-4ski1), [Managing assets](https://developer.apple.com/documentation/devicemanagement/managing-assets).
 
 use serde::{Deserialize, Serialize};
 
@@ -9,26 +11,30 @@ use crate::ids::AdamId;
 pub const UNLIMITED_COUNT: i64 = 2_147_483_647;
 
 /// The response of `GET assets`: one page of assets and the paging fields.
+///
+/// Apple: [Get Assets](https://developer.apple.com/documentation/devicemanagement/get-assets-4ski1).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AssetsResponse {
     /// `assets`: this page's assets (empty when absent).
     #[serde(default)]
-    pub assets: Vec<Asset>,
+    pub assets: Vec<AssetRecord>,
     /// The paging fields (`currentPageIndex`, `nextPageIndex`, `totalPages`, …).
     #[serde(flatten)]
     pub paging: PageInfo,
 }
 
-impl_page!(AssetsResponse, assets, Asset);
+impl_page!(AssetsResponse, assets, AssetRecord);
 
 /// One entry of `assets`. Every field is optional on the wire;
 /// [`crate::Asset::try_from`] decides which are required.
+///
+/// Apple: [Get Assets](https://developer.apple.com/documentation/devicemanagement/get-assets-4ski1) (the entries of `assets`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
-pub struct Asset {
+pub struct AssetRecord {
     /// `adamId`: the App Store identifier (a string; a number is accepted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adam_id: Option<AdamId>,

@@ -1,5 +1,7 @@
 //! `GET assignments` response (Apps and Books v2): which licenses are assigned to which
 //! device serial numbers and users.
+//!
+//! Apple: [Get Assignments](https://developer.apple.com/documentation/devicemanagement/get-assignments-9wv1e), [`GetAssignmentsResponse`](https://developer.apple.com/documentation/devicemanagement/getassignmentsresponse).
 
 use serde::{Deserialize, Serialize};
 
@@ -7,6 +9,8 @@ use super::{PageInfo, PricingParam, impl_page};
 use crate::ids::AdamId;
 
 /// The response of `GET assignments`: one page of assignments and the paging fields.
+///
+/// Apple: [`GetAssignmentsResponse`](https://developer.apple.com/documentation/devicemanagement/getassignmentsresponse).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -14,21 +18,23 @@ pub struct AssignmentsResponse {
     /// `assignments`: this page's assignments (empty when absent, e.g. an incremental
     /// answer with nothing new).
     #[serde(default)]
-    pub assignments: Vec<Assignment>,
+    pub assignments: Vec<AssignmentRecord>,
     /// The paging fields (`currentPageIndex`, `nextPageIndex`, `versionId`, …).
     #[serde(flatten)]
     pub paging: PageInfo,
 }
 
-impl_page!(AssignmentsResponse, assignments, Assignment);
+impl_page!(AssignmentsResponse, assignments, AssignmentRecord);
 
 /// One entry of `assignments`: a license of `adamId` at `pricingParam`, assigned to a
 /// device (`serialNumber`) or a user (`clientUserId`). Every field is optional on the
 /// wire; [`crate::Assignment::try_from`] decides which are required.
+///
+/// Apple: [Get Assignments](https://developer.apple.com/documentation/devicemanagement/get-assignments-9wv1e) (the entries of `assignments`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
-pub struct Assignment {
+pub struct AssignmentRecord {
     /// `adamId` (a string; a number is accepted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adam_id: Option<AdamId>,

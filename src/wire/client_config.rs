@@ -1,4 +1,6 @@
 //! `GET /client/config` response and `POST /client/config` request (Apps and Books v2).
+//!
+//! Apple: [Client Config (read)](https://developer.apple.com/documentation/devicemanagement/client-config-71glv), [Client Config (write)](https://developer.apple.com/documentation/devicemanagement/client-config-4szk1).
 
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +12,8 @@ use crate::secret::SecretString;
 ///
 /// Every field is optional on the wire; [`crate::LocationSnapshot::from_v2`] decides
 /// which are required. Unknown fields are ignored.
+///
+/// Apple: [`ClientConfigResponse`](https://developer.apple.com/documentation/devicemanagement/clientconfigresponse).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -74,6 +78,8 @@ impl ClientConfig {
 
 /// `mdmInfo`: the MDM that claimed a location (v2). Apple requires all three fields when it
 /// is written.
+///
+/// Apple: [`MdmInfo`](https://developer.apple.com/documentation/devicemanagement/mdminfo).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -154,6 +160,8 @@ open_enum! {
 
 /// The body of `POST /client/config`. Build it with [`ClientConfigUpdate::builder`], which
 /// refuses combinations Apple would refuse (9710, 9723) before anything is sent.
+///
+/// Apple: [`ClientConfigRequest`](https://developer.apple.com/documentation/devicemanagement/clientconfigrequest).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]

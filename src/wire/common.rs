@@ -1,4 +1,6 @@
 //! Values that several of Apple's v2 answers share.
+//!
+//! Apple: [Get Assets](https://developer.apple.com/documentation/devicemanagement/get-assets-4ski1), [Event Status](https://developer.apple.com/documentation/devicemanagement/events-status).
 
 use super::open_enum;
 

@@ -1,4 +1,6 @@
 //! Apple's error body and error numbers.
+//!
+//! Apple: [`ErrorResponse`](https://developer.apple.com/documentation/devicemanagement/errorresponse), [Service Config](https://developer.apple.com/documentation/devicemanagement/service-config) (its `errorCodes`).
 
 use serde::{Deserialize, Serialize};
 
@@ -6,6 +8,8 @@ use serde::{Deserialize, Serialize};
 ///
 /// Apple may send it with HTTP 200, so look for it in every response
 /// ([`super::decode_response`] does).
+///
+/// Apple: [`ErrorResponse`](https://developer.apple.com/documentation/devicemanagement/errorresponse).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -31,98 +35,150 @@ impl ErrorBody {
     }
 }
 
-/// Apple's error numbers (Apps and Books v2 and legacy VPP), with `Unknown(n)` for the rest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorNumber {
-    /// 9600: a required argument is missing.
-    MissingArgument,
-    /// 9601: login required (HTTP 401).
-    LoginRequired,
-    /// 9602: an argument is invalid (HTTP 400).
-    InvalidArgument,
-    /// 9603: Apple's internal error; retry (HTTP 500).
-    InternalError,
-    /// 9604: no result found.
-    ResultNotFound,
-    /// 9605: the storefront is incorrect.
-    StorefrontIncorrect,
-    /// 9609: registered user not found.
-    RegisteredUserNotFound,
-    /// 9610: license not found.
-    LicenseNotFound,
-    /// 9616: license already assigned.
-    LicenseAlreadyAssigned,
-    /// 9617: the URL moved; re-read the service configuration.
-    UrlMoved,
-    /// 9621: the token has expired (HTTP 401).
-    TokenExpired,
-    /// 9622: the authentication token is invalid.
-    InvalidToken,
-    /// 9623: the APNs token is invalid.
-    InvalidApnsToken,
-    /// 9625: the token has been revoked (HTTP 401).
-    TokenRevoked,
-    /// 9630: too many recent identical calls.
-    TooManyIdenticalCalls,
-    /// 9631: too many recent failed calls.
-    TooManyFailedCalls,
-    /// 9632: too many recent calls of this kind.
-    TooManyRecentCalls,
-    /// 9634: the service was removed (HTTP 410).
-    ServiceRemoved,
-    /// 9637: not available for facilitator accounts.
-    FacilitatorNotSupported,
-    /// 9644: Apple's service is in maintenance mode.
-    MaintenanceMode,
-    /// 9645: the location is managed by Apple's built-in MDM and is read-only.
-    ReadOnlyLocation,
-    /// 9646: too many requests (HTTP 429): back off.
-    TooManyRequests,
-    /// 9647: legacy (account-based) tokens are not supported by v2 (HTTP 403).
-    LegacyTokenNotSupported,
-    /// 9650: bad page index.
-    BadPageIndex,
-    /// 9700–9702: more assets, serial numbers or users than the service configuration's
-    /// limits allow in one request.
-    OverLimit(u32),
-    /// 9703–9705: the same asset, serial number or user twice in one request.
-    DuplicateInRequest(u32),
-    /// 9706: the license is not revocable.
-    NotRevocable,
-    /// 9707: the asset cannot be assigned to a device (serial number).
-    NotDeviceAssignable,
-    /// 9708: no event with this `eventId`.
-    EventNotFound,
-    /// 9709: not enough licenses (reported later, in the event's status or a
-    /// notification).
-    NotEnoughLicenses,
-    /// 9710: notification URL and auth token must be given together.
-    NotificationUrlAndTokenTogether,
-    /// 9716: a user with this `clientUserId` already exists.
-    ClientUserIdExists,
-    /// 9718: the request names no assets.
-    MissingAssets,
-    /// 9719: the request names no users or serial numbers.
-    MissingUsersOrSerials,
-    /// 9721: the `sinceVersionId` is invalid (too old or unknown): sync in full.
-    InvalidVersionId,
-    /// 9722: the `Authorization` header is malformed (HTTP 401).
-    MalformedAuthorization,
-    /// 9723: `mdmInfo` needs id, name and metadata together.
-    IncompleteMdmInfo,
-    /// 9726: method not allowed (HTTP 405).
-    MethodNotAllowed,
-    /// 9727: unsupported media type (HTTP 415).
-    UnsupportedMediaType,
-    /// 9728: Apple's test notification to the notification URL failed.
-    TestNotificationFailed,
-    /// 9729: the service is unavailable (HTTP 503); retry later.
-    Unavailable,
-    /// Another request-validation error, 9700–9728.
-    RequestValidation(u32),
-    /// A number this version of the crate does not know.
-    Unknown(u32),
+/// Declares [`ErrorNumber`] from one table: each row gives a variant, its code (or range)
+/// and its [`ErrorKind`]; `code()`, `from_code()` and `kind()` are generated from it.
+macro_rules! error_numbers {
+    (
+        $(#[$meta:meta])*
+        numbers { $($(#[$vmeta:meta])* $variant:ident = $code:literal => $kind:ident,)* }
+        $(#[$rmeta:meta])*
+        ranges { $($(#[$rvmeta:meta])* $range_variant:ident($lo:literal..=$hi:literal) => $range_kind:ident,)* }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorNumber {
+            $($(#[$vmeta])* $variant,)*
+            $($(#[$rvmeta])* $range_variant(u32),)*
+            /// A number this version of the crate does not know.
+            Unknown(u32),
+        }
+
+        impl ErrorNumber {
+            /// The number itself.
+            pub fn code(self) -> u32 {
+                match self {
+                    $(Self::$variant => $code,)*
+                    $(Self::$range_variant(n))|* | Self::Unknown(n) => n,
+                }
+            }
+
+            /// The typed number for `code`.
+            pub fn from_code(code: u32) -> Self {
+                match code {
+                    $($code => Self::$variant,)*
+                    $(n @ $lo..=$hi => Self::$range_variant(n),)*
+                    n => Self::Unknown(n),
+                }
+            }
+
+            /// The class of this error number.
+            pub fn kind(self) -> ErrorKind {
+                match self {
+                    $(Self::$variant => ErrorKind::$kind,)*
+                    $(Self::$range_variant(_) => ErrorKind::$range_kind,)*
+                    Self::Unknown(_) => ErrorKind::Other,
+                }
+            }
+        }
+    };
+}
+
+error_numbers! {
+    /// Apple's error numbers (Apps and Books v2 and legacy VPP), with `Unknown(n)` for the rest.
+    ///
+    /// One row per number: its variant, its code and its class ([`ErrorKind`]).
+    numbers {
+        /// 9600: a required argument is missing.
+        MissingArgument = 9600 => RequestInvalid,
+        /// 9601: login required (HTTP 401).
+        LoginRequired = 9601 => RequestInvalid,
+        /// 9602: an argument is invalid (HTTP 400).
+        InvalidArgument = 9602 => RequestInvalid,
+        /// 9603: Apple's internal error; retry (HTTP 500).
+        InternalError = 9603 => Retryable,
+        /// 9604: no result found.
+        ResultNotFound = 9604 => Other,
+        /// 9605: the storefront is incorrect.
+        StorefrontIncorrect = 9605 => Other,
+        /// 9609: registered user not found.
+        RegisteredUserNotFound = 9609 => LicenseConflict,
+        /// 9610: license not found.
+        LicenseNotFound = 9610 => LicenseConflict,
+        /// 9616: license already assigned.
+        LicenseAlreadyAssigned = 9616 => LicenseConflict,
+        /// 9617: the URL moved; re-read the service configuration.
+        UrlMoved = 9617 => Other,
+        /// 9621: the token has expired (HTTP 401).
+        TokenExpired = 9621 => TokenExpired,
+        /// 9622: the authentication token is invalid.
+        InvalidToken = 9622 => TokenInvalid,
+        /// 9623: the APNs token is invalid.
+        InvalidApnsToken = 9623 => Other,
+        /// 9625: the token has been revoked (HTTP 401).
+        TokenRevoked = 9625 => TokenRevoked,
+        /// 9630: too many recent identical calls.
+        TooManyIdenticalCalls = 9630 => Other,
+        /// 9631: too many recent failed calls.
+        TooManyFailedCalls = 9631 => Other,
+        /// 9632: too many recent calls of this kind.
+        TooManyRecentCalls = 9632 => Other,
+        /// 9634: the service was removed (HTTP 410).
+        ServiceRemoved = 9634 => Unsupported,
+        /// 9637: not available for facilitator accounts.
+        FacilitatorNotSupported = 9637 => Unsupported,
+        /// 9644: Apple's service is in maintenance mode.
+        MaintenanceMode = 9644 => Retryable,
+        /// 9645: the location is managed by Apple's built-in MDM and is read-only.
+        ReadOnlyLocation = 9645 => ReadOnlyLocation,
+        /// 9646: too many requests (HTTP 429): back off.
+        TooManyRequests = 9646 => RateLimited,
+        /// 9647: legacy (account-based) tokens are not supported by v2 (HTTP 403).
+        LegacyTokenNotSupported = 9647 => Unsupported,
+        /// 9650: bad page index.
+        BadPageIndex = 9650 => RequestInvalid,
+        /// 9706: the license is not revocable.
+        NotRevocable = 9706 => LicenseConflict,
+        /// 9707: the asset cannot be assigned to a device (serial number).
+        NotDeviceAssignable = 9707 => LicenseConflict,
+        /// 9708: no event with this `eventId`.
+        EventNotFound = 9708 => RequestInvalid,
+        /// 9709: not enough licenses (reported later, in the event's status or a
+        /// notification).
+        NotEnoughLicenses = 9709 => LicenseConflict,
+        /// 9710: notification URL and auth token must be given together.
+        NotificationUrlAndTokenTogether = 9710 => RequestInvalid,
+        /// 9716: a user with this `clientUserId` already exists.
+        ClientUserIdExists = 9716 => LicenseConflict,
+        /// 9718: the request names no assets.
+        MissingAssets = 9718 => RequestInvalid,
+        /// 9719: the request names no users or serial numbers.
+        MissingUsersOrSerials = 9719 => RequestInvalid,
+        /// 9721: the `sinceVersionId` is invalid (too old or unknown): sync in full.
+        InvalidVersionId = 9721 => RequestInvalid,
+        /// 9722: the `Authorization` header is malformed (HTTP 401).
+        MalformedAuthorization = 9722 => RequestInvalid,
+        /// 9723: `mdmInfo` needs id, name and metadata together.
+        IncompleteMdmInfo = 9723 => RequestInvalid,
+        /// 9726: method not allowed (HTTP 405).
+        MethodNotAllowed = 9726 => RequestInvalid,
+        /// 9727: unsupported media type (HTTP 415).
+        UnsupportedMediaType = 9727 => RequestInvalid,
+        /// 9728: Apple's test notification to the notification URL failed.
+        TestNotificationFailed = 9728 => RequestInvalid,
+        /// 9729: the service is unavailable (HTTP 503); retry later.
+        Unavailable = 9729 => Retryable,
+    }
+    /// Ranges of numbers, tried after the single numbers above, in this order.
+    ranges {
+        /// 9700–9702: more assets, serial numbers or users than the service configuration's
+        /// limits allow in one request.
+        OverLimit(9700..=9702) => RequestInvalid,
+        /// 9703–9705: the same asset, serial number or user twice in one request.
+        DuplicateInRequest(9703..=9705) => RequestInvalid,
+        /// Another request-validation error, 9700–9728.
+        RequestValidation(9700..=9728) => RequestInvalid,
+    }
 }
 
 /// What an error means for the caller: the classes MDM code acts on.
@@ -191,144 +247,6 @@ impl ErrorKind {
 }
 
 impl ErrorNumber {
-    /// The number itself.
-    pub fn code(self) -> u32 {
-        use ErrorNumber::*;
-        match self {
-            MissingArgument => 9600,
-            LoginRequired => 9601,
-            InvalidArgument => 9602,
-            InternalError => 9603,
-            ResultNotFound => 9604,
-            StorefrontIncorrect => 9605,
-            RegisteredUserNotFound => 9609,
-            LicenseNotFound => 9610,
-            LicenseAlreadyAssigned => 9616,
-            UrlMoved => 9617,
-            TokenExpired => 9621,
-            InvalidToken => 9622,
-            InvalidApnsToken => 9623,
-            TokenRevoked => 9625,
-            TooManyIdenticalCalls => 9630,
-            TooManyFailedCalls => 9631,
-            TooManyRecentCalls => 9632,
-            ServiceRemoved => 9634,
-            FacilitatorNotSupported => 9637,
-            MaintenanceMode => 9644,
-            ReadOnlyLocation => 9645,
-            TooManyRequests => 9646,
-            LegacyTokenNotSupported => 9647,
-            BadPageIndex => 9650,
-            NotRevocable => 9706,
-            NotDeviceAssignable => 9707,
-            EventNotFound => 9708,
-            NotEnoughLicenses => 9709,
-            NotificationUrlAndTokenTogether => 9710,
-            ClientUserIdExists => 9716,
-            MissingAssets => 9718,
-            MissingUsersOrSerials => 9719,
-            InvalidVersionId => 9721,
-            MalformedAuthorization => 9722,
-            IncompleteMdmInfo => 9723,
-            MethodNotAllowed => 9726,
-            UnsupportedMediaType => 9727,
-            TestNotificationFailed => 9728,
-            Unavailable => 9729,
-            OverLimit(n) | DuplicateInRequest(n) | RequestValidation(n) | Unknown(n) => n,
-        }
-    }
-
-    /// The typed number for `code`.
-    pub fn from_code(code: u32) -> Self {
-        use ErrorNumber::*;
-        match code {
-            9600 => MissingArgument,
-            9601 => LoginRequired,
-            9602 => InvalidArgument,
-            9603 => InternalError,
-            9604 => ResultNotFound,
-            9605 => StorefrontIncorrect,
-            9609 => RegisteredUserNotFound,
-            9610 => LicenseNotFound,
-            9616 => LicenseAlreadyAssigned,
-            9617 => UrlMoved,
-            9621 => TokenExpired,
-            9622 => InvalidToken,
-            9623 => InvalidApnsToken,
-            9625 => TokenRevoked,
-            9630 => TooManyIdenticalCalls,
-            9631 => TooManyFailedCalls,
-            9632 => TooManyRecentCalls,
-            9634 => ServiceRemoved,
-            9637 => FacilitatorNotSupported,
-            9644 => MaintenanceMode,
-            9645 => ReadOnlyLocation,
-            9646 => TooManyRequests,
-            9647 => LegacyTokenNotSupported,
-            9650 => BadPageIndex,
-            n @ 9700..=9702 => OverLimit(n),
-            n @ 9703..=9705 => DuplicateInRequest(n),
-            9706 => NotRevocable,
-            9707 => NotDeviceAssignable,
-            9708 => EventNotFound,
-            9709 => NotEnoughLicenses,
-            9710 => NotificationUrlAndTokenTogether,
-            9716 => ClientUserIdExists,
-            9718 => MissingAssets,
-            9719 => MissingUsersOrSerials,
-            9721 => InvalidVersionId,
-            9722 => MalformedAuthorization,
-            9723 => IncompleteMdmInfo,
-            9726 => MethodNotAllowed,
-            9727 => UnsupportedMediaType,
-            9728 => TestNotificationFailed,
-            9729 => Unavailable,
-            n @ 9700..=9728 => RequestValidation(n),
-            n => Unknown(n),
-        }
-    }
-
-    /// The class of this error number.
-    pub fn kind(self) -> ErrorKind {
-        use ErrorNumber::*;
-        match self {
-            TokenExpired => ErrorKind::TokenExpired,
-            InvalidToken => ErrorKind::TokenInvalid,
-            TokenRevoked => ErrorKind::TokenRevoked,
-            TooManyRequests => ErrorKind::RateLimited,
-            InternalError | MaintenanceMode | Unavailable => ErrorKind::Retryable,
-            ReadOnlyLocation => ErrorKind::ReadOnlyLocation,
-            RegisteredUserNotFound
-            | LicenseNotFound
-            | LicenseAlreadyAssigned
-            | NotRevocable
-            | NotDeviceAssignable
-            | NotEnoughLicenses
-            | ClientUserIdExists => ErrorKind::LicenseConflict,
-            ServiceRemoved | FacilitatorNotSupported | LegacyTokenNotSupported => {
-                ErrorKind::Unsupported
-            }
-            MissingArgument
-            | LoginRequired
-            | InvalidArgument
-            | BadPageIndex
-            | OverLimit(_)
-            | DuplicateInRequest(_)
-            | EventNotFound
-            | MissingAssets
-            | MissingUsersOrSerials
-            | InvalidVersionId
-            | NotificationUrlAndTokenTogether
-            | MalformedAuthorization
-            | IncompleteMdmInfo
-            | MethodNotAllowed
-            | UnsupportedMediaType
-            | TestNotificationFailed
-            | RequestValidation(_) => ErrorKind::RequestInvalid,
-            _ => ErrorKind::Other,
-        }
-    }
-
     /// What the admin should do, in one sentence: specific to the number where the
     /// crate knows more than the class ([`ErrorKind::advice`]) says.
     pub fn advice(self) -> &'static str {

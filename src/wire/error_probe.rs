@@ -1,8 +1,8 @@
 //! Finding Apple's error in a response body without building a DOM.
 //!
 //! [`find`] gives exactly what reading the body into a `serde_json::Map` of `Value`s and
-//! looking up `errorNumber`, `errorMessage` and `errorInfo` would give (the crate did that
-//! until issue 9), at a fraction of the cost:
+//! looking up `errorNumber`, `errorMessage` and `errorInfo` would give (the crate once did
+//! exactly that), at a fraction of the cost:
 //!
 //! - a body that cannot have a top-level `errorNumber` key is answered by a byte scan
 //!   ([`may_have_error_number`]), without parsing: every successful response;

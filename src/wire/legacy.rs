@@ -1,4 +1,6 @@
 //! The legacy `VPPClientConfigSrv` response (VPP API v1, in maintenance mode).
+//!
+//! Apple: [Client Configuration](https://developer.apple.com/documentation/devicemanagement/client-configuration), [Managing apps and books through web services (Legacy)](https://developer.apple.com/documentation/devicemanagement/managing-apps-and-books-through-web-services-legacy).
 
 use serde::{Deserialize, Serialize};
 
@@ -9,6 +11,8 @@ use super::{ErrorNumber, Platform};
 /// `status` is 0 on success and -1 on failure (with `errorNumber`). `clientContext` is a
 /// JSON *string* that by convention holds `{"hostname": ..., "guid": ...}` of the claiming
 /// MDM; absent until set.
+///
+/// Apple: [Client Configuration](https://developer.apple.com/documentation/devicemanagement/client-configuration) (VPP v1).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]

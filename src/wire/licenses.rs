@@ -6,6 +6,8 @@
 //! Empty lists are left out of the JSON: `{"assets":[…],"serialNumbers":["C02X"]}`, not
 //! `…,"clientUserIds":[]`. [`crate::batching`] splits a request by Apple's limits,
 //! removes duplicates and refuses an empty one before anything is sent.
+//!
+//! Apple: [Managing assets](https://developer.apple.com/documentation/devicemanagement/managing-assets), [Create Users](https://developer.apple.com/documentation/devicemanagement/create-users), [`EventResponse`](https://developer.apple.com/documentation/devicemanagement/eventresponse).
 
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +15,8 @@ use super::PricingParam;
 use crate::ids::{AdamId, EventId};
 
 /// One entry of `assets` in an associate or disassociate request: which licenses.
+///
+/// Apple: [`ManageAssetsRequest`](https://developer.apple.com/documentation/devicemanagement/manageassetsrequest) (its `assets`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -36,6 +40,8 @@ impl AssetRef {
 /// The body of `POST assets/associate` and `POST assets/disassociate`:
 /// `{"assets":[{"adamId","pricingParam"}],"clientUserIds":[…],"serialNumbers":[…]}`.
 /// Empty lists are omitted.
+///
+/// Apple: [`ManageAssetsRequest`](https://developer.apple.com/documentation/devicemanagement/manageassetsrequest).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -75,6 +81,8 @@ impl LicensesRequest {
 /// The body of `POST assets/revoke`: `{"clientUserIds":[…],"serialNumbers":[…]}`, which
 /// takes back every revocable license of those users and devices. Empty lists are
 /// omitted.
+///
+/// Apple: [`ManageAssetsRequest`](https://developer.apple.com/documentation/devicemanagement/manageassetsrequest).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -107,6 +115,8 @@ impl RevokeRequest {
 }
 
 /// One entry of `users` in `users/create`, `users/update` or `users/retire`.
+///
+/// Apple: [`ManageUsersRequest`](https://developer.apple.com/documentation/devicemanagement/manageusersrequest) (its `users`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -148,6 +158,8 @@ impl UserEntry {
 
 /// The body of `POST users/create`, `users/update` and `users/retire`:
 /// `{"users":[{"clientUserId","email"?,"managedAppleId"?}]}`.
+///
+/// Apple: [`ManageUsersRequest`](https://developer.apple.com/documentation/devicemanagement/manageusersrequest).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -174,6 +186,8 @@ impl UsersRequest {
 /// The answer to every asynchronous write: `{"eventId","tokenExpirationDate","uId"}`.
 /// The work happens later: follow the event with `GET status?eventId=` or a
 /// notification.
+///
+/// Apple: [`EventResponse`](https://developer.apple.com/documentation/devicemanagement/eventresponse).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]

@@ -27,8 +27,8 @@ mod users;
 
 pub(crate) use apple_error::elide_quoted;
 pub use apple_error::{AppleError, ResponseError};
-pub use assets::{Asset, AssetsResponse, UNLIMITED_COUNT};
-pub use assignments::{Assignment, AssignmentsResponse};
+pub use assets::{AssetRecord, AssetsResponse, UNLIMITED_COUNT};
+pub use assignments::{AssignmentRecord, AssignmentsResponse};
 pub use client_config::{
     ClientConfig, ClientConfigUpdate, ClientConfigUpdateBuilder, MdmInfo, NotificationType,
     Platform, UpdateError,
@@ -47,7 +47,7 @@ pub(crate) use paging::impl_page;
 pub use paging::{Page, PageInfo};
 pub use service_config::{ErrorCode, Limits, ServiceConfig, Urls};
 pub use status::{EventAsset, EventState, FailureInfo, StatusFailure, StatusResponse};
-pub use users::{User, UserStatus, UsersResponse};
+pub use users::{UserRecord, UserStatus, UsersResponse};
 
 use serde::de::DeserializeOwned;
 

@@ -1,6 +1,8 @@
 //! The payloads of Apple's notifications (the `notification` member of the envelope
 //! Apple POSTs to the MDM's `notificationUrl`). The envelope itself is read by
 //! [`crate::notification::receive`].
+//!
+//! Apple: [Subscribing to notifications](https://developer.apple.com/documentation/devicemanagement/subscribing-to-notifications).
 
 use serde::{Deserialize, Serialize};
 

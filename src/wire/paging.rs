@@ -5,6 +5,8 @@
 //! on the last page; `totalPages` and `versionId` may change while a client walks the
 //! pages, which is not an error. [`crate::paging::PageTraversal`] decides which page to
 //! ask for next.
+//!
+//! Apple: [Get Assets](https://developer.apple.com/documentation/devicemanagement/get-assets-4ski1), [Get Assignments](https://developer.apple.com/documentation/devicemanagement/get-assignments-9wv1e), [Get Users](https://developer.apple.com/documentation/devicemanagement/get-users-4mwln).
 
 use serde::{Deserialize, Serialize};
 

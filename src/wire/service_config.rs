@@ -1,4 +1,6 @@
 //! `GET /service/config` response (Apps and Books v2). No token needed.
+//!
+//! Apple: [Service Config](https://developer.apple.com/documentation/devicemanagement/service-config), [`ServiceConfigResponse`](https://developer.apple.com/documentation/devicemanagement/serviceconfigresponse).
 
 use std::collections::BTreeMap;
 
@@ -9,6 +11,8 @@ use super::{ErrorNumber, NotificationType};
 /// Apple's service configuration: error codes, limits, notification types and endpoint
 /// URLs. Apple changes limits without notice and asks clients to re-read this about every
 /// five minutes.
+///
+/// Apple: [`ServiceConfigResponse`](https://developer.apple.com/documentation/devicemanagement/serviceconfigresponse).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -28,6 +32,8 @@ pub struct ServiceConfig {
 }
 
 /// One entry of `errorCodes`.
+///
+/// Apple: [`ResponseErrorCode`](https://developer.apple.com/documentation/devicemanagement/responseerrorcode).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -41,6 +47,8 @@ pub struct ErrorCode {
 
 /// `limits`. Each is optional; the `max_mdm_*` limits bound [`crate::MdmIdentity`], the
 /// request limits bound [`crate::batching::BatchLimits`].
+///
+/// Apple: [`ServiceConfigResponse.Limits`](https://developer.apple.com/documentation/devicemanagement/serviceconfigresponse/limits-data.dictionary).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -84,6 +92,8 @@ pub struct Limits {
 }
 
 /// `urls`: Apple's endpoint URLs by name.
+///
+/// Apple: [`ServiceConfigResponse.Urls`](https://developer.apple.com/documentation/devicemanagement/serviceconfigresponse/urls-data.dictionary).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]

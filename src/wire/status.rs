@@ -1,5 +1,7 @@
 //! `GET /status?eventId=` response (Apps and Books v2): how far an asynchronous request
 //! (associate, disassociate, revoke, create, update or retire users) has got.
+//!
+//! Apple: [Event Status](https://developer.apple.com/documentation/devicemanagement/events-status), [`StatusResponse`](https://developer.apple.com/documentation/devicemanagement/statusresponse).
 
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +25,8 @@ open_enum! {
 ///
 /// Every field is optional on the wire; [`crate::events::EventStatus`] is the checked
 /// domain view. Unknown fields are ignored.
+///
+/// Apple: [`StatusResponse`](https://developer.apple.com/documentation/devicemanagement/statusresponse).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]

@@ -1,11 +1,15 @@
 //! `GET users` response (Apps and Books v2): the location's users, as the MDM created
 //! them (`clientUserId`) and as Apple knows them (status, invitation).
+//!
+//! Apple: [Get Users](https://developer.apple.com/documentation/devicemanagement/get-users-4mwln), [`GetUsersResponse`](https://developer.apple.com/documentation/devicemanagement/getusersresponse).
 
 use serde::{Deserialize, Serialize};
 
 use super::{PageInfo, impl_page, open_enum};
 
 /// The response of `GET users`: one page of users and the paging fields.
+///
+/// Apple: [`GetUsersResponse`](https://developer.apple.com/documentation/devicemanagement/getusersresponse).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -13,20 +17,22 @@ pub struct UsersResponse {
     /// `users`: this page's users (empty when absent). One `clientUserId` may appear
     /// several times: retired entries plus at most one active.
     #[serde(default)]
-    pub users: Vec<User>,
+    pub users: Vec<UserRecord>,
     /// The paging fields (`currentPageIndex`, `nextPageIndex`, `versionId`, …).
     #[serde(flatten)]
     pub paging: PageInfo,
 }
 
-impl_page!(UsersResponse, users, User);
+impl_page!(UsersResponse, users, UserRecord);
 
 /// One entry of `users`. Every field is optional on the wire;
 /// [`crate::VppUser::try_from`] decides which are required.
+///
+/// Apple: [`ResponseUser`](https://developer.apple.com/documentation/devicemanagement/responseuser).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
-pub struct User {
+pub struct UserRecord {
     /// `clientUserId`: the MDM's own id for the user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_user_id: Option<String>,

@@ -1,6 +1,14 @@
-//! Fixtures and helpers shared by the integration tests: the one home of `us()`, `now()`
-//! and the tokens, so every file means the same MDM, clock and token by them.
+//! Fixtures and helpers shared by the integration tests, their one home: `us()`, `now()`
+//! and the tokens here, so every file means the same MDM, clock and token by them; the
+//! account tests' locations in [`account`]; with the `client` feature, a wiremock fake of
+//! Apple in `fake_apple` and the simulator helpers of the license tests in `licenses_sim`.
 #![allow(dead_code)]
+
+pub mod account;
+#[cfg(feature = "client")]
+pub mod fake_apple;
+#[cfg(feature = "client")]
+pub mod licenses_sim;
 
 use apple_vpp::{MdmIdentity, VppToken};
 use base64::Engine as _;
@@ -64,6 +72,7 @@ pub fn token_json(json: &str) -> String {
 }
 
 /// Asserts that `text` contains neither secret nor any 16-byte window of it.
+#[track_caller]
 pub fn assert_no_secret(text: &str, secret: &str) {
     assert!(!text.contains(secret), "secret leaked in {text:?}");
     let bytes = secret.as_bytes();

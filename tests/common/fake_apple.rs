@@ -1,5 +1,5 @@
 //! A fake of Apple's Apps and Books v2 service on 127.0.0.1, built on wiremock. Shared by
-//! the client tests (`#[path]`-included); the `configure` example runs against the
+//! the client tests (`common::fake_apple`); the `configure` example runs against the
 //! simulator (`apple-vpp-sim`) instead.
 //!
 //! It keeps one location's client configuration, accepts only one credential (anything
@@ -220,13 +220,12 @@ pub fn unclaimed() -> Value {
 
 /// Fast retries: tests run in milliseconds.
 pub fn fast() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 4,
-        max_total: Duration::from_secs(10),
-        base_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(5),
-        retry_after_cap: Duration::from_millis(20),
-    }
+    RetryPolicy::default()
+        .with_max_attempts(4)
+        .with_max_total(Duration::from_secs(10))
+        .with_base_delay(Duration::from_millis(1))
+        .with_max_delay(Duration::from_millis(5))
+        .with_retry_after_cap(Duration::from_millis(20))
 }
 
 /// A client for `base` with [`fast`] retries and a 5 s timeout.

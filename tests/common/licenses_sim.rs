@@ -1,5 +1,5 @@
-//! The license tests' simulator helpers (`#[path]`-included by `client_licenses.rs` and
-//! `client_rate.rs`): start the simulator on 127.0.0.1 with a client and its token, read
+//! The license tests' simulator helpers (`common::licenses_sim`, used by `client_licenses.rs`
+//! and `client_rate.rs`): start the simulator on 127.0.0.1 with a client and its token, read
 //! what the server recorded, collect a sync.
 #![allow(dead_code)]
 
