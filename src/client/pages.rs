@@ -238,7 +238,7 @@ impl VppClient {
     /// is read first (cached) to learn Apple's `maxRequestPerSecond`.
     ///
     /// Pages arrive in the order Apple answers them, not by index, except that each pass
-    /// starts with page 0, alone. See the [sync loop](crate::client::licenses) an MDM
+    /// starts with page 0, alone. See the [sync loop](crate::client#the-sync-loop-an-mdm-writes) an MDM
     /// writes around it.
     pub fn pages<'a, E, T>(&'a self, token: &'a VppToken, request: E) -> PageStream<'a, E, T>
     where

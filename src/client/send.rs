@@ -19,9 +19,10 @@ impl VppClient {
     ///
     /// Every call of the client goes through here:
     /// - requests carrying a token wait for their slot in the request budget
-    ///   ([`super::VppClientBuilder::budget`]), at Apple's `maxRequestPerSecond` (the
-    ///   service configuration is read before the first one) or the caller's lower
-    ///   [`super::VppClientBuilder::max_requests_per_second`];
+    ///   ([`super::VppClientBuilder::budget`]), at Apple's `maxRequestPerSecond` once the
+    ///   service configuration has been read, or the caller's lower
+    ///   [`super::VppClientBuilder::max_requests_per_second`]
+    ///   ([`super::UNKNOWN_LIMIT_REQUESTS_PER_SECOND`] before either is known);
     /// - a failed attempt is sent again only as [`crate::api::Failure::allows_replay`]
     ///   allows for the endpoint's [`crate::api::Replay`] class, within the
     ///   [`crate::api::RetryPolicy`] (attempts, total time, `Retry-After`);
