@@ -181,7 +181,7 @@ pub trait LeaseStore: Send + Sync + fmt::Debug + 'static {
 }
 
 /// A random holder value: 128 bits from the operating system, hex.
-pub fn random_holder() -> String {
+pub(crate) fn random_holder() -> String {
     let mut bytes = [0u8; 16];
     // The operating system's generator fails only where none exists; the time is then a
     // unique enough holder within one process.

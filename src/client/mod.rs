@@ -113,13 +113,13 @@
 //! An incremental answer lists what was added or changed since the version; removals
 //! (disassociate, revoke) show up in the events, their notifications, or a full sync.
 
-pub mod budget;
+pub(crate) mod budget;
 mod builder;
 mod dedup;
 mod error;
 mod events;
 mod flows;
-pub mod lease;
+pub(crate) mod lease;
 mod leasing;
 mod licenses;
 mod notifications;

@@ -10,7 +10,7 @@
 //! The spacing is kept by [`Gcra`], a generic cell rate algorithm with a burst of 1 of
 //! this crate's own: one theoretical arrival time per token. It is the same algorithm,
 //! step for step, as the Lua script of the shared budget on Redis
-//! ([`crate::client::budget`]), so one process and a fleet pace alike. It replaced the
+//! ([`crate::client::RequestBudget`]), so one process and a fleet pace alike. It replaced the
 //! `governor` crate's limiter because governor's quota is fixed when the limiter is made:
 //! when Apple's limit changed, a fresh limiter had to be made, and it let the next
 //! request go at once, however recently the last one left. Here the rate is an argument

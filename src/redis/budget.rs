@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use futures_util::future::BoxFuture;
 
 use super::RedisStore;
-use crate::client::budget::{BudgetStatus, RequestBudget, TokenId};
+use crate::client::{BudgetStatus, RequestBudget, TokenId};
 use crate::client::rate::{Gcra, spacing};
 
 /// The number of replicas assumed when none is set: while Redis does not answer, each
