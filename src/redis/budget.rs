@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use futures_util::future::BoxFuture;
 
 use super::RedisStore;
-use crate::client::{BudgetStatus, RequestBudget, TokenId};
 use crate::client::rate::{Gcra, spacing};
+use crate::client::{BudgetStatus, RequestBudget, TokenId};
 
 /// The number of replicas assumed when none is set: while Redis does not answer, each
 /// replica paces itself at this share of the rate.
