@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run --features client --example notifications -- --listen ADDR --auth-token-file FILE [--max-requests N]
+//!     [--header-timeout-ms N] [--body-timeout-ms N] [--max-connections N]
 //! ```
 //!
 //! (The `client` feature is accepted but not needed: this uses only the framework-free
@@ -27,6 +28,21 @@
 //!   outcome (every request reaches the one handler: no extractor refuses anything).
 //! - Exit 2 with one line on stderr for bad arguments or an unreadable, empty or invalid
 //!   secret file; 1 when the address cannot be bound.
+//!
+//! # Limits against senders that are not Apple
+//!
+//! Anyone who can reach the endpoint can open connections, so it bounds what one costs
+//! (a production MDM should set the same three limits in its own server):
+//! - `--header-timeout-ms` (default 10,000): a connection whose request headers are not
+//!   complete within this time is closed (hyper's `header_read_timeout`), so a sender
+//!   that writes a request line and one header and then stays silent does not hold a
+//!   connection.
+//! - `--body-timeout-ms` (default 10,000): the body must arrive within this time, else
+//!   408. A notification is at most 1 MiB.
+//! - `--max-connections` (default 64): at most this many connections are served at once;
+//!   more wait in the listen backlog until one closes. With the header timeout, silent
+//!   connections make room within that timeout, so Apple's delivery (retried for
+//!   minutes) gets through.
 
 use std::io::Write as _;
 use std::pin::Pin;
@@ -45,9 +61,13 @@ use axum::body::{Body, HttpBody};
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use serde::Serialize;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
-const USAGE: &str = "usage: notifications --listen ADDR --auth-token-file FILE [--max-requests N]";
+const USAGE: &str = "usage: notifications --listen ADDR --auth-token-file FILE [--max-requests N] [--header-timeout-ms N] [--body-timeout-ms N] [--max-connections N]";
 
 /// How much of an oversized body is read (and dropped) before answering 413, so that the
 /// sender, still writing, sees the answer rather than a reset connection.
@@ -57,10 +77,26 @@ struct Args {
     listen: String,
     secret_file: String,
     max_requests: Option<u64>,
+    header_timeout: Duration,
+    body_timeout: Duration,
+    max_connections: usize,
+}
+
+/// `--flag N`: a positive whole number.
+fn positive(flag: &str, value: Option<String>, default: u64) -> Result<u64, String> {
+    match value {
+        None => Ok(default),
+        Some(n) => n
+            .parse::<u64>()
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or(format!("{flag} {n:?} is not a positive whole number")),
+    }
 }
 
 fn parse_args(args: impl Iterator<Item = String>) -> Result<Args, String> {
     let (mut listen, mut secret_file, mut max_requests) = (None, None, None);
+    let (mut header_timeout, mut body_timeout, mut max_connections) = (None, None, None);
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -71,6 +107,9 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Args, String> {
             "--listen" => &mut listen,
             "--auth-token-file" => &mut secret_file,
             "--max-requests" => &mut max_requests,
+            "--header-timeout-ms" => &mut header_timeout,
+            "--body-timeout-ms" => &mut body_timeout,
+            "--max-connections" => &mut max_connections,
             _ => return Err(format!("unknown argument {arg:?}; {USAGE}")),
         };
         let value = match inline.or_else(|| args.next()) {
@@ -87,10 +126,16 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Args, String> {
             "--max-requests {n:?} is not a positive whole number"
         ))?),
     };
+    let header_timeout = positive("--header-timeout-ms", header_timeout, 10_000)?;
+    let body_timeout = positive("--body-timeout-ms", body_timeout, 10_000)?;
+    let max_connections = positive("--max-connections", max_connections, 64)?;
     Ok(Args {
         listen: listen.ok_or(format!("--listen is required; {USAGE}"))?,
         secret_file: secret_file.ok_or(format!("--auth-token-file is required; {USAGE}"))?,
         max_requests,
+        header_timeout: Duration::from_millis(header_timeout),
+        body_timeout: Duration::from_millis(body_timeout),
+        max_connections: usize::try_from(max_connections).unwrap_or(usize::MAX),
     })
 }
 
@@ -111,6 +156,7 @@ struct Shared {
     seen: Mutex<NotificationDeduper>,
     answered: AtomicU64,
     max_requests: Option<u64>,
+    body_timeout: Duration,
     /// Set once `max_requests` requests are answered.
     done: tokio::sync::watch::Sender<bool>,
 }
@@ -158,7 +204,15 @@ async fn answer(shared: &Shared, request: Request) -> Response {
         eprintln!("{e}");
         return (StatusCode::UNAUTHORIZED, "unauthorized\n").into_response();
     }
-    let Some(body) = read_body(body, shared.limits.max_body).await else {
+    let read = tokio::time::timeout(shared.body_timeout, read_body(body, shared.limits.max_body));
+    let Ok(body) = read.await else {
+        eprintln!(
+            "notification refused: the body did not arrive within {} ms",
+            shared.body_timeout.as_millis()
+        );
+        return (StatusCode::REQUEST_TIMEOUT, "body too slow\n").into_response();
+    };
+    let Some(body) = body else {
         eprintln!(
             "notification refused: the body is larger than {} bytes",
             shared.limits.max_body
@@ -186,6 +240,11 @@ async fn answer(shared: &Shared, request: Request) -> Response {
     }
     seen.insert_at(&n.notification_id, now);
     (StatusCode::OK, "ok\n").into_response()
+}
+
+/// Returns once `max_requests` requests are answered.
+async fn stopped(done: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = done.wait_for(|&done| done).await;
 }
 
 /// The stdout line for `n`.
@@ -282,6 +341,7 @@ async fn main() -> ExitCode {
         seen: Mutex::new(NotificationDeduper::default()),
         answered: AtomicU64::new(0),
         max_requests: args.max_requests,
+        body_timeout: args.body_timeout,
         done: tokio::sync::watch::Sender::new(false),
     });
     {
@@ -299,23 +359,59 @@ async fn main() -> ExitCode {
         .fallback(handle)
         .layer(DefaultBodyLimit::disable())
         .with_state(Arc::clone(&shared));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(args.header_timeout);
+    let permits = Arc::new(Semaphore::new(args.max_connections));
+    let mut connections = JoinSet::new();
     let mut stop = shared.done.subscribe();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|&done| done).await;
-            })
-            .await
-    });
-    let mut done = shared.done.subscribe();
-    let _ = done.wait_for(|&done| done).await;
-    // The graceful shutdown lets the last answer be written; connections that stay open
-    // are not waited for long.
-    match tokio::time::timeout(Duration::from_secs(5), server).await {
-        Ok(Ok(Err(e))) => eprintln!("server error: {e}"),
-        Ok(Err(e)) => eprintln!("server task failed: {e}"),
-        Err(_) => eprintln!("connections still open after 5 s; exiting"),
-        Ok(Ok(Ok(()))) => {}
+    loop {
+        // At most `max_connections` at once: the next is accepted when one closes.
+        let permit = tokio::select! {
+            permit = Arc::clone(&permits).acquire_owned() => permit.expect("never closed"),
+            () = stopped(&mut stop) => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of descriptors, or the peer left: wait a little, go on.
+                    eprintln!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = stopped(&mut stop) => break,
+        };
+        let service = TowerToHyperService::new(app.clone());
+        let http = http.clone();
+        let mut stop = shared.done.subscribe();
+        connections.spawn(async move {
+            let _permit = permit;
+            let connection = http.serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(connection);
+            tokio::select! {
+                served = connection.as_mut() => {
+                    if let Err(e) = served {
+                        eprintln!("connection closed: {e}");
+                    }
+                }
+                () = stopped(&mut stop) => {
+                    // Let the last answer be written, then close.
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+        });
+        while connections.try_join_next().is_some() {}
+    }
+    // The last answers are written; connections that stay open are not waited for long.
+    let drained = async { while connections.join_next().await.is_some() {} };
+    if tokio::time::timeout(Duration::from_secs(5), drained)
+        .await
+        .is_err()
+    {
+        eprintln!("connections still open after 5 s; exiting");
     }
     ExitCode::SUCCESS
 }

@@ -170,7 +170,7 @@ pub mod wire;
 
 pub use account::{
     AccountStatus, AppleVerdict, ClaimOptions, ClaimState, Configure, PendingClaim, Reclaim,
-    Renewal, Verification, VppAccount, configure_at,
+    Renewal, Verification, VppAccount, configure_again_at, configure_at,
 };
 pub use assets::{Asset, Assignment, AssignmentTarget};
 pub use chrono;

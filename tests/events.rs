@@ -164,12 +164,19 @@ fn success_by_notification() {
 }
 
 #[test]
-fn failure_by_notification() {
+fn failure_notification_lists_what_was_done_and_the_status_names_the_failed() {
     let mut t = tracker_with("ev2", &["A", "B"]);
     t.on_notification_at(&asset_notification("ev2", &["A"], "SUCCESS"), at(1, 0));
-    let u = t.on_notification_at(&asset_notification("ev2", &["B"], "FAILURE"), at(1, 5));
-    let Update::Completed(o) = u else {
-        panic!("{u:?}")
+    // A FAILURE lists the licenses made (none more here); the status names the failed.
+    let u = t.on_notification_at(&asset_notification("ev2", &[], "FAILURE"), at(1, 5));
+    assert!(matches!(u, Update::Progress { .. }), "{u:?}");
+    assert_eq!(t.next_at(&id("ev2"), at(1, 5)), Some(Next::Poll(id("ev2"))));
+    let s = status(
+        r#"{"eventStatus":"FAILED","eventType":"ASSOCIATE","numCompleted":1,"numRequested":2,
+        "failures":[{"errorNumber":9709,"errorMessage":"Not enough licenses.","errorInfo":{"serialNumbers":["B"]}}]}"#,
+    );
+    let Update::Completed(o) = t.on_status_at(&id("ev2"), &s, at(1, 6)) else {
+        panic!()
     };
     assert!(!o.is_success());
     assert_eq!(o.succeeded, vec![serial("A")]);
@@ -215,7 +222,7 @@ fn duplicate_and_unknown_notifications() {
     );
     assert_eq!(
         t.on_notification_at(&asset_notification("other", &["A"], "SUCCESS"), at(1, 2)),
-        Update::Ignored(Ignored::UnknownEvent(id("other")))
+        Update::Ignored(Ignored::Held(id("other")))
     );
     let test = notification::decode(fixture("notifications/test.json").as_bytes()).unwrap();
     assert_eq!(
@@ -436,7 +443,7 @@ fn finished_events_are_pruned_after_keep_done() {
     assert_eq!(t.next_at(&id("p1"), at(61, 0)), None);
     assert_eq!(
         t.on_notification_at(&asset_notification("p1", &["A"], "SUCCESS"), at(62, 0)),
-        Update::Ignored(Ignored::UnknownEvent(id("p1")))
+        Update::Ignored(Ignored::Held(id("p1")))
     );
 }
 

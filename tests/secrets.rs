@@ -223,12 +223,8 @@ fn core_types_and_decisions() {
     c.both(&RenewError::SnapshotForAnotherToken);
     c.both(&ConfigureError::from(mismatch.clone()));
     c.both(&RenewError::from(mismatch));
-    c.both(
-        &account
-            .clone()
-            .renew_at(t.clone(), &snapshot(None), now())
-            .unwrap_err(),
-    );
+    // The token in use again is a refresh now; its old error still formats cleanly.
+    c.both(&RenewError::SameToken);
     let newer = VppToken::builder("Hygiene Org", "2030-01-01T00:00:00+00:00".parse().unwrap())
         .inner_token(INNER)
         .build()

@@ -320,7 +320,11 @@ fn run_user(
 }
 
 /// The ASSET_MANAGEMENT / USER_MANAGEMENT notifications of an executed event, at most 100
-/// records each.
+/// records each. The records are the ones the event made, whatever the `result`: a
+/// `FAILURE` lists what was done and carries the first error; which items failed is in the
+/// status's `failures[].errorInfo` (as Apple presents these notifications in its WWDC21
+/// session on the v2 API and its "Handling error responses" page:
+/// <https://developer.apple.com/documentation/devicemanagement/handling-error-responses>).
 fn notifications(
     job: &Job,
     event_id: &str,

@@ -84,6 +84,8 @@ pub struct PendingClaim {
     protocol: Protocol,
     update: ClientConfigUpdate,
     took_over_from: Option<MdmOwner>,
+    /// The account configured before for this location, whose history is kept.
+    history: Option<Box<VppAccount>>,
 }
 
 /// Decides how to claim the location `snapshot` describes for `identity`.
@@ -154,7 +156,38 @@ pub fn configure_at(
         protocol: snapshot.protocol,
         update,
         took_over_from,
+        history: None,
     })
+}
+
+/// Configures a location again with a token uploaded again: the same as
+/// [`configure_at`], for an MDM that already has `stored`, an account for a location.
+///
+/// Admins upload a token again when unsure whether it took; that is not a new account.
+/// When `snapshot` is for `stored`'s location (same `uId`), the account this returns
+/// (directly in [`Configure::AlreadyOurs`], or from [`PendingClaim::finish_at`]) keeps
+/// `stored`'s history: when it was first configured, the MDM it was taken over from
+/// (unless this claim takes it over from another MDM now), and the last write Apple
+/// accepted. The token, the location's name, the expiry and Apple's verdict come from the
+/// new read. For another location it is exactly [`configure_at`].
+pub fn configure_again_at(
+    stored: &VppAccount,
+    token: &VppToken,
+    snapshot: &LocationSnapshot,
+    options: &ClaimOptions,
+    now: DateTime<Utc>,
+) -> Configure {
+    let same = ensure_same_location(stored.location(), &snapshot.location).is_ok();
+    match configure_at(token, stored.identity(), snapshot, options, now) {
+        Configure::AlreadyOurs(account) if same => {
+            Configure::AlreadyOurs(account.with_history_of(stored))
+        }
+        Configure::SendUpdate(mut pending) if same => {
+            pending.history = Some(Box::new(stored.clone()));
+            Configure::SendUpdate(pending)
+        }
+        other => other,
+    }
 }
 
 impl PendingClaim {
@@ -197,14 +230,20 @@ impl PendingClaim {
     ) -> Result<VppAccount, ConfigureError> {
         ensure_same_location(&self.location, &read_back.location)?;
         match self.identity.ownership_of(read_back) {
-            Ownership::Ours => Ok(VppAccount::claimed(
-                self.token.clone(),
-                self.protocol,
-                read_back,
-                self.identity.clone(),
-                self.took_over_from.clone(),
-                now,
-            )),
+            Ownership::Ours => {
+                let account = VppAccount::claimed(
+                    self.token.clone(),
+                    self.protocol,
+                    read_back,
+                    self.identity.clone(),
+                    self.took_over_from.clone(),
+                    now,
+                );
+                Ok(match &self.history {
+                    Some(stored) => account.with_history_of(stored),
+                    None => account,
+                })
+            }
             Ownership::ManagedElsewhere(owner)
                 if self
                     .took_over_from

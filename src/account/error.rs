@@ -59,7 +59,9 @@ pub enum RenewError {
     /// The new token is for another location.
     #[error(transparent)]
     DifferentLocation(#[from] LocationMismatch),
-    /// The new token is the one already in use.
+    /// The new token is the one already in use. No longer returned: uploading the token in
+    /// use again is a refresh ([`crate::VppAccount::renew_at`]); kept so that code
+    /// matching on it still builds.
     #[error(
         "this is the token already in use: download a new one from Apple Business Manager > Settings > Apps and Books"
     )]

@@ -89,7 +89,7 @@ mod renew;
 mod stored;
 mod verify;
 
-pub use configure::{ClaimOptions, Configure, PendingClaim, configure_at};
+pub use configure::{ClaimOptions, Configure, PendingClaim, configure_again_at, configure_at};
 pub use error::{ConfigureError, LocationMismatch, RenewError};
 pub use renew::{Reclaim, Renewal};
 pub use stored::STORED_ACCOUNT_VERSION;
@@ -289,6 +289,20 @@ impl VppAccount {
             last_verified_at: now,
             last_write_accepted_at: None,
         }
+    }
+
+    /// This account (just configured for the location `stored` manages) with `stored`'s
+    /// history: first configured at, taken over from (unless this claim took over from
+    /// another MDM), the last write Apple accepted.
+    pub(crate) fn with_history_of(mut self, stored: &VppAccount) -> Self {
+        self.configured_at = stored.configured_at.min(self.configured_at);
+        if self.took_over_from.is_none() {
+            self.took_over_from = stored.took_over_from.clone();
+        }
+        self.last_write_accepted_at = self
+            .last_write_accepted_at
+            .max(stored.last_write_accepted_at);
+        self
     }
 
     /// The token in use.

@@ -63,11 +63,19 @@ impl VppAccount {
     ///
     /// Refused (the account unchanged) when the snapshot is recorded as read with another
     /// token than `new_token`, when it is for another location (different `uId`), when it
-    /// is the token already in use, when it has expired at `now`, when it does not expire
-    /// later than the current token, or when another MDM holds the location. On success the
-    /// account keeps its identity and history, takes the new token and expiry, and Apple's
-    /// verdicts on the old token (including a wrong location) are cleared. Read-only is
-    /// kept: a client-config read cannot show that Apple's built-in MDM let go.
+    /// has expired at `now`, when it does not expire later than the current token, or when
+    /// another MDM holds the location.
+    ///
+    /// The token already in use, uploaded again (admins do when unsure), is a refresh, not
+    /// an error: the account keeps its history and takes the location's name, the expiry
+    /// Apple reports and the claim from the snapshot (`previous_expiry` equals
+    /// `new_expiry`; a claim gone missing carries [`Reclaim::Send`] as for a new
+    /// token).
+    ///
+    /// On success the account keeps its identity and history, takes the new token and
+    /// expiry, and Apple's verdicts on the old token (including a wrong location) are
+    /// cleared. Read-only is kept: a client-config read cannot show that Apple's built-in
+    /// MDM let go.
     ///
     /// When the location has no claim, the renewal carries [`Reclaim::Send`] and the
     /// account stays released until [`VppAccount::finish_reclaim_at`].
@@ -81,9 +89,7 @@ impl VppAccount {
             return Err(RenewError::SnapshotForAnotherToken);
         }
         ensure_same_location(&self.location, &snapshot.location)?;
-        if new_token == self.token {
-            return Err(RenewError::SameToken);
-        }
+        let same_token = new_token == self.token;
         let offered = snapshot.expiry_for(&new_token);
         if expiry::is_expired_at(offered, now) {
             return Err(RenewError::Expired {
@@ -91,7 +97,7 @@ impl VppAccount {
             });
         }
         let current = self.expiry();
-        if offered <= current {
+        if offered <= current && !same_token {
             return Err(RenewError::NotLater { current, offered });
         }
         let reclaim = match self.identity.ownership_of(snapshot) {

@@ -11,7 +11,8 @@ event_write!(
     Associate,
     LicensesRequest,
     "assets/associate",
-    license_batches
+    license_batches,
+    Associate
 );
 event_write!(
     /// `POST assets/disassociate`: takes licenses of the assets back from the devices and
@@ -19,7 +20,8 @@ event_write!(
     Disassociate,
     LicensesRequest,
     "assets/disassociate",
-    license_batches
+    license_batches,
+    Disassociate
 );
 event_write!(
     /// `POST assets/revoke`: takes back every revocable license of the devices and users
@@ -27,5 +29,6 @@ event_write!(
     Revoke,
     RevokeRequest,
     "assets/revoke",
-    revoke_batches
+    revoke_batches,
+    Revoke
 );

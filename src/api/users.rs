@@ -24,19 +24,22 @@ event_write!(
     CreateUsers,
     UsersRequest,
     "users/create",
-    user_batches
+    user_batches,
+    Create
 );
 event_write!(
     /// `POST users/update`: updates users' `email` or `managedAppleId`.
     UpdateUsers,
     UsersRequest,
     "users/update",
-    user_batches
+    user_batches,
+    Update
 );
 event_write!(
     /// `POST users/retire`: retires users, taking back their licenses.
     RetireUsers,
     UsersRequest,
     "users/retire",
-    user_batches
+    user_batches,
+    Retire
 );

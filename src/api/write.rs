@@ -22,12 +22,15 @@ pub trait BatchedWrite: Endpoint<Response = EventResponse> {
 
     /// The endpoint that sends `batch`.
     fn with_batch(batch: Self::Request) -> Self;
+
+    /// The event type Apple reports for it (`ASSOCIATE`, ..., `RETIRE`).
+    fn event_type() -> crate::wire::EventType;
 }
 
 /// Declares a `POST` endpoint whose body is one batch and whose answer is an event:
 /// sent again only when Apple did not take it ([`super::Replay::IfRefused`]).
 macro_rules! event_write {
-    ($(#[$meta:meta])* $name:ident, $body:ty, $path:literal, $split:path) => {
+    ($(#[$meta:meta])* $name:ident, $body:ty, $path:literal, $split:path, $event:ident) => {
         $(#[$meta])*
         ///
         /// Sent again only when Apple did not take it ([`crate::api::Replay::IfRefused`]): after a
@@ -59,6 +62,10 @@ macro_rules! event_write {
 
             fn with_batch(batch: $body) -> Self {
                 Self(batch)
+            }
+
+            fn event_type() -> $crate::wire::EventType {
+                $crate::wire::EventType::$event
             }
         }
     };

@@ -74,6 +74,30 @@ impl VppClient {
             .map(|(outcome, _)| outcome)
     }
 
+    /// [`VppClient::configure`] for a token uploaded again while the MDM has `stored`, an
+    /// account: for `stored`'s location the account returned keeps its history (see
+    /// [`crate::configure_again_at`]); for another location it is a new account.
+    pub async fn configure_again(
+        &self,
+        stored: &VppAccount,
+        token: &VppToken,
+        options: &ClaimOptions,
+    ) -> Result<ConfigureOutcome, ClientError> {
+        let (outcome, _) = self.claim(token, stored.identity(), options).await?;
+        let keep = |account: VppAccount| {
+            if crate::account::ensure_same_location(stored.location(), account.location()).is_ok() {
+                account.with_history_of(stored)
+            } else {
+                account
+            }
+        };
+        Ok(match outcome {
+            ConfigureOutcome::AlreadyOurs(a) => ConfigureOutcome::AlreadyOurs(keep(a)),
+            ConfigureOutcome::Claimed(a) => ConfigureOutcome::Claimed(keep(a)),
+            other => other,
+        })
+    }
+
     /// [`VppClient::configure`], also giving the client configuration read back after a
     /// v2 write (for checks beyond the claim, such as the notification settings).
     /// Under the location's [`LeaseKind::Config`] lease when the client takes leases.

@@ -11,18 +11,25 @@ use crate::api::{
 };
 use crate::assets::{Asset, Assignment};
 use crate::batching::BatchLimits;
-use crate::events::EventStatus;
+use crate::events::{EventStatus, SentEvent};
 use crate::ids::EventId;
 use crate::paging::SyncOutcome;
 use crate::token::VppToken;
 use crate::users::VppUser;
-use crate::wire::{LicensesRequest, RevokeRequest, UsersRequest};
+use crate::wire::{EventAsset, EventType, LicensesRequest, RevokeRequest, UsersRequest};
 
 /// Apple's shortest interval between two `status` polls of one event (30 s), the default
 /// of [`VppClient::wait_for_events`].
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(30);
 
 /// One request of a batched write, and the event Apple answered for it.
+///
+/// Hand it to [`crate::events::EventTracker::track_at`] as it is (`tracker.track_at(&batch, now)`): it
+/// converts into a [`SentEvent`] with the event id, the event type, what the batch
+/// concerns, and the batch's JSON body as the request key, so that a
+/// [`crate::events::Resend`] can rebuild the request
+/// (`serde_json::from_str::<LicensesRequest>(&resend.request_key)`). Set
+/// [`SentEvent::request_key`] yourself to use your own key instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SentBatch<R> {
@@ -31,6 +38,66 @@ pub struct SentBatch<R> {
     /// The event to follow ([`VppClient::event_status`], a notification, or
     /// [`crate::events::EventTracker`]).
     pub event_id: EventId,
+    /// What the request does (associate, disassociate, revoke; create, update, retire).
+    pub event_type: EventType,
+}
+
+/// The batch's body as the request key (a request that cannot be written as JSON has
+/// none: an empty key).
+fn request_key<R: serde::Serialize>(request: &R) -> String {
+    serde_json::to_string(request).unwrap_or_default()
+}
+
+impl From<&SentBatch<LicensesRequest>> for SentEvent {
+    fn from(batch: &SentBatch<LicensesRequest>) -> Self {
+        let r = &batch.request;
+        SentEvent::new(
+            batch.event_id.clone(),
+            batch.event_type.clone(),
+            request_key(r),
+        )
+        .with_serial_numbers(r.serial_numbers.iter().cloned())
+        .with_client_user_ids(r.client_user_ids.iter().cloned())
+        .with_assets(
+            r.assets
+                .iter()
+                .map(|a| EventAsset::new(a.adam_id.clone(), Some(a.pricing_param.clone()))),
+        )
+    }
+}
+
+impl From<&SentBatch<RevokeRequest>> for SentEvent {
+    fn from(batch: &SentBatch<RevokeRequest>) -> Self {
+        let r = &batch.request;
+        SentEvent::new(
+            batch.event_id.clone(),
+            batch.event_type.clone(),
+            request_key(r),
+        )
+        .with_serial_numbers(r.serial_numbers.iter().cloned())
+        .with_client_user_ids(r.client_user_ids.iter().cloned())
+    }
+}
+
+impl From<&SentBatch<UsersRequest>> for SentEvent {
+    fn from(batch: &SentBatch<UsersRequest>) -> Self {
+        let r = &batch.request;
+        SentEvent::new(
+            batch.event_id.clone(),
+            batch.event_type.clone(),
+            request_key(r),
+        )
+        .with_client_user_ids(r.users.iter().map(|u| u.client_user_id.clone()))
+    }
+}
+
+impl<R> From<SentBatch<R>> for SentEvent
+where
+    for<'a> &'a SentBatch<R>: Into<SentEvent>,
+{
+    fn from(batch: SentBatch<R>) -> Self {
+        (&batch).into()
+    }
 }
 
 impl VppClient {
@@ -165,7 +232,8 @@ impl VppClient {
     /// pending at the deadline shows [`EventStatus::is_pending`]).
     ///
     /// The first poll comes after `poll` (or at the deadline, if sooner); one last poll
-    /// happens at the deadline. Use [`DEFAULT_POLL_INTERVAL`] (30 s, Apple's minimum)
+    /// happens at the deadline. A `wait` too long for the clock (e.g. [`Duration::MAX`])
+    /// means no deadline: polls go on until no event is pending. Use [`DEFAULT_POLL_INTERVAL`] (30 s, Apple's minimum)
     /// against Apple; shorter intervals are for simulators. Where notifications arrive,
     /// [`crate::events::EventTracker`] follows Apple's whole schedule instead.
     pub async fn wait_for_events(
@@ -175,18 +243,20 @@ impl VppClient {
         poll: Duration,
         wait: Duration,
     ) -> Result<Vec<EventStatus>, ClientError> {
-        let deadline = Instant::now() + wait;
+        // A wait too long for the clock (e.g. `Duration::MAX`) has no deadline.
+        let deadline = Instant::now().checked_add(wait);
         let mut last: Vec<Option<EventStatus>> = vec![None; events.len()];
         loop {
             let now = Instant::now();
-            tokio::time::sleep(poll.min(deadline.saturating_duration_since(now))).await;
+            let left = deadline.map_or(Duration::MAX, |d| d.saturating_duration_since(now));
+            tokio::time::sleep(poll.min(left)).await;
             for (event, status) in events.iter().zip(last.iter_mut()) {
                 if status.as_ref().is_none_or(EventStatus::is_pending) {
                     *status = Some(self.event_status(token, event).await?);
                 }
             }
             let pending = last.iter().flatten().any(EventStatus::is_pending);
-            if !pending || Instant::now() >= deadline {
+            if !pending || deadline.is_some_and(|d| Instant::now() >= d) {
                 return Ok(last.into_iter().flatten().collect());
             }
         }
@@ -212,6 +282,7 @@ impl VppClient {
                 Ok(answer) => sent.push(SentBatch {
                     request: batch,
                     event_id: answer.event_id,
+                    event_type: E::event_type(),
                 }),
                 Err(error) if sent.is_empty() => return Err(error),
                 Err(error) => {

@@ -92,11 +92,34 @@ impl<X: fmt::Display> fmt::Display for SyncError<X> {
     }
 }
 
-impl<X: std::error::Error + 'static> std::error::Error for SyncError<X> {
+/// An error whatever the handler's error type, as long as it prints: `anyhow::Error`
+/// and `eyre::Report` (which do not implement [`std::error::Error`] themselves) work
+/// with `?` into `anyhow`/`eyre`. The handler's error is part of the message, not a
+/// [`source`](std::error::Error::source); take it back with
+/// [`SyncError::into_handler_error`].
+impl<X: fmt::Debug + fmt::Display> std::error::Error for SyncError<X> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Client(error) => error.source(),
+            Self::Handler { .. } => None,
+        }
+    }
+}
+
+impl<X> SyncError<X> {
+    /// The page handler's error, when the handler stopped the sync.
+    pub fn handler_error(&self) -> Option<&X> {
+        match self {
             Self::Handler { error, .. } => Some(error),
+            Self::Client(_) => None,
+        }
+    }
+
+    /// The page handler's error (`Ok`), or the client's (`Err`).
+    pub fn into_handler_error(self) -> Result<X, ClientError> {
+        match self {
+            Self::Handler { error, .. } => Ok(error),
+            Self::Client(error) => Err(error),
         }
     }
 }

@@ -1,4 +1,17 @@
 //! One tracked request: what it concerns, what has been heard, and how it ended.
+//!
+//! # What an `ASSET_MANAGEMENT` notification's `assignments` list means
+//!
+//! The licenses Apple **applied**, whatever the `result`. Apple's WWDC21 session on the
+//! v2 API ("Improve MDM assignment of Apps and Books") presents these notifications as
+//! telling which assignments were made for which devices and users, and Apple's
+//! "Handling error responses" page
+//! (<https://developer.apple.com/documentation/devicemanagement/handling-error-responses>)
+//! puts the failed items in the `status` answer's `failures[].errorInfo`, not in a
+//! notification. So a `FAILURE` notification says "this event is finished and something
+//! failed": the licenses it lists are done, and which (asset, device or user) pairs
+//! failed is read from `status`, which is due at once. The event then finishes on the
+//! status's answer.
 
 use std::collections::BTreeSet;
 
@@ -6,12 +19,84 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::outcome::{
-    CompletedBy, Concerns, EventOutcome, Subject, SubjectFailure, UnattributedError,
+    AssignmentOutcome, AssignmentResult, CompletedBy, Concerns, EventOutcome, Subject,
+    SubjectFailure, SupersededFailure, UnattributedError,
 };
 use super::status::EventStatus;
 use crate::ids::EventId;
 use crate::notification::{Notification, Payload};
-use crate::wire::{ErrorBody, EventType, NotificationResult};
+use crate::wire::{ErrorBody, ErrorNumber, EventAsset, EventType, NotificationResult};
+
+/// What one asset or user management notification said, in the tracker's own stored
+/// form (a notification that arrives before its event is tracked is held like this).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(super) struct Report {
+    pub(super) event_id: EventId,
+    pub(super) success: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) error: Option<ErrorBody>,
+    /// What it lists as done: (adamId for licenses, the device or user).
+    pub(super) items: Vec<(Option<String>, Subject)>,
+}
+
+impl Report {
+    /// `None` for notifications that report on no event.
+    pub(super) fn from_notification(n: &Notification) -> Option<Self> {
+        let (event_id, result, error, items): (_, _, _, Vec<(Option<String>, Subject)>) =
+            match &n.payload {
+                Payload::AssetManagement(p) => {
+                    let items = p.assignments.iter().filter_map(|a| {
+                        let subject = match (&a.serial_number, &a.client_user_id) {
+                            (Some(s), _) => Subject::Serial(s.clone()),
+                            (None, Some(u)) => Subject::User(u.clone()),
+                            (None, None) => return None,
+                        };
+                        Some((Some(a.adam_id.to_string()), subject))
+                    });
+                    (&p.event_id, &p.result, p.error.as_ref(), items.collect())
+                }
+                Payload::UserManagement(p) => {
+                    let items = p.users.iter().filter_map(|u| {
+                        let id = u.client_user_id.clone()?;
+                        Some((None, Subject::User(id)))
+                    });
+                    (&p.event_id, &p.result, p.error.as_ref(), items.collect())
+                }
+                _ => return None,
+            };
+        Some(Self {
+            event_id: event_id.clone(),
+            success: *result == NotificationResult::Success,
+            error: error.cloned(),
+            items,
+        })
+    }
+}
+
+/// What applying a report did.
+pub(super) enum Applied {
+    /// Every license (or device, or user) is reported done, and no failure was heard.
+    Complete,
+    /// Recorded; the event goes on (a `FAILURE` makes `status` due at once).
+    Progress,
+    /// A `FAILURE` about a send that was replaced: recorded, the request follows its
+    /// current send.
+    Superseded,
+}
+
+/// A (license or subject) the `status` answer says failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct PairFailure {
+    /// adamId, or "" when the event is reported per device or user.
+    key: String,
+    subject: Subject,
+    error: ErrorNumber,
+    message: String,
+}
+
+/// An error the `status` answer attributes to nobody, and the adamIds it concerns
+/// (empty: all of them).
+type Unattributed = (UnattributedError, Vec<String>);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(super) struct Entry {
@@ -27,9 +112,23 @@ pub(super) struct Entry {
     pub(super) last_poll_at: Option<DateTime<Utc>>,
     pub(super) last_pending_at: Option<DateTime<Utc>>,
     pub(super) not_found: bool,
-    /// (adamId or "" when coverage is per subject, subject) pairs reported so far.
+    /// (adamId or "" when coverage is per subject, subject) pairs reported done so far.
     covered: BTreeSet<(String, Subject)>,
+    /// Whole-subject failures (only in trackers stored by earlier versions).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     failed: Vec<SubjectFailure>,
+    /// Pairs the final `status` named as failed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    failed_pairs: Vec<PairFailure>,
+    /// When a `FAILURE` notification about the current send arrived: `status` is due.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) failure_heard_at: Option<DateTime<Utc>>,
+    /// The errors `FAILURE` notifications about the current send carried.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    notified_errors: Vec<ErrorBody>,
+    /// `FAILURE` notifications about sends that were replaced.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    superseded: Vec<SupersededFailure>,
     pub(super) outcome: Option<EventOutcome>,
 }
 
@@ -56,6 +155,10 @@ impl Entry {
             not_found: false,
             covered: BTreeSet::new(),
             failed: Vec::new(),
+            failed_pairs: Vec::new(),
+            failure_heard_at: None,
+            notified_errors: Vec::new(),
+            superseded: Vec::new(),
             outcome: None,
         }
     }
@@ -71,60 +174,76 @@ impl Entry {
     }
 
     pub(super) fn expected(&self) -> usize {
-        let subjects = self.concerns.subjects().len();
-        if self.per_asset() {
-            subjects * self.concerns.assets.len()
-        } else {
-            subjects
-        }
+        self.all_keys().len()
     }
 
+    /// How many of the expected licenses (or devices and users) are reported done.
     pub(super) fn covered(&self) -> usize {
-        self.covered.len()
+        self.all_keys()
+            .iter()
+            .filter(|k| self.covered.contains(k))
+            .count()
     }
 
-    /// Records an asset or user management notification; returns whether the event is
-    /// now fully reported.
-    pub(super) fn apply_notification(&mut self, n: &Notification, now: DateTime<Utc>) -> bool {
-        self.last_heard_at = Some(now);
-        let (reported, result, error): (Vec<(String, Subject)>, _, _) = match &n.payload {
-            Payload::AssetManagement(p) => {
-                let per_asset = self.per_asset();
-                let items = p.assignments.iter().filter_map(|a| {
-                    let subject = match (&a.serial_number, &a.client_user_id) {
-                        (Some(s), _) => Subject::Serial(s.clone()),
-                        (None, Some(u)) => Subject::User(u.clone()),
-                        (None, None) => return None,
-                    };
-                    let key = if per_asset {
-                        a.adam_id.to_string()
-                    } else {
-                        String::new()
-                    };
-                    Some((key, subject))
-                });
-                (items.collect(), &p.result, p.error.as_ref())
-            }
-            Payload::UserManagement(p) => {
-                let items = p.users.iter().filter_map(|u| {
-                    let id = u.client_user_id.clone()?;
-                    Some((String::new(), Subject::User(id)))
-                });
-                (items.collect(), &p.result, p.error.as_ref())
-            }
-            _ => return false,
-        };
-        let failure = *result != NotificationResult::Success;
-        // A notification naming nobody reports on the whole request.
-        let whole = reported.is_empty();
-        let targets: Vec<(String, Subject)> = if whole { self.all_keys() } else { reported };
-        for (key, subject) in targets {
-            if failure {
-                self.fail(subject.clone(), error);
-            }
-            self.covered.insert((key, subject));
+    fn key_of(&self, adam_id: Option<&str>) -> String {
+        match adam_id {
+            Some(id) if self.per_asset() => id.to_owned(),
+            _ => String::new(),
         }
-        whole || self.covered.len() >= self.expected()
+    }
+
+    /// Records what a notification said about the send `report.event_id`; `current`
+    /// says whether that is the request's last send.
+    pub(super) fn apply_report(
+        &mut self,
+        report: &Report,
+        current: bool,
+        now: DateTime<Utc>,
+    ) -> Applied {
+        if !report.success && !current {
+            // A late FAILURE about a replaced send: the request follows its last send.
+            self.superseded.push(SupersededFailure {
+                event_id: report.event_id.clone(),
+                error: report.error.as_ref().map(|e| e.error_number),
+                message: report
+                    .error
+                    .as_ref()
+                    .map(|e| e.error_message.clone())
+                    .unwrap_or_default(),
+                received_at: now,
+            });
+            return Applied::Superseded;
+        }
+        self.last_heard_at = Some(now);
+        if report.items.is_empty() {
+            // Naming nobody: a SUCCESS reports on the whole request; a FAILURE says
+            // nothing about who got what (the status will).
+            if report.success {
+                let all = self.all_keys();
+                self.covered.extend(all);
+            }
+        } else {
+            let keys: Vec<(String, Subject)> = report
+                .items
+                .iter()
+                .map(|(adam_id, subject)| (self.key_of(adam_id.as_deref()), subject.clone()))
+                .collect();
+            self.covered.extend(keys);
+        }
+        if !report.success {
+            self.failure_heard_at = Some(now);
+            if let Some(error) = &report.error {
+                if !self.notified_errors.contains(error) {
+                    self.notified_errors.push(error.clone());
+                }
+            }
+        }
+        let all_done = self.all_keys().iter().all(|k| self.covered.contains(k));
+        if all_done && self.failure_heard_at.is_none() {
+            Applied::Complete
+        } else {
+            Applied::Progress
+        }
     }
 
     fn all_keys(&self) -> Vec<(String, Subject)> {
@@ -140,77 +259,178 @@ impl Entry {
         }
     }
 
-    fn fail(&mut self, subject: Subject, error: Option<&ErrorBody>) {
-        if self.failed.iter().any(|f| f.subject == subject) {
+    /// The adamIds `named` selects among the request's assets: all of them when it names
+    /// none of them (or the event is not reported per license).
+    fn asset_keys(&self, named: &[EventAsset]) -> Vec<String> {
+        if !self.per_asset() {
+            return vec![String::new()];
+        }
+        let ours: Vec<String> = self
+            .concerns
+            .assets
+            .iter()
+            .map(|a| a.adam_id.to_string())
+            .collect();
+        let chosen: Vec<String> = named
+            .iter()
+            .map(|a| a.adam_id.to_string())
+            .filter(|id| ours.contains(id))
+            .collect();
+        if chosen.is_empty() { ours } else { chosen }
+    }
+
+    fn fail_pair(&mut self, key: String, subject: Subject, error: ErrorNumber, message: &str) {
+        if self
+            .failed_pairs
+            .iter()
+            .any(|f| f.key == key && f.subject == subject)
+        {
             return;
         }
-        self.failed.push(SubjectFailure {
+        self.failed_pairs.push(PairFailure {
+            key,
             subject,
-            error: error.map(|e| e.error_number),
-            message: error.map(|e| e.error_message.clone()).unwrap_or_default(),
+            error,
+            message: message.to_owned(),
         });
     }
 
-    /// Records a finished `status` answer's failures.
-    pub(super) fn apply_final_status(&mut self, status: &EventStatus) -> Vec<UnattributedError> {
-        let mut unattributed = Vec::new();
+    /// Records a finished `status` answer's failures: each failure concerns the assets
+    /// its `errorInfo` names (all of the request's when it names none) for the devices
+    /// and users it names, and nothing else.
+    pub(super) fn apply_final_status(&mut self, status: &EventStatus) -> Vec<Unattributed> {
+        let mut unattributed: Vec<Unattributed> = Vec::new();
         for group in &status.failures {
-            let body = ErrorBody::new(group.error, group.message.clone());
-            let subjects: Vec<Subject> = group
-                .serial_numbers
-                .iter()
-                .cloned()
-                .map(Subject::Serial)
-                .chain(group.client_user_ids.iter().cloned().map(Subject::User))
-                .collect();
-            if subjects.is_empty() {
-                unattributed.push(UnattributedError {
-                    error: group.error,
-                    message: group.message.clone(),
-                });
-            }
-            for subject in subjects {
-                self.fail(subject, Some(&body));
+            for part in group.parts() {
+                let subjects: Vec<Subject> = part
+                    .serial_numbers
+                    .iter()
+                    .cloned()
+                    .map(Subject::Serial)
+                    .chain(part.client_user_ids.iter().cloned().map(Subject::User))
+                    .collect();
+                if subjects.is_empty() {
+                    let scope = if part.assets.is_empty() {
+                        Vec::new()
+                    } else {
+                        self.asset_keys(&part.assets)
+                    };
+                    let error = UnattributedError {
+                        error: group.error,
+                        message: group.message.clone(),
+                    };
+                    if !unattributed.iter().any(|(e, _)| *e == error) {
+                        unattributed.push((error, scope));
+                    }
+                    continue;
+                }
+                for key in self.asset_keys(&part.assets) {
+                    for subject in &subjects {
+                        self.fail_pair(key.clone(), subject.clone(), group.error, &group.message);
+                    }
+                }
             }
         }
         // Nothing completed and one unattributed error: it concerns everyone.
         if status.completed == 0 && !status.is_pending() && unattributed.len() == 1 {
-            let only = unattributed.remove(0);
-            let body = ErrorBody::new(only.error, only.message);
-            for subject in self.concerns.subjects() {
-                self.fail(subject, Some(&body));
+            let (only, _) = unattributed.remove(0);
+            for (key, subject) in self.all_keys() {
+                self.fail_pair(key, subject, only.error, &only.message);
             }
         }
         unattributed
     }
 
-    /// Ends the event. Subjects neither failed nor confirmed by a notification are
-    /// `unknown` when there is doubt (unattributed errors, giving up), else succeeded.
+    /// Ends the event, with one result per license (asset × device or user; per device
+    /// or user for the other events). A pair the status named failed has failed; one a
+    /// notification reported done has succeeded; any other is `unknown` when there is
+    /// doubt about it (an unattributed error that may concern it, or giving up), else
+    /// succeeded (Apple finished and named no failure for it).
     pub(super) fn finish(
         &mut self,
         by: CompletedBy,
-        unattributed: Vec<UnattributedError>,
+        mut unattributed: Vec<Unattributed>,
         now: DateTime<Utc>,
     ) -> EventOutcome {
-        let doubt = by == CompletedBy::GaveUp || !unattributed.is_empty();
-        // Confirmed: every license of the subject (or the subject itself) was reported.
-        let per_subject = if self.per_asset() {
-            self.concerns.assets.len()
-        } else {
-            1
-        };
-        let mut counts: std::collections::BTreeMap<&Subject, usize> = Default::default();
-        for (_, s) in &self.covered {
-            *counts.entry(s).or_default() += 1;
+        if by == CompletedBy::GaveUp {
+            for error in &self.notified_errors {
+                let error = UnattributedError {
+                    error: error.error_number,
+                    message: error.error_message.clone(),
+                };
+                if !unattributed.iter().any(|(e, _)| *e == error) {
+                    unattributed.push((error, Vec::new()));
+                }
+            }
         }
-        let confirmed = |s: &Subject| counts.get(s).is_some_and(|&c| c >= per_subject);
+        let doubt = |key: &str| {
+            by == CompletedBy::GaveUp
+                || unattributed
+                    .iter()
+                    .any(|(_, scope)| scope.is_empty() || scope.iter().any(|k| k == key))
+        };
+        let per_asset = self.per_asset();
+        let mut assignments = Vec::new();
+        for (key, subject) in self.all_keys() {
+            let asset = per_asset
+                .then(|| {
+                    self.concerns
+                        .assets
+                        .iter()
+                        .find(|a| a.adam_id.as_str() == key)
+                        .cloned()
+                })
+                .flatten();
+            let named = self
+                .failed_pairs
+                .iter()
+                .find(|f| f.key == key && f.subject == subject);
+            let legacy = self.failed.iter().find(|f| f.subject == subject);
+            let result = if let Some(f) = named {
+                AssignmentResult::Failed {
+                    error: Some(f.error),
+                    message: f.message.clone(),
+                }
+            } else if let Some(f) = legacy {
+                AssignmentResult::Failed {
+                    error: f.error,
+                    message: f.message.clone(),
+                }
+            } else if self.covered.contains(&(key.clone(), subject.clone())) || !doubt(&key) {
+                AssignmentResult::Succeeded
+            } else {
+                AssignmentResult::Unknown
+            };
+            assignments.push(AssignmentOutcome {
+                asset,
+                subject,
+                result,
+            });
+        }
         let mut succeeded = Vec::new();
+        let mut failed: Vec<SubjectFailure> = Vec::new();
         let mut unknown = Vec::new();
         for subject in self.concerns.subjects() {
-            if self.failed.iter().any(|f| f.subject == subject) {
-                continue;
-            }
-            if doubt && !confirmed(&subject) {
+            let mine: Vec<&AssignmentOutcome> = assignments
+                .iter()
+                .filter(|a| a.subject == subject)
+                .collect();
+            let failures: Vec<&AssignmentOutcome> = mine
+                .iter()
+                .copied()
+                .filter(|a| matches!(a.result, AssignmentResult::Failed { .. }))
+                .collect();
+            if let Some(first) = failures.first() {
+                let AssignmentResult::Failed { error, message } = &first.result else {
+                    unreachable!("filtered on Failed")
+                };
+                failed.push(SubjectFailure {
+                    subject,
+                    error: *error,
+                    message: message.clone(),
+                    assets: failures.iter().filter_map(|a| a.asset.clone()).collect(),
+                });
+            } else if mine.iter().any(|a| a.result == AssignmentResult::Unknown) {
                 unknown.push(subject);
             } else {
                 succeeded.push(subject);
@@ -222,9 +442,11 @@ impl Entry {
             event_type: self.event_type.clone(),
             request_key: self.request_key.clone(),
             succeeded,
-            failed: self.failed.clone(),
+            failed,
             unknown,
-            unattributed,
+            unattributed: unattributed.into_iter().map(|(e, _)| e).collect(),
+            assignments,
+            superseded_failures: self.superseded.clone(),
             completed_by: by,
             completed: now,
         };

@@ -7,16 +7,24 @@
 //! request again. [`EventTracker`] follows that schedule with the clock passed in:
 //!
 //! 1. After sending, [`EventTracker::track_at`] with the `eventId`, what the request
-//!    concerns, and your key for the request.
+//!    concerns, and your key for the request (the client's `SentBatch` converts into
+//!    that as it is).
 //! 2. Feed it every asset or user management notification
 //!    ([`EventTracker::on_notification_at`]) and every `status` answer
 //!    ([`EventTracker::on_status_at`], [`EventTracker::on_status_error_at`]).
 //! 3. Ask [`EventTracker::due_at`] (or [`EventTracker::next_at`] for one event) what to do,
 //!    and sleep until [`EventTracker::next_wake_at`]: [`Next::Poll`], [`Next::Resend`]
 //!    (then [`EventTracker::resent_at`]), [`Next::GiveUp`], or [`Next::Done`].
-//! 4. An [`Update::Completed`] carries the [`EventOutcome`] once: success and failure per
-//!    device and user. A late or repeated notification is [`Ignored::AlreadyCompleted`];
-//!    one for an event not tracked is [`Ignored::UnknownEvent`].
+//! 4. An [`Update::Completed`] carries the [`EventOutcome`] once: the result of each
+//!    license (asset × device or user), summed up per device and user. A late or
+//!    repeated notification is [`Ignored::AlreadyCompleted`]; one for an event not
+//!    tracked yet is [`Ignored::Held`] and applied when `track_at` names it.
+//!
+//! An `ASSET_MANAGEMENT` notification lists the licenses Apple made, whatever its
+//! `result`; a `FAILURE` makes `status` due at once, and the event finishes on the
+//! status's answer, which names the failed (asset, device or user) pairs (Apple's
+//! "Handling error responses":
+//! <https://developer.apple.com/documentation/devicemanagement/handling-error-responses>).
 //!
 //! [`EventStatus`] is Apple's `status` answer, with failures grouped by error number.
 //!
@@ -53,7 +61,8 @@ mod tracker;
 
 pub use next::{Ignored, Next, Resend, TrackError, Update};
 pub use outcome::{
-    CompletedBy, Concerns, EventOutcome, Subject, SubjectFailure, UnattributedError,
+    AssignmentOutcome, AssignmentResult, CompletedBy, Concerns, EventOutcome, Subject,
+    SubjectFailure, SupersededFailure, UnattributedError,
 };
-pub use status::{EventStatus, FailureGroup, is_event_not_found};
+pub use status::{EventStatus, FailureGroup, FailurePart, is_event_not_found};
 pub use tracker::{EventTracker, SentEvent, TrackerPolicy};

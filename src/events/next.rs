@@ -45,6 +45,8 @@ pub struct Resend {
 /// What a notification or status answer changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
+// The outcome is reported once per event: not worth a box and a changed pattern.
+#[allow(clippy::large_enum_variant)]
 pub enum Update {
     /// The event finished now; this is reported once.
     Completed(EventOutcome),
@@ -69,8 +71,19 @@ pub enum Update {
 pub enum Ignored {
     /// The notification has no `eventId` (test, counts, user associated, unknown types).
     NoEvent,
-    /// No tracked event has this id (sent elsewhere, or forgotten): report it.
+    /// No tracked event has this id (a `status` answer for an event sent elsewhere, or
+    /// forgotten): report it.
     UnknownEvent(EventId),
+    /// A notification for an event not tracked (yet): with a fast Apple it can arrive
+    /// before the request's answer reaches [`super::EventTracker::track_at`]. It is held
+    /// (at most [`super::TrackerPolicy::max_held`] of them, each for at most
+    /// [`super::TrackerPolicy::hold_for`]) and applied when `track_at` or `resent_at`
+    /// names its event.
+    Held(EventId),
+    /// A `FAILURE` notification about a send that was replaced by a resend: recorded (see
+    /// [`super::EventOutcome::superseded_failures`]) without finishing the request, which
+    /// follows its last send.
+    Superseded(EventId),
     /// The event already finished: a late or repeated report.
     AlreadyCompleted(EventId),
 }

@@ -39,16 +39,69 @@ impl Concerns {
     }
 }
 
-/// A device or user the event failed for.
+/// A device or user the event failed for, at least in part.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SubjectFailure {
     /// The device or user.
     pub subject: Subject,
-    /// Apple's error number, when Apple gave one.
+    /// Apple's error number, when Apple gave one (the first failure's, when several).
     pub error: Option<ErrorNumber>,
     /// Apple's message (may be empty).
     pub message: String,
+    /// For an associate or disassociate: the assets that failed for this device or user.
+    /// Its other assets succeeded (see [`EventOutcome::assignments`]): a device that got
+    /// one app of two is listed here with the one it did not get. Empty for the other
+    /// events.
+    #[serde(default)]
+    pub assets: Vec<EventAsset>,
+}
+
+/// How one license (asset × device or user) of an event ended; for revoke and user
+/// events, how one device or user did ([`AssignmentOutcome::asset`] is `None`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AssignmentOutcome {
+    /// The asset, for an associate or disassociate.
+    pub asset: Option<EventAsset>,
+    /// The device or user.
+    pub subject: Subject,
+    /// How it ended.
+    pub result: AssignmentResult,
+}
+
+/// The result of one license or one device or user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AssignmentResult {
+    /// Done.
+    Succeeded,
+    /// Apple named it among the failures.
+    Failed {
+        /// Apple's error number, when Apple gave one.
+        error: Option<ErrorNumber>,
+        /// Apple's message (may be empty).
+        message: String,
+    },
+    /// Not known: Apple reported an error without saying whom it concerns, or the
+    /// caller gave up.
+    Unknown,
+}
+
+/// A `FAILURE` notification about a send that was replaced by a resend, recorded without
+/// changing the request's outcome (which follows the last send).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SupersededFailure {
+    /// The replaced send's event id.
+    pub event_id: EventId,
+    /// Apple's error number, when the notification carried one.
+    pub error: Option<ErrorNumber>,
+    /// Apple's message (may be empty).
+    pub message: String,
+    /// When it arrived.
+    pub received_at: DateTime<Utc>,
 }
 
 /// An error Apple reported for the event without saying which device or user it concerns.
@@ -96,6 +149,15 @@ pub struct EventOutcome {
     pub unknown: Vec<Subject>,
     /// Errors Apple did not attribute to a device or user.
     pub unattributed: Vec<UnattributedError>,
+    /// One result per license (asset × device or user) for an associate or
+    /// disassociate; per device or user for the other events. The lists above sum these
+    /// up per device and user: `succeeded` when all its licenses succeeded, `failed` when
+    /// at least one failed (with the failed assets), `unknown` otherwise.
+    #[serde(default)]
+    pub assignments: Vec<AssignmentOutcome>,
+    /// `FAILURE` notifications about replaced sends (recorded, not applied).
+    #[serde(default)]
+    pub superseded_failures: Vec<SupersededFailure>,
     /// How the end was learnt.
     pub completed_by: CompletedBy,
     /// When.
@@ -108,8 +170,23 @@ impl EventOutcome {
         self.failed.is_empty() && self.unknown.is_empty() && self.unattributed.is_empty()
     }
 
-    /// The failure for `subject`, if it failed.
+    /// The failure for `subject`, if it failed (at least in part).
     pub fn failure_for(&self, subject: &Subject) -> Option<&SubjectFailure> {
         self.failed.iter().find(|f| &f.subject == subject)
+    }
+
+    /// The result of the license of asset `adam_id` for `subject` (for revoke and user
+    /// events, whose results are per device or user, pass `None`).
+    pub fn assignment(
+        &self,
+        adam_id: Option<&str>,
+        subject: &Subject,
+    ) -> Option<&AssignmentResult> {
+        self.assignments
+            .iter()
+            .find(|a| {
+                &a.subject == subject && a.asset.as_ref().map(|x| x.adam_id.as_str()) == adam_id
+            })
+            .map(|a| &a.result)
     }
 }

@@ -43,6 +43,39 @@ pub struct FailureGroup {
     pub client_user_ids: Vec<String>,
     /// Assets concerned.
     pub assets: Vec<EventAsset>,
+    /// Each failure of this number as Apple listed it: which assets failed for which
+    /// devices and users. (The lists above merge them, which loses who failed for
+    /// which asset.)
+    #[serde(default)]
+    pub parts: Vec<FailurePart>,
+}
+
+/// One failure as Apple listed it (its `errorInfo`): the assets named failed for the
+/// devices and users named.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FailurePart {
+    /// Device serial numbers.
+    pub serial_numbers: Vec<String>,
+    /// Client user ids.
+    pub client_user_ids: Vec<String>,
+    /// Assets (empty: every asset of the request).
+    pub assets: Vec<EventAsset>,
+}
+
+impl FailureGroup {
+    /// Each failure as Apple listed it; for a group stored without them, the merged
+    /// lists as one.
+    pub fn parts(&self) -> Vec<FailurePart> {
+        if !self.parts.is_empty() {
+            return self.parts.clone();
+        }
+        vec![FailurePart {
+            serial_numbers: self.serial_numbers.clone(),
+            client_user_ids: self.client_user_ids.clone(),
+            assets: self.assets.clone(),
+        }]
+    }
 }
 
 impl EventStatus {
@@ -66,6 +99,7 @@ impl EventStatus {
                         serial_numbers: Vec::new(),
                         client_user_ids: Vec::new(),
                         assets: Vec::new(),
+                        parts: Vec::new(),
                     });
                     failures.len() - 1
                 }
@@ -75,6 +109,13 @@ impl EventStatus {
                 extend_unique(&mut group.serial_numbers, &info.serial_numbers);
                 extend_unique(&mut group.client_user_ids, &info.client_user_ids);
                 extend_unique(&mut group.assets, &info.assets);
+                group.parts.push(FailurePart {
+                    serial_numbers: info.serial_numbers.clone(),
+                    client_user_ids: info.client_user_ids.clone(),
+                    assets: info.assets.clone(),
+                });
+            } else {
+                group.parts.push(FailurePart::default());
             }
         }
         Ok(Self {

@@ -1,12 +1,12 @@
 //! [`EventTracker`]: Apple's schedule for asynchronous requests, with the clock passed in.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::entry::Entry;
+use super::entry::{Applied, Entry, Report};
 use super::next::{Ignored, Next, Resend, TrackError, Update};
 use super::outcome::{CompletedBy, Concerns, EventOutcome};
 use super::status::{EventStatus, is_event_not_found};
@@ -14,26 +14,35 @@ use crate::ids::EventId;
 use crate::notification::Notification;
 use crate::wire::{AppleError, EventAsset, EventType};
 
-/// The durations of Apple's schedule (defaults: Apple's guidance).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The durations of Apple's schedule (defaults: Apple's guidance), and the bounds of the
+/// notifications held for events not tracked yet.
+///
+/// Every duration is at most [`TrackerPolicy::MAX_DURATION`] (30 days):
+/// [`EventTracker::new`] lowers a longer one to it, and a stored tracker carrying a longer
+/// one is refused when read back (one bad stored row must not stall or crash a poll loop).
+/// Serde stores durations in milliseconds (`notification_grace_ms`, ...) and still reads
+/// the whole seconds earlier versions wrote (`notification_grace`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TrackerPolicy {
     /// How long to wait for a notification before polling `status` (5 minutes).
-    #[serde(with = "secs")]
     pub notification_grace: Duration,
     /// The least time between two polls of one event (30 seconds).
-    #[serde(with = "secs")]
     pub poll_interval: Duration,
     /// How long after sending a request that is still `PENDING` to send it again
     /// (10 minutes).
-    #[serde(with = "secs")]
     pub resend_after: Duration,
     /// How many times a request is sent in all before [`Next::GiveUp`] (3).
     pub max_sends: u32,
     /// How long a finished event is remembered, so that a late notification is known as
     /// late rather than unknown (1 hour).
-    #[serde(with = "secs")]
     pub keep_done: Duration,
+    /// How long a notification for an event not tracked yet is held for
+    /// [`EventTracker::track_at`] (10 minutes, Apple's resend horizon).
+    pub hold_for: Duration,
+    /// How many such notifications are held at most, the oldest dropped first (1,000; at
+    /// most [`TrackerPolicy::MAX_HELD`]).
+    pub max_held: usize,
 }
 
 impl Default for TrackerPolicy {
@@ -44,25 +53,162 @@ impl Default for TrackerPolicy {
             resend_after: Duration::from_secs(10 * 60),
             max_sends: 3,
             keep_done: Duration::from_secs(3600),
+            hold_for: Duration::from_secs(10 * 60),
+            max_held: 1000,
         }
     }
 }
 
-mod secs {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use std::time::Duration;
+impl TrackerPolicy {
+    /// The longest duration a policy holds (30 days).
+    pub const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
+    /// The most notifications held for events not tracked yet (100,000).
+    pub const MAX_HELD: usize = 100_000;
 
-    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_u64(d.as_secs())
+    /// This policy with every duration at most [`Self::MAX_DURATION`] and `max_held` at
+    /// most [`Self::MAX_HELD`].
+    pub fn capped(mut self) -> Self {
+        for d in [
+            &mut self.notification_grace,
+            &mut self.poll_interval,
+            &mut self.resend_after,
+            &mut self.keep_done,
+            &mut self.hold_for,
+        ] {
+            *d = (*d).min(Self::MAX_DURATION);
+        }
+        self.max_held = self.max_held.min(Self::MAX_HELD);
+        self
     }
+}
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        u64::deserialize(d).map(Duration::from_secs)
+/// The stored shape of [`TrackerPolicy`]: milliseconds, and the seconds of earlier
+/// versions.
+#[derive(Serialize, Deserialize)]
+struct StoredPolicy {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    notification_grace_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    notification_grace: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    poll_interval_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    poll_interval: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    resend_after_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    resend_after: Option<u64>,
+    max_sends: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    keep_done_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    keep_done: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    hold_for_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max_held: Option<usize>,
+}
+
+fn millis(d: Duration) -> Option<u64> {
+    Some(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+impl Serialize for TrackerPolicy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        StoredPolicy {
+            notification_grace_ms: millis(self.notification_grace),
+            notification_grace: None,
+            poll_interval_ms: millis(self.poll_interval),
+            poll_interval: None,
+            resend_after_ms: millis(self.resend_after),
+            resend_after: None,
+            max_sends: self.max_sends,
+            keep_done_ms: millis(self.keep_done),
+            keep_done: None,
+            hold_for_ms: millis(self.hold_for),
+            max_held: Some(self.max_held),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for TrackerPolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let stored = StoredPolicy::deserialize(d)?;
+        let defaults = TrackerPolicy::default();
+        let duration = |name: &str,
+                        ms: Option<u64>,
+                        secs: Option<u64>,
+                        default: Duration|
+         -> Result<Duration, D::Error> {
+            let d = match (ms, secs) {
+                (Some(ms), _) => Duration::from_millis(ms),
+                (None, Some(secs)) => Duration::from_secs(secs),
+                (None, None) => default,
+            };
+            if d > TrackerPolicy::MAX_DURATION {
+                return Err(D::Error::custom(format!(
+                    "tracker policy {name} is longer than 30 days ({} s): the stored tracker is damaged; fix or drop that value",
+                    d.as_secs()
+                )));
+            }
+            Ok(d)
+        };
+        let max_held = stored.max_held.unwrap_or(defaults.max_held);
+        if max_held > TrackerPolicy::MAX_HELD {
+            return Err(D::Error::custom(format!(
+                "tracker policy max_held is {max_held}, more than {}: the stored tracker is damaged; fix or drop that value",
+                TrackerPolicy::MAX_HELD
+            )));
+        }
+        Ok(Self {
+            notification_grace: duration(
+                "notification_grace",
+                stored.notification_grace_ms,
+                stored.notification_grace,
+                defaults.notification_grace,
+            )?,
+            poll_interval: duration(
+                "poll_interval",
+                stored.poll_interval_ms,
+                stored.poll_interval,
+                defaults.poll_interval,
+            )?,
+            resend_after: duration(
+                "resend_after",
+                stored.resend_after_ms,
+                stored.resend_after,
+                defaults.resend_after,
+            )?,
+            max_sends: stored.max_sends,
+            keep_done: duration(
+                "keep_done",
+                stored.keep_done_ms,
+                stored.keep_done,
+                defaults.keep_done,
+            )?,
+            hold_for: duration("hold_for", stored.hold_for_ms, None, defaults.hold_for)?,
+            max_held,
+        })
     }
 }
 
 fn delta(d: Duration) -> TimeDelta {
     TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
+}
+
+/// `t + d`, saturating at the latest time `DateTime` holds (a huge duration is "never").
+fn after(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    t.checked_add_signed(delta(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// A notification held for an event not tracked yet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Held {
+    report: Report,
+    received_at: DateTime<Utc>,
 }
 
 /// A request just sent, to track: see [`EventTracker::track_at`].
@@ -121,6 +267,11 @@ impl SentEvent {
 /// schedule: wait for a notification; without one for 5 minutes, poll `status` at least
 /// 30 s apart; still `PENDING` 10 minutes after sending, send again.
 ///
+/// A notification can beat the request's answer (a fast Apple, or a simulator without
+/// delay): one for an event not tracked yet is held ([`Ignored::Held`]) and applied when
+/// [`EventTracker::track_at`] (or [`EventTracker::resent_at`]) names the event, bounded
+/// by [`TrackerPolicy::max_held`] and [`TrackerPolicy::hold_for`].
+///
 /// Serde stores it whole (JSON object keyed by event id). The clock is passed in.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EventTracker {
@@ -128,13 +279,17 @@ pub struct EventTracker {
     events: BTreeMap<EventId, Entry>,
     /// Every event id ever sent for a tracked request → the id it is tracked under.
     aliases: BTreeMap<EventId, EventId>,
+    /// Notifications for events not tracked yet, oldest first.
+    #[serde(default, skip_serializing_if = "VecDeque::is_empty")]
+    held: VecDeque<Held>,
 }
 
 impl EventTracker {
-    /// An empty tracker with `policy`.
+    /// An empty tracker with `policy` ([`TrackerPolicy::capped`]: durations over 30 days
+    /// are lowered to 30 days).
     pub fn new(policy: TrackerPolicy) -> Self {
         Self {
-            policy,
+            policy: policy.capped(),
             ..Self::default()
         }
     }
@@ -144,8 +299,15 @@ impl EventTracker {
         &self.policy
     }
 
-    /// Starts tracking a request sent at `now`.
-    pub fn track_at(&mut self, sent: SentEvent, now: DateTime<Utc>) -> Result<(), TrackError> {
+    /// Starts tracking a request sent at `now`. Returns what the notifications held for
+    /// this event (they arrived before it was tracked) changed, in arrival order: usually
+    /// nothing; an [`Update::Completed`] when they finished it.
+    pub fn track_at(
+        &mut self,
+        sent: impl Into<SentEvent>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Update>, TrackError> {
+        let sent = sent.into();
         self.prune_at(now);
         if self.aliases.contains_key(&sent.event_id) {
             return Err(TrackError::AlreadyTracked(sent.event_id));
@@ -159,19 +321,23 @@ impl EventTracker {
             now,
         );
         self.aliases.insert(id.clone(), id.clone());
-        self.events.insert(id, entry);
-        Ok(())
+        self.events.insert(id.clone(), entry);
+        Ok(self.apply_held(&id, now))
     }
 
     /// Records that the request tracked under (or last sent as) `old` was sent again at
-    /// `now` and Apple answered `new`. Reports already received are kept, and a late
-    /// notification for `old` still counts.
+    /// `now` and Apple answered `new`. Reports already received are kept. A late
+    /// `SUCCESS` notification for `old` still counts (those licenses were made); a late
+    /// `FAILURE` for `old` is recorded ([`Ignored::Superseded`],
+    /// [`EventOutcome::superseded_failures`]) without finishing the request, which follows
+    /// `new`. Returns what notifications held for `new` changed (see
+    /// [`EventTracker::track_at`]).
     pub fn resent_at(
         &mut self,
         old: &EventId,
         new: EventId,
         now: DateTime<Utc>,
-    ) -> Result<(), TrackError> {
+    ) -> Result<Vec<Update>, TrackError> {
         if self.aliases.contains_key(&new) {
             return Err(TrackError::AlreadyTracked(new));
         }
@@ -186,29 +352,80 @@ impl EventTracker {
         entry.last_poll_at = None;
         entry.last_pending_at = None;
         entry.not_found = false;
-        self.aliases.insert(new, key);
-        Ok(())
+        entry.failure_heard_at = None;
+        self.aliases.insert(new.clone(), key);
+        Ok(self.apply_held(&new, now))
     }
 
     /// Takes a notification: asset and user management ones complete or advance their
-    /// event; others are [`Ignored::NoEvent`].
+    /// event; others are [`Ignored::NoEvent`]. One for an event not tracked yet is held
+    /// ([`Ignored::Held`]).
+    ///
+    /// An `ASSET_MANAGEMENT` notification lists the licenses Apple made, whatever its
+    /// `result`. A `FAILURE` says the event finished with failures: what it lists is
+    /// done, and the `status` that names the failed items is due at once (within the
+    /// poll interval); the event finishes on that status's answer.
     pub fn on_notification_at(&mut self, n: &Notification, now: DateTime<Utc>) -> Update {
-        let Some(id) = n.event_id() else {
+        let Some(report) = Report::from_notification(n) else {
             return Update::Ignored(Ignored::NoEvent);
         };
-        let entry = match self.open_entry(id) {
+        if self.key(&report.event_id).is_none() {
+            let id = report.event_id.clone();
+            self.hold(report, now);
+            return Update::Ignored(Ignored::Held(id));
+        }
+        self.apply_report(&report, now)
+    }
+
+    fn apply_report(&mut self, report: &Report, now: DateTime<Utc>) -> Update {
+        let entry = match self.open_entry(&report.event_id) {
             Ok(entry) => entry,
             Err(ignored) => return Update::Ignored(ignored),
         };
-        if entry.apply_notification(n, now) {
-            Update::Completed(entry.finish(CompletedBy::Notification, Vec::new(), now))
-        } else {
-            Update::Progress {
+        let current = entry.current_id == report.event_id;
+        match entry.apply_report(report, current, now) {
+            Applied::Complete => {
+                Update::Completed(entry.finish(CompletedBy::Notification, Vec::new(), now))
+            }
+            Applied::Superseded => Update::Ignored(Ignored::Superseded(report.event_id.clone())),
+            Applied::Progress => Update::Progress {
                 event_id: entry.event_id.clone(),
                 reported: entry.covered(),
                 expected: entry.expected(),
-            }
+            },
         }
+    }
+
+    /// Holds a notification for an event not tracked yet, within the policy's bounds.
+    fn hold(&mut self, report: Report, now: DateTime<Utc>) {
+        self.drop_stale_held(now);
+        if self.policy.max_held == 0 {
+            return;
+        }
+        while self.held.len() >= self.policy.max_held {
+            self.held.pop_front();
+        }
+        self.held.push_back(Held {
+            report,
+            received_at: now,
+        });
+    }
+
+    fn drop_stale_held(&mut self, now: DateTime<Utc>) {
+        let keep = self.policy.hold_for;
+        self.held.retain(|h| now <= after(h.received_at, keep));
+    }
+
+    /// Applies (and forgets) the notifications held for `event_id`.
+    fn apply_held(&mut self, event_id: &EventId, now: DateTime<Utc>) -> Vec<Update> {
+        self.drop_stale_held(now);
+        let (mine, others): (VecDeque<Held>, VecDeque<Held>) = std::mem::take(&mut self.held)
+            .into_iter()
+            .partition(|h| h.report.event_id == *event_id);
+        self.held = others;
+        mine.into_iter()
+            .map(|h| self.apply_report(&h.report, now))
+            .collect()
     }
 
     /// Takes a `status` answer for `event_id` received at `now`.
@@ -230,6 +447,23 @@ impl EventTracker {
                 entry.last_pending_at = Some(now);
             }
             return Update::StillPending(entry.event_id.clone());
+        }
+        if entry.current_id != *event_id && status.state == crate::wire::EventState::Failed {
+            // A replaced send that failed: the request follows its last send.
+            entry.apply_report(
+                &Report {
+                    event_id: event_id.clone(),
+                    success: false,
+                    error: status
+                        .failures
+                        .first()
+                        .map(|g| crate::wire::ErrorBody::new(g.error, g.message.clone())),
+                    items: Vec::new(),
+                },
+                false,
+                now,
+            );
+            return Update::Ignored(Ignored::Superseded(event_id.clone()));
         }
         let unattributed = entry.apply_final_status(status);
         Update::Completed(entry.finish(CompletedBy::Status, unattributed, now))
@@ -348,7 +582,7 @@ impl EventTracker {
         let p = &self.policy;
         let resend_due = e.not_found
             || e.last_pending_at
-                .is_some_and(|t| t >= e.sent_at + delta(p.resend_after));
+                .is_some_and(|t| t >= after(e.sent_at, p.resend_after));
         if resend_due {
             return if e.sends >= p.max_sends {
                 Next::GiveUp(e.event_id.clone())
@@ -363,9 +597,14 @@ impl EventTracker {
             };
         }
         let heard = e.last_heard_at.map_or(e.sent_at, |h| h.max(e.sent_at));
-        let mut poll_at = heard + delta(p.notification_grace);
+        // A FAILURE notification says the event finished: the status that names the
+        // failed items is due at once.
+        let mut poll_at = match e.failure_heard_at {
+            Some(at) => at,
+            None => after(heard, p.notification_grace),
+        };
         if let Some(polled) = e.last_poll_at {
-            poll_at = poll_at.max(polled + delta(p.poll_interval));
+            poll_at = poll_at.max(after(polled, p.poll_interval));
         }
         if now >= poll_at {
             Next::Poll(e.current_id.clone())

@@ -125,11 +125,16 @@ impl NotificationDeduper {
     }
 }
 
-/// The stored shape: the bounds and the ids, oldest first.
+/// The stored shape: the bounds and the ids, oldest first. The window is stored in
+/// milliseconds (`max_age_ms`); the whole seconds earlier versions wrote
+/// (`max_age_secs`) are still read.
 #[derive(Serialize, Deserialize)]
 struct StoredDeduper {
     max_entries: usize,
-    max_age_secs: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max_age_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max_age_secs: Option<u64>,
     seen: Vec<(String, DateTime<Utc>)>,
 }
 
@@ -137,7 +142,8 @@ impl Serialize for NotificationDeduper {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         StoredDeduper {
             max_entries: self.max_entries,
-            max_age_secs: self.max_age.as_secs(),
+            max_age_ms: Some(u64::try_from(self.max_age.as_millis()).unwrap_or(u64::MAX)),
+            max_age_secs: None,
             seen: self
                 .order
                 .iter()
@@ -151,7 +157,14 @@ impl Serialize for NotificationDeduper {
 impl<'de> Deserialize<'de> for NotificationDeduper {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let stored = StoredDeduper::deserialize(d)?;
-        let mut deduper = Self::new(stored.max_entries, Duration::from_secs(stored.max_age_secs));
+        let max_age = match (stored.max_age_ms, stored.max_age_secs) {
+            (Some(ms), _) => Duration::from_millis(ms),
+            (None, Some(secs)) => Duration::from_secs(secs),
+            (None, None) => {
+                return Err(serde::de::Error::missing_field("max_age_ms"));
+            }
+        };
+        let mut deduper = Self::new(stored.max_entries, max_age);
         for (id, at) in stored.seen {
             if !deduper.seen.contains_key(&id) {
                 deduper.seen.insert(id.clone(), at);

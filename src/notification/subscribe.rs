@@ -49,6 +49,13 @@ pub enum SubscribeError {
         /// The parser's reason.
         reason: String,
     },
+    /// A user name or password in the URL (`https://user:pw@host/...`): Apple would be
+    /// handed a credential it has no use for, and it would show in every log of the URL.
+    /// (Neither is repeated in this error.)
+    #[error(
+        "the notification URL must not contain a user name or password (user:password@): remove them; Apple authenticates to the MDM with the notification secret alone"
+    )]
+    Userinfo,
     /// Not `https` (plain `http` is allowed only to loopback hosts, for tests).
     #[error(
         "the notification URL {url} must use https (Apple only delivers to https; plain http is allowed only for loopback hosts in tests)"
@@ -112,11 +119,15 @@ impl NotificationSubscription {
     ];
 
     /// Settings for `url` (https, or http to a loopback host for tests and simulators)
-    /// with `secret`, subscribed to [`Self::ALL_TYPES`].
+    /// with `secret`, subscribed to [`Self::ALL_TYPES`]. A URL carrying a user name or
+    /// password is refused ([`SubscribeError::Userinfo`]), and no error repeats them.
     pub fn new(url: &str, secret: NotificationSecret) -> Result<Self, SubscribeError> {
         let url = Url::parse(url).map_err(|e| SubscribeError::InvalidUrl {
             reason: e.to_string(),
         })?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(SubscribeError::Userinfo);
+        }
         let secure = match url.scheme() {
             "https" => url.host().is_some(),
             "http" => crate::api::is_loopback(&url),
