@@ -161,6 +161,9 @@ pub mod metadata;
 pub mod notification;
 pub mod ownership;
 pub mod paging;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub mod redis;
 pub mod secret;
 pub mod token;
 pub mod users;

@@ -113,3 +113,102 @@ async fn concurrent_syncs_of_one_client_share_the_per_token_rate() {
     assert!(stats.max_in_any_second <= 8, "{stats:?}");
     assert_eq!(stats.refused, 0, "{stats:?}");
 }
+
+#[tokio::test]
+async fn requests_before_the_service_configuration_was_read_go_at_a_safe_rate() {
+    // Apple allows 5 per second; the client has read nothing yet and is asked for 12
+    // client configurations at once. It reads no configuration of its own accord (every
+    // request an MDM did not ask for is one more against the limit).
+    let (sim, client, token) = start(Scenario {
+        max_requests_per_second: 5,
+        ..scenario()
+    })
+    .await;
+    let reads = (0..12).map(|_| client.client_config(&token));
+    for answer in futures_util::future::join_all(reads).await {
+        answer.unwrap();
+    }
+    let stats = sim.rate_stats(UID);
+    assert_eq!(stats.refused, 0, "{stats:?}");
+    assert!(stats.max_in_any_second <= 5, "{stats:?}");
+    assert!(requests_to(&sim, "GET", "service/config").is_empty());
+}
+
+/// Measures how much the arrivals of evenly paced requests bunch on the way (a busy
+/// scheduler, the loopback hop, the server's accept loop): for each run of R+1
+/// consecutive arrivals at R per second, how much shorter than the paced `R × spacing`
+/// their span was. The pacing's `WINDOW_SLACK` must exceed the largest value seen, or a
+/// one-second window holds R+1. Prints the figures the README quotes; asserts nothing
+/// about time. Run with
+/// `cargo test --release --features client --test client_rate -- --ignored --nocapture pacing_bunching`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement (about a minute), not a check"]
+async fn pacing_bunching() {
+    use apple_vpp::client::{WINDOW_SLACK, spacing};
+    let rate = 15u32;
+    let runs = 20;
+    // Two threads spinning: the 2-core machine is as busy as a CI run with other builds.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let spinners: Vec<_> = (0..2)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut x = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    std::hint::black_box(x);
+                }
+            })
+        })
+        .collect();
+    let mut worst = Duration::ZERO;
+    let mut bunchings = Vec::new();
+    let mut over = 0;
+    for _ in 0..runs {
+        let (sim, client, token) = start(Scenario {
+            max_requests_per_second: rate,
+            ..scenario()
+        })
+        .await;
+        client.service_config().await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        let callers = (0..4).map(|_| {
+            let client = client.clone();
+            let token = token.clone();
+            async move {
+                while Instant::now() < deadline {
+                    let _ = client.client_config(&token).await;
+                }
+            }
+        });
+        futures_util::future::join_all(callers).await;
+        let arrivals: Vec<Duration> = requests_to(&sim, "GET", "client/config")
+            .iter()
+            .map(|r| r.at)
+            .collect();
+        let paced = spacing(rate) * rate;
+        for pair in arrivals.windows(rate as usize + 1) {
+            let span = pair[rate as usize] - pair[0];
+            let bunching = paced.saturating_sub(span);
+            worst = worst.max(bunching);
+            bunchings.push(bunching);
+        }
+        if sim.rate_stats(UID).max_in_any_second > rate as usize {
+            over += 1;
+        }
+        sim.shutdown().await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    spinners.into_iter().for_each(|t| t.join().unwrap());
+    bunchings.sort();
+    let pct = |p: f64| bunchings[((bunchings.len() - 1) as f64 * p) as usize];
+    eprintln!(
+        "pacing bunching at {rate}/s over {runs} runs of 3 s, 4 callers, 2 spinning threads: \
+         {} windows, median {:?}, p99 {:?}, p99.9 {:?}, max {worst:?}; slack {WINDOW_SLACK:?}; \
+         runs over the limit: {over}",
+        bunchings.len(),
+        pct(0.5),
+        pct(0.99),
+        pct(0.999),
+    );
+}

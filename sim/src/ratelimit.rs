@@ -10,6 +10,8 @@ const WINDOW: Duration = Duration::from_secs(1);
 /// What the simulator observed for one location's credential.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RateStats {
+    /// Requests that ARRIVED with the location's credential (admitted or refused).
+    pub requests: usize,
     /// Most requests that ARRIVED (admitted or refused) within any one-second window.
     pub max_in_any_second: usize,
     /// Requests refused with 429 / 9646.
@@ -67,6 +69,7 @@ impl RateLimiter {
         trim(&mut tr.arrived, now);
         trim(&mut tr.admitted, now);
         tr.arrived.push_back(now);
+        tr.stats.requests += 1;
         tr.stats.max_in_any_second = tr.stats.max_in_any_second.max(tr.arrived.len());
         if tr.admitted.len() >= limit as usize {
             tr.stats.refused += 1;

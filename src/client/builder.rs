@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 
+use super::budget::{InProcessBudget, RequestBudget};
+use super::lease::{DEFAULT_LEASE_TTL, LeaseStore};
 use super::rate::RateLimit;
 use super::{Inner, VppClient};
 use crate::api::{BaseUrlError, RetryPolicy, ServiceBase};
@@ -28,6 +30,9 @@ pub struct VppClientBuilder {
     max_body: Option<usize>,
     max_requests_per_second: Option<u32>,
     http: Option<reqwest::Client>,
+    budget: Option<Arc<dyn RequestBudget>>,
+    leases: Option<Arc<dyn LeaseStore>>,
+    lease_ttl: Option<Duration>,
 }
 
 impl std::fmt::Debug for VppClientBuilder {
@@ -42,6 +47,9 @@ impl std::fmt::Debug for VppClientBuilder {
             .field("max_body", &self.max_body)
             .field("max_requests_per_second", &self.max_requests_per_second)
             .field("custom_http_client", &self.http.is_some())
+            .field("budget", &self.budget)
+            .field("leases", &self.leases)
+            .field("lease_ttl", &self.lease_ttl)
             .finish_non_exhaustive()
     }
 }
@@ -120,6 +128,35 @@ impl VppClientBuilder {
         self
     }
 
+    /// The request budget asked before every request that carries a token (default: an
+    /// [`InProcessBudget`] of this client's own, which paces this process's requests).
+    /// Replicas that share tokens give each client a shared one, e.g.
+    /// `apple_vpp::redis::RedisBudget` (feature `redis`). Clients that share one budget
+    /// share its pacing.
+    pub fn budget(mut self, budget: Arc<dyn RequestBudget>) -> Self {
+        self.budget = Some(budget);
+        self
+    }
+
+    /// Take a lease from `store` around every sync ([`super::LeaseKind::Sync`]) and
+    /// around configure, verify, renew and subscribe ([`super::LeaseKind::Config`]) of a
+    /// location, so that only one replica (or task) at a time runs them; the sync's
+    /// [`crate::paging::SyncOutcome::lease_fence`] gives the lease's fencing number.
+    /// Without a store (the default) no lease is taken, as before. A lease held
+    /// elsewhere, or a store that does not answer, fails the call with
+    /// [`super::ClientError::Lease`].
+    pub fn leases(mut self, store: Arc<dyn LeaseStore>) -> Self {
+        self.leases = Some(store);
+        self
+    }
+
+    /// How long a lease lives unless renewed (default [`DEFAULT_LEASE_TTL`], 30 s): the
+    /// longest another replica waits after a holder died. Renewed every third of it.
+    pub fn lease_ttl(mut self, ttl: Duration) -> Self {
+        self.lease_ttl = Some(ttl.max(Duration::from_millis(30)));
+        self
+    }
+
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<VppClient, BuildError> {
         let mut base = ServiceBase::parse(
@@ -157,8 +194,14 @@ impl VppClientBuilder {
                 retry: self.retry.unwrap_or_default(),
                 max_body: self.max_body.unwrap_or(DEFAULT_MAX_BODY_BYTES),
                 rate: RateLimit::new(self.max_requests_per_second),
-                metadata_rate: RateLimit::new(self.max_requests_per_second),
+                metadata_rate: super::rate::Gcra::default(),
                 developer: self.developer,
+                budget: self
+                    .budget
+                    .unwrap_or_else(|| Arc::new(InProcessBudget::new())),
+                leases: self.leases,
+                lease_ttl: self.lease_ttl.unwrap_or(DEFAULT_LEASE_TTL),
+                uids: std::sync::Mutex::new(std::collections::HashMap::new()),
                 apple_rate: std::sync::atomic::AtomicU32::new(0),
                 service_config: tokio::sync::Mutex::new(None),
             }),

@@ -130,6 +130,11 @@ pub enum ClientError {
     #[error(transparent)]
     Batch(#[from] BatchError),
 
+    /// The location's lease could not be had (held by another replica, or the lease
+    /// store did not answer), or was lost while held: nothing more was done.
+    #[error(transparent)]
+    Lease(#[from] super::lease::LeaseError),
+
     /// A request split into batches failed part-way: the first batches were sent (their
     /// events are in `sent`, in batch order), the failing one and those after it were
     /// not (or, after a timeout, may have been: see `source`).
@@ -159,13 +164,17 @@ fn list(ids: &[EventId]) -> String {
 
 impl ClientError {
     /// The class of the error, for every variant: Apple's class when Apple answered;
-    /// [`ErrorKind::Retryable`] when Apple could not be reached; [`ErrorKind::Other`]
+    /// [`ErrorKind::Retryable`] when Apple could not be reached or a location's lease
+    /// could not be had (try again later); [`ErrorKind::Other`]
     /// for the rest (a redirect, an oversized answer, a refused claim or renewal), which
     /// need a person rather than a retry.
     ///
     /// A paged list that stopped on a page takes the class of that page's error; a
     /// request sent in part, the class of the batch that failed.
     pub fn kind(&self) -> ErrorKind {
+        if let Self::Lease(_) = self {
+            return ErrorKind::Retryable;
+        }
         match self.answer() {
             Answer::Response(e) => e.kind(),
             Answer::Apple(e) => e.kind(),

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 
-use super::{ClientError, VppClient};
+use super::{ClientError, LeaseKind, LocationKey, VppClient};
 use crate::account::{
     ClaimOptions, Configure, Reclaim, Renewal, Verification, VppAccount, configure_at,
 };
@@ -59,8 +59,9 @@ impl VppClient {
     /// read of the legacy `clientContext` (an MDM that speaks only v1, such as one that
     /// writes `{"hostname","guid"}` there, is invisible to v2, so its claim is looked for
     /// there and needs consent like any other); the write; the read-back: 4 requests on
-    /// an unclaimed location. A legacy (account-based) token, which v2 refuses with 9647,
-    /// is configured over v1 the same way, and the account records
+    /// an unclaimed location (and, before a client's first request with a token, the
+    /// service configuration, for Apple's rate). A legacy (account-based) token, which v2
+    /// refuses with 9647, is configured over v1 the same way, and the account records
     /// [`Protocol::V1`].
     pub async fn configure(
         &self,
@@ -99,7 +100,21 @@ impl VppClient {
 
     /// [`VppClient::configure`], also giving the client configuration read back after a
     /// v2 write (for checks beyond the claim, such as the notification settings).
+    /// Under the location's [`LeaseKind::Config`] lease when the client takes leases.
     pub(super) async fn claim(
+        &self,
+        token: &VppToken,
+        identity: &MdmIdentity,
+        options: &ClaimOptions,
+    ) -> Result<(ConfigureOutcome, Option<ClientConfig>), ClientError> {
+        let work = self.claim_unleased(token, identity, options);
+        Ok(self
+            .under_token_lease(LeaseKind::Config, token, work)
+            .await?
+            .0)
+    }
+
+    async fn claim_unleased(
         &self,
         token: &VppToken,
         identity: &MdmIdentity,
@@ -147,7 +162,15 @@ impl VppClient {
     /// Re-checks `account` with Apple (do it at the start of every session), over the
     /// protocol it uses. Apple's verdict on the token (expired, invalid, revoked,
     /// read-only) is recorded on the account before the error is returned.
+    ///
+    /// Under the location's [`LeaseKind::Config`] lease when the client takes leases.
     pub async fn verify(&self, account: &mut VppAccount) -> Result<Verification, ClientError> {
+        let location = LocationKey::of_uid(&account.location().uid);
+        let work = self.verify_unleased(account);
+        Ok(self.with_lease(LeaseKind::Config, &location, work).await?.0)
+    }
+
+    async fn verify_unleased(&self, account: &mut VppAccount) -> Result<Verification, ClientError> {
         let snapshot = match self.read(account.token(), account.protocol()).await {
             Ok(snapshot) => snapshot,
             Err(ClientError::Response(ResponseError::Apple(apple))) => {
@@ -165,7 +188,19 @@ impl VppClient {
     /// there is [`crate::ConfigureError::LostRace`], no claim
     /// [`crate::ConfigureError::NotApplied`]; a re-claim that held is
     /// [`Reclaim::Held`]. `account` is unchanged on error.
+    ///
+    /// Under the location's [`LeaseKind::Config`] lease when the client takes leases.
     pub async fn renew(
+        &self,
+        account: &mut VppAccount,
+        new_token: VppToken,
+    ) -> Result<Renewal, ClientError> {
+        let location = LocationKey::of_uid(&account.location().uid);
+        let work = self.renew_unleased(account, new_token);
+        Ok(self.with_lease(LeaseKind::Config, &location, work).await?.0)
+    }
+
+    async fn renew_unleased(
         &self,
         account: &mut VppAccount,
         new_token: VppToken,

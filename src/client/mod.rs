@@ -118,15 +118,19 @@
 //! An incremental answer lists what was added or changed since the version; removals
 //! (disassociate, revoke) show up in the events, their notifications, or a full sync.
 
+pub(crate) mod budget;
 mod builder;
+mod dedup;
 mod error;
 mod events;
 mod flows;
+pub(crate) mod lease;
+mod leasing;
 mod licenses;
 mod metadata;
 mod notifications;
 mod pages;
-mod rate;
+pub(crate) mod rate;
 mod send;
 
 use std::sync::Arc;
@@ -139,17 +143,24 @@ use crate::api::{GetClientConfig, GetServiceConfig, RetryPolicy, ServiceBase};
 use crate::location::LocationSnapshot;
 use crate::token::VppToken;
 use crate::wire::{ClientConfig, ClientConfigUpdate, ServiceConfig};
+pub use budget::{BudgetStatus, InProcessBudget, RequestBudget, TokenId};
 pub use builder::{
     BuildError, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, VppClientBuilder,
 };
+pub use dedup::{DedupError, NotificationDedup};
 pub use error::{ClientError, TransportKind};
 pub use events::PollRound;
 pub use flows::ConfigureOutcome;
+pub use lease::{
+    DEFAULT_LEASE_TTL, InProcessLeases, Lease, LeaseError, LeaseKind, LeaseStore, LocationKey,
+};
 pub use licenses::{DEFAULT_POLL_INTERVAL, SentBatch};
 pub use metadata::{ContentKind, DescribeOutcome, DescribedAsset, MetadataAnswer, MetadataOptions};
 pub use notifications::SubscribeOutcome;
 pub use pages::{PageStream, SyncError, SyncPage};
-pub use rate::DEFAULT_MAX_REQUESTS_PER_SECOND;
+pub use rate::{
+    DEFAULT_MAX_REQUESTS_PER_SECOND, UNKNOWN_LIMIT_REQUESTS_PER_SECOND, WINDOW_SLACK, spacing,
+};
 
 pub use reqwest;
 
@@ -173,9 +184,16 @@ struct Inner {
     max_body: usize,
     rate: rate::RateLimit,
     /// The same per-token rule for the metadata services, a budget of their own.
-    metadata_rate: rate::RateLimit,
+    metadata_rate: rate::Gcra,
     /// The vendor's developer key, for the metadata catalog.
     developer: Option<Arc<crate::metadata::DeveloperKey>>,
+    /// Asked before every request that carries a token.
+    budget: Arc<dyn RequestBudget>,
+    /// Taken around syncs and flows when set.
+    leases: Option<Arc<dyn LeaseStore>>,
+    lease_ttl: Duration,
+    /// Each token's location key, once read (only with a lease store).
+    uids: std::sync::Mutex<std::collections::HashMap<TokenId, LocationKey>>,
     /// Apple's `maxRequestPerSecond` from the last service configuration (0: not known).
     apple_rate: AtomicU32,
     /// An async lock: concurrent callers of a cold cache wait for one refresh.
@@ -243,6 +261,27 @@ impl VppClient {
     /// Apple's per-token request rate, when a service configuration has been read.
     fn apple_rate_limit(&self) -> Option<u32> {
         Some(self.inner.apple_rate.load(Ordering::Relaxed)).filter(|&n| n > 0)
+    }
+
+    /// The rate for the next request that carries a token: Apple's
+    /// `maxRequestPerSecond` once a service configuration has been read (syncs and
+    /// batched writes read it first; call [`VppClient::service_config`] at start-up to
+    /// have it from the first request), lowered by the caller's ceiling. Until then, the
+    /// caller's ceiling ([`VppClientBuilder::max_requests_per_second`]: the caller said
+    /// what rate is safe), or without one [`UNKNOWN_LIMIT_REQUESTS_PER_SECOND`], a rate
+    /// safe under the limits Apple is known to set, rather than Apple's documented
+    /// default of 15, which a lowered limit would refuse.
+    fn rate_for_token_request(&self) -> u32 {
+        match self.apple_rate_limit() {
+            Some(apple) => self.inner.rate.rate(Some(apple)),
+            None => self.inner.rate.rate_before_config(),
+        }
+    }
+
+    /// Where the request budget's decisions come from now (see
+    /// [`VppClientBuilder::budget`]).
+    pub fn budget_status(&self) -> BudgetStatus {
+        self.inner.budget.status()
     }
 
     /// `GET client/config` with `token`.

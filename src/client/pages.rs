@@ -12,7 +12,7 @@ use std::task::{Context, Poll};
 use futures_util::future::BoxFuture;
 use futures_util::stream::{FuturesUnordered, Stream, StreamExt};
 
-use super::{ClientError, VppClient};
+use super::{ClientError, LeaseKind, VppClient};
 use crate::api::{Endpoint, Paged};
 use crate::assets::RecordError;
 use crate::ownership::{MdmIdentity, MdmOwner, Ownership};
@@ -396,7 +396,33 @@ impl VppClient {
     /// most five pages are held at once (those in flight), whatever the location's size;
     /// `on_page` owns each page's records. A handler error stops the sync there
     /// ([`SyncError::Handler`]).
+    ///
+    /// With a lease store ([`super::VppClientBuilder::leases`]), the sync runs under the
+    /// location's [`LeaseKind::Sync`] lease (so the five pages in flight are the fleet's
+    /// five) and the outcome carries its fencing number
+    /// ([`SyncOutcome::lease_fence`]). ([`VppClient::pages`] takes no lease: run it
+    /// inside [`VppClient::with_lease`].)
     pub async fn for_each_page<E, T, X>(
+        &self,
+        token: &VppToken,
+        request: &E,
+        on_page: impl FnMut(SyncPage<T>) -> Result<(), X>,
+    ) -> Result<SyncOutcome, SyncError<X>>
+    where
+        E: Paged + Send + Sync,
+        E::Response: Send,
+        T: TryFrom<<E::Response as Page>::Item, Error = RecordError>,
+    {
+        let pages = self.every_page(token, request, on_page);
+        let (mut outcome, fence) = self
+            .under_token_lease(LeaseKind::Sync, token, pages)
+            .await?;
+        outcome.lease_fence = fence;
+        Ok(outcome)
+    }
+
+    /// [`VppClient::for_each_page`] without the lease.
+    async fn every_page<E, T, X>(
         &self,
         token: &VppToken,
         request: &E,

@@ -1,47 +1,58 @@
 //! Requests per second per location token, across every concurrent call of one client.
 //!
-//! Apple counts requests per token in any one-second window
-//! (`maxRequestPerSecond`). A token bucket that starts full lets N requests go at once
-//! and N more within the same second, twice the limit in one window, so the limiter here
-//! is the `governor` crate's GCRA with a burst of 1: requests are spaced evenly, one every
-//! `1/N` s (plus a 5 % margin for jitter on the way), which keeps any one-second
-//! window at N at most.
+//! Apple counts requests per token in any one-second window (`maxRequestPerSecond`). A
+//! token bucket that starts full lets N requests go at once and N more within the same
+//! second, twice the limit in one window, so requests are spaced evenly instead: one
+//! every `(1 s + WINDOW_SLACK) / N` ([`spacing`]), which keeps any one-second window at N
+//! at most as long as no request arrives more than [`WINDOW_SLACK`] later, relative to
+//! the one N places before it, than it left.
+//!
+//! The spacing is kept by [`Gcra`], a generic cell rate algorithm with a burst of 1 of
+//! this crate's own: one theoretical arrival time per token. It is the same algorithm,
+//! step for step, as the Lua script of the shared budget on Redis
+//! ([`crate::client::RequestBudget`]), so one process and a fleet pace alike. It replaced the
+//! `governor` crate's limiter because governor's quota is fixed when the limiter is made:
+//! when Apple's limit changed, a fresh limiter had to be made, and it let the next
+//! request go at once, however recently the last one left. Here the rate is an argument
+//! of each step, and the last slot is kept across a change: the next request waits the
+//! NEW interval after the last one.
 
 use std::collections::HashMap;
-use std::hash::BuildHasher;
-use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-
-use crate::token::VppToken;
+use super::budget::TokenId;
 
 /// Apple's per-token limit when the service configuration gives none.
 pub const DEFAULT_MAX_REQUESTS_PER_SECOND: u32 = 15;
 
-/// Added to each interval (as a fraction of it, and at least [`MIN_MARGIN`]) so that
-/// requests that leave evenly but travel at slightly different speeds, or wait for a busy
-/// scheduler, still arrive within Apple's limit: at 10 per second, one every 107 ms.
-const MARGIN_PERCENT: u32 = 5;
-const MIN_MARGIN: Duration = Duration::from_millis(2);
+/// The rate a client keeps to until it has read Apple's limit from the service
+/// configuration: a third of Apple's documented default, so that a location whose limit
+/// Apple lowered does not see a 429 from the first requests of a fresh client.
+pub const UNKNOWN_LIMIT_REQUESTS_PER_SECOND: u32 = 5;
 
+/// Spare time in every one-second window: N requests are spread over `1 s +
+/// WINDOW_SLACK`, so a request may arrive up to this much later than the one N places
+/// before it (a busy scheduler, a slow hop) and the window still holds N. Chosen from a
+/// measurement (README, "Reliability"; the ignored test `pacing_bunching` in
+/// `tests/client_rate.rs`): the worst bunching seen on a loaded 2-core machine was 60 ms,
+/// more than the former margin of 5 % of the interval (50 ms per window).
+pub const WINDOW_SLACK: Duration = Duration::from_millis(100);
+
+/// The interval between two requests of one token at `rate` requests per second.
+pub fn spacing(rate: u32) -> Duration {
+    (Duration::from_secs(1) + WINDOW_SLACK) / rate.max(1)
+}
+
+/// The caller's ceiling on Apple's rate.
 pub(super) struct RateLimit {
     /// The caller's ceiling ([`super::VppClientBuilder::max_requests_per_second`]).
     ceiling: Option<u32>,
-    /// Keyed by a hash of the credential (the credential itself is not kept here), with
-    /// the rate each limiter was made for.
-    limiters: Mutex<HashMap<u64, (u32, Arc<DefaultDirectRateLimiter>)>>,
-    hasher: std::collections::hash_map::RandomState,
 }
 
 impl RateLimit {
     pub(super) fn new(ceiling: Option<u32>) -> Self {
-        Self {
-            ceiling,
-            limiters: Mutex::new(HashMap::new()),
-            hasher: Default::default(),
-        }
+        Self { ceiling }
     }
 
     /// The rate in force given Apple's limit (when known).
@@ -52,34 +63,52 @@ impl RateLimit {
         self.ceiling.map_or(apple, |c| c.min(apple)).max(1)
     }
 
-    /// Waits until `token` may send one more request.
-    pub(super) async fn acquire(&self, token: &VppToken, apple: Option<u32>) {
-        let rate = self.rate(apple);
-        let limiter = {
-            let key = self.hasher.hash_one(token.expose_credential());
-            let mut map = self.limiters.lock().unwrap_or_else(|e| e.into_inner());
-            let entry = map.entry(key).or_insert_with(|| (rate, limiter(rate)));
-            if entry.0 != rate {
-                *entry = (rate, limiter(rate));
-            }
-            entry.1.clone()
-        };
-        limiter.until_ready().await;
+    /// The rate before Apple's limit is known: the caller's ceiling (within Apple's
+    /// documented default), or [`UNKNOWN_LIMIT_REQUESTS_PER_SECOND`] without one.
+    pub(super) fn rate_before_config(&self) -> u32 {
+        match self.ceiling {
+            Some(_) => self.rate(None),
+            None => UNKNOWN_LIMIT_REQUESTS_PER_SECOND,
+        }
     }
 }
 
-fn limiter(rate: u32) -> Arc<DefaultDirectRateLimiter> {
-    let even = Duration::from_secs(1) / rate;
-    let interval = even + (even * MARGIN_PERCENT / 100).max(MIN_MARGIN);
-    let quota = Quota::with_period(interval)
-        .expect("the interval is positive")
-        .allow_burst(NonZeroU32::MIN);
-    Arc::new(RateLimiter::direct(quota))
+/// Keys kept before the limiter drops those whose slot is long past.
+const PRUNE_ABOVE: usize = 1024;
+
+/// One theoretical arrival time per token: GCRA with a burst of 1 (see the module docs).
+#[derive(Debug, Default)]
+pub(crate) struct Gcra {
+    /// The slot given to the last request of each token.
+    last: Mutex<HashMap<TokenId, Instant>>,
+}
+
+impl Gcra {
+    /// Reserves the next slot for `token`: at `now`, or `spacing` after the last slot,
+    /// whichever is later. Returns how long to wait until that slot. Reservations are
+    /// first come, first served.
+    pub(crate) fn reserve(&self, token: &TokenId, spacing: Duration, now: Instant) -> Duration {
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        if last.len() > PRUNE_ABOVE {
+            // A slot more than a second old constrains nothing at any rate of at least 1/s.
+            last.retain(|_, slot| now.saturating_duration_since(*slot) < Duration::from_secs(2));
+        }
+        let slot = match last.get(token) {
+            Some(&previous) => (previous + spacing).max(now),
+            None => now,
+        };
+        last.insert(*token, slot);
+        slot - now
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn token(n: u8) -> TokenId {
+        TokenId::from_bytes([n; 32])
+    }
 
     #[test]
     fn the_rate_is_apples_unless_the_caller_lowers_it() {
@@ -89,5 +118,56 @@ mod tests {
         assert_eq!(RateLimit::new(Some(5)).rate(Some(10)), 5);
         assert_eq!(RateLimit::new(Some(50)).rate(Some(10)), 10);
         assert_eq!(RateLimit::new(Some(50)).rate(None), 15);
+    }
+
+    #[test]
+    fn before_apples_limit_is_known_the_rate_is_safe_or_the_callers() {
+        assert_eq!(RateLimit::new(None).rate_before_config(), 5);
+        assert_eq!(RateLimit::new(Some(10)).rate_before_config(), 10);
+        assert_eq!(RateLimit::new(Some(50)).rate_before_config(), 15);
+    }
+
+    #[test]
+    fn requests_are_spaced_evenly_and_first_come_first_served() {
+        let gcra = Gcra::default();
+        let t0 = Instant::now();
+        let step = spacing(10);
+        assert_eq!(step, Duration::from_millis(110));
+        assert_eq!(gcra.reserve(&token(1), step, t0), Duration::ZERO);
+        assert_eq!(gcra.reserve(&token(1), step, t0), step);
+        assert_eq!(gcra.reserve(&token(1), step, t0), step * 2);
+        // Another token has its own spacing.
+        assert_eq!(gcra.reserve(&token(2), step, t0), Duration::ZERO);
+        // After a quiet spell the next request goes at once.
+        assert_eq!(
+            gcra.reserve(&token(1), step, t0 + Duration::from_secs(5)),
+            Duration::ZERO
+        );
+    }
+
+    #[test]
+    fn a_lower_rate_makes_the_next_request_wait_the_new_interval_after_the_last() {
+        let gcra = Gcra::default();
+        let t0 = Instant::now();
+        assert_eq!(gcra.reserve(&token(1), spacing(10), t0), Duration::ZERO);
+        // Apple's limit drops to 5 per second 10 ms later.
+        let wait = gcra.reserve(&token(1), spacing(5), t0 + Duration::from_millis(10));
+        assert_eq!(wait, spacing(5) - Duration::from_millis(10));
+    }
+
+    #[test]
+    fn a_higher_rate_shortens_the_wait_from_the_last_slot() {
+        let gcra = Gcra::default();
+        let t0 = Instant::now();
+        gcra.reserve(&token(1), spacing(2), t0);
+        assert_eq!(gcra.reserve(&token(1), spacing(10), t0), spacing(10));
+    }
+
+    #[test]
+    fn n_evenly_spaced_requests_span_more_than_a_second_by_the_slack() {
+        for rate in [1, 5, 10, 15, 100] {
+            let span = spacing(rate) * rate;
+            assert!(span >= Duration::from_secs(1) + WINDOW_SLACK - Duration::from_micros(1));
+        }
     }
 }

@@ -8,7 +8,7 @@ use reqwest::header::{
     ACCEPT, AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderValue, RETRY_AFTER, USER_AGENT,
 };
 
-use super::{ClientError, TransportKind, VppClient};
+use super::{ClientError, TokenId, TransportKind, VppClient, rate};
 use crate::api::{
     Endpoint, Failure, Host, HttpRequest, Method, RequestError, is_cut_short, parse_retry_after_at,
     redact_error,
@@ -23,8 +23,11 @@ impl VppClient {
     /// Sends `endpoint` (with `token` where it needs one) and decodes Apple's answer.
     ///
     /// Every call of the client goes through here:
-    /// - requests carrying a token wait for the per-token rate limit
-    ///   ([`super::VppClientBuilder::max_requests_per_second`]);
+    /// - requests carrying a token wait for their slot in the request budget
+    ///   ([`super::VppClientBuilder::budget`]), at Apple's `maxRequestPerSecond` once the
+    ///   service configuration has been read, or the caller's lower
+    ///   [`super::VppClientBuilder::max_requests_per_second`]
+    ///   ([`super::UNKNOWN_LIMIT_REQUESTS_PER_SECOND`] before either is known);
     /// - a failed attempt is sent again only as [`crate::api::Failure::allows_replay`]
     ///   allows for the endpoint's [`crate::api::Replay`] class (a read whose answer broke
     ///   off mid-body or arrived cut is sent again; a write never is), within the
@@ -101,15 +104,26 @@ impl VppClient {
         developer: Option<&crate::SecretString>,
     ) -> Result<E::Response, (ClientError, Failure)> {
         let start = Instant::now();
+        let budget_key = token.map(TokenId::of);
         let mut attempts = 0;
-        let rate = match E::HOST {
-            Host::Vpp => &self.inner.rate,
-            Host::Metadata | Host::Absolute => &self.inner.metadata_rate,
-        };
         loop {
             attempts += 1;
-            if let Some(token) = token {
-                rate.acquire(token, self.apple_rate_limit()).await;
+            if let Some(key) = &budget_key {
+                match E::HOST {
+                    Host::Vpp => self.wait_for_slot(key).await,
+                    // The metadata services have limits of their own: a pacing of their
+                    // own, in process, that does not spend Apple's VPP budget.
+                    Host::Metadata | Host::Absolute => {
+                        let spacing = rate::spacing(self.rate_for_token_request());
+                        let wait = self
+                            .inner
+                            .metadata_rate
+                            .reserve(key, spacing, Instant::now());
+                        if !wait.is_zero() {
+                            tokio::time::sleep(wait).await;
+                        }
+                    }
+                }
             }
             let (mut error, failure) = match self.attempt(request, attempts).await {
                 Ok((status, body, retry_after)) => match E::decode(status, &body) {
@@ -156,6 +170,15 @@ impl VppClient {
                 Some(delay) => tokio::time::sleep(delay).await,
                 None => return Err((error, failure)),
             }
+        }
+    }
+
+    /// Waits for the next slot of `token` in the request budget, at the rate in force.
+    async fn wait_for_slot(&self, token: &TokenId) {
+        let rate = self.rate_for_token_request();
+        let wait = self.inner.budget.reserve(token, rate).await;
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
         }
     }
 
