@@ -339,10 +339,14 @@ async fn run_worker(args: &Args, worker: &Worker, store: Option<RedisStore>) -> 
     while Instant::now() < deadline {
         let mut first = true;
         let outcome = client
-            .sync_users(&token, None, |_| {
+            .sync_users(&token, None, |page| {
                 if first {
                     first = false;
-                    println!("{{\"event\":\"page\",\"ms\":{}}}", unix_ms());
+                    println!(
+                        "{{\"event\":\"page\",\"fence\":{},\"ms\":{}}}",
+                        page.fence.unwrap_or(0),
+                        unix_ms()
+                    );
                 }
                 Ok::<_, Infallible>(())
             })

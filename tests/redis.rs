@@ -271,6 +271,94 @@ async fn leases_fail_closed_when_redis_does_not_answer() {
     assert!(text.contains("nothing was done"), "{text}");
 }
 
+/// Acquires once Redis answers again (the connection comes back after a restart).
+async fn acquire_when_back(leases: &RedisLeases, ttl: Duration) -> apple_vpp::client::Lease {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match leases.acquire(LeaseKind::Sync, &location(), ttl).await {
+            Ok(lease) => return lease,
+            Err(LeaseError::Unavailable { .. }) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn fencing_numbers_keep_growing_when_redis_restarts_without_persistence() {
+    let _serial = serial();
+    let mut server = RedisServer::start();
+    let leases = RedisLeases::new(store(&server, "restart"));
+    let ttl = Duration::from_secs(5);
+    let before = leases
+        .acquire(LeaseKind::Sync, &location(), ttl)
+        .await
+        .unwrap();
+    leases.release(&before).await.unwrap();
+    // Every key is gone, the fencing counter with it.
+    server.start_again();
+    let after = acquire_when_back(&leases, ttl).await;
+    assert!(
+        after.fence() > before.fence(),
+        "{} after {}",
+        after.fence(),
+        before.fence()
+    );
+    // The number is Redis's clock in microseconds (at least), not a count from 1.
+    let time = server.command(&["TIME"]);
+    let seconds: u64 = time.lines().nth(2).unwrap().parse().unwrap();
+    assert!(after.fence() / 1_000_000 <= seconds && after.fence() / 1_000_000 + 60 >= seconds);
+}
+
+#[tokio::test]
+async fn a_failover_to_a_server_that_missed_the_last_grant_still_grants_a_larger_number() {
+    let _serial = serial();
+    let mut server = RedisServer::start();
+    let leases = RedisLeases::new(store(&server, "failover"));
+    let ttl = Duration::from_secs(5);
+    let first = leases
+        .acquire(LeaseKind::Sync, &location(), ttl)
+        .await
+        .unwrap();
+    leases.release(&first).await.unwrap();
+    let second = leases
+        .acquire(LeaseKind::Sync, &location(), ttl)
+        .await
+        .unwrap();
+    assert!(second.fence() > first.fence());
+    // A second, empty redis-server takes over the address; it had replicated the
+    // counter up to the first grant only (asynchronous replication lost the last INCR),
+    // and not the lease.
+    server.start_again();
+    let fence_key = format!("{}:fence", leases.key(LeaseKind::Sync, &location()));
+    let answer = server.command(&["SET", &fence_key, &first.fence().to_string()]);
+    assert!(answer.starts_with("+OK"), "{answer}");
+    let third = acquire_when_back(&leases, ttl).await;
+    assert!(
+        third.fence() > second.fence(),
+        "{} after {}",
+        third.fence(),
+        second.fence()
+    );
+}
+
+#[tokio::test]
+async fn an_endless_ttl_given_to_the_redis_store_is_clamped_not_refused_by_redis() {
+    let _serial = serial();
+    let server = RedisServer::start();
+    let leases = RedisLeases::new(store(&server, "endless"));
+    let lease = leases
+        .acquire(LeaseKind::Sync, &location(), Duration::MAX)
+        .await
+        .unwrap();
+    assert_eq!(lease.ttl(), apple_vpp::client::MAX_LEASE_TTL);
+    leases.renew(&lease).await.unwrap();
+    let pttl = server.command(&["PTTL", &leases.key(LeaseKind::Sync, &location())]);
+    let ms: u64 = pttl.trim_start_matches(':').trim().parse().unwrap();
+    assert!(ms > 3_500_000 && ms <= 3_600_000, "{pttl}");
+}
+
 async fn sim_with_users(n: usize, rate: u32, delay_ms: u64) -> (RunningSimulator, String) {
     let mut scenario = Scenario {
         page_size: 1,
@@ -320,7 +408,7 @@ async fn a_sync_runs_under_the_lease_and_returns_its_fencing_number() {
     );
     let first = first.unwrap();
     assert_eq!(first.pages, 21);
-    assert_eq!(first.lease_fence, Some(1));
+    let first_fence = first.lease_fence.expect("a fencing number");
     match ClientError::from(second.unwrap_err()) {
         ClientError::Lease(LeaseError::Held {
             kind: LeaseKind::Sync,
@@ -332,7 +420,7 @@ async fn a_sync_runs_under_the_lease_and_returns_its_fencing_number() {
         .sync_users(&token, None, |_| Ok::<_, Infallible>(()))
         .await
         .unwrap();
-    assert_eq!(again.lease_fence, Some(2));
+    assert!(again.lease_fence.expect("a fencing number") > first_fence);
     sim.shutdown().await;
 }
 
@@ -361,6 +449,77 @@ async fn a_sync_stops_when_its_lease_is_lost() {
         ClientError::Lease(LeaseError::Lost { .. }) => {}
         other => panic!("{other:?}"),
     }
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_restart_while_a_replica_syncs_never_gives_the_location_two_holders() {
+    let _serial = serial();
+    let mut server = RedisServer::start();
+    // 40 pages, 100 ms each, five at a time: about a second.
+    let (sim, uid) = sim_with_users(40, 1000, 100).await;
+    let token: VppToken = sim.token(&uid).unwrap().parse().unwrap();
+    let a = leased_client(&sim, Arc::new(RedisLeases::new(store(&server, "twice"))));
+    let b = leased_client(&sim, Arc::new(RedisLeases::new(store(&server, "twice"))));
+    let a_pages: Mutex<Vec<(Instant, Option<u64>)>> = Mutex::new(Vec::new());
+    let b_pages: Mutex<Vec<(Instant, Option<u64>)>> = Mutex::new(Vec::new());
+    let record = |pages: &Mutex<Vec<(Instant, Option<u64>)>>, fence: Option<u64>| {
+        pages.lock().unwrap().push((Instant::now(), fence));
+    };
+    let a_sync = a.sync_users(&token, None, |p| {
+        record(&a_pages, p.fence);
+        Ok::<_, Infallible>(())
+    });
+    let restart_and_b = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!a_pages.lock().unwrap().is_empty(), "a holds the lease");
+        // Redis restarts without persistence: the lease and the counter are gone.
+        tokio::task::block_in_place(|| server.start_again());
+        // b tries until it gets the lease.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let outcome = b
+                .sync_users(&token, None, |p| {
+                    record(&b_pages, p.fence);
+                    Ok::<_, Infallible>(())
+                })
+                .await
+                .map_err(ClientError::from);
+            match outcome {
+                Ok(outcome) => return outcome,
+                Err(e) if Instant::now() < deadline => {
+                    b_pages.lock().unwrap().clear();
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("b never got the lease: {e:?}"),
+            }
+        }
+    };
+    let (a_outcome, b_outcome) = tokio::join!(a_sync, restart_and_b);
+    match a_outcome.map_err(ClientError::from) {
+        Err(ClientError::Lease(LeaseError::Lost { .. })) => {}
+        other => panic!("a lost its lease with the restart; it must not end Ok: {other:?}"),
+    }
+    let a_pages = a_pages.into_inner().unwrap();
+    let b_pages = b_pages.into_inner().unwrap();
+    assert_eq!(b_outcome.pages, 40);
+    assert_eq!(b_pages.len(), 40);
+    let a_fence = a_pages[0].1.unwrap();
+    let b_fence = b_outcome.lease_fence.unwrap();
+    assert!(b_fence > a_fence, "{b_fence} after {a_fence}");
+    assert!(b_pages.iter().all(|(_, f)| *f == Some(b_fence)));
+    let a_last = a_pages.iter().map(|(at, _)| *at).max().unwrap();
+    let b_first = b_pages.iter().map(|(at, _)| *at).min().unwrap();
+    assert!(
+        a_last < b_first,
+        "a handed a page over after b had the lease: two holders"
+    );
+    eprintln!(
+        "restart: a handed {} pages (fence {a_fence}) and stopped; b synced 40 (fence {b_fence}) {} ms after a's last page",
+        a_pages.len(),
+        (b_first - a_last).as_millis()
+    );
     sim.shutdown().await;
 }
 
@@ -731,7 +890,8 @@ async fn when_the_replica_holding_the_sync_lease_dies_another_takes_over_within_
         .recv_timeout(Duration::from_secs(15))
         .expect("a syncs");
     assert_eq!(first["event"], "page", "{first}");
-    // a holds the sync lease (fencing number 1) and is in the middle of its sync.
+    // a holds the sync lease and is in the middle of its sync.
+    let a_fence = first["fence"].as_u64().expect("the page's fencing number");
     let mut b = spawn_worker(&sim, &token, &args);
     let b_lines = lines(&mut b);
     std::thread::sleep(Duration::from_millis(700));
@@ -762,7 +922,75 @@ async fn when_the_replica_holding_the_sync_lease_dies_another_takes_over_within_
         "takeover {takeover_ms} ms after the kill (lease time to live {ttl_ms} ms), fencing number {fence:?}"
     );
     assert!(takeover_ms <= ttl_ms + 1000, "{takeover_ms} ms");
-    assert_eq!(fence, Some(2), "the second grant of the lease");
+    assert!(
+        fence.is_some_and(|f| f > a_fence),
+        "the next grant: {fence:?} after {a_fence}"
+    );
+    let _ = std::fs::remove_file(token);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_paused_past_the_ttl_while_it_holds_the_sync_lease_does_not_finish_as_holder() {
+    let _serial = serial();
+    let server = RedisServer::start();
+    // 40 pages at 10 per second: a sync takes about 4 s.
+    let (sim, uid) = sim_with_users(40, 10, 20).await;
+    let token = token_file(&sim, &uid, "paused");
+    let ttl = Duration::from_millis(1000);
+    let args = [
+        "--redis",
+        &server.url(),
+        "--sync",
+        "--seconds",
+        "20",
+        "--lease-ttl-ms",
+        "1000",
+        "--prefix",
+        "paused",
+        "--replicas",
+        "2",
+    ];
+    let mut a = spawn_worker(&sim, &token, &args);
+    let a_lines = lines(&mut a);
+    let first = a_lines
+        .recv_timeout(Duration::from_secs(15))
+        .expect("a syncs");
+    assert_eq!(first["event"], "page", "{first}");
+    let a_fence = first["fence"].as_u64().expect("a's fencing number");
+    // a is in the middle of its sync, holding the lease: pause it (SIGSTOP) past the ttl.
+    let signal = |name: &str| {
+        let status = Command::new("kill")
+            .args([name, &a.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    signal("-STOP");
+    let mut b = spawn_worker(&sim, &token, &args);
+    let b_lines = lines(&mut b);
+    // b gets the lease once a's expired, and syncs.
+    let b_first = b_lines
+        .recv_timeout(Duration::from_secs(15))
+        .expect("b takes the lease over");
+    assert_eq!(b_first["event"], "page", "{b_first}");
+    let b_fence = b_first["fence"].as_u64().unwrap();
+    assert!(b_fence > a_fence, "{b_fence} after {a_fence}");
+    std::thread::sleep(ttl / 2);
+    // a resumes in the middle of b's sync.
+    signal("-CONT");
+    let resumed = a_lines
+        .recv_timeout(Duration::from_secs(15))
+        .expect("a says how its sync ended");
+    let _ = a.kill();
+    let _ = a.wait();
+    let _ = b.kill();
+    let _ = b.wait();
+    eprintln!("paused holder (fence {a_fence}) after resuming: {resumed}; b's fence {b_fence}");
+    assert_eq!(
+        resumed["event"], "error",
+        "a resumed past its lease must not finish its sync as the holder: {resumed}"
+    );
     let _ = std::fs::remove_file(token);
     sim.shutdown().await;
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 
 use super::budget::{InProcessBudget, RequestBudget};
-use super::lease::{DEFAULT_LEASE_TTL, LeaseStore};
+use super::lease::{DEFAULT_LEASE_TTL, LeaseStore, MAX_LEASE_TTL, MIN_LEASE_TTL};
 use super::rate::RateLimit;
 use super::{Inner, VppClient};
 use crate::api::{BaseUrlError, RetryPolicy, ServiceBase};
@@ -152,13 +152,19 @@ impl VppClientBuilder {
 
     /// How long a lease lives unless renewed (default [`DEFAULT_LEASE_TTL`], 30 s): the
     /// longest another replica waits after a holder died. Renewed every third of it.
+    /// Below [`MIN_LEASE_TTL`] (30 ms) it is raised to that; above [`MAX_LEASE_TTL`]
+    /// (one hour) [`VppClientBuilder::build`] refuses it ([`BuildError::LeaseTtl`]).
     pub fn lease_ttl(mut self, ttl: Duration) -> Self {
-        self.lease_ttl = Some(ttl.max(Duration::from_millis(30)));
+        self.lease_ttl = Some(ttl.max(MIN_LEASE_TTL));
         self
     }
 
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<VppClient, BuildError> {
+        let lease_ttl = self.lease_ttl.unwrap_or(DEFAULT_LEASE_TTL);
+        if lease_ttl > MAX_LEASE_TTL {
+            return Err(BuildError::LeaseTtl { ttl: lease_ttl });
+        }
         let mut base = ServiceBase::parse(
             self.base_url
                 .as_deref()
@@ -200,7 +206,7 @@ impl VppClientBuilder {
                     .budget
                     .unwrap_or_else(|| Arc::new(InProcessBudget::new())),
                 leases: self.leases,
-                lease_ttl: self.lease_ttl.unwrap_or(DEFAULT_LEASE_TTL),
+                lease_ttl,
                 uids: std::sync::Mutex::new(std::collections::HashMap::new()),
                 apple_rate: std::sync::atomic::AtomicU32::new(0),
                 service_config: tokio::sync::Mutex::new(None),
@@ -224,4 +230,12 @@ pub enum BuildError {
         "could not set up the HTTP client (e.g. TLS set-up failed; the cause follows): check the system's TLS configuration"
     )]
     Http(#[source] reqwest::Error),
+    /// The lease time to live is longer than [`MAX_LEASE_TTL`].
+    #[error(
+        "the lease time to live ({ttl:?}) is longer than the most allowed (one hour): a lease outlives a crashed holder by that long; choose a shorter one (the default is 30 s)"
+    )]
+    LeaseTtl {
+        /// The time to live asked for.
+        ttl: Duration,
+    },
 }

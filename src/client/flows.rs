@@ -107,7 +107,7 @@ impl VppClient {
         identity: &MdmIdentity,
         options: &ClaimOptions,
     ) -> Result<(ConfigureOutcome, Option<ClientConfig>), ClientError> {
-        let work = self.claim_unleased(token, identity, options);
+        let work = |_lease| self.claim_unleased(token, identity, options);
         Ok(self
             .under_token_lease(LeaseKind::Config, token, work)
             .await?
@@ -166,7 +166,10 @@ impl VppClient {
     /// Under the location's [`LeaseKind::Config`] lease when the client takes leases.
     pub async fn verify(&self, account: &mut VppAccount) -> Result<Verification, ClientError> {
         let location = LocationKey::of_uid(&account.location().uid);
-        let work = self.verify_unleased(account);
+        let work = move |_lease| {
+            let account = account;
+            self.verify_unleased(account)
+        };
         Ok(self.with_lease(LeaseKind::Config, &location, work).await?.0)
     }
 
@@ -196,7 +199,10 @@ impl VppClient {
         new_token: VppToken,
     ) -> Result<Renewal, ClientError> {
         let location = LocationKey::of_uid(&account.location().uid);
-        let work = self.renew_unleased(account, new_token);
+        let work = move |_lease| {
+            let account = account;
+            self.renew_unleased(account, new_token)
+        };
         Ok(self.with_lease(LeaseKind::Config, &location, work).await?.0)
     }
 

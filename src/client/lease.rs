@@ -4,10 +4,12 @@
 //! A [`LeaseStore`] grants a [`Lease`] for a location (keyed by [`LocationKey`], the
 //! SHA-256 of the location's `uId`, which survives a token renewal) and a
 //! [`LeaseKind`], for a time to live that the holder extends while it works. Each lease
-//! carries a fencing number that grows with every grant of that location and kind: store
-//! it with what the work writes, and refuse a write whose number is lower than the one
-//! stored, so a holder whose lease expired (a paused process, a partition) cannot
-//! overwrite a newer holder's work.
+//! carries a fencing number that grows with every grant of that location and kind, also
+//! across a restart of the store that lost its data and a failover to an empty one: each
+//! number is at least the store's clock in microseconds since the Unix epoch at the
+//! grant. Store it with what the work writes, and refuse a write whose number is lower
+//! than the one stored, so a holder whose lease expired (a paused process, a partition)
+//! cannot overwrite a newer holder's work.
 //!
 //! [`InProcessLeases`] serves one process; `apple_vpp::redis::RedisLeases` (feature
 //! `redis`) a fleet. A client given a store ([`super::VppClientBuilder::leases`]) takes
@@ -25,6 +27,29 @@ use super::budget::hex;
 /// How long a lease lives unless renewed (the client renews it every third of that while
 /// it works).
 pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(30);
+
+/// The longest lease time to live a client accepts (one hour): a lease lives that long
+/// after its holder died, so anything longer stops the location's work for hours.
+/// [`super::VppClientBuilder::build`] refuses a longer one; a [`LeaseStore`] given one
+/// anyway uses this.
+pub const MAX_LEASE_TTL: Duration = Duration::from_secs(3600);
+
+/// The shortest lease time to live: a shorter one is raised to this.
+pub const MIN_LEASE_TTL: Duration = Duration::from_millis(30);
+
+/// `ttl` within [`MIN_LEASE_TTL`] and [`MAX_LEASE_TTL`].
+pub(crate) fn clamp_lease_ttl(ttl: Duration) -> Duration {
+    ttl.clamp(MIN_LEASE_TTL, MAX_LEASE_TTL)
+}
+
+/// The fencing floor: this machine's clock in microseconds since the Unix epoch (0 for a
+/// clock set before 1970).
+pub(crate) fn clock_micros() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
 
 /// What a lease is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -115,8 +140,10 @@ impl Lease {
         &self.holder
     }
 
-    /// The fencing number: larger for every later grant of this location and kind. Store
-    /// it with what the work writes; refuse writes that carry a smaller one.
+    /// The fencing number: larger for every later grant of this location and kind (also
+    /// after the store restarted empty or failed over: it is never below the store's
+    /// clock in microseconds at the grant). Store it with what the work writes; refuse
+    /// writes that carry a smaller one.
     pub fn fence(&self) -> u64 {
         self.fence
     }
@@ -165,6 +192,11 @@ pub enum LeaseError {
 pub trait LeaseStore: Send + Sync + fmt::Debug + 'static {
     /// Grants the lease of `location` for `kind` for `ttl`, with a fencing number larger
     /// than every earlier grant's; [`LeaseError::Held`] while someone else holds it.
+    ///
+    /// The number must grow even when the store lost its state (a restart without
+    /// persistence, a failover to a replica that missed the last grant): the stores of
+    /// this crate take the larger of the stored counter plus one and the store's clock in
+    /// microseconds since the Unix epoch, in the same atomic step.
     fn acquire<'a>(
         &'a self,
         kind: LeaseKind,
@@ -195,7 +227,8 @@ pub(crate) fn random_holder() -> String {
     hex(&bytes)
 }
 
-/// Leases within one process.
+/// Leases within one process. Fencing numbers are at least this machine's clock in
+/// microseconds, so a restarted process still grants larger numbers than before.
 #[derive(Debug, Default)]
 pub struct InProcessLeases {
     state: Mutex<HashMap<(LeaseKind, LocationKey), Entry>>,
@@ -226,13 +259,14 @@ impl LeaseStore for InProcessLeases {
         ttl: Duration,
     ) -> BoxFuture<'a, Result<Lease, LeaseError>> {
         let now = Instant::now();
+        let ttl = clamp_lease_ttl(ttl);
         let mut state = self.lock();
         let entry = state.entry((kind, *location)).or_default();
         let answer = if entry.held.as_ref().is_some_and(|(_, until)| *until > now) {
             Err(LeaseError::Held { kind })
         } else {
             let holder = random_holder();
-            entry.fence += 1;
+            entry.fence = entry.fence.saturating_add(1).max(clock_micros());
             entry.held = Some((holder.clone(), now + ttl));
             Ok(Lease::new(kind, *location, holder, entry.fence, ttl))
         };
@@ -247,7 +281,7 @@ impl LeaseStore for InProcessLeases {
                 held: Some((holder, until)),
                 ..
             }) if *holder == lease.holder && *until > now => {
-                *until = now + lease.ttl;
+                *until = now + clamp_lease_ttl(lease.ttl);
                 Ok(())
             }
             _ => Err(LeaseError::Lost { kind: lease.kind }),
@@ -299,13 +333,41 @@ mod tests {
             Err(LeaseError::Lost { .. })
         ));
         let second = block_on(store.acquire(LeaseKind::Sync, &here, ttl)).unwrap();
-        assert_eq!((first.fence(), second.fence()), (1, 2));
+        assert!(second.fence() > first.fence());
         assert_ne!(first.holder(), second.holder());
         // The expired holder's release leaves the new holder's lease alone.
         block_on(store.release(&first)).unwrap();
         assert!(block_on(store.acquire(LeaseKind::Sync, &here, ttl)).is_err());
         block_on(store.release(&second)).unwrap();
         assert!(block_on(store.acquire(LeaseKind::Sync, &here, ttl)).is_ok());
+    }
+
+    #[test]
+    fn in_process_fences_start_at_the_clock_so_a_new_process_grants_larger_numbers() {
+        let here = LocationKey::of_uid("1");
+        let ttl = Duration::from_millis(50);
+        let before = clock_micros();
+        let old = InProcessLeases::new();
+        let first = block_on(old.acquire(LeaseKind::Sync, &here, ttl)).unwrap();
+        assert!(first.fence() >= before, "{} < {before}", first.fence());
+        // A restarted process: a new store with nothing in it.
+        std::thread::sleep(Duration::from_millis(2));
+        let new = InProcessLeases::new();
+        let second = block_on(new.acquire(LeaseKind::Sync, &here, ttl)).unwrap();
+        assert!(second.fence() > first.fence());
+    }
+
+    #[test]
+    fn an_endless_ttl_is_clamped_not_a_panic() {
+        let store = InProcessLeases::new();
+        let here = LocationKey::of_uid("1");
+        let lease = block_on(store.acquire(LeaseKind::Sync, &here, Duration::MAX)).unwrap();
+        assert_eq!(lease.ttl(), MAX_LEASE_TTL);
+        block_on(store.renew(&lease)).unwrap();
+        assert!(matches!(
+            block_on(store.acquire(LeaseKind::Sync, &here, Duration::MAX)),
+            Err(LeaseError::Held { .. })
+        ));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::pages::{SyncError, SyncPage};
-use super::{ClientError, VppClient};
+use super::{ClientError, LeaseKind, VppClient};
 use crate::api::{
     Associate, BatchedWrite, CreateUsers, Disassociate, GetAssets, GetAssignments, GetEventStatus,
     GetUsers, Replay, RetireUsers, Revoke, UpdateUsers,
@@ -100,7 +100,107 @@ where
     }
 }
 
+/// One page of [`VppClient::sync_location`]: a page of one of the location's three lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LocationPage {
+    /// A page of the assets (always a full listing).
+    Assets(SyncPage<Asset>),
+    /// A page of the assignments.
+    Assignments(SyncPage<Assignment>),
+    /// A page of the users.
+    Users(SyncPage<VppUser>),
+}
+
+impl LocationPage {
+    /// The fencing number of the lease the whole sync runs under ([`SyncPage::fence`]):
+    /// store it with every write made from this page.
+    pub fn fence(&self) -> Option<u64> {
+        match self {
+            Self::Assets(p) => p.fence,
+            Self::Assignments(p) => p.fence,
+            Self::Users(p) => p.fence,
+        }
+    }
+}
+
+/// What [`VppClient::sync_location`] found: the outcome of each list (keep the
+/// assignments' and users' `versionId` for the next incremental sync), and the fencing
+/// number of the one lease they ran under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LocationSync {
+    /// The assets' listing.
+    pub assets: SyncOutcome,
+    /// The assignments' sync.
+    pub assignments: SyncOutcome,
+    /// The users' sync.
+    pub users: SyncOutcome,
+    /// The fencing number of the sync lease (`None` without a lease store).
+    pub lease_fence: Option<u64>,
+}
+
 impl VppClient {
+    /// The location's three lists as ONE unit under ONE [`LeaseKind::Sync`] lease: the
+    /// assets, then the assignments (since `assignments_since`, or in full), then the
+    /// users (since `users_since`, or in full), each page handed to `on_page` as it
+    /// arrives.
+    ///
+    /// This is the day's sync for a fleet: the lease is taken once, before the first
+    /// request, and held (renewed) until the last list ended, so no other replica can
+    /// start the same sync between two lists; a replica that tries meanwhile gets
+    /// [`ClientError::Lease`] ([`crate::client::LeaseError::Held`]) before it sends
+    /// anything, and can leave the day's sync to the holder. Every page carries the
+    /// lease's fencing number ([`LocationPage::fence`]); the lease is confirmed with the
+    /// store before each page and before the result, so a sync whose lease was lost ends
+    /// with [`ClientError::Lease`], never `Ok`. Without a lease store it simply reads the
+    /// three lists in turn. A handler error stops the sync there ([`SyncError::Handler`],
+    /// with the index of the page in its list).
+    pub async fn sync_location<X>(
+        &self,
+        token: &VppToken,
+        assignments_since: Option<&str>,
+        users_since: Option<&str>,
+        mut on_page: impl FnMut(LocationPage) -> Result<(), X>,
+    ) -> Result<LocationSync, SyncError<X>> {
+        let assignments = match assignments_since {
+            Some(version) => GetAssignments::new().since_version_id(version),
+            None => GetAssignments::new(),
+        };
+        let users = match users_since {
+            Some(version) => GetUsers::new().since_version_id(version),
+            None => GetUsers::new(),
+        };
+        let work = |lease: super::LeaseGuard| async move {
+            let on_page = &mut on_page;
+            let assets = self
+                .every_page(token, &GetAssets::new(), lease.clone(), |p| {
+                    on_page(LocationPage::Assets(p))
+                })
+                .await?;
+            let assignments = self
+                .every_page(token, &assignments, lease.clone(), |p| {
+                    on_page(LocationPage::Assignments(p))
+                })
+                .await?;
+            let users = self
+                .every_page(token, &users, lease.clone(), |p| {
+                    on_page(LocationPage::Users(p))
+                })
+                .await?;
+            Ok::<_, SyncError<X>>(LocationSync {
+                assets,
+                assignments,
+                users,
+                lease_fence: lease.fence(),
+            })
+        };
+        let (outcome, _) = self
+            .under_token_lease(LeaseKind::Sync, token, work)
+            .await?;
+        Ok(outcome)
+    }
+
     /// Every asset of the location (`GET assets`, all pages), handed over page by page.
     /// Assets have no incremental form: each call is a full listing.
     pub async fn list_assets<X>(

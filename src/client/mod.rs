@@ -153,8 +153,10 @@ pub use events::PollRound;
 pub use flows::ConfigureOutcome;
 pub use lease::{
     DEFAULT_LEASE_TTL, InProcessLeases, Lease, LeaseError, LeaseKind, LeaseStore, LocationKey,
+    MAX_LEASE_TTL, MIN_LEASE_TTL,
 };
-pub use licenses::{DEFAULT_POLL_INTERVAL, SentBatch};
+pub use leasing::LeaseGuard;
+pub use licenses::{DEFAULT_POLL_INTERVAL, LocationPage, LocationSync, SentBatch};
 pub use metadata::{ContentKind, DescribeOutcome, DescribedAsset, MetadataAnswer, MetadataOptions};
 pub use notifications::SubscribeOutcome;
 pub use pages::{PageStream, SyncError, SyncPage};

@@ -12,6 +12,7 @@ use std::task::{Context, Poll};
 use futures_util::future::BoxFuture;
 use futures_util::stream::{FuturesUnordered, Stream, StreamExt};
 
+use super::leasing::LeaseGuard;
 use super::{ClientError, LeaseKind, VppClient};
 use crate::api::{Endpoint, Paged};
 use crate::assets::RecordError;
@@ -50,6 +51,11 @@ pub struct SyncPage<T> {
     /// [`VppClient::verify`] would say ([`crate::Verification::Displaced`]);
     /// [`PageStream::stop_if_managed_elsewhere`] does it for you.
     pub managed_by: Option<MdmOwner>,
+    /// The fencing number of the lease the sync runs under (`None` without a lease):
+    /// store it with every write made from this page, and make those writes conditional
+    /// on it (refuse a write whose number is lower than the one stored). The client
+    /// confirmed the lease with the store just before handing the page over.
+    pub fence: Option<u64>,
 }
 
 impl<T> SyncPage<T> {
@@ -168,8 +174,14 @@ pub struct PageStream<'a, E: Paged, T> {
     fell_back: bool,
     /// Our MDM's id, when the stream stops at a page that shows another MDM.
     our_id: Option<String>,
+    /// The lease the stream runs under, confirmed before every page and before the end.
+    lease: Option<LeaseGuard>,
+    /// A lease check under way, and what it holds back: a page, or (`None`) the end.
+    checking: Option<Checking<'a, T>>,
     records: PhantomData<fn() -> T>,
 }
+
+type Checking<'a, T> = (BoxFuture<'a, Result<(), ClientError>>, Option<SyncPage<T>>);
 
 type PageFetch<'a, E> = BoxFuture<'a, (u32, Result<<E as Endpoint>::Response, ClientError>)>;
 
@@ -194,6 +206,18 @@ impl<E: Paged, T> PageStream<'_, E, T> {
     /// is asked for. A page without `mdmInfo` (unclaimed) does not stop it.
     pub fn stop_if_managed_elsewhere(mut self, identity: &MdmIdentity) -> Self {
         self.our_id = Some(identity.id().to_owned());
+        self
+    }
+
+    /// Runs the stream under `lease` (the guard [`VppClient::with_lease`] hands its
+    /// work): before each page is handed over, and before the stream ends, the lease is
+    /// confirmed with the store ([`LeaseGuard::check`]); once it is lost the stream ends
+    /// with [`ClientError::Lease`] and hands nothing more over, and
+    /// [`PageStream::outcome`] stays `None`. Each page carries the lease's fencing number
+    /// ([`SyncPage::fence`]).
+    pub fn under_lease(mut self, lease: LeaseGuard) -> Self {
+        // A guard without a lease (no lease store) has nothing to check.
+        self.lease = lease.lease().is_some().then_some(lease);
         self
     }
 
@@ -247,7 +271,41 @@ impl<E: Paged, T> PageStream<'_, E, T> {
     fn end(&mut self, error: ClientError) -> Poll<Option<Result<SyncPage<T>, ClientError>>> {
         self.ended = true;
         self.in_flight.clear();
+        self.checking = None;
         Poll::Ready(Some(Err(error)))
+    }
+
+    /// Hands `page` over (`None`: ends the stream) once the lease, if any, is confirmed.
+    fn hand_over(
+        &mut self,
+        page: Option<SyncPage<T>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<SyncPage<T>, ClientError>>> {
+        let Some(lease) = self.lease.clone() else {
+            self.ended |= page.is_none();
+            return Poll::Ready(page.map(Ok));
+        };
+        self.checking = Some((Box::pin(async move { lease.check().await }), page));
+        self.poll_check(cx)
+    }
+
+    /// Polls the lease check under way.
+    fn poll_check(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<SyncPage<T>, ClientError>>> {
+        let Some((check, _)) = &mut self.checking else {
+            return Poll::Pending;
+        };
+        match check.as_mut().poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(error)) => self.end(error),
+            Poll::Ready(Ok(())) => {
+                let page = self.checking.take().and_then(|(_, page)| page);
+                self.ended |= page.is_none();
+                Poll::Ready(page.map(Ok))
+            }
+        }
     }
 }
 
@@ -263,6 +321,9 @@ where
         let this = self.get_mut();
         if this.ended {
             return Poll::Ready(None);
+        }
+        if this.checking.is_some() {
+            return this.poll_check(cx);
         }
         if let Some(start) = &mut this.start {
             match start.as_mut().poll(cx) {
@@ -285,8 +346,7 @@ where
                     if this.next_pass() {
                         return Pin::new(this).poll_next(cx);
                     }
-                    this.ended = true;
-                    return Poll::Ready(None);
+                    return this.hand_over(None, cx);
                 }
                 Poll::Ready(Some(answer)) => answer,
             };
@@ -334,14 +394,16 @@ where
                 Ok(records) => records,
                 Err(error) => return this.end(ClientError::Record(error)),
             };
-            return Poll::Ready(Some(Ok(SyncPage {
+            let page = SyncPage {
                 index,
                 records,
                 full: this.traversal.is_full(),
                 fell_back: this.fell_back || this.traversal.fell_back(),
                 pass: this.pass,
                 managed_by,
-            })));
+                fence: this.lease.as_ref().and_then(LeaseGuard::fence),
+            };
+            return this.hand_over(Some(page), cx);
         }
     }
 }
@@ -384,6 +446,8 @@ impl VppClient {
             first_version: None,
             fell_back: false,
             our_id: None,
+            lease: None,
+            checking: None,
             records: PhantomData,
         }
     }
@@ -399,9 +463,13 @@ impl VppClient {
     ///
     /// With a lease store ([`super::VppClientBuilder::leases`]), the sync runs under the
     /// location's [`LeaseKind::Sync`] lease (so the five pages in flight are the fleet's
-    /// five) and the outcome carries its fencing number
-    /// ([`SyncOutcome::lease_fence`]). ([`VppClient::pages`] takes no lease: run it
-    /// inside [`VppClient::with_lease`].)
+    /// five): every page carries its fencing number ([`SyncPage::fence`]), and so does
+    /// the outcome ([`SyncOutcome::lease_fence`]). The lease is confirmed with the store
+    /// before each page is handed over and before the outcome is returned: a sync whose
+    /// lease was lost (it stalled past the lease's time to live, another replica took
+    /// it) ends with [`ClientError::Lease`] ([`crate::client::LeaseError::Lost`]), never
+    /// `Ok`. ([`VppClient::pages`] takes no lease: run it inside
+    /// [`VppClient::with_lease`] with [`PageStream::under_lease`].)
     pub async fn for_each_page<E, T, X>(
         &self,
         token: &VppToken,
@@ -413,19 +481,19 @@ impl VppClient {
         E::Response: Send,
         T: TryFrom<<E::Response as Page>::Item, Error = RecordError>,
     {
-        let pages = self.every_page(token, request, on_page);
-        let (mut outcome, fence) = self
+        let pages = |lease| self.every_page(token, request, lease, on_page);
+        let (outcome, _) = self
             .under_token_lease(LeaseKind::Sync, token, pages)
             .await?;
-        outcome.lease_fence = fence;
         Ok(outcome)
     }
 
-    /// [`VppClient::for_each_page`] without the lease.
-    async fn every_page<E, T, X>(
+    /// [`VppClient::for_each_page`] under `lease` (already held, or none).
+    pub(super) async fn every_page<E, T, X>(
         &self,
         token: &VppToken,
         request: &E,
+        lease: LeaseGuard,
         mut on_page: impl FnMut(SyncPage<T>) -> Result<(), X>,
     ) -> Result<SyncOutcome, SyncError<X>>
     where
@@ -433,14 +501,17 @@ impl VppClient {
         E::Response: Send,
         T: TryFrom<<E::Response as Page>::Item, Error = RecordError>,
     {
-        let mut pages = self.pages(token, request.clone());
+        let fence = lease.fence();
+        let mut pages = self.pages(token, request.clone()).under_lease(lease);
         while let Some(page) = pages.next().await {
             let page = page?;
             let index = page.index;
             on_page(page).map_err(|error| SyncError::Handler { index, error })?;
         }
-        Ok(pages
+        let mut outcome = pages
             .outcome()
-            .expect("a stream that ended without error has finished its traversal"))
+            .expect("a stream that ended without error has finished its traversal");
+        outcome.lease_fence = fence;
+        Ok(outcome)
     }
 }

@@ -8,11 +8,22 @@ use super::RedisStore;
 use crate::client::lease::random_holder;
 use crate::client::{Lease, LeaseError, LeaseKind, LeaseStore, LocationKey};
 
-/// `SET lease holder NX PX ttl`, and when it was set, `INCR` of the fencing counter: one
+/// `SET lease holder NX PX ttl`, and when it was set, the next fencing number: `INCR` of
+/// the counter, raised to Redis's `TIME` in microseconds when that is larger (a Redis
+/// restarted without persistence, or a failover to a server that missed the last grant,
+/// starts the counter again from nothing; the clock keeps the numbers growing). One
 /// atomic step, so every grant has its own number. Returns the number, or 0 when held.
+/// (`TIME` before a write in a script needs Redis 5 or later: effects replication.)
 const ACQUIRE: &str = r"
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  return redis.call('INCR', KEYS[2])
+  local now = redis.call('TIME')
+  local floor = tonumber(now[1]) * 1000000 + tonumber(now[2])
+  local fence = redis.call('INCR', KEYS[2])
+  if fence < floor then
+    redis.call('SET', KEYS[2], string.format('%.0f', floor))
+    fence = floor
+  end
+  return fence
 end
 return 0
 ";
@@ -35,9 +46,12 @@ return 0
 
 /// [`LeaseStore`] on Redis. The lease of a location is the key
 /// `<prefix>:lease:<kind>:<SHA-256 of the uId>` holding a random holder value with an
-/// expiry; its fencing counter is the same key with `:fence` (never expires, so numbers
-/// only grow). Fails closed: when Redis does not answer, no lease
-/// ([`LeaseError::Unavailable`]).
+/// expiry; its fencing counter is the same key with `:fence` (never expires), and each
+/// grant's number is the larger of the counter plus one and Redis's `TIME` in
+/// microseconds, so numbers keep growing when Redis restarts empty or fails over to a
+/// server without the counter (as long as that server's clock is not behind the old
+/// one's by more than the time between the two grants). Fails closed: when Redis does not
+/// answer, no lease ([`LeaseError::Unavailable`]).
 #[derive(Debug)]
 pub struct RedisLeases {
     store: RedisStore,
@@ -86,8 +100,12 @@ impl RedisLeases {
     }
 }
 
+/// The time to live in milliseconds, within the client's bounds (a `Duration::MAX` would
+/// make Redis refuse every `PX`).
 fn millis(ttl: Duration) -> String {
-    ttl.as_millis().max(1).to_string()
+    crate::client::lease::clamp_lease_ttl(ttl)
+        .as_millis()
+        .to_string()
 }
 
 impl LeaseStore for RedisLeases {
@@ -109,7 +127,10 @@ impl LeaseStore for RedisLeases {
                 )
                 .await?;
             match u64::try_from(fence) {
-                Ok(fence) if fence > 0 => Ok(Lease::new(kind, *location, holder, fence, ttl)),
+                Ok(fence) if fence > 0 => {
+                    let ttl = crate::client::lease::clamp_lease_ttl(ttl);
+                    Ok(Lease::new(kind, *location, holder, fence, ttl))
+                }
                 _ => Err(LeaseError::Held { kind }),
             }
         })
