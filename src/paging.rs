@@ -162,8 +162,9 @@ pub struct SyncOutcome {
     #[serde(default = "one")]
     pub passes: u32,
     /// The fencing number of the sync lease the sync ran under, when the client takes
-    /// leases (`client::VppClientBuilder::leases`): store it with what the sync wrote, and
-    /// refuse a later write that carries a smaller one. `None` without leases.
+    /// leases (`client::VppClientBuilder::leases`): the same number every page carried
+    /// (`client::SyncPage::fence`). Store it with what the sync wrote, and refuse a later
+    /// write that carries a smaller one. `None` without leases.
     #[serde(default)]
     pub lease_fence: Option<u64>,
 }

@@ -133,7 +133,10 @@ async fn configure_with_a_legacy_token_takes_the_same_config_lease_as_verify() {
     };
     // verify keys by the account's `uId`: the same lease.
     let held = take(&leases, LeaseKind::Config);
-    assert_held(client.verify(&mut account).await.unwrap_err(), LeaseKind::Config);
+    assert_held(
+        client.verify(&mut account).await.unwrap_err(),
+        LeaseKind::Config,
+    );
     leases.release(&held).await.unwrap();
     client.verify(&mut account).await.unwrap();
 }
@@ -194,7 +197,11 @@ async fn after_a_stall_past_the_ttl_no_further_page_is_handed_over() {
         outcome.map_err(ClientError::from),
         Err(ClientError::Lease(LeaseError::Lost { .. }))
     ));
-    assert_eq!(fences.len(), 1, "pages handed over after the lease was lost");
+    assert_eq!(
+        fences.len(),
+        1,
+        "pages handed over after the lease was lost"
+    );
     assert!(fences[0].is_some(), "each page carries the lease's fence");
     sim.shutdown().await;
 }
@@ -321,7 +328,10 @@ async fn two_replicas_doing_the_days_sync_of_three_lists_send_it_once_not_twice(
     assert_held(refused.unwrap_err(), LeaseKind::Sync);
     eprintln!("the day's sync: {once} requests alone, {sent} for two replicas");
     // At most the second replica's one `uId` read more than one replica alone.
-    assert!(sent <= once + 1, "{sent} requests for two replicas, {once} for one");
+    assert!(
+        sent <= once + 1,
+        "{sent} requests for two replicas, {once} for one"
+    );
     sim.shutdown().await;
 }
 

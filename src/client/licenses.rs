@@ -195,9 +195,7 @@ impl VppClient {
                 lease_fence: lease.fence(),
             })
         };
-        let (outcome, _) = self
-            .under_token_lease(LeaseKind::Sync, token, work)
-            .await?;
+        let (outcome, _) = self.under_token_lease(LeaseKind::Sync, token, work).await?;
         Ok(outcome)
     }
 
