@@ -471,8 +471,12 @@ async fn a_redis_restart_while_a_replica_syncs_never_gives_the_location_two_hold
         Ok::<_, Infallible>(())
     });
     let restart_and_b = async {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        assert!(!a_pages.lock().unwrap().is_empty(), "a holds the lease");
+        // a holds the lease and has handed a page over.
+        let waiting = Instant::now() + Duration::from_secs(10);
+        while a_pages.lock().unwrap().is_empty() {
+            assert!(Instant::now() < waiting, "a never handed a page over");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         // Redis restarts without persistence: the lease and the counter are gone.
         tokio::task::block_in_place(|| server.start_again());
         // b tries until it gets the lease.
