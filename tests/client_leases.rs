@@ -141,6 +141,34 @@ async fn configure_with_a_legacy_token_takes_the_same_config_lease_as_verify() {
     client.verify(&mut account).await.unwrap();
 }
 
+#[tokio::test]
+async fn subscribe_with_a_legacy_token_takes_the_locations_config_lease_too() {
+    let fake = FakeApple::start(unclaimed(), token().expose_credential()).await;
+    fake.state.lock().unwrap().legacy = true;
+    let leases = Arc::new(InProcessLeases::new());
+    let client = leased(&fake.base_url(), &leases, Duration::from_secs(30));
+    let secret = apple_vpp::notification::NotificationSecret::generate().unwrap();
+    let subscription = apple_vpp::notification::NotificationSubscription::new(
+        "https://mdm.example.com/vpp/notify",
+        secret,
+    )
+    .unwrap();
+    let held = take(&leases, LeaseKind::Config);
+    let error = client
+        .subscribe(&token(), &us(), &subscription)
+        .await
+        .expect_err("the location's config lease is held");
+    assert_held(error, LeaseKind::Config);
+    leases.release(&held).await.unwrap();
+    // Free: the lease is had, and the legacy token then meets v1's own refusal of
+    // notifications (not a lease error).
+    let error = client
+        .subscribe(&token(), &us(), &subscription)
+        .await
+        .unwrap_err();
+    assert!(!matches!(error, ClientError::Lease(_)), "{error:?}");
+}
+
 // ----- a lost lease never ends Ok -----
 
 #[tokio::test]
