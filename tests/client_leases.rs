@@ -284,6 +284,47 @@ async fn with_lease_hands_the_fence_to_the_work_from_its_start_and_on_every_page
 }
 
 #[tokio::test]
+async fn a_stream_under_a_lost_lease_ends_with_the_lease_error_and_no_outcome() {
+    let (sim, token) = sim(1, 1).await;
+    let leases = Arc::new(InProcessLeases::new());
+    let ttl = Duration::from_millis(100);
+    let client = leased(&sim.base_url(), &leases, ttl);
+    let result = client
+        .with_lease(LeaseKind::Sync, &here(), |lease: LeaseGuard| {
+            let (client, token, leases) = (&client, &token, leases.clone());
+            async move {
+                let mut stream = client
+                    .pages::<_, VppUser>(token, apple_vpp::api::GetUsers::new())
+                    .under_lease(lease);
+                // The only page: handed over under the lease.
+                let page = stream.next().await.expect("a page")?;
+                assert_eq!(page.index, 0);
+                // The caller stalls past the ttl; another replica takes the lease.
+                std::thread::sleep(ttl * 2);
+                let _other = take(&leases, LeaseKind::Sync);
+                let end = stream.next().await;
+                assert!(
+                    matches!(end, Some(Err(ClientError::Lease(LeaseError::Lost { .. })))),
+                    "{end:?}"
+                );
+                assert!(stream.next().await.is_none());
+                assert_eq!(
+                    stream.outcome(),
+                    None,
+                    "no outcome after the lease was lost"
+                );
+                Ok::<_, ClientError>(())
+            }
+        })
+        .await;
+    assert!(
+        matches!(result, Err(ClientError::Lease(LeaseError::Lost { .. }))),
+        "{result:?}"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_guard_check_fails_once_another_holder_has_the_lease() {
     let leases = Arc::new(InProcessLeases::new());
     let ttl = Duration::from_millis(100);

@@ -165,6 +165,8 @@ pub struct PageStream<'a, E: Paged, T> {
     /// The pages in flight, polled together in the caller's task (no spawning).
     in_flight: FuturesUnordered<PageFetch<'a, E>>,
     ended: bool,
+    /// Whether the stream ended with an error (then no outcome).
+    failed: bool,
     /// The pass being read (1 for the first).
     pass: u32,
     /// Page 0's `versionId` in the first pass: the cursor of a sync that never settled.
@@ -232,7 +234,7 @@ impl<E: Paged, T> PageStream<'_, E, T> {
     /// [`SyncOutcome::complete`] `false` and its cursor is the FIRST pass's page 0
     /// `versionId` (the earliest: the next incremental sync brings every change since).
     pub fn outcome(&self) -> Option<SyncOutcome> {
-        if !self.ended {
+        if !self.ended || self.failed {
             return None;
         }
         let mut outcome = self.traversal.outcome()?;
@@ -270,6 +272,7 @@ impl<E: Paged, T> PageStream<'_, E, T> {
 
     fn end(&mut self, error: ClientError) -> Poll<Option<Result<SyncPage<T>, ClientError>>> {
         self.ended = true;
+        self.failed = true;
         self.in_flight.clear();
         self.checking = None;
         Poll::Ready(Some(Err(error)))
@@ -442,6 +445,7 @@ impl VppClient {
             )),
             in_flight: FuturesUnordered::new(),
             ended: false,
+            failed: false,
             pass: 1,
             first_version: None,
             fell_back: false,
