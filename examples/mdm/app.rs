@@ -60,9 +60,13 @@ impl Stores {
 
     /// One replica's stores on Redis at `url` (its own connection).
     #[cfg(feature = "redis")]
-    pub async fn redis(url: &str, replicas: u32) -> Result<Self, MdmError> {
+    /// `prefix`: the keys' prefix, when not the crate's default.
+    pub async fn redis(url: &str, replicas: u32, prefix: Option<&str>) -> Result<Self, MdmError> {
         use apple_vpp::redis::{RedisBudget, RedisDeduper, RedisLeases, RedisStore};
-        let store = RedisStore::open(url).map_err(|e| MdmError::Other(format!("--redis: {e}")))?;
+        let mut store = RedisStore::open(url).map_err(|e| MdmError::Other(format!("--redis: {e}")))?;
+        if let Some(prefix) = prefix {
+            store = store.with_prefix(prefix);
+        }
         store
             .ping()
             .await
@@ -76,7 +80,7 @@ impl Stores {
 
     /// Without the `redis` feature `--redis` is refused when the arguments are read.
     #[cfg(not(feature = "redis"))]
-    pub async fn redis(_url: &str, _replicas: u32) -> Result<Self, MdmError> {
+    pub async fn redis(_url: &str, _replicas: u32, _prefix: Option<&str>) -> Result<Self, MdmError> {
         Err(MdmError::Other("--redis needs the example built with `--features client,redis`".into()))
     }
 }
@@ -204,18 +208,24 @@ impl Mdm {
         let request = LicensesRequest::new([AssetRef::new(adam_id, PricingParam::from(pricing))], serials, users);
         let batches = self.client.associate(&token, request).await?;
         let now = Utc::now();
+        let mut refused = None;
         self.db()?.update_tracker(uid, |tracker| {
             let mut done = Vec::new();
             for batch in &batches {
                 // A notification that came first is applied now.
-                for update in tracker.track_at(batch, now).unwrap_or_default() {
-                    if let Update::Completed(outcome) = update {
-                        done.push(outcome);
-                    }
+                match tracker.track_at(batch, now) {
+                    Ok(updates) => done.extend(updates.into_iter().filter_map(|u| match u {
+                        Update::Completed(outcome) => Some(outcome),
+                        _ => None,
+                    })),
+                    Err(e) => refused = Some(e),
                 }
             }
             done
         })?;
+        if let Some(e) = refused {
+            return Err(MdmError::Other(format!("the event could not be tracked ({e}); follow it with GET status")));
+        }
         Ok(batches.into_iter().map(|b| b.event_id).collect())
     }
 
@@ -315,7 +325,7 @@ impl Mdm {
     }
 }
 
-fn random_hex(bytes: usize) -> String {
+pub fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf).expect("the operating system's random source");
     buf.iter().map(|b| format!("{b:02x}")).collect()

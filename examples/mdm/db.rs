@@ -129,6 +129,17 @@ impl Db {
         Ok(())
     }
 
+    /// Forgets every event and notification and the event tracker: the built-in
+    /// simulator numbers its events and notifications from 1 again at each start, so
+    /// what an earlier one sent must not be taken for what this one sends.
+    pub fn forget_simulated_events(&mut self) -> Result<(), DbError> {
+        self.conn.execute_batch(
+            "BEGIN IMMEDIATE; DELETE FROM events; DELETE FROM notifications;
+             UPDATE locations SET tracker = NULL; COMMIT;",
+        )?;
+        Ok(())
+    }
+
     /// Starts a sync run under `fence` (refused when a larger fence is stored).
     pub fn begin_run(&mut self, uid: &str, fence: u64, full: bool) -> Result<i64, DbError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -478,16 +489,18 @@ fn migrate(conn: &mut Connection) -> Result<(), DbError> {
     Ok(())
 }
 
-/// `(N, sql)` for each `-- migration N` section of the schema file, in order.
+/// `(N, sql)` for each section of the schema file that starts with a line
+/// `-- migration N`, in order.
 fn migrations() -> Vec<(i64, &'static str)> {
+    const MARK: &str = "\n-- migration ";
     let mut out = Vec::new();
     let mut rest = SCHEMA;
-    while let Some(at) = rest.find("-- migration ") {
-        let after = &rest[at + "-- migration ".len()..];
+    while let Some(at) = rest.find(MARK) {
+        let after = &rest[at + MARK.len()..];
         let line_end = after.find('\n').unwrap_or(after.len());
         let number: i64 = after[..line_end].trim().parse().expect("schema.sql: a migration number");
         let body = &after[line_end..];
-        let end = body.find("-- migration ").unwrap_or(body.len());
+        let end = body.find(MARK).unwrap_or(body.len());
         out.push((number, &body[..end]));
         rest = &body[end..];
     }

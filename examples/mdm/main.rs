@@ -208,12 +208,16 @@ async fn run(args: Args) -> Result<(), Exit> {
         }
     };
 
+    // The built-in simulator lives and dies with this process: so do the Redis keys
+    // about it (a prefix of this run's own).
+    let embedded = _sim.is_some();
+    let prefix = embedded.then(|| format!("apple-vpp-mdm-demo-{}", app::random_hex(8)));
     let stores = match &args.redis {
         None => vec![Stores::in_process(); args.replicas as usize],
         Some(url) => {
             let mut each = Vec::new();
             for _ in 0..args.replicas {
-                each.push(Stores::redis(url, args.replicas).await?);
+                each.push(Stores::redis(url, args.replicas, prefix.as_deref()).await?);
             }
             each
         }
@@ -228,10 +232,14 @@ async fn run(args: Args) -> Result<(), Exit> {
         .iter()
         .map(|s| Mdm::new(&options, s).map(Arc::new))
         .collect::<Result<Vec<_>, _>>()?;
-    if args.redis.is_none() {
-        // In-process leases start their fences at 1 in every process: this process is
-        // the only writer, so the fences stored by an earlier one no longer apply.
+    if args.redis.is_none() || embedded {
+        // In-process leases (and a run's own Redis keys) start their fences at 1 in every
+        // process: this process is the only writer, so the fences stored by an earlier
+        // one no longer apply.
         replicas[0].db()?.reset_fences().map_err(MdmError::from)?;
+    }
+    if embedded {
+        replicas[0].db()?.forget_simulated_events().map_err(MdmError::from)?;
     }
 
     match args.command {
