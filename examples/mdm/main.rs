@@ -39,7 +39,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use apple_vpp::client::LeaseError;
-use apple_vpp_sim::{MdmInfo, RunningSimulator, Scenario, SimOptions, Simulator};
+use apple_vpp_sim::{AssignmentSpec, MdmInfo, RunningSimulator, Scenario, SimOptions, Simulator};
 
 use crate::app::{Mdm, MdmError, Options, Stores};
 
@@ -317,7 +317,8 @@ fn print_report(r: &demo::Report) {
     println!("Replicas:     {}", r.replicas);
 }
 
-/// The built-in simulator: its default location, paged by two so that paging shows.
+/// The built-in simulator: its default location with three devices' licenses, paged by
+/// two so that paging shows.
 async fn start_simulator(managed_elsewhere: bool) -> Result<RunningSimulator, Exit> {
     let mut scenario = Scenario {
         page_size: 2,
@@ -326,6 +327,11 @@ async fn start_simulator(managed_elsewhere: bool) -> Result<RunningSimulator, Ex
     };
     for location in &mut scenario.locations {
         location.claim_by_other_at_ms = None;
+        // Licenses held from the start, so that the full sync has some to page through.
+        location.assignments = ["C02SIM000001", "C02SIM000002", "C02SIM000003"]
+            .iter()
+            .map(|serial| AssignmentSpec::device("361309726", serial))
+            .collect();
         if managed_elsewhere {
             location.mdm_info = Some(MdmInfo {
                 id: "29dd58b6-5a7e-4f0e-9d43-2f6f1d1c0a11".into(),
