@@ -13,7 +13,9 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use apple_vpp_sim::{AssetSpec, AssignmentSpec, LocationSpec, RunningSimulator, Scenario, SimOptions, Simulator};
+use apple_vpp_sim::{
+    AssetSpec, AssignmentSpec, LocationSpec, RunningSimulator, Scenario, SimOptions, Simulator,
+};
 use redis_server::RedisServer;
 use serde_json::Value;
 
@@ -29,8 +31,13 @@ fn binary() -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
     BUILT.get_or_init(|| {
         let mut cmd = Command::new(env!("CARGO"));
-        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args(["build", "--quiet", "--example", "mdm", "--all-features"]);
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args([
+            "build",
+            "--quiet",
+            "--example",
+            "mdm",
+            "--all-features",
+        ]);
         // The nested build must see the outer one's environment, not its per-crate one.
         for (key, _) in std::env::vars_os() {
             let key = key.to_string_lossy();
@@ -50,7 +57,11 @@ fn binary() -> PathBuf {
             }
         }
         let out = cmd.output().expect("cargo runs");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     });
     examples_dir().join(format!("mdm{}", std::env::consts::EXE_SUFFIX))
 }
@@ -70,9 +81,14 @@ fn scratch(name: &str) -> PathBuf {
 
 async fn mdm(args: Vec<String>) -> Output {
     let binary = binary();
-    tokio::task::spawn_blocking(move || Command::new(binary).args(args).output().expect("the example runs"))
-        .await
-        .unwrap()
+    tokio::task::spawn_blocking(move || {
+        Command::new(binary)
+            .args(args)
+            .output()
+            .expect("the example runs")
+    })
+    .await
+    .unwrap()
 }
 
 fn args(list: &[&str]) -> Vec<String> {
@@ -115,7 +131,9 @@ fn report(out: &Output) -> Value {
     ];
     let mut at = 0;
     for key in keys {
-        let found = text[at..].find(key).unwrap_or_else(|| panic!("{key} after byte {at}: {text}"));
+        let found = text[at..]
+            .find(key)
+            .unwrap_or_else(|| panic!("{key} after byte {at}: {text}"));
         at += found + key.len();
     }
     serde_json::from_str(&text).expect("JSON")
@@ -123,7 +141,10 @@ fn report(out: &Output) -> Value {
 
 fn counts(db: &Path) -> (i64, i64, i64) {
     let conn = rusqlite::Connection::open(db).unwrap();
-    let n = |t: &str| conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0)).unwrap();
+    let n = |t: &str| {
+        conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
+            .unwrap()
+    };
     (n("assets"), n("assignments"), n("users"))
 }
 
@@ -139,10 +160,20 @@ fn assert_day(r: &Value, replicas: u64) {
     assert_eq!(r["assign"]["completed"], 5, "{r}");
     assert_eq!(r["assign"]["failed"], 0);
     let catalog = r["catalog"].as_array().unwrap();
-    let names: Vec<&str> = catalog.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = catalog
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["Example Field Guide", "Pages", "Numbers"]);
-    assert!(catalog.iter().all(|c| c["artwork_url"].as_str().unwrap().contains("512x512")));
-    assert_eq!(r["db"], serde_json::json!({"assets": 3, "assignments": 8, "users": 2}));
+    assert!(
+        catalog
+            .iter()
+            .all(|c| c["artwork_url"].as_str().unwrap().contains("512x512"))
+    );
+    assert_eq!(
+        r["db"],
+        serde_json::json!({"assets": 3, "assignments": 8, "users": 2})
+    );
     assert_eq!(r["db"], r["apple"]);
     assert_eq!(r["replicas"], replicas);
 }
@@ -172,7 +203,18 @@ async fn demo_three_replicas_on_redis() {
     let dir = scratch("three");
     let db = dir.join("mdm.sqlite3");
     let url = redis.url();
-    let run = || mdm(args(&["--db", db.to_str().unwrap(), "--redis", &url, "--replicas", "3", "demo", "--json"]));
+    let run = || {
+        mdm(args(&[
+            "--db",
+            db.to_str().unwrap(),
+            "--redis",
+            &url,
+            "--replicas",
+            "3",
+            "demo",
+            "--json",
+        ]))
+    };
     let out = run().await;
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_day(&report(&out), 3);
@@ -192,7 +234,13 @@ async fn demo_exit_codes() {
         args(&["--db", db, "--replicas", "9", "demo"]),
         args(&["--db", db, "--replicas", "0", "demo"]),
         args(&["--db", db, "demo", "--nonsense"]),
-        args(&["--db", db, "--base-url", "http://127.0.0.1:9/mdm/v2", "demo"]),
+        args(&[
+            "--db",
+            db,
+            "--base-url",
+            "http://127.0.0.1:9/mdm/v2",
+            "demo",
+        ]),
         args(&["--db", db]),
     ] {
         let out = mdm(bad.clone()).await;
@@ -207,7 +255,15 @@ async fn demo_exit_codes() {
     assert!(stdout(&out).is_empty());
     assert!(stderr(&out).contains("Example MDM"), "{}", stderr(&out));
     assert!(stderr(&out).contains("--accept-takeover"));
-    let out = mdm(args(&["--db", db, "--managed-elsewhere", "--accept-takeover", "demo", "--json"])).await;
+    let out = mdm(args(&[
+        "--db",
+        db,
+        "--managed-elsewhere",
+        "--accept-takeover",
+        "demo",
+        "--json",
+    ]))
+    .await;
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(report(&out)["claimed"], true);
 
@@ -233,7 +289,10 @@ async fn demo_exit_codes() {
 async fn simulator(dir: &Path, licenses: usize) -> (RunningSimulator, PathBuf) {
     let mut berlin = LocationSpec::new(UID, "Berlin Office");
     berlin.country = "DE".into();
-    berlin.assets = vec![AssetSpec::app("409203825", 100), AssetSpec::app("361309726", 100)];
+    berlin.assets = vec![
+        AssetSpec::app("409203825", 100),
+        AssetSpec::app("361309726", 100),
+    ];
     berlin.assignments = (0..licenses)
         .map(|i| AssignmentSpec::device("361309726", &format!("C02FLEET{i:04}")))
         .collect();
@@ -243,7 +302,9 @@ async fn simulator(dir: &Path, licenses: usize) -> (RunningSimulator, PathBuf) {
         locations: vec![berlin],
         ..Scenario::empty()
     };
-    let sim = Simulator::start(scenario, SimOptions::default()).await.unwrap();
+    let sim = Simulator::start(scenario, SimOptions::default())
+        .await
+        .unwrap();
     let token = dir.join("token.vpptoken");
     std::fs::write(&token, sim.token_file_content(UID).unwrap()).unwrap();
     (sim, token)
@@ -251,8 +312,13 @@ async fn simulator(dir: &Path, licenses: usize) -> (RunningSimulator, PathBuf) {
 
 fn page_fences(db: &Path) -> Vec<(i64, i64)> {
     let conn = rusqlite::Connection::open(db).unwrap();
-    let mut stmt = conn.prepare("SELECT sync_run, fence FROM page_writes ORDER BY id").unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+    let mut stmt = conn
+        .prepare("SELECT sync_run, fence FROM page_writes ORDER BY id")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
 }
 
 /// Kills the child on drop.
@@ -296,7 +362,13 @@ async fn a_replica_killed_mid_sync_is_taken_over() {
     // Replica A syncs slowly; it is killed after it stored a few pages.
     let mut a = Running(
         Command::new(binary())
-            .args(common(&["--page-pause-ms", "300", "sync", "--full", "--json"]))
+            .args(common(&[
+                "--page-pause-ms",
+                "300",
+                "sync",
+                "--full",
+                "--json",
+            ]))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -316,20 +388,33 @@ async fn a_replica_killed_mid_sync_is_taken_over() {
     let b = mdm(common(&["sync", "--full", "--json"])).await;
     assert_eq!(code(&b), 0, "{}", stderr(&b));
     let b: Value = serde_json::from_str(&stdout(&b)).unwrap();
-    assert!(b["fence"].as_i64().unwrap() > a_fence, "B {b} after A's fence {a_fence}");
+    assert!(
+        b["fence"].as_i64().unwrap() > a_fence,
+        "B {b} after A's fence {a_fence}"
+    );
     assert_eq!(b["complete"], true);
 
     // Fences never go down from one stored page to the next; A's run stopped where it was.
     let pages = page_fences(&db);
     assert!(pages.windows(2).all(|w| w[0].1 <= w[1].1), "{pages:?}");
-    assert!(pages[a_pages.len()..].iter().all(|(run, fence)| *run != a_run && *fence > a_fence));
+    assert!(
+        pages[a_pages.len()..]
+            .iter()
+            .all(|(run, fence)| *run != a_run && *fence > a_fence)
+    );
     let (assets, assignments, users) = counts(&db);
-    assert_eq!(serde_json::json!({"assets": assets, "assignments": assignments, "users": users}), apple);
+    assert_eq!(
+        serde_json::json!({"assets": assets, "assignments": assignments, "users": users}),
+        apple
+    );
     sim.shutdown().await;
 }
 
 fn signal(child: &Child, signal: &str) {
-    let ok = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+    let ok = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(ok.success());
 }
 
@@ -363,7 +448,13 @@ async fn a_paused_replica_writes_nothing_after_its_successor() {
     // Replica A stops (SIGSTOP) mid-sync, past its lease's time to live.
     let mut a = Running(
         Command::new(binary())
-            .args(common(&["--page-pause-ms", "300", "sync", "--full", "--json"]))
+            .args(common(&[
+                "--page-pause-ms",
+                "300",
+                "sync",
+                "--full",
+                "--json",
+            ]))
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -400,7 +491,10 @@ async fn a_paused_replica_writes_nothing_after_its_successor() {
     assert_eq!(pages.len(), after_b, "A wrote after B: {pages:?}");
     assert!(pages.windows(2).all(|w| w[0].1 <= w[1].1), "{pages:?}");
     let (assets, assignments, users) = counts(&db);
-    assert_eq!(serde_json::json!({"assets": assets, "assignments": assignments, "users": users}), apple);
+    assert_eq!(
+        serde_json::json!({"assets": assets, "assignments": assignments, "users": users}),
+        apple
+    );
     sim.shutdown().await;
 }
 
@@ -408,7 +502,12 @@ async fn a_paused_replica_writes_nothing_after_its_successor() {
 async fn serve(common: Vec<String>, listen: &str) -> (Running, String) {
     let mut a = common;
     a.extend(args(&["serve", "--listen", listen]));
-    let mut child = Command::new(binary()).args(a).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
+    let mut child = Command::new(binary())
+        .args(a)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
     let out = child.stdout.take().unwrap();
     let line = tokio::task::spawn_blocking(move || {
         let mut line = String::new();
@@ -417,7 +516,11 @@ async fn serve(common: Vec<String>, listen: &str) -> (Running, String) {
     })
     .await
     .unwrap();
-    let url = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{line:?}")).to_owned();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .to_owned();
     (Running(child), url)
 }
 
@@ -450,7 +553,11 @@ async fn a_notification_delivered_to_two_replicas_is_recorded_once() {
 
     let secret: String = rusqlite::Connection::open(&db)
         .unwrap()
-        .query_row("SELECT value FROM settings WHERE key = 'notification_secret'", [], |r| r.get(0))
+        .query_row(
+            "SELECT value FROM settings WHERE key = 'notification_secret'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     let body = serde_json::json!({
         "notification": {"adamId": "409203825", "countDelta": 1, "pricingParam": "STDQ"},
@@ -474,20 +581,34 @@ async fn a_notification_delivered_to_two_replicas_is_recorded_once() {
         }
     };
     // Not Apple: refused, nothing recorded.
-    assert_eq!(post(a.clone(), "Bearer not-the-secret-at-all-0000".into()).await, 401);
+    assert_eq!(
+        post(a.clone(), "Bearer not-the-secret-at-all-0000".into()).await,
+        401
+    );
     // The same notification to both replicas at once, then once more to each.
     let bearer = format!("Bearer {secret}");
-    let (x, y) = tokio::join!(post(a.clone(), bearer.clone()), post(b.clone(), bearer.clone()));
+    let (x, y) = tokio::join!(
+        post(a.clone(), bearer.clone()),
+        post(b.clone(), bearer.clone())
+    );
     assert_eq!((x, y), (200, 200));
     assert_eq!(post(b.clone(), bearer.clone()).await, 200);
     assert_eq!(post(a.clone(), bearer.clone()).await, 200);
     let conn = rusqlite::Connection::open(&db).unwrap();
     let recorded: i64 = conn
-        .query_row("SELECT count(*) FROM notifications WHERE notification_id = 'twice-delivered-1'", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM notifications WHERE notification_id = 'twice-delivered-1'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(recorded, 1);
     let refused: i64 = conn
-        .query_row("SELECT count(*) FROM notifications WHERE type = 'ASSET_COUNT'", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM notifications WHERE type = 'ASSET_COUNT'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(refused, 1, "the refused one is not recorded");
     sim.shutdown().await;
@@ -507,14 +628,30 @@ async fn a_restarted_service_continues_incrementally() {
         token.to_str().unwrap(),
     ]);
     // One port for both runs: Apple keeps the notification URL of the upload.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let listen = format!("127.0.0.1:{port}");
     let http = reqwest::Client::new();
 
     let (first, url) = serve(common.clone(), &listen).await;
-    let up = http.post(format!("{url}/admin/token")).body(std::fs::read_to_string(&token).unwrap()).send().await.unwrap();
+    let up = http
+        .post(format!("{url}/admin/token"))
+        .body(std::fs::read_to_string(&token).unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(up.status(), 200, "{}", up.text().await.unwrap());
-    let full: Value = http.post(format!("{url}/admin/sync")).send().await.unwrap().json().await.unwrap();
+    let full: Value = http
+        .post(format!("{url}/admin/sync"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(full["full"], true, "{full}");
     assert_eq!(full["assignments"], 4);
     drop(first);
@@ -529,11 +666,22 @@ async fn a_restarted_service_continues_incrementally() {
         .json()
         .await
         .unwrap();
-    assert_eq!(assigned["event_ids"].as_array().unwrap().len(), 1, "{assigned}");
+    assert_eq!(
+        assigned["event_ids"].as_array().unwrap().len(),
+        1,
+        "{assigned}"
+    );
     // The event runs after 50 ms; the incremental sync then brings the two new licenses.
     let deadline = Instant::now() + Duration::from_secs(20);
     let next = loop {
-        let next: Value = http.post(format!("{url}/admin/sync")).send().await.unwrap().json().await.unwrap();
+        let next: Value = http
+            .post(format!("{url}/admin/sync"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         if next["assignments"] == 2 || Instant::now() > deadline {
             break next;
         }
@@ -542,7 +690,14 @@ async fn a_restarted_service_continues_incrementally() {
     assert_eq!(next["full"], false, "{next}");
     assert_eq!(next["assignments"], 2, "{next}");
     assert_eq!(counts(&db).1, 6);
-    let catalog: Value = http.get(format!("{url}/admin/assets")).send().await.unwrap().json().await.unwrap();
+    let catalog: Value = http
+        .get(format!("{url}/admin/assets"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(catalog.as_array().unwrap().len(), 2, "{catalog}");
     sim.shutdown().await;
 }

@@ -34,7 +34,9 @@ pub enum MdmError {
     #[error(transparent)]
     Lease(#[from] LeaseError),
     /// Another MDM manages the location and the admin did not consent.
-    #[error("{owner} manages location {location}; nothing was changed: upload again with the admin's consent to take it over (--accept-takeover, or ?accept_takeover=true)")]
+    #[error(
+        "{owner} manages location {location}; nothing was changed: upload again with the admin's consent to take it over (--accept-takeover, or ?accept_takeover=true)"
+    )]
     ManagedElsewhere { owner: String, location: String },
     #[error("{0}")]
     Other(String),
@@ -53,7 +55,10 @@ impl Stores {
     pub fn in_process() -> Self {
         Self {
             leases: Arc::new(InProcessLeases::new()),
-            dedup: Arc::new(Mutex::new(NotificationDeduper::new(100_000, Duration::from_secs(86_400)))),
+            dedup: Arc::new(Mutex::new(NotificationDeduper::new(
+                100_000,
+                Duration::from_secs(86_400),
+            ))),
             budget: Arc::new(InProcessBudget::new()),
         }
     }
@@ -63,25 +68,36 @@ impl Stores {
     /// `prefix`: the keys' prefix, when not the crate's default.
     pub async fn redis(url: &str, replicas: u32, prefix: Option<&str>) -> Result<Self, MdmError> {
         use apple_vpp::redis::{RedisBudget, RedisDeduper, RedisLeases, RedisStore};
-        let mut store = RedisStore::open(url).map_err(|e| MdmError::Other(format!("--redis: {e}")))?;
+        let mut store =
+            RedisStore::open(url).map_err(|e| MdmError::Other(format!("--redis: {e}")))?;
         if let Some(prefix) = prefix {
             store = store.with_prefix(prefix);
         }
-        store
-            .ping()
-            .await
-            .map_err(|e| MdmError::Other(format!("Redis does not answer ({e}); start it or fix --redis")))?;
+        store.ping().await.map_err(|e| {
+            MdmError::Other(format!(
+                "Redis does not answer ({e}); start it or fix --redis"
+            ))
+        })?;
         Ok(Self {
             leases: Arc::new(RedisLeases::new(store.clone())),
-            dedup: Arc::new(RedisDeduper::new(store.clone(), Duration::from_secs(86_400))),
+            dedup: Arc::new(RedisDeduper::new(
+                store.clone(),
+                Duration::from_secs(86_400),
+            )),
             budget: Arc::new(RedisBudget::new(store).expected_replicas(replicas)),
         })
     }
 
     /// Without the `redis` feature `--redis` is refused when the arguments are read.
     #[cfg(not(feature = "redis"))]
-    pub async fn redis(_url: &str, _replicas: u32, _prefix: Option<&str>) -> Result<Self, MdmError> {
-        Err(MdmError::Other("--redis needs the example built with `--features client,redis`".into()))
+    pub async fn redis(
+        _url: &str,
+        _replicas: u32,
+        _prefix: Option<&str>,
+    ) -> Result<Self, MdmError> {
+        Err(MdmError::Other(
+            "--redis needs the example built with `--features client,redis`".into(),
+        ))
     }
 }
 
@@ -122,10 +138,15 @@ impl Mdm {
         // Generated once per installation, the same for every replica.
         let id = db.setting("mdm_id", || random_hex(16))?;
         let secret = db.setting("notification_secret", || {
-            NotificationSecret::generate().map(|s| s.expose_secret().to_owned()).unwrap_or_default()
+            NotificationSecret::generate()
+                .map(|s| s.expose_secret().to_owned())
+                .unwrap_or_default()
         })?;
-        let secret = NotificationSecret::new(secret)
-            .map_err(|e| MdmError::Other(format!("the stored notification secret is unusable ({e}); delete its settings row")))?;
+        let secret = NotificationSecret::new(secret).map_err(|e| {
+            MdmError::Other(format!(
+                "the stored notification secret is unusable ({e}); delete its settings row"
+            ))
+        })?;
         let identity = MdmIdentity::builder()
             .id(id)
             .name("apple-vpp reference MDM")
@@ -159,19 +180,35 @@ impl Mdm {
     /// The token the admin uploaded: configure the location (taking it from another MDM
     /// only with `accept_takeover`), subscribe this service's notification endpoint in
     /// the same write, store the account.
-    pub async fn upload(&self, token_file: &str, accept_takeover: bool) -> Result<Uploaded, MdmError> {
+    pub async fn upload(
+        &self,
+        token_file: &str,
+        accept_takeover: bool,
+    ) -> Result<Uploaded, MdmError> {
         let token: VppToken = token_file
             .parse()
             .map_err(|e| MdmError::Other(format!("the token file is not a content token ({e}); download it again from Apple Business Manager")))?;
-        let takeover = if accept_takeover { Takeover::Accept } else { Takeover::Refuse };
+        let takeover = if accept_takeover {
+            Takeover::Accept
+        } else {
+            Takeover::Refuse
+        };
         let mut options = ClaimOptions::from(takeover);
-        let url = self.notification_url.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let url = self
+            .notification_url
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         if let Some(url) = url {
             let subscription = NotificationSubscription::new(&url, self.secret.clone())
                 .map_err(|e| MdmError::Other(e.to_string()))?;
             options = options.with_notifications(subscription.settings_update());
         }
-        let (account, claimed) = match self.client.configure(&token, &self.identity, &options).await? {
+        let (account, claimed) = match self
+            .client
+            .configure(&token, &self.identity, &options)
+            .await?
+        {
             ConfigureOutcome::Claimed(account) => (account, true),
             ConfigureOutcome::AlreadyOurs(account) => (account, false),
             ConfigureOutcome::ManagedElsewhere { owner, location } => {
@@ -180,7 +217,11 @@ impl Mdm {
                     location: location.to_string(),
                 });
             }
-            other => return Err(MdmError::Other(format!("the location could not be configured: {other:?}"))),
+            other => {
+                return Err(MdmError::Other(format!(
+                    "the location could not be configured: {other:?}"
+                )));
+            }
         };
         self.db()?.store_account(&account)?;
         let location = account.location();
@@ -205,7 +246,11 @@ impl Mdm {
         users: Vec<String>,
     ) -> Result<Vec<EventId>, MdmError> {
         let token = self.token(uid)?;
-        let request = LicensesRequest::new([AssetRef::new(adam_id, PricingParam::from(pricing))], serials, users);
+        let request = LicensesRequest::new(
+            [AssetRef::new(adam_id, PricingParam::from(pricing))],
+            serials,
+            users,
+        );
         let batches = self.client.associate(&token, request).await?;
         let now = Utc::now();
         let mut refused = None;
@@ -224,15 +269,25 @@ impl Mdm {
             done
         })?;
         if let Some(e) = refused {
-            return Err(MdmError::Other(format!("the event could not be tracked ({e}); follow it with GET status")));
+            return Err(MdmError::Other(format!(
+                "the event could not be tracked ({e}); follow it with GET status"
+            )));
         }
         Ok(batches.into_iter().map(|b| b.event_id).collect())
     }
 
     /// Takes back every revocable license of the devices and users.
-    pub async fn revoke(&self, uid: &str, serials: Vec<String>, users: Vec<String>) -> Result<Vec<EventId>, MdmError> {
+    pub async fn revoke(
+        &self,
+        uid: &str,
+        serials: Vec<String>,
+        users: Vec<String>,
+    ) -> Result<Vec<EventId>, MdmError> {
         let token = self.token(uid)?;
-        let batches = self.client.revoke(&token, RevokeRequest::new(serials, users)).await?;
+        let batches = self
+            .client
+            .revoke(&token, RevokeRequest::new(serials, users))
+            .await?;
         let now = Utc::now();
         self.db()?.update_tracker(uid, |tracker| {
             for batch in &batches {
@@ -246,27 +301,42 @@ impl Mdm {
     /// Waits until every event has its outcome in the database (from a notification to
     /// any replica, or from a poll the tracker says is due), at most `wait`.
     /// `(succeeded, failed)` licenses.
-    pub async fn follow(&self, uid: &str, events: &[EventId], wait: Duration) -> Result<(u64, u64), MdmError> {
+    pub async fn follow(
+        &self,
+        uid: &str,
+        events: &[EventId],
+        wait: Duration,
+    ) -> Result<(u64, u64), MdmError> {
         let token = self.token(uid)?;
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             let results: Vec<Option<(u64, u64)>> = {
                 let db = self.db()?;
-                events.iter().map(|e| db.event_result(uid, e.as_str())).collect::<Result<_, _>>()?
+                events
+                    .iter()
+                    .map(|e| db.event_result(uid, e.as_str()))
+                    .collect::<Result<_, _>>()?
             };
             if results.iter().all(Option::is_some) {
-                return Ok(results.into_iter().flatten().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1)));
+                return Ok(results
+                    .into_iter()
+                    .flatten()
+                    .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1)));
             }
             if tokio::time::Instant::now() >= deadline {
-                return Err(MdmError::Other("the assignment is still pending at Apple; look at its events later".into()));
+                return Err(MdmError::Other(
+                    "the assignment is still pending at Apple; look at its events later".into(),
+                ));
             }
             let due = self.db()?.tracker(uid)?.due_at(Utc::now());
             for next in due {
                 if let Next::Poll(event_id) = next {
                     let status = self.client.event_status(&token, &event_id).await?;
-                    self.db()?.update_tracker(uid, |tracker| match tracker.on_status_at(&event_id, &status, Utc::now()) {
-                        Update::Completed(outcome) => vec![outcome],
-                        _ => Vec::new(),
+                    self.db()?.update_tracker(uid, |tracker| {
+                        match tracker.on_status_at(&event_id, &status, Utc::now()) {
+                            Update::Completed(outcome) => vec![outcome],
+                            _ => Vec::new(),
+                        }
                     })?;
                 }
             }
@@ -282,8 +352,14 @@ impl Mdm {
         self.client
             .describe_assets(&token, &MetadataOptions::default(), |batch| {
                 for item in batch {
-                    let name = item.metadata.as_ref().and_then(|m| m.name().map(str::to_owned));
-                    let artwork = item.metadata.as_ref().and_then(|m| m.artwork().map(|a| a.url(512, 512, "png")));
+                    let name = item
+                        .metadata
+                        .as_ref()
+                        .and_then(|m| m.name().map(str::to_owned));
+                    let artwork = item
+                        .metadata
+                        .as_ref()
+                        .and_then(|m| m.artwork().map(|a| a.url(512, 512, "png")));
                     found.push((item.asset.adam_id.as_str().to_owned(), name, artwork));
                 }
                 Ok::<_, std::convert::Infallible>(())
@@ -300,11 +376,18 @@ impl Mdm {
     /// Apple's own counts: every list read in full (no lease: nothing is written).
     pub async fn apple_counts(&self, uid: &str) -> Result<Counts, MdmError> {
         let token = self.token(uid)?;
-        async fn count<E, T>(client: &VppClient, token: &VppToken, request: E) -> Result<u64, MdmError>
+        async fn count<E, T>(
+            client: &VppClient,
+            token: &VppToken,
+            request: E,
+        ) -> Result<u64, MdmError>
         where
             E: apple_vpp::api::Paged + Send + Sync,
             E::Response: Send,
-            T: TryFrom<<E::Response as apple_vpp::wire::Page>::Item, Error = apple_vpp::assets::RecordError>,
+            T: TryFrom<
+                    <E::Response as apple_vpp::wire::Page>::Item,
+                    Error = apple_vpp::assets::RecordError,
+                >,
         {
             let mut pages = client.pages(token, request);
             let mut n = 0;
@@ -319,7 +402,8 @@ impl Mdm {
         }
         Ok(Counts {
             assets: count::<_, Asset>(&self.client, &token, GetAssets::new()).await?,
-            assignments: count::<_, Assignment>(&self.client, &token, GetAssignments::new()).await?,
+            assignments: count::<_, Assignment>(&self.client, &token, GetAssignments::new())
+                .await?,
             users: count::<_, VppUser>(&self.client, &token, GetUsers::new()).await?,
         })
     }

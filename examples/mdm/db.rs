@@ -21,11 +21,15 @@ pub enum DbError {
     #[error("the database failed ({0}); check the --db file and its directory")]
     Sqlite(#[from] rusqlite::Error),
     /// A stored value could not be read back.
-    #[error("a stored {what} could not be read ({reason}); restore the database or upload the token again")]
+    #[error(
+        "a stored {what} could not be read ({reason}); restore the database or upload the token again"
+    )]
     Stored { what: &'static str, reason: String },
     /// The page carries an older fence than one already stored: another replica took the
     /// lease over since, and this write was refused.
-    #[error("a write with lease fence {fence} was refused: fence {stored} is stored, another replica synced since; nothing was written, the sync stopped")]
+    #[error(
+        "a write with lease fence {fence} was refused: fence {stored} is stored, another replica synced since; nothing was written, the sync stopped"
+    )]
     StaleFence { fence: u64, stored: u64 },
     /// No such location.
     #[error("no location {uid} in the database; upload its token first")]
@@ -62,15 +66,22 @@ impl Db {
 
     /// A setting, generated with `make` at its first use (the same on every replica).
     pub fn setting(&mut self, key: &str, make: impl FnOnce() -> String) -> Result<String, DbError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let found: Option<String> = tx
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
             .optional()?;
         let value = match found {
             Some(value) => value,
             None => {
                 let value = make();
-                tx.execute("INSERT INTO settings (key, value) VALUES (?1, ?2)", params![key, value])?;
+                tx.execute(
+                    "INSERT INTO settings (key, value) VALUES (?1, ?2)",
+                    params![key, value],
+                )?;
                 value
             }
         };
@@ -97,9 +108,13 @@ impl Db {
     pub fn account(&self, uid: &str) -> Result<VppAccount, DbError> {
         let json: String = self
             .conn
-            .query_row("SELECT account FROM locations WHERE uid = ?1", [uid], |r| r.get(0))
+            .query_row("SELECT account FROM locations WHERE uid = ?1", [uid], |r| {
+                r.get(0)
+            })
             .optional()?
-            .ok_or_else(|| DbError::NoLocation { uid: uid.to_owned() })?;
+            .ok_or_else(|| DbError::NoLocation {
+                uid: uid.to_owned(),
+            })?;
         serde_json::from_str(&json).map_err(|e| DbError::Stored {
             what: "account",
             reason: e.to_string(),
@@ -108,9 +123,17 @@ impl Db {
 
     /// The only location, when there is exactly one (the example manages one at a time).
     pub fn single_location(&self) -> Result<Option<String>, DbError> {
-        let mut stmt = self.conn.prepare("SELECT uid FROM locations ORDER BY uid LIMIT 2")?;
-        let uids: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-        Ok(if uids.len() == 1 { uids.into_iter().next() } else { None })
+        let mut stmt = self
+            .conn
+            .prepare("SELECT uid FROM locations ORDER BY uid LIMIT 2")?;
+        let uids: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(if uids.len() == 1 {
+            uids.into_iter().next()
+        } else {
+            None
+        })
     }
 
     /// The incremental cursors (`None`: sync in full).
@@ -142,7 +165,9 @@ impl Db {
 
     /// Starts a sync run under `fence` (refused when a larger fence is stored).
     pub fn begin_run(&mut self, uid: &str, fence: u64, full: bool) -> Result<i64, DbError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         check_fence(&tx, uid, fence)?;
         tx.execute(
             "INSERT INTO sync_runs (uid, fence, full, started_at) VALUES (?1, ?2, ?3, ?4)",
@@ -154,8 +179,16 @@ impl Db {
     }
 
     /// Stores one page of a sync, in one transaction with the fence check.
-    pub fn write_page<T: Row>(&mut self, uid: &str, run: i64, fence: u64, page: &SyncPage<T>) -> Result<(), DbError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    pub fn write_page<T: Row>(
+        &mut self,
+        uid: &str,
+        run: i64,
+        fence: u64,
+        page: &SyncPage<T>,
+    ) -> Result<(), DbError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         check_fence(&tx, uid, fence)?;
         for record in &page.records {
             record.upsert(&tx, uid, run, page.pass)?;
@@ -163,7 +196,14 @@ impl Db {
         tx.execute(
             "INSERT INTO page_writes (sync_run, list, page_index, pass, fence, records)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![run, T::LIST, page.index, page.pass, fence as i64, page.records.len() as i64],
+            params![
+                run,
+                T::LIST,
+                page.index,
+                page.pass,
+                fence as i64,
+                page.records.len() as i64
+            ],
         )?;
         tx.commit()?;
         Ok(())
@@ -172,7 +212,9 @@ impl Db {
     /// Ends a sync run: the new cursors, and for each list synced in full and completely
     /// (its final pass given) the rows that run did not show are deleted.
     pub fn finish_run(&mut self, end: &RunEnd<'_>) -> Result<(), DbError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         check_fence(&tx, end.uid, end.fence)?;
         for (table, pass) in end.delete_unseen {
             // Rows from earlier runs, and from this run's abandoned passes. Rows written
@@ -207,7 +249,9 @@ impl Db {
     /// Rows of the three lists in the whole file.
     pub fn counts(&self) -> Result<Counts, DbError> {
         let count = |table: &str| -> Result<u64, DbError> {
-            let n: i64 = self.conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+            let n: i64 =
+                self.conn
+                    .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
             Ok(n as u64)
         };
         Ok(Counts {
@@ -244,7 +288,9 @@ impl Db {
     pub fn tracker(&self, uid: &str) -> Result<EventTracker, DbError> {
         let json: Option<String> = self
             .conn
-            .query_row("SELECT tracker FROM locations WHERE uid = ?1", [uid], |r| r.get(0))
+            .query_row("SELECT tracker FROM locations WHERE uid = ?1", [uid], |r| {
+                r.get(0)
+            })
             .optional()?
             .flatten();
         match json {
@@ -267,7 +313,9 @@ impl Db {
         event_id: Option<&str>,
         apply: impl FnOnce(&mut EventTracker) -> Vec<EventOutcome>,
     ) -> Result<bool, DbError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let inserted = tx.execute(
             "INSERT INTO notifications (notification_id, uid, type, event_id, received_at)
              VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
@@ -295,8 +343,10 @@ impl Db {
     }
 
     fn tracker_in(tx: &Transaction<'_>, uid: &str) -> Result<EventTracker, DbError> {
-        let json: Option<String> = tx
-            .query_row("SELECT tracker FROM locations WHERE uid = ?1", [uid], |r| r.get(0))?;
+        let json: Option<String> =
+            tx.query_row("SELECT tracker FROM locations WHERE uid = ?1", [uid], |r| {
+                r.get(0)
+            })?;
         match json {
             None => Ok(EventTracker::new(Default::default())),
             Some(json) => serde_json::from_str(&json).map_err(|e| DbError::Stored {
@@ -313,7 +363,9 @@ impl Db {
         uid: &str,
         change: impl FnOnce(&mut EventTracker) -> Vec<EventOutcome>,
     ) -> Result<(), DbError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut tracker = Db::tracker_in(&tx, uid)?;
         for outcome in change(&mut tracker) {
             store_outcome(&tx, uid, &outcome)?;
@@ -335,7 +387,13 @@ impl Db {
     }
 
     /// Stores an asset's name and icon.
-    pub fn set_metadata(&mut self, uid: &str, adam_id: &str, name: Option<&str>, artwork: Option<&str>) -> Result<(), DbError> {
+    pub fn set_metadata(
+        &mut self,
+        uid: &str,
+        adam_id: &str,
+        name: Option<&str>,
+        artwork: Option<&str>,
+    ) -> Result<(), DbError> {
         self.conn.execute(
             "UPDATE assets SET name = ?3, artwork_url = ?4 WHERE uid = ?1 AND adam_id = ?2",
             params![uid, adam_id, name, artwork],
@@ -398,11 +456,18 @@ fn check_fence(tx: &Transaction<'_>, uid: &str, fence: u64) -> Result<(), DbErro
         return Ok(());
     }
     let stored: Option<i64> = tx
-        .query_row("SELECT fence FROM locations WHERE uid = ?1", [uid], |r| r.get(0))
+        .query_row("SELECT fence FROM locations WHERE uid = ?1", [uid], |r| {
+            r.get(0)
+        })
         .optional()?;
     match stored {
-        Some(stored) => Err(DbError::StaleFence { fence, stored: stored as u64 }),
-        None => Err(DbError::NoLocation { uid: uid.to_owned() }),
+        Some(stored) => Err(DbError::StaleFence {
+            fence,
+            stored: stored as u64,
+        }),
+        None => Err(DbError::NoLocation {
+            uid: uid.to_owned(),
+        }),
     }
 }
 
@@ -411,7 +476,10 @@ fn save_tracker(conn: &Connection, uid: &str, tracker: &EventTracker) -> Result<
         what: "event tracker",
         reason: e.to_string(),
     })?;
-    conn.execute("UPDATE locations SET tracker = ?2 WHERE uid = ?1", params![uid, json])?;
+    conn.execute(
+        "UPDATE locations SET tracker = ?2 WHERE uid = ?1",
+        params![uid, json],
+    )?;
     Ok(())
 }
 
@@ -419,12 +487,18 @@ fn save_tracker(conn: &Connection, uid: &str, tracker: &EventTracker) -> Result<
 /// to `assignments` at once (the next full sync confirms it).
 fn store_outcome(tx: &Transaction<'_>, uid: &str, outcome: &EventOutcome) -> Result<(), DbError> {
     let kind = outcome.event_type.as_str().to_owned();
-    let at = outcome.completed.to_rfc3339_opts(SecondsFormat::Millis, true);
+    let at = outcome
+        .completed
+        .to_rfc3339_opts(SecondsFormat::Millis, true);
     for one in &outcome.assignments {
         let (adam, pricing) = match &one.asset {
             Some(asset) => (
                 asset.adam_id.as_str().to_owned(),
-                asset.pricing_param.as_ref().map_or("STDQ", |p| p.as_str()).to_owned(),
+                asset
+                    .pricing_param
+                    .as_ref()
+                    .map_or("STDQ", |p| p.as_str())
+                    .to_owned(),
             ),
             None => (String::new(), String::new()),
         };
@@ -435,9 +509,11 @@ fn store_outcome(tx: &Transaction<'_>, uid: &str, outcome: &EventOutcome) -> Res
         };
         let (result, error, message) = match &one.result {
             AssignmentResult::Succeeded => ("succeeded", None, None),
-            AssignmentResult::Failed { error, message } => {
-                ("failed", error.map(|e| i64::from(e.code())), Some(message.clone()))
-            }
+            AssignmentResult::Failed { error, message } => (
+                "failed",
+                error.map(|e| i64::from(e.code())),
+                Some(message.clone()),
+            ),
             _ => ("unknown", None, None),
         };
         tx.execute(
@@ -498,7 +574,10 @@ fn migrations() -> Vec<(i64, &'static str)> {
     while let Some(at) = rest.find(MARK) {
         let after = &rest[at + MARK.len()..];
         let line_end = after.find('\n').unwrap_or(after.len());
-        let number: i64 = after[..line_end].trim().parse().expect("schema.sql: a migration number");
+        let number: i64 = after[..line_end]
+            .trim()
+            .parse()
+            .expect("schema.sql: a migration number");
         let body = &after[line_end..];
         let end = body.find(MARK).unwrap_or(body.len());
         out.push((number, &body[..end]));
@@ -562,7 +641,11 @@ impl Row for Assignment {
 impl Row for VppUser {
     const LIST: &'static str = "users";
     fn upsert(&self, tx: &Transaction<'_>, uid: &str, run: i64, pass: u32) -> Result<(), DbError> {
-        let record = self.invite_code.as_deref().or(self.id_hash.as_deref()).unwrap_or_default();
+        let record = self
+            .invite_code
+            .as_deref()
+            .or(self.id_hash.as_deref())
+            .unwrap_or_default();
         tx.execute(
             "INSERT INTO users (uid, client_user_id, record, email, status, invite_code, id_hash, seen_run, seen_pass)
              VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9) ON CONFLICT DO UPDATE SET email = excluded.email,

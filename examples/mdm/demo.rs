@@ -66,7 +66,11 @@ pub struct CatalogOut {
 }
 
 /// Runs the day on `replicas` (the first also serves HTTP for Apple's notifications).
-pub async fn run(replicas: &[Arc<Mdm>], token_file: &str, accept_takeover: bool) -> Result<Report, MdmError> {
+pub async fn run(
+    replicas: &[Arc<Mdm>],
+    token_file: &str,
+    accept_takeover: bool,
+) -> Result<Report, MdmError> {
     let front = &replicas[0];
     crate::service::start(front.clone(), "127.0.0.1:0").await?;
 
@@ -76,14 +80,17 @@ pub async fn run(replicas: &[Arc<Mdm>], token_file: &str, accept_takeover: bool)
     let full = compete(replicas, &uid, true).await?;
     let incremental = compete(replicas, &uid, false).await?;
 
-    let (adam_id, pricing) = front
-        .db()?
-        .app_to_assign(&uid)?
-        .ok_or_else(|| MdmError::Other("the location has no device-assignable app to assign".into()))?;
+    let (adam_id, pricing) = front.db()?.app_to_assign(&uid)?.ok_or_else(|| {
+        MdmError::Other("the location has no device-assignable app to assign".into())
+    })?;
     let users = front.db()?.active_users(&uid, 2)?;
     let serials = SERIALS.iter().map(|s| (*s).to_owned()).collect();
-    let events = front.assign(&uid, &adam_id, &pricing, serials, users).await?;
-    let (completed, failed) = front.follow(&uid, &events, Duration::from_secs(600)).await?;
+    let events = front
+        .assign(&uid, &adam_id, &pricing, serials, users)
+        .await?;
+    let (completed, failed) = front
+        .follow(&uid, &events, Duration::from_secs(600))
+        .await?;
 
     let catalog = front
         .describe(&uid)
@@ -114,7 +121,10 @@ pub async fn run(replicas: &[Arc<Mdm>], token_file: &str, accept_takeover: bool)
             changes: incremental.assignments + incremental.users,
         },
         assign: AssignOut {
-            event_id: events.first().map(|e| e.as_str().to_owned()).unwrap_or_default(),
+            event_id: events
+                .first()
+                .map(|e| e.as_str().to_owned())
+                .unwrap_or_default(),
             completed,
             failed,
         },
@@ -150,7 +160,8 @@ async fn compete(replicas: &[Arc<Mdm>], uid: &str, full: bool) -> Result<SyncRep
     }
     let mut report = None;
     while let Some(done) = tasks.join_next().await {
-        let done: Result<Option<SyncReport>, MdmError> = done.map_err(|e| MdmError::Other(format!("a replica task failed: {e}")))?;
+        let done: Result<Option<SyncReport>, MdmError> =
+            done.map_err(|e| MdmError::Other(format!("a replica task failed: {e}")))?;
         if let Some(r) = done? {
             report = Some(r);
         }

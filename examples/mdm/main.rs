@@ -78,7 +78,9 @@ fn parse_args(argv: impl IntoIterator<Item = String>) -> Result<Args, String> {
             .ok()
             .filter(|n| *n > 0)
             .map(Duration::from_millis)
-            .ok_or(format!("{flag} {v:?} is not a positive number of milliseconds"))
+            .ok_or(format!(
+                "{flag} {v:?} is not a positive number of milliseconds"
+            ))
     };
     while let Some(arg) = argv.next() {
         let mut value = |flag: &str| argv.next().ok_or(format!("{flag} needs a value; {USAGE}"));
@@ -115,7 +117,9 @@ fn parse_args(argv: impl IntoIterator<Item = String>) -> Result<Args, String> {
         return Err("--redis needs the example built with `--features client,redis`".into());
     }
     if managed_elsewhere && base_url.is_some() {
-        return Err("--managed-elsewhere sets up the built-in simulator; leave out --base-url".into());
+        return Err(
+            "--managed-elsewhere sets up the built-in simulator; leave out --base-url".into(),
+        );
     }
     Ok(Args {
         db,
@@ -140,7 +144,12 @@ fn parse_command(name: &str, rest: &[String]) -> Result<Command, String> {
         match (name, arg.as_str()) {
             ("demo" | "sync", "--json") => json = true,
             ("sync", "--full") => full = true,
-            ("serve", "--listen") => listen = rest.next().ok_or(format!("--listen needs a value; {USAGE}"))?.clone(),
+            ("serve", "--listen") => {
+                listen = rest
+                    .next()
+                    .ok_or(format!("--listen needs a value; {USAGE}"))?
+                    .clone()
+            }
             _ => return Err(format!("unexpected argument {arg:?} for {name}; {USAGE}")),
         }
     }
@@ -239,14 +248,20 @@ async fn run(args: Args) -> Result<(), Exit> {
         replicas[0].db()?.reset_fences().map_err(MdmError::from)?;
     }
     if embedded {
-        replicas[0].db()?.forget_simulated_events().map_err(MdmError::from)?;
+        replicas[0]
+            .db()?
+            .forget_simulated_events()
+            .map_err(MdmError::from)?;
     }
 
     match args.command {
         Command::Demo { json } => {
             let report = demo::run(&replicas, &token_file, args.accept_takeover).await?;
             if json {
-                println!("{}", serde_json::to_string(&report).expect("the report is JSON"));
+                println!(
+                    "{}",
+                    serde_json::to_string(&report).expect("the report is JSON")
+                );
             } else {
                 print_report(&report);
             }
@@ -262,7 +277,10 @@ async fn run(args: Args) -> Result<(), Exit> {
             if report.assign.failed > 0 {
                 return Err(Exit {
                     code: 1,
-                    message: format!("{} licenses were not assigned (see the events table)", report.assign.failed),
+                    message: format!(
+                        "{} licenses were not assigned (see the events table)",
+                        report.assign.failed
+                    ),
                 });
             }
             Ok(())
@@ -270,7 +288,11 @@ async fn run(args: Args) -> Result<(), Exit> {
         Command::Serve { listen } => {
             let mut addrs = Vec::new();
             for (i, replica) in replicas.iter().enumerate() {
-                let at = if i == 0 { listen.clone() } else { "127.0.0.1:0".to_owned() };
+                let at = if i == 0 {
+                    listen.clone()
+                } else {
+                    "127.0.0.1:0".to_owned()
+                };
                 addrs.push(service::start(replica.clone(), &at).await?);
             }
             println!("listening on http://{}", addrs[0]);
@@ -284,15 +306,24 @@ async fn run(args: Args) -> Result<(), Exit> {
                 .db()?
                 .single_location()
                 .map_err(MdmError::from)?
-                .ok_or_else(|| MdmError::Other("no location in the database: run demo or upload a token first".into()))?;
+                .ok_or_else(|| {
+                    MdmError::Other(
+                        "no location in the database: run demo or upload a token first".into(),
+                    )
+                })?;
             let report = loop {
                 match replica.sync(&uid, full).await {
-                    Err(MdmError::Lease(LeaseError::Held { .. })) => tokio::time::sleep(Duration::from_millis(100)).await,
+                    Err(MdmError::Lease(LeaseError::Held { .. })) => {
+                        tokio::time::sleep(Duration::from_millis(100)).await
+                    }
                     done => break done?,
                 }
             };
             if json {
-                println!("{}", serde_json::to_string(&report).expect("the report is JSON"));
+                println!(
+                    "{}",
+                    serde_json::to_string(&report).expect("the report is JSON")
+                );
             } else {
                 println!("synced: {report:?}");
             }
@@ -302,15 +333,31 @@ async fn run(args: Args) -> Result<(), Exit> {
 }
 
 fn print_report(r: &demo::Report) {
-    println!("Location:     {} ({}){}", r.location.name, r.location.uid, if r.claimed { ", claimed now" } else { "" });
+    println!(
+        "Location:     {} ({}){}",
+        r.location.name,
+        r.location.uid,
+        if r.claimed { ", claimed now" } else { "" }
+    );
     println!(
         "Full sync:    {} assets, {} assignments, {} users ({} passes, complete: {})",
-        r.full_sync.assets, r.full_sync.assignments, r.full_sync.users, r.full_sync.passes, r.full_sync.complete
+        r.full_sync.assets,
+        r.full_sync.assignments,
+        r.full_sync.users,
+        r.full_sync.passes,
+        r.full_sync.complete
     );
     println!("Incremental:  {} changes", r.incremental.changes);
-    println!("Assigned:     event {}: {} done, {} failed", r.assign.event_id, r.assign.completed, r.assign.failed);
+    println!(
+        "Assigned:     event {}: {} done, {} failed",
+        r.assign.event_id, r.assign.completed, r.assign.failed
+    );
     for item in &r.catalog {
-        println!("Catalog:      {} {}", item.adam_id, item.name.as_deref().unwrap_or("(no metadata)"));
+        println!(
+            "Catalog:      {} {}",
+            item.adam_id,
+            item.name.as_deref().unwrap_or("(no metadata)")
+        );
     }
     println!("Database:     {:?}", r.db);
     println!("Apple:        {:?}", r.apple);
@@ -340,8 +387,10 @@ async fn start_simulator(managed_elsewhere: bool) -> Result<RunningSimulator, Ex
             });
         }
     }
-    Simulator::start(scenario, SimOptions::default()).await.map_err(|e| Exit {
-        code: 1,
-        message: format!("could not start the built-in simulator: {e}"),
-    })
+    Simulator::start(scenario, SimOptions::default())
+        .await
+        .map_err(|e| Exit {
+            code: 1,
+            message: format!("could not start the built-in simulator: {e}"),
+        })
 }

@@ -15,7 +15,11 @@ use crate::app::Mdm;
 
 /// `POST /vpp/notify`. Apple retries anything but a 2xx, so a notification that could
 /// not be stored is answered 500 and comes again.
-pub async fn notification(State(mdm): State<Arc<Mdm>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+pub async fn notification(
+    State(mdm): State<Arc<Mdm>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
     let auth = headers.get(header::AUTHORIZATION).map(|v| v.as_bytes());
     let n = match notification::receive(auth, &body, &mdm.secret, &ReceiveLimits::default()) {
         Ok(n) => n,

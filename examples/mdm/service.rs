@@ -36,11 +36,17 @@ pub fn router(mdm: Arc<Mdm>) -> Router {
 /// Listens on `listen` and serves in the background; returns the address and sets the
 /// replica's notification URL.
 pub async fn start(mdm: Arc<Mdm>, listen: &str) -> Result<SocketAddr, MdmError> {
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| MdmError::Other(format!("cannot listen on {listen} ({e}); pick another --listen address")))?;
-    let addr = listener.local_addr().map_err(|e| MdmError::Other(e.to_string()))?;
-    *mdm.notification_url.lock().unwrap_or_else(|e| e.into_inner()) = Some(format!("http://{addr}/vpp/notify"));
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+        MdmError::Other(format!(
+            "cannot listen on {listen} ({e}); pick another --listen address"
+        ))
+    })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| MdmError::Other(e.to_string()))?;
+    *mdm.notification_url
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) = Some(format!("http://{addr}/vpp/notify"));
     let app = router(mdm);
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
@@ -61,11 +67,17 @@ impl From<MdmError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = match &self.0 {
-            MdmError::ManagedElsewhere { .. } | MdmError::Lease(LeaseError::Held { .. }) => StatusCode::CONFLICT,
+            MdmError::ManagedElsewhere { .. } | MdmError::Lease(LeaseError::Held { .. }) => {
+                StatusCode::CONFLICT
+            }
             MdmError::Db(crate::db::DbError::NoLocation { .. }) => StatusCode::NOT_FOUND,
             _ => StatusCode::BAD_GATEWAY,
         };
-        (status, Json(serde_json::json!({"error": self.0.to_string()}))).into_response()
+        (
+            status,
+            Json(serde_json::json!({"error": self.0.to_string()})),
+        )
+            .into_response()
     }
 }
 
@@ -73,7 +85,11 @@ fn location(mdm: &Mdm) -> Result<String, ApiError> {
     mdm.db()?
         .single_location()
         .map_err(MdmError::from)?
-        .ok_or_else(|| ApiError(MdmError::Other("no location yet: POST its token to /admin/token".into())))
+        .ok_or_else(|| {
+            ApiError(MdmError::Other(
+                "no location yet: POST its token to /admin/token".into(),
+            ))
+        })
 }
 
 #[derive(Deserialize)]
@@ -82,7 +98,11 @@ struct UploadQuery {
     accept_takeover: bool,
 }
 
-async fn upload(State(mdm): State<Arc<Mdm>>, Query(q): Query<UploadQuery>, body: String) -> Result<Response, ApiError> {
+async fn upload(
+    State(mdm): State<Arc<Mdm>>,
+    Query(q): Query<UploadQuery>,
+    body: String,
+) -> Result<Response, ApiError> {
     Ok(Json(mdm.upload(&body, q.accept_takeover).await?).into_response())
 }
 
@@ -92,7 +112,10 @@ struct SyncQuery {
     full: bool,
 }
 
-async fn sync(State(mdm): State<Arc<Mdm>>, Query(q): Query<SyncQuery>) -> Result<Response, ApiError> {
+async fn sync(
+    State(mdm): State<Arc<Mdm>>,
+    Query(q): Query<SyncQuery>,
+) -> Result<Response, ApiError> {
     let uid = location(&mdm)?;
     Ok(Json(mdm.sync(&uid, q.full).await?).into_response())
 }
@@ -112,9 +135,14 @@ fn stdq() -> String {
     "STDQ".into()
 }
 
-async fn assign(State(mdm): State<Arc<Mdm>>, Json(b): Json<AssignBody>) -> Result<Response, ApiError> {
+async fn assign(
+    State(mdm): State<Arc<Mdm>>,
+    Json(b): Json<AssignBody>,
+) -> Result<Response, ApiError> {
     let uid = location(&mdm)?;
-    let events = mdm.assign(&uid, &b.adam_id, &b.pricing, b.serials, b.users).await?;
+    let events = mdm
+        .assign(&uid, &b.adam_id, &b.pricing, b.serials, b.users)
+        .await?;
     let ids: Vec<&str> = events.iter().map(|e| e.as_str()).collect();
     Ok(Json(serde_json::json!({ "event_ids": ids })).into_response())
 }
@@ -127,7 +155,10 @@ struct RevokeBody {
     users: Vec<String>,
 }
 
-async fn revoke(State(mdm): State<Arc<Mdm>>, Json(b): Json<RevokeBody>) -> Result<Response, ApiError> {
+async fn revoke(
+    State(mdm): State<Arc<Mdm>>,
+    Json(b): Json<RevokeBody>,
+) -> Result<Response, ApiError> {
     let uid = location(&mdm)?;
     let events = mdm.revoke(&uid, b.serials, b.users).await?;
     let ids: Vec<&str> = events.iter().map(|e| e.as_str()).collect();

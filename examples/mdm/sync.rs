@@ -11,7 +11,7 @@ use apple_vpp::{Asset, Assignment, SyncOutcome, VppToken, VppUser};
 use futures_util::StreamExt;
 
 use crate::app::{Mdm, MdmError};
-use crate::db::{RunEnd, Row};
+use crate::db::{Row, RunEnd};
 
 /// What one sync unit did.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -52,26 +52,42 @@ impl Mdm {
         result
     }
 
-    async fn sync_lists(&self, uid: &str, token: &VppToken, fence: u64, full: bool) -> Result<SyncReport, MdmError> {
+    async fn sync_lists(
+        &self,
+        uid: &str,
+        token: &VppToken,
+        fence: u64,
+        full: bool,
+    ) -> Result<SyncReport, MdmError> {
         let (assignments_since, users_since) = match full {
             true => (None, None),
             false => self.db()?.cursors(uid)?,
         };
         let run = self.db()?.begin_run(uid, fence, full)?;
 
-        let (assets, n_assets) = self.sync_list::<_, Asset>(uid, token, run, fence, GetAssets::new()).await?;
+        let (assets, n_assets) = self
+            .sync_list::<_, Asset>(uid, token, run, fence, GetAssets::new())
+            .await?;
         let request = match &assignments_since {
             Some(v) => GetAssignments::new().since_version_id(v.clone()),
             None => GetAssignments::new(),
         };
-        let (assignments, n_assignments) = self.sync_list::<_, Assignment>(uid, token, run, fence, request).await?;
+        let (assignments, n_assignments) = self
+            .sync_list::<_, Assignment>(uid, token, run, fence, request)
+            .await?;
         let request = match &users_since {
             Some(v) => GetUsers::new().since_version_id(v.clone()),
             None => GetUsers::new(),
         };
-        let (users, n_users) = self.sync_list::<_, VppUser>(uid, token, run, fence, request).await?;
+        let (users, n_users) = self
+            .sync_list::<_, VppUser>(uid, token, run, fence, request)
+            .await?;
 
-        let lists = [("assets", &assets), ("assignments", &assignments), ("users", &users)];
+        let lists = [
+            ("assets", &assets),
+            ("assignments", &assignments),
+            ("users", &users),
+        ];
         let delete_unseen: Vec<(&'static str, u32)> = lists
             .iter()
             .filter(|(_, o)| o.full && o.complete)
@@ -112,7 +128,10 @@ impl Mdm {
         E::Response: Send,
         T: Row + TryFrom<<E::Response as Page>::Item, Error = RecordError>,
     {
-        let mut pages = self.client.pages(token, request).stop_if_managed_elsewhere(&self.identity);
+        let mut pages = self
+            .client
+            .pages(token, request)
+            .stop_if_managed_elsewhere(&self.identity);
         let mut stored = 0;
         while let Some(page) = pages.next().await {
             let page: SyncPage<T> = page?;
@@ -123,7 +142,9 @@ impl Mdm {
             stored += page.records.len() as u64;
             self.pause_between_pages().await;
         }
-        let outcome = pages.outcome().ok_or_else(|| MdmError::Other("the sync ended without an outcome; run it again".into()))?;
+        let outcome = pages.outcome().ok_or_else(|| {
+            MdmError::Other("the sync ended without an outcome; run it again".into())
+        })?;
         Ok((outcome, stored))
     }
 
