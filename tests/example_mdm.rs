@@ -310,6 +310,26 @@ async fn simulator(dir: &Path, licenses: usize) -> (RunningSimulator, PathBuf) {
     (sim, token)
 }
 
+/// Neither the credential (the token file's content, or its inner token) nor the
+/// notification secret appears in what the example printed.
+fn assert_no_secret(out: &Output, token: &Path, db: &Path) {
+    let file = std::fs::read_to_string(token).unwrap();
+    let inner: apple_vpp::VppToken = file.parse().unwrap();
+    let secret: String = rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row(
+            "SELECT value FROM settings WHERE key = 'notification_secret'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    for text in [stdout(out), stderr(out)] {
+        for s in [file.trim(), inner.expose_inner_token(), secret.as_str()] {
+            assert!(!text.contains(s), "a secret was printed: {text}");
+        }
+    }
+}
+
 fn page_fences(db: &Path) -> Vec<(i64, i64)> {
     let conn = rusqlite::Connection::open(db).unwrap();
     let mut stmt = conn
@@ -356,6 +376,7 @@ async fn a_replica_killed_mid_sync_is_taken_over() {
     // The day first: the location stored, Apple's counts known.
     let day = mdm(common(&["demo", "--json"])).await;
     assert_eq!(code(&day), 0, "{}", stderr(&day));
+    assert_no_secret(&day, &token, &db);
     let apple = report(&day)["apple"].clone();
     let runs_before = page_fences(&db).len();
 
@@ -442,6 +463,7 @@ async fn a_paused_replica_writes_nothing_after_its_successor() {
     };
     let day = mdm(common(&["demo", "--json"])).await;
     assert_eq!(code(&day), 0, "{}", stderr(&day));
+    assert_no_secret(&day, &token, &db);
     let apple = report(&day)["apple"].clone();
     let before = page_fences(&db).len();
 
@@ -483,6 +505,7 @@ async fn a_paused_replica_writes_nothing_after_its_successor() {
     .await
     .unwrap();
     assert_eq!(code(&a_out), 1, "A must stop: {}", stderr(&a_out));
+    assert_no_secret(&a_out, &token, &db);
     let said = stderr(&a_out);
     assert!(said.contains("fence") || said.contains("lease"), "{said}");
 

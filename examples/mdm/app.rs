@@ -130,6 +130,8 @@ pub struct Options<'a> {
     pub base_url: &'a str,
     pub lease_ttl: Duration,
     pub page_pause: Duration,
+    /// Where Apple sends notifications, when not this service's own address.
+    pub notification_url: Option<String>,
 }
 
 impl Mdm {
@@ -167,7 +169,7 @@ impl Mdm {
             identity,
             secret,
             lease_ttl: options.lease_ttl,
-            notification_url: Mutex::new(None),
+            notification_url: Mutex::new(options.notification_url.clone()),
             page_pause: options.page_pause,
         })
     }

@@ -3,13 +3,17 @@
 //!
 //! ```text
 //! mdm --db PATH [--redis URL] [--replicas N] [--base-url URL --token FILE]
-//!     [--accept-takeover] [--managed-elsewhere] [--lease-ttl-ms N] COMMAND
+//!     [--accept-takeover] [--managed-elsewhere] [--notification-url URL] [--lease-ttl-ms N]
+//!     COMMAND
 //!   demo [--json]          the integrator's whole day (see demo.rs)
 //!   serve [--listen ADDR]  the admin API and Apple's notification endpoint (see service.rs)
 //!   sync [--full] [--json] one sync unit of the stored location (waits while another
 //!                          replica holds the lease)
 //! ```
 //!
+//! Apple's notifications go to `--notification-url` (the https address at which Apple
+//! reaches `POST /vpp/notify` of this service), or with a service on this machine (the
+//! simulator) straight to the service; otherwise events are followed by polling `status`.
 //! `--db` defaults to `apple-vpp-mdm-demo.sqlite3` in the temporary directory.
 //! Without `--base-url` it starts the simulator (`apple-vpp-sim`) in-process, with its
 //! default location ("Berlin Office", unclaimed), and uploads that location's token; with
@@ -43,7 +47,7 @@ use apple_vpp_sim::{AssignmentSpec, MdmInfo, RunningSimulator, Scenario, SimOpti
 
 use crate::app::{Mdm, MdmError, Options, Stores};
 
-const USAGE: &str = "usage: mdm --db PATH [--redis URL] [--replicas N] [--base-url URL --token FILE] [--accept-takeover] [--managed-elsewhere] [--lease-ttl-ms N] (demo [--json] | serve [--listen ADDR] | sync [--full] [--json])";
+const USAGE: &str = "usage: mdm --db PATH [--redis URL] [--replicas N] [--base-url URL --token FILE] [--accept-takeover] [--managed-elsewhere] [--notification-url URL] [--lease-ttl-ms N] (demo [--json] | serve [--listen ADDR] | sync [--full] [--json])";
 /// The simulator's default location.
 const SIM_UID: &str = "981060278089131045";
 
@@ -63,6 +67,7 @@ struct Args {
     managed_elsewhere: bool,
     lease_ttl: Duration,
     page_pause: Duration,
+    notification_url: Option<String>,
     command: Command,
 }
 
@@ -72,6 +77,7 @@ fn parse_args(argv: impl IntoIterator<Item = String>) -> Result<Args, String> {
     let (mut accept_takeover, mut managed_elsewhere) = (false, false);
     let mut lease_ttl = Duration::from_secs(30);
     let mut page_pause = Duration::ZERO;
+    let mut notification_url = None;
     let mut command = None;
     let millis = |flag: &str, v: String| -> Result<Duration, String> {
         v.parse::<u64>()
@@ -97,6 +103,7 @@ fn parse_args(argv: impl IntoIterator<Item = String>) -> Result<Args, String> {
             }
             "--base-url" => base_url = Some(value("--base-url")?),
             "--token" => token = Some(PathBuf::from(value("--token")?)),
+            "--notification-url" => notification_url = Some(value("--notification-url")?),
             "--accept-takeover" => accept_takeover = true,
             "--managed-elsewhere" => managed_elsewhere = true,
             "--lease-ttl-ms" => lease_ttl = millis("--lease-ttl-ms", value("--lease-ttl-ms")?)?,
@@ -131,6 +138,7 @@ fn parse_args(argv: impl IntoIterator<Item = String>) -> Result<Args, String> {
         managed_elsewhere,
         lease_ttl,
         page_pause,
+        notification_url,
         command,
     })
 }
@@ -236,6 +244,7 @@ async fn run(args: Args) -> Result<(), Exit> {
         base_url: &base_url,
         lease_ttl: args.lease_ttl,
         page_pause: args.page_pause,
+        notification_url: args.notification_url.clone(),
     };
     let replicas = stores
         .iter()

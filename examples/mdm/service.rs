@@ -33,8 +33,8 @@ pub fn router(mdm: Arc<Mdm>) -> Router {
         .with_state(mdm)
 }
 
-/// Listens on `listen` and serves in the background; returns the address and sets the
-/// replica's notification URL.
+/// Listens on `listen` and serves in the background; returns the address (and, for a
+/// service on this machine, sets the replica's notification URL to it).
 pub async fn start(mdm: Arc<Mdm>, listen: &str) -> Result<SocketAddr, MdmError> {
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
         MdmError::Other(format!(
@@ -44,9 +44,17 @@ pub async fn start(mdm: Arc<Mdm>, listen: &str) -> Result<SocketAddr, MdmError> 
     let addr = listener
         .local_addr()
         .map_err(|e| MdmError::Other(e.to_string()))?;
-    *mdm.notification_url
+    // Apple must reach the endpoint: over https at the address the admin gave
+    // (`--notification-url`), or, only for a service on this machine (the simulator),
+    // here. Otherwise no notifications: events are followed by polling `status`.
+    let mut url = mdm
+        .notification_url
         .lock()
-        .unwrap_or_else(|e| e.into_inner()) = Some(format!("http://{addr}/vpp/notify"));
+        .unwrap_or_else(|e| e.into_inner());
+    if url.is_none() && apple_vpp::api::is_loopback(mdm.client.base_url()) {
+        *url = Some(format!("http://{addr}/vpp/notify"));
+    }
+    drop(url);
     let app = router(mdm);
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
