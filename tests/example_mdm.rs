@@ -242,6 +242,24 @@ async fn demo_exit_codes() {
             "demo",
         ]),
         args(&["--db", db]),
+        args(&[
+            "--db",
+            db,
+            "--base-url",
+            "http://127.0.0.1:9/mdm/v2",
+            "--token",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"),
+            "demo",
+        ]),
+        args(&[
+            "--db",
+            db,
+            "--base-url",
+            "http://127.0.0.1:9/mdm/v2",
+            "--token",
+            "no/such/file",
+            "demo",
+        ]),
     ] {
         let out = mdm(bad.clone()).await;
         assert_eq!(code(&out), 2, "{bad:?}: {}", stderr(&out));
@@ -634,6 +652,47 @@ async fn a_notification_delivered_to_two_replicas_is_recorded_once() {
         )
         .unwrap();
     assert_eq!(refused, 1, "the refused one is not recorded");
+
+    // An assignment sent by replica B finishes on Apple's notification to replica A
+    // (the address the upload subscribed): the event tracker lives in the database.
+    let assigned: Value = http
+        .post(format!("{b}/admin/assign"))
+        .json(&serde_json::json!({"adam_id": "409203825", "serials": ["C02NOTIFY001", "C02NOTIFY002"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let event = assigned["event_ids"][0].as_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let rows = loop {
+        let rows: Vec<(String, String)> = {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT subject_id, result FROM events WHERE event_id = ?1 ORDER BY subject_id",
+                )
+                .unwrap();
+            stmt.query_map([&event], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        if !rows.is_empty() || Instant::now() > deadline {
+            break rows;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let done = |s: &str| (s.to_owned(), "succeeded".to_owned());
+    assert_eq!(rows, [done("C02NOTIFY001"), done("C02NOTIFY002")]);
+    let by: String = conn
+        .query_row(
+            "SELECT type FROM notifications WHERE event_id = ?1",
+            [&event],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(by, "ASSET_MANAGEMENT");
     sim.shutdown().await;
 }
 

@@ -214,6 +214,15 @@ async fn run(args: Args) -> Result<(), Exit> {
                 code: 2,
                 message: format!("--token {}: {e}", file.display()),
             })?;
+            if let Err(e) = token.parse::<apple_vpp::VppToken>() {
+                return Err(Exit {
+                    code: 2,
+                    message: format!(
+                        "--token {}: not a content token ({e}); download it again from Apple Business Manager",
+                        file.display()
+                    ),
+                });
+            }
             (url.clone(), token)
         }
         _ => {
