@@ -8,6 +8,9 @@
 //! | `POST /admin/revoke` `{"serials":[],"users":[]}` | revoke; `{"event_ids":[…]}` |
 //! | `GET /admin/assets` | the catalog: each asset with its name and icon |
 //! | `POST /vpp/notify` | Apple's notifications (see `notify.rs`) |
+//!
+//! `axum::serve` sets no header-read timeout and no connection cap: a service reachable
+//! from the Internet sets both, as the `notifications` example shows.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
