@@ -1,0 +1,168 @@
+//! THE SYNC TRANSACTION. One sync unit reads the location's three lists (assets,
+//! assignments, users) under ONE sync lease and stores each page as it arrives, in one
+//! transaction that carries the lease's fence (see `db.rs`, `check_fence`). Records a
+//! sync did not show are deleted only when the list was read in full AND completely.
+
+use apple_vpp::api::{GetAssets, GetAssignments, GetUsers, Paged};
+use apple_vpp::assets::RecordError;
+use apple_vpp::client::{Lease, LeaseError, LeaseKind, LeaseStore, LocationKey, SyncPage};
+use apple_vpp::wire::Page;
+use apple_vpp::{Asset, Assignment, SyncOutcome, VppToken, VppUser};
+use futures_util::StreamExt;
+
+use crate::app::{Mdm, MdmError};
+use crate::db::{Row, RunEnd};
+
+/// What one sync unit did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SyncReport {
+    /// Whether every list was read in full (a first sync, or the 9721 fallback).
+    pub full: bool,
+    /// Records stored per list (of the final pass).
+    pub assets: u64,
+    pub assignments: u64,
+    pub users: u64,
+    /// The most passes a list needed.
+    pub passes: u32,
+    /// Whether every list was read completely (see `SyncOutcome::complete`).
+    pub complete: bool,
+    /// The lease's fence every write carried.
+    pub fence: u64,
+}
+
+impl Mdm {
+    /// One sync unit of `uid`: in full when `full` or when no cursor is stored, else the
+    /// assignments and users changed since the stored cursors (assets are always listed
+    /// in full: Apple has no incremental form for them).
+    /// [`LeaseError::Held`] when another replica is syncing this location.
+    pub async fn sync(&self, uid: &str, full: bool) -> Result<SyncReport, MdmError> {
+        let token = self.db()?.account(uid)?.token().clone();
+        // LEASE-API: the example takes the sync lease from the store itself because
+        // `VppClient::with_lease` gives the fence only after the work; switch to it when it
+        // hands the fence to the work from the start.
+        let lease = self
+            .leases
+            .acquire(LeaseKind::Sync, &LocationKey::of_uid(uid), self.lease_ttl)
+            .await?;
+        let result = tokio::select! {
+            done = self.sync_lists(uid, &token, lease.fence(), full) => done,
+            lost = keep_alive(self.leases.as_ref(), &lease) => Err(lost.into()),
+        };
+        let _ = self.leases.release(&lease).await; // a courtesy: an unreleased lease expires
+        result
+    }
+
+    async fn sync_lists(
+        &self,
+        uid: &str,
+        token: &VppToken,
+        fence: u64,
+        full: bool,
+    ) -> Result<SyncReport, MdmError> {
+        let (assignments_since, users_since) = match full {
+            true => (None, None),
+            false => self.db()?.cursors(uid)?,
+        };
+        let run = self.db()?.begin_run(uid, fence, full)?;
+
+        let (assets, n_assets) = self
+            .sync_list::<_, Asset>(uid, token, run, fence, GetAssets::new())
+            .await?;
+        let request = match &assignments_since {
+            Some(v) => GetAssignments::new().since_version_id(v.clone()),
+            None => GetAssignments::new(),
+        };
+        let (assignments, n_assignments) = self
+            .sync_list::<_, Assignment>(uid, token, run, fence, request)
+            .await?;
+        let request = match &users_since {
+            Some(v) => GetUsers::new().since_version_id(v.clone()),
+            None => GetUsers::new(),
+        };
+        let (users, n_users) = self
+            .sync_list::<_, VppUser>(uid, token, run, fence, request)
+            .await?;
+
+        let lists = [
+            ("assets", &assets),
+            ("assignments", &assignments),
+            ("users", &users),
+        ];
+        let delete_unseen: Vec<(&'static str, u32)> = lists
+            .iter()
+            .filter(|(_, o)| o.full && o.complete)
+            .map(|(table, o)| (*table, o.passes))
+            .collect();
+        let complete = lists.iter().all(|(_, o)| o.complete);
+        self.db()?.finish_run(&RunEnd {
+            uid,
+            run,
+            fence,
+            complete,
+            assignments_cursor: assignments.version_id.as_deref(),
+            users_cursor: users.version_id.as_deref(),
+            delete_unseen: &delete_unseen,
+        })?;
+        Ok(SyncReport {
+            full: assignments.full && users.full,
+            assets: n_assets,
+            assignments: n_assignments,
+            users: n_users,
+            passes: lists.iter().map(|(_, o)| o.passes).max().unwrap_or(1),
+            complete,
+            fence,
+        })
+    }
+
+    /// Reads one list page by page, storing each page as it arrives.
+    async fn sync_list<E, T>(
+        &self,
+        uid: &str,
+        token: &VppToken,
+        run: i64,
+        fence: u64,
+        request: E,
+    ) -> Result<(SyncOutcome, u64), MdmError>
+    where
+        E: Paged + Send + Sync,
+        E::Response: Send,
+        T: Row + TryFrom<<E::Response as Page>::Item, Error = RecordError>,
+    {
+        let mut pages = self
+            .client
+            .pages(token, request)
+            .stop_if_managed_elsewhere(&self.identity);
+        let mut stored = 0;
+        while let Some(page) = pages.next().await {
+            let page: SyncPage<T> = page?;
+            if page.abandons_previous_pass() {
+                stored = 0; // the rows of the abandoned pass are deleted at the end
+            }
+            self.db()?.write_page(uid, run, fence, &page)?;
+            stored += page.records.len() as u64;
+            self.pause_between_pages().await;
+        }
+        let outcome = pages.outcome().ok_or_else(|| {
+            MdmError::Other("the sync ended without an outcome; run it again".into())
+        })?;
+        Ok((outcome, stored))
+    }
+
+    /// Test hook (`--page-pause-ms`): a slower sync, so a test can stop a replica
+    /// mid-sync.
+    async fn pause_between_pages(&self) {
+        if !self.page_pause.is_zero() {
+            tokio::time::sleep(self.page_pause).await;
+        }
+    }
+}
+
+/// Renews `lease` every third of its time to live; returns only when that fails.
+async fn keep_alive(store: &dyn LeaseStore, lease: &Lease) -> LeaseError {
+    loop {
+        tokio::time::sleep(lease.ttl() / 3).await;
+        if let Err(e) = store.renew(lease).await {
+            return e;
+        }
+    }
+}
