@@ -154,7 +154,7 @@ pub use flows::ConfigureOutcome;
 pub use lease::{
     DEFAULT_LEASE_TTL, InProcessLeases, Lease, LeaseError, LeaseKind, LeaseStore, LocationKey,
 };
-pub use licenses::{DEFAULT_POLL_INTERVAL, SentBatch};
+pub use licenses::{DEFAULT_POLL_INTERVAL, SentBatch, UsersCreated};
 pub use metadata::{ContentKind, DescribeOutcome, DescribedAsset, MetadataAnswer, MetadataOptions};
 pub use notifications::SubscribeOutcome;
 pub use pages::{PageStream, SyncError, SyncPage};
