@@ -132,6 +132,7 @@ mod notifications;
 mod pages;
 pub(crate) mod rate;
 mod send;
+mod shared;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -148,8 +149,12 @@ pub use builder::{
     BuildError, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, VppClientBuilder,
 };
 pub use dedup::{DedupError, NotificationDedup};
+pub use shared::{
+    InProcessSecrets, InProcessTrackerStore, MAX_TRACKER_CONFLICTS, NotificationSecrets,
+    StoreError, StoredTracker, TrackerStore, update_tracker,
+};
 pub use error::{ClientError, TransportKind};
-pub use events::PollRound;
+pub use events::{DEFAULT_CLAIM_HOLD, PollRound};
 pub use flows::ConfigureOutcome;
 pub use lease::{
     DEFAULT_LEASE_TTL, InProcessLeases, Lease, LeaseError, LeaseKind, LeaseStore, LocationKey,

@@ -76,8 +76,8 @@ mod subscribe;
 
 pub use dedup::{DEFAULT_PENDING_FOR, Delivery, Mark, MarkToken, MaxAgeTooLong, NotificationDeduper};
 pub use receive::{
-    DEFAULT_MAX_BODY, Notification, Payload, ReceiveError, ReceiveLimits, authenticate, decode,
-    receive,
+    DEFAULT_MAX_BODY, Notification, Payload, ReceiveError, ReceiveLimits, authenticate,
+    authenticate_any, decode, receive,
 };
 pub use secret::{MAX_SECRET_LEN, MIN_SECRET_LEN, NotificationSecret, SecretError};
 pub use subscribe::{NotificationSubscription, SubscribeError};
