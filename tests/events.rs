@@ -594,3 +594,26 @@ mod user_creation {
         assert_eq!(o.created, ["a"]);
     }
 }
+
+#[test]
+fn claimed_work_is_due_for_no_one_else_until_answered_released_or_lapsed() {
+    let mut t = tracker_with("ev1", &["A"]);
+    let hold = std::time::Duration::from_secs(120);
+    // Due at 5 minutes: one replica claims the poll; a second finds nothing to do.
+    assert_eq!(t.claim_due_at(at(5, 0), hold), vec![Next::Poll(id("ev1"))]);
+    assert!(t.claim_due_at(at(5, 1), hold).is_empty());
+    assert!(t.due_at(at(5, 1)).is_empty());
+    assert_eq!(t.next_wake_at(at(5, 1)), Some(at(7, 0)), "due again when the claim lapses");
+    // A replica that died: the claim lapses and the poll is due again.
+    assert_eq!(t.claim_due_at(at(7, 0), hold), vec![Next::Poll(id("ev1"))]);
+    // Released (the poll did not reach Apple): due at once for anyone.
+    assert!(t.release_claim(&id("ev1")));
+    assert_eq!(t.due_at(at(7, 1)), vec![Next::Poll(id("ev1"))]);
+    // An answer ends the claim; the stored tracker keeps claims across serde.
+    t.claim_due_at(at(7, 1), hold);
+    let stored: EventTracker = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
+    assert!(stored.due_at(at(7, 2)).is_empty(), "the claim was stored");
+    t.on_status_at(&id("ev1"), &status(r#"{"eventStatus":"PENDING"}"#), at(7, 2));
+    assert_eq!(t.next_at(&id("ev1"), at(7, 2)), Some(Next::Wait { until: at(7, 32) }));
+    assert_eq!(t.claim_due_at(at(7, 32), hold), vec![Next::Poll(id("ev1"))]);
+}
