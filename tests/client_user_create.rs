@@ -119,7 +119,11 @@ async fn a_create_met_by_a_5xx_is_read_back_and_only_the_missing_users_are_sent_
     );
     assert!(done.sent.is_empty(), "{done:?}");
     let outcome = &done.settled[0];
-    assert_eq!(outcome.created, ["u-1", "u-2"], "u-2 by the event followed to its end");
+    assert_eq!(
+        outcome.created,
+        ["u-1", "u-2"],
+        "u-2 by the event followed to its end"
+    );
     assert!(outcome.failed.is_empty(), "{outcome:?}");
     assert_eq!(outcome.events, ["e-2".into()]);
 }
@@ -184,7 +188,10 @@ async fn a_create_apple_applies_later_than_its_lost_answer_ends_with_every_user_
     assert!(done.sent.is_empty(), "{done:?}");
     let outcome = &done.settled[0];
     assert_eq!(outcome.created, ["late-1", "late-2"], "{outcome:?}");
-    assert!(outcome.failed.is_empty(), "9716 is not a failure: {outcome:?}");
+    assert!(
+        outcome.failed.is_empty(),
+        "9716 is not a failure: {outcome:?}"
+    );
     assert_eq!(outcome.events.len(), 1, "{outcome:?}");
     assert_eq!(requests_to(&sim, "POST", "users/create").len(), 2);
     // Apple (and the simulator) keep one active record per clientUserId.
@@ -224,8 +231,16 @@ async fn a_create_refused_as_invalid_is_not_settled_but_returned() {
         .create_users_with(&token(), two_users(), &quick())
         .await
         .unwrap_err();
-    assert_eq!(error.apple().map(|a| a.number.code()), Some(9717), "{error:?}");
-    assert_eq!(creates(&s).await.len(), 1, "an invalid request is not sent again");
+    assert_eq!(
+        error.apple().map(|a| a.number.code()),
+        Some(9717),
+        "{error:?}"
+    );
+    assert_eq!(
+        creates(&s).await.len(),
+        1,
+        "an invalid request is not sent again"
+    );
 }
 
 #[test]

@@ -473,9 +473,7 @@ mod user_creation {
     //! model, without HTTP.
 
     use super::{at, id};
-    use apple_vpp::events::{
-        CreationPolicy, CreationStep, EventStatus, SendFailure, UserCreation,
-    };
+    use apple_vpp::events::{CreationPolicy, CreationStep, EventStatus, SendFailure, UserCreation};
     use apple_vpp::wire::{UserEntry, UsersRequest};
 
     fn batch(ids: &[&str]) -> UsersRequest {
@@ -499,9 +497,16 @@ mod user_creation {
         assert_eq!(sent(c.next_at(at(0, 0))), ["a", "b", "c"]);
         c.on_answer_at(id("ev-1"), at(0, 0));
         // Apple's minimum interval between polls.
-        assert_eq!(c.next_at(at(0, 10)), CreationStep::Wait { until: at(0, 30) });
+        assert_eq!(
+            c.next_at(at(0, 10)),
+            CreationStep::Wait { until: at(0, 30) }
+        );
         assert_eq!(c.next_at(at(0, 30)), CreationStep::Poll(id("ev-1")));
-        c.on_status_at(&id("ev-1"), &status(r#"{"eventStatus":"PENDING"}"#), at(0, 30));
+        c.on_status_at(
+            &id("ev-1"),
+            &status(r#"{"eventStatus":"PENDING"}"#),
+            at(0, 30),
+        );
         assert_eq!(c.next_at(at(0, 40)), CreationStep::Wait { until: at(1, 0) });
         c.on_status_at(
             &id("ev-1"),
@@ -521,7 +526,10 @@ mod user_creation {
         assert_eq!(o.created, ["a", "b"]);
         assert_eq!(o.failed.len(), 1);
         assert_eq!(o.failed[0].client_user_id, "c");
-        assert_eq!(o.failed[0].error.as_ref().map(|e| e.error_number.code()), Some(9717));
+        assert_eq!(
+            o.failed[0].error.as_ref().map(|e| e.error_number.code()),
+            Some(9717)
+        );
         assert_eq!(o.events, [id("ev-1")]);
         assert_eq!(c.sends(), 1, "an invalid email is not sent again");
     }
@@ -533,11 +541,17 @@ mod user_creation {
         c.on_send_failed_at(SendFailure::Unsure, at(0, 0));
         // Not read at once: Apple may still be applying it.
         assert_eq!(c.next_at(at(0, 1)), CreationStep::Wait { until: at(0, 30) });
-        assert_eq!(c.next_at(at(0, 30)), CreationStep::Read(vec!["a".into(), "b".into()]));
+        assert_eq!(
+            c.next_at(at(0, 30)),
+            CreationStep::Read(vec!["a".into(), "b".into()])
+        );
         c.on_read_at(&[], at(0, 30));
         assert_eq!(sent(c.next_at(at(0, 30))), ["a", "b"]);
         c.on_send_failed_at(SendFailure::Unsure, at(0, 31));
-        assert_eq!(c.next_at(at(1, 1)), CreationStep::Read(vec!["a".into(), "b".into()]));
+        assert_eq!(
+            c.next_at(at(1, 1)),
+            CreationStep::Read(vec!["a".into(), "b".into()])
+        );
         c.on_read_at(&["a".to_owned()], at(1, 1));
         // Two sends made: b is failed without an error, not sent a third time.
         let CreationStep::Done(o) = c.next_at(at(1, 1)) else {
@@ -564,8 +578,15 @@ mod user_creation {
     fn pending_past_ten_minutes_reads_and_sends_only_the_missing_keeping_the_first_event() {
         let mut c = UserCreation::new(batch(&["a", "b"]), CreationPolicy::default(), at(0, 0));
         c.on_answer_at(id("ev-1"), at(0, 0));
-        c.on_status_at(&id("ev-1"), &status(r#"{"eventStatus":"PENDING"}"#), at(10, 0));
-        assert_eq!(c.next_at(at(10, 0)), CreationStep::Read(vec!["a".into(), "b".into()]));
+        c.on_status_at(
+            &id("ev-1"),
+            &status(r#"{"eventStatus":"PENDING"}"#),
+            at(10, 0),
+        );
+        assert_eq!(
+            c.next_at(at(10, 0)),
+            CreationStep::Read(vec!["a".into(), "b".into()])
+        );
         c.on_read_at(&["a".to_owned()], at(10, 0));
         assert_eq!(sent(c.next_at(at(10, 0))), ["b"]);
         c.on_answer_at(id("ev-2"), at(10, 0));
@@ -603,7 +624,11 @@ fn claimed_work_is_due_for_no_one_else_until_answered_released_or_lapsed() {
     assert_eq!(t.claim_due_at(at(5, 0), hold), vec![Next::Poll(id("ev1"))]);
     assert!(t.claim_due_at(at(5, 1), hold).is_empty());
     assert!(t.due_at(at(5, 1)).is_empty());
-    assert_eq!(t.next_wake_at(at(5, 1)), Some(at(7, 0)), "due again when the claim lapses");
+    assert_eq!(
+        t.next_wake_at(at(5, 1)),
+        Some(at(7, 0)),
+        "due again when the claim lapses"
+    );
     // A replica that died: the claim lapses and the poll is due again.
     assert_eq!(t.claim_due_at(at(7, 0), hold), vec![Next::Poll(id("ev1"))]);
     // Released (the poll did not reach Apple): due at once for anyone.
@@ -613,7 +638,14 @@ fn claimed_work_is_due_for_no_one_else_until_answered_released_or_lapsed() {
     t.claim_due_at(at(7, 1), hold);
     let stored: EventTracker = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
     assert!(stored.due_at(at(7, 2)).is_empty(), "the claim was stored");
-    t.on_status_at(&id("ev1"), &status(r#"{"eventStatus":"PENDING"}"#), at(7, 2));
-    assert_eq!(t.next_at(&id("ev1"), at(7, 2)), Some(Next::Wait { until: at(7, 32) }));
+    t.on_status_at(
+        &id("ev1"),
+        &status(r#"{"eventStatus":"PENDING"}"#),
+        at(7, 2),
+    );
+    assert_eq!(
+        t.next_at(&id("ev1"), at(7, 2)),
+        Some(Next::Wait { until: at(7, 32) })
+    );
     assert_eq!(t.claim_due_at(at(7, 32), hold), vec![Next::Poll(id("ev1"))]);
 }

@@ -99,7 +99,9 @@ async fn status_requests(s: &MockServer, event: &str) -> usize {
         .iter()
         .filter(|r| {
             r.url.path().ends_with("/status")
-                && r.url.query().is_some_and(|q| q.contains(&format!("eventId={event}")))
+                && r.url
+                    .query()
+                    .is_some_and(|q| q.contains(&format!("eventId={event}")))
         })
         .count()
 }
@@ -190,7 +192,10 @@ async fn on_redis_a_notification_applied_during_a_poll_is_kept() {
     let _serial = serial();
     let server = RedisServer::start();
     let store = RedisTrackerStore::new(store(&server, "fleet1"), "981060278089131045");
-    assert!(!store.key().contains("981060278089131045"), "no location id in keys");
+    assert!(
+        !store.key().contains("981060278089131045"),
+        "no location id in keys"
+    );
     a_notification_applied_during_a_poll_is_kept(Arc::new(store)).await;
 }
 
@@ -291,10 +296,10 @@ async fn on_redis_a_huge_dedup_window_is_clamped_and_every_call_still_works() {
     let _serial = serial();
     let server = RedisServer::start();
     let huge = RedisDeduper::new(store(&server, "d3"), Duration::MAX);
-    assert_eq!(huge.max_age(), NotificationDeduper::MAX_AGE);
     assert!(!huge.check_and_insert("n-1").await.unwrap().is_duplicate());
     assert!(huge.check_and_insert("n-1").await.unwrap().is_duplicate());
     assert!(matches!(huge.mark("n-2").await.unwrap(), Mark::First(_)));
+    assert_eq!(huge.max_age(), NotificationDeduper::MAX_AGE);
     let refused = RedisDeduper::try_new(store(&server, "d3"), Duration::MAX).unwrap_err();
     assert!(refused.to_string().contains("at most 30 days"), "{refused}");
 }
@@ -352,7 +357,10 @@ async fn the_secret_is_shared_before_subscribing(
     let token: VppToken = sim.token("981060278089131045").unwrap().parse().unwrap();
     let b_url = replica_b_receiver(b_secrets).await;
     // Replica A subscribes; Apple's test notification goes to replica B.
-    let a = VppClient::builder().base_url(sim.base_url()).build().unwrap();
+    let a = VppClient::builder()
+        .base_url(sim.base_url())
+        .build()
+        .unwrap();
     let first = NotificationSecret::generate().unwrap();
     let sub = NotificationSubscription::new(&b_url, first.clone()).unwrap();
     let out = a

@@ -55,7 +55,8 @@
 //! methods hand the same pages to a handler); every write is split by the core's
 //! [`crate::batching`] with Apple's limits from the (cached) service configuration and
 //! answers one [`SentBatch`] per request sent, in batch order
-//! ([`VppClient::send_batched`]). Decisions stay in the core
+//! ([`VppClient::send_batched`]); [`VppClient::create_users`] follows a batch whose answer
+//! was lost to its end ([`crate::events::UserCreation`]) and returns [`UsersCreated`]. Decisions stay in the core
 //! ([`crate::paging::PageTraversal`], [`crate::batching`], [`crate::events::EventStatus`]); these
 //! methods drive them.
 //!
@@ -149,10 +150,6 @@ pub use builder::{
     BuildError, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, VppClientBuilder,
 };
 pub use dedup::{DedupError, NotificationDedup};
-pub use shared::{
-    InProcessSecrets, InProcessTrackerStore, MAX_TRACKER_CONFLICTS, NotificationSecrets,
-    StoreError, StoredTracker, TrackerStore, update_tracker,
-};
 pub use error::{ClientError, TransportKind};
 pub use events::{DEFAULT_CLAIM_HOLD, PollRound};
 pub use flows::ConfigureOutcome;
@@ -165,6 +162,10 @@ pub use notifications::SubscribeOutcome;
 pub use pages::{PageStream, SyncError, SyncPage};
 pub use rate::{
     DEFAULT_MAX_REQUESTS_PER_SECOND, UNKNOWN_LIMIT_REQUESTS_PER_SECOND, WINDOW_SLACK, spacing,
+};
+pub use shared::{
+    InProcessSecrets, InProcessTrackerStore, MAX_TRACKER_CONFLICTS, NotificationSecrets,
+    StoreError, StoredTracker, TrackerStore, update_tracker,
 };
 
 pub use reqwest;

@@ -82,8 +82,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use super::status::EventStatus;
 use crate::ids::EventId;
 use crate::notification::{Notification, Payload};
-use crate::wire::{EventState, NotificationResult, UserEntry, UsersRequest};
 use crate::wire::{ErrorBody, ErrorNumber};
+use crate::wire::{EventState, NotificationResult, UserEntry, UsersRequest};
 
 /// The durations and bounds of [`UserCreation`] (defaults: Apple's guidance).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -426,7 +426,10 @@ impl UserCreation {
             self.finish_or_continue(Vec::new(), now);
         } else {
             // Failed without naming them (or partly): read after the finished event.
-            let rest: Vec<String> = users.into_iter().filter(|u| unaccounted.contains(u)).collect();
+            let rest: Vec<String> = users
+                .into_iter()
+                .filter(|u| unaccounted.contains(u))
+                .collect();
             self.finish_or_continue(rest, now);
         }
     }

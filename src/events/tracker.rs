@@ -526,11 +526,13 @@ impl EventTracker {
         self.events
             .values()
             .filter(|e| e.outcome.is_none())
-            .map(|e| match (self.claimed_until(&e.event_id, now), self.next_for(e, now)) {
-                (_, Next::Wait { until }) => until,
-                (Some(claimed), _) => claimed,
-                _ => now,
-            })
+            .map(
+                |e| match (self.claimed_until(&e.event_id, now), self.next_for(e, now)) {
+                    (_, Next::Wait { until }) => until,
+                    (Some(claimed), _) => claimed,
+                    _ => now,
+                },
+            )
             .min()
     }
 

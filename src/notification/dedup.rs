@@ -171,7 +171,9 @@ impl NotificationDeduper {
         }
         let token = MarkToken::random();
         let until = now
-            .checked_add_signed(chrono::TimeDelta::from_std(pending_for).unwrap_or(chrono::TimeDelta::MAX))
+            .checked_add_signed(
+                chrono::TimeDelta::from_std(pending_for).unwrap_or(chrono::TimeDelta::MAX),
+            )
             .unwrap_or(DateTime::<Utc>::MAX_UTC);
         self.pending.insert(id.to_owned(), (token.clone(), until));
         Mark::First(token)
@@ -302,7 +304,9 @@ impl<'de> Deserialize<'de> for NotificationDeduper {
             }
         };
         let mut deduper = Self::try_new(stored.max_entries, max_age).map_err(|e| {
-            serde::de::Error::custom(format!("{e} (the stored de-duplicator is damaged; fix or drop that value)"))
+            serde::de::Error::custom(format!(
+                "{e} (the stored de-duplicator is damaged; fix or drop that value)"
+            ))
         })?;
         for (id, at) in stored.seen {
             if !deduper.seen.contains_key(&id) {

@@ -74,7 +74,9 @@ mod receive;
 mod secret;
 mod subscribe;
 
-pub use dedup::{DEFAULT_PENDING_FOR, Delivery, Mark, MarkToken, MaxAgeTooLong, NotificationDeduper};
+pub use dedup::{
+    DEFAULT_PENDING_FOR, Delivery, Mark, MarkToken, MaxAgeTooLong, NotificationDeduper,
+};
 pub use receive::{
     DEFAULT_MAX_BODY, Notification, Payload, ReceiveError, ReceiveLimits, authenticate,
     authenticate_any, decode, receive,

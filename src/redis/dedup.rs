@@ -69,8 +69,7 @@ impl RedisDeduper {
     pub fn new(store: RedisStore, max_age: Duration) -> Self {
         Self {
             store,
-            max_age: max_age
-                .clamp(Duration::from_millis(1), NotificationDeduper::MAX_AGE),
+            max_age: max_age.clamp(Duration::from_millis(1), NotificationDeduper::MAX_AGE),
             pending_for: DEFAULT_PENDING_FOR,
         }
     }
@@ -176,7 +175,11 @@ impl NotificationDedup for RedisDeduper {
             let token = MarkToken::random();
             let value = format!("p:{}", token.as_str());
             let answer = self
-                .run(MARK, self.key(id), [value, millis(self.pending_for).to_string()])
+                .run(
+                    MARK,
+                    self.key(id),
+                    [value, millis(self.pending_for).to_string()],
+                )
                 .await?;
             Ok(match answer {
                 1 => Mark::First(token),

@@ -53,7 +53,9 @@ impl NotificationSecrets for RedisSecrets {
         Box::pin(async move {
             let script = redis::Script::new(PUT);
             let mut invocation = script.prepare_invoke();
-            invocation.key(self.key(location)).arg(secret.expose_secret());
+            invocation
+                .key(self.key(location))
+                .arg(secret.expose_secret());
             let mut conn = self.store.connection();
             self.store
                 .bounded(async move { invocation.invoke_async::<i64>(&mut conn).await })

@@ -63,11 +63,7 @@ impl TrackerStore for RedisTrackerStore {
     fn load(&self) -> BoxFuture<'_, Result<StoredTracker, StoreError>> {
         Box::pin(async move {
             let mut conn = self.store.connection();
-            let cmd = redis::cmd("HMGET")
-                .arg(&self.key)
-                .arg("v")
-                .arg("t")
-                .clone();
+            let cmd = redis::cmd("HMGET").arg(&self.key).arg("v").arg("t").clone();
             let (version, json): (Option<u64>, Option<String>) = self
                 .store
                 .bounded(async move { cmd.query_async(&mut conn).await })
