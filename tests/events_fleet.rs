@@ -415,3 +415,16 @@ fn a_stored_notification_secret_reads_back_and_stays_redacted() {
     assert!(serde_json::from_str::<NotificationSecret>(r#""short""#).is_err());
     assert!(format!("{:?}", InProcessSecrets::new()).contains("redacted"));
 }
+
+#[test]
+fn the_fleet_types_are_send_and_sync() {
+    fn is<T: Send + Sync + 'static>() {}
+    fn error<T: std::error::Error + Send + Sync + 'static>() {}
+    is::<InProcessTrackerStore>();
+    is::<InProcessSecrets>();
+    is::<RedisTrackerStore>();
+    is::<RedisSecrets>();
+    is::<apple_vpp::client::UsersCreated>();
+    is::<apple_vpp::client::StoredTracker>();
+    error::<apple_vpp::client::StoreError>();
+}
