@@ -58,6 +58,10 @@ impl VppClient {
     /// A failed poll does not stop the round: it is listed in [`PollRound::failed`], so
     /// that an outcome already taken from the tracker is never lost to an error.
     ///
+    /// The tracker is borrowed for the whole round, HTTP calls included: use it for a
+    /// tracker one task owns. Replicas (or tasks) that share a stored tracker use
+    /// [`VppClient::poll_shared_at`], which holds nothing while it talks to Apple.
+    ///
     /// A loop that follows Apple's schedule:
     ///
     /// ```no_run
