@@ -603,6 +603,19 @@ mod user_creation {
     }
 
     #[test]
+    fn an_event_apple_does_not_know_is_settled_by_a_read() {
+        let mut c = UserCreation::new(batch(&["a", "b"]), CreationPolicy::default(), at(0, 0));
+        c.on_answer_at(id("ev-1"), at(0, 0));
+        c.on_event_not_found_at(&id("ev-1"), at(0, 30));
+        assert_eq!(
+            c.next_at(at(0, 30)),
+            CreationStep::Read(vec!["a".into(), "b".into()])
+        );
+        c.on_read_at(&["b".to_owned()], at(0, 31));
+        assert_eq!(sent(c.next_at(at(0, 31))), ["a"]);
+    }
+
+    #[test]
     fn a_user_management_notification_finishes_the_followed_event() {
         let mut c = UserCreation::new(batch(&["a"]), CreationPolicy::default(), at(0, 0));
         c.on_answer_at(id("ev-1"), at(0, 0));

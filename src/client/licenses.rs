@@ -321,10 +321,13 @@ impl VppClient {
                         }
                     }
                 }
-                CreationStep::Poll(event_id) => {
-                    let status = self.event_status(token, &event_id).await?;
-                    creation.on_status_at(&event_id, &status, Utc::now());
-                }
+                CreationStep::Poll(event_id) => match self.event_status(token, &event_id).await {
+                    Ok(status) => creation.on_status_at(&event_id, &status, Utc::now()),
+                    Err(e) if e.apple().is_some_and(crate::events::is_event_not_found) => {
+                        creation.on_event_not_found_at(&event_id, Utc::now());
+                    }
+                    Err(e) => return Err(e),
+                },
                 CreationStep::Read(users) => {
                     let active = self.active_users(token, &users).await?;
                     creation.on_read_at(&active, Utc::now());

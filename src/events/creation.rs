@@ -434,6 +434,18 @@ impl UserCreation {
         }
     }
 
+    /// Apple answered a `status` poll of `event_id` with 9708 (the event is not known):
+    /// nothing says the users were created, so read them (and send the missing again).
+    pub fn on_event_not_found_at(&mut self, event_id: &EventId, _now: DateTime<Utc>) {
+        if let Phase::Following { event, users, .. } = &self.phase {
+            if event == event_id {
+                self.phase = Phase::Reading {
+                    users: users.clone(),
+                };
+            }
+        }
+    }
+
     /// A `USER_MANAGEMENT` notification at `now`: a `SUCCESS` for the followed event
     /// creates its users; a `FAILURE` makes its `status` (which names the failed users)
     /// due at once. Any other notification changes nothing.
