@@ -414,22 +414,12 @@ async fn on_redis_the_secret_is_shared_before_subscribing() {
 }
 
 #[test]
-fn a_stored_notification_secret_reads_back_and_stays_redacted() {
-    let secret = NotificationSecret::generate().unwrap();
-    let stored = serde_json::to_string(&secret).unwrap();
-    let back: NotificationSecret = serde_json::from_str(&stored).unwrap();
-    assert_eq!(back, secret);
-    assert_eq!(format!("{back:?}"), "NotificationSecret([redacted])");
-    assert!(serde_json::from_str::<NotificationSecret>(r#""short""#).is_err());
-    assert!(format!("{:?}", InProcessSecrets::new()).contains("redacted"));
-}
-
-#[test]
 fn the_fleet_types_are_send_and_sync() {
     fn is<T: Send + Sync + 'static>() {}
     fn error<T: std::error::Error + Send + Sync + 'static>() {}
     is::<InProcessTrackerStore>();
     is::<InProcessSecrets>();
+    assert!(format!("{:?}", InProcessSecrets::new()).contains("redacted"));
     is::<RedisTrackerStore>();
     is::<RedisSecrets>();
     is::<apple_vpp::client::UsersCreated>();
