@@ -218,3 +218,28 @@ fn a_takeover_that_did_not_take_is_not_a_lost_race() {
     assert_eq!(p.location().name, "Berlin Office");
     assert_eq!(p.token(), &account_token());
 }
+
+#[test]
+fn notification_settings_over_the_legacy_api_are_refused_by_the_decision() {
+    let url = apple_vpp::url::Url::parse("https://mdm.ours.example/vpp").unwrap();
+    let settings = ClientConfigUpdate::builder()
+        .notification_url(url)
+        .notification_auth_token("n-secret".into())
+        .build()
+        .unwrap();
+    let token = token_with("aW5uZXI=", "2027-09-26T08:30:39Z");
+    let options = ClaimOptions::default().with_notifications(settings);
+    // Unclaimed, ours or another MDM's: v1 has no notifications, so nothing is sent.
+    for mdm in [None, ours()] {
+        let v1 = berlin(mdm).with_protocol(apple_vpp::Protocol::V1);
+        let c = configure_at(&token, &us(), &v1, &options, now());
+        let Configure::NotificationsUnsupported { location } = c else {
+            panic!("{c:?}")
+        };
+        assert_eq!(location.name, "Berlin Office");
+    }
+    // Without notification settings the same v1 location is claimed as before.
+    let v1 = berlin(None).with_protocol(apple_vpp::Protocol::V1);
+    let c = configure_at(&token, &us(), &v1, &ClaimOptions::default(), now());
+    assert!(matches!(c, Configure::SendUpdate(_)), "{c:?}");
+}

@@ -188,3 +188,20 @@ fn metadata_types() {
     assert_send_sync::<LookupResponse>();
     assert_error::<apple_vpp::error::StorefrontError>();
 }
+
+#[test]
+fn user_creation_and_dedup_marks() {
+    use apple_vpp::events::{
+        CreationFailure, CreationOutcome, CreationPolicy, CreationStep, SendFailure, UserCreation,
+    };
+    use apple_vpp::notification::{Mark, MarkToken, MaxAgeTooLong};
+    assert_send_sync::<UserCreation>();
+    assert_send_sync::<CreationPolicy>();
+    assert_send_sync::<CreationStep>();
+    assert_send_sync::<CreationOutcome>();
+    assert_send_sync::<CreationFailure>();
+    assert_send_sync::<SendFailure>();
+    assert_send_sync::<Mark>();
+    assert_send_sync::<MarkToken>();
+    assert_error::<MaxAgeTooLong>();
+}

@@ -190,3 +190,33 @@ async fn a_v1_only_mdm_on_a_v2_location_needs_consent() {
     assert!(matches!(outcome, ConfigureOutcome::ManagedElsewhere { .. }));
     assert_eq!(fake.state.lock().unwrap().legacy_reads, 0);
 }
+
+#[tokio::test]
+async fn notification_settings_for_a_legacy_token_are_refused_at_once_without_a_write_or_a_retry() {
+    use apple_vpp::ClaimOptions;
+    use apple_vpp::notification::{NotificationSecret, NotificationSubscription};
+    let fake = legacy_fake(None).await;
+    // The default retry policy: before the core refused this, the refusal was taken for
+    // a transport failure and the flow read and decided again four times (about 3.5 s).
+    let client = VppClient::builder()
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
+    let secret = NotificationSecret::generate().unwrap();
+    let sub = NotificationSubscription::new("https://mdm.example.com/n", secret).unwrap();
+    let options = ClaimOptions::from(Takeover::Refuse).with_notifications(sub.settings_update());
+    let error = client
+        .configure(&token(), &us(), &options)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, ClientError::LegacyUnsupported("notifications")),
+        "{error:?}"
+    );
+    assert_eq!(
+        paths(&fake).await,
+        ["GET /mdm/v2/client/config", "POST /mdm/VPPClientConfigSrv"],
+        "one read over each protocol, no write, no second round"
+    );
+    assert!(fake.state.lock().unwrap().legacy_writes.is_empty());
+}

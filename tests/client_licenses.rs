@@ -226,7 +226,7 @@ async fn a_sync_during_which_the_data_changes_is_read_again_and_keeps_the_settle
     let (sync, write) = tokio::join!(all_users(&client, &token, None), async {
         tokio::time::sleep(Duration::from_millis(120)).await;
         let request = UsersRequest::new([UserEntry::new("late-user")]);
-        let sent = client.create_users(&token, request).await.unwrap();
+        let sent = client.create_users(&token, request).await.unwrap().sent;
         client
             .wait_for_events(&token, &ids(&sent), POLL, WAIT)
             .await
@@ -285,7 +285,8 @@ async fn users_are_created_updated_and_retired_in_batches() {
     let created = client
         .create_users(&token, UsersRequest::new(entries))
         .await
-        .unwrap();
+        .unwrap()
+        .sent;
     assert_eq!(created.len(), 3, "maxUsers 2: 2 + 2 + 1");
     assert_eq!(requests_to(&sim, "POST", "users/create").len(), 3);
     let done = client

@@ -467,3 +467,198 @@ fn tracker_round_trips_through_serde_mid_schedule() {
     };
     assert_eq!(o.succeeded.len(), 2);
 }
+
+mod user_creation {
+    //! [`UserCreation`]: one batch of `users/create` followed to its end from the event
+    //! model, without HTTP.
+
+    use super::{at, id};
+    use apple_vpp::events::{CreationPolicy, CreationStep, EventStatus, SendFailure, UserCreation};
+    use apple_vpp::wire::{UserEntry, UsersRequest};
+
+    fn batch(ids: &[&str]) -> UsersRequest {
+        UsersRequest::new(ids.iter().map(|i| UserEntry::new(*i)))
+    }
+
+    fn status(json: &str) -> EventStatus {
+        EventStatus::from_response(200, json.as_bytes()).unwrap()
+    }
+
+    fn sent(step: CreationStep) -> Vec<String> {
+        let CreationStep::Send(r) = step else {
+            panic!("{step:?}")
+        };
+        r.users.into_iter().map(|u| u.client_user_id).collect()
+    }
+
+    #[test]
+    fn an_answered_create_is_followed_and_9716_counts_as_created() {
+        let mut c = UserCreation::new(batch(&["a", "b", "c"]), CreationPolicy::default(), at(0, 0));
+        assert_eq!(sent(c.next_at(at(0, 0))), ["a", "b", "c"]);
+        c.on_answer_at(id("ev-1"), at(0, 0));
+        // Apple's minimum interval between polls.
+        assert_eq!(
+            c.next_at(at(0, 10)),
+            CreationStep::Wait { until: at(0, 30) }
+        );
+        assert_eq!(c.next_at(at(0, 30)), CreationStep::Poll(id("ev-1")));
+        c.on_status_at(
+            &id("ev-1"),
+            &status(r#"{"eventStatus":"PENDING"}"#),
+            at(0, 30),
+        );
+        assert_eq!(c.next_at(at(0, 40)), CreationStep::Wait { until: at(1, 0) });
+        c.on_status_at(
+            &id("ev-1"),
+            &status(
+                r#"{"eventStatus":"FAILED","eventType":"CREATE","numCompleted":1,"numRequested":3,
+                "failures":[{"errorNumber":9716,"errorMessage":"exists","errorInfo":{"clientUserIds":["a"]}},
+                {"errorNumber":9717,"errorMessage":"bad email","errorInfo":{"clientUserIds":["c"]}}]}"#,
+            ),
+            at(1, 0),
+        );
+        // b is not named by a failure of a FAILED event: read after it.
+        assert_eq!(c.next_at(at(1, 0)), CreationStep::Read(vec!["b".into()]));
+        c.on_read_at(&["b".to_owned()], at(1, 1));
+        let CreationStep::Done(o) = c.next_at(at(1, 1)) else {
+            panic!()
+        };
+        assert_eq!(o.created, ["a", "b"]);
+        assert_eq!(o.failed.len(), 1);
+        assert_eq!(o.failed[0].client_user_id, "c");
+        assert_eq!(
+            o.failed[0].error.as_ref().map(|e| e.error_number.code()),
+            Some(9717)
+        );
+        assert_eq!(o.events, [id("ev-1")]);
+        assert_eq!(c.sends(), 1, "an invalid email is not sent again");
+    }
+
+    #[test]
+    fn a_lost_answer_waits_before_reading_and_never_sends_more_than_allowed() {
+        let policy = CreationPolicy::default().with_max_sends(2);
+        let mut c = UserCreation::new(batch(&["a", "b"]), policy, at(0, 0));
+        c.on_send_failed_at(SendFailure::Unsure, at(0, 0));
+        // Not read at once: Apple may still be applying it.
+        assert_eq!(c.next_at(at(0, 1)), CreationStep::Wait { until: at(0, 30) });
+        assert_eq!(
+            c.next_at(at(0, 30)),
+            CreationStep::Read(vec!["a".into(), "b".into()])
+        );
+        c.on_read_at(&[], at(0, 30));
+        assert_eq!(sent(c.next_at(at(0, 30))), ["a", "b"]);
+        c.on_send_failed_at(SendFailure::Unsure, at(0, 31));
+        assert_eq!(
+            c.next_at(at(1, 1)),
+            CreationStep::Read(vec!["a".into(), "b".into()])
+        );
+        c.on_read_at(&["a".to_owned()], at(1, 1));
+        // Two sends made: b is failed without an error, not sent a third time.
+        let CreationStep::Done(o) = c.next_at(at(1, 1)) else {
+            panic!()
+        };
+        assert_eq!(o.created, ["a"]);
+        assert_eq!(o.failed[0].client_user_id, "b");
+        assert!(o.failed[0].error.is_none());
+        assert!(o.events.is_empty());
+    }
+
+    #[test]
+    fn a_refused_send_waits_for_the_retry_and_does_not_count() {
+        let policy = CreationPolicy::default().with_max_sends(1);
+        let mut c = UserCreation::new(batch(&["a"]), policy, at(0, 0));
+        c.on_send_failed_at(SendFailure::Refused { retry_at: at(0, 2) }, at(0, 0));
+        assert_eq!(c.next_at(at(0, 1)), CreationStep::Wait { until: at(0, 2) });
+        assert_eq!(sent(c.next_at(at(0, 2))), ["a"]);
+        c.on_answer_at(id("ev-1"), at(0, 2));
+        assert_eq!(c.events(), [id("ev-1")]);
+    }
+
+    #[test]
+    fn pending_past_ten_minutes_reads_and_sends_only_the_missing_keeping_the_first_event() {
+        let mut c = UserCreation::new(batch(&["a", "b"]), CreationPolicy::default(), at(0, 0));
+        c.on_answer_at(id("ev-1"), at(0, 0));
+        c.on_status_at(
+            &id("ev-1"),
+            &status(r#"{"eventStatus":"PENDING"}"#),
+            at(10, 0),
+        );
+        assert_eq!(
+            c.next_at(at(10, 0)),
+            CreationStep::Read(vec!["a".into(), "b".into()])
+        );
+        c.on_read_at(&["a".to_owned()], at(10, 0));
+        assert_eq!(sent(c.next_at(at(10, 0))), ["b"]);
+        c.on_answer_at(id("ev-2"), at(10, 0));
+        c.on_status_at(
+            &id("ev-2"),
+            &status(r#"{"eventStatus":"COMPLETE","eventType":"CREATE","numCompleted":1,"numRequested":1}"#),
+            at(10, 30),
+        );
+        let CreationStep::Done(o) = c.next_at(at(10, 30)) else {
+            panic!()
+        };
+        assert_eq!(o.created, ["a", "b"]);
+        assert_eq!(o.events, [id("ev-1"), id("ev-2")], "the first event first");
+    }
+
+    #[test]
+    fn an_event_apple_does_not_know_is_settled_by_a_read() {
+        let mut c = UserCreation::new(batch(&["a", "b"]), CreationPolicy::default(), at(0, 0));
+        c.on_answer_at(id("ev-1"), at(0, 0));
+        c.on_event_not_found_at(&id("ev-1"), at(0, 30));
+        assert_eq!(
+            c.next_at(at(0, 30)),
+            CreationStep::Read(vec!["a".into(), "b".into()])
+        );
+        c.on_read_at(&["b".to_owned()], at(0, 31));
+        assert_eq!(sent(c.next_at(at(0, 31))), ["a"]);
+    }
+
+    #[test]
+    fn a_user_management_notification_finishes_the_followed_event() {
+        let mut c = UserCreation::new(batch(&["a"]), CreationPolicy::default(), at(0, 0));
+        c.on_answer_at(id("ev-1"), at(0, 0));
+        let body = br#"{"notification":{"eventId":"ev-1","result":"SUCCESS","type":"CREATE","users":[{"clientUserId":"a"}]},"notificationId":"n-1","notificationType":"USER_MANAGEMENT","uId":"1"}"#;
+        let n = apple_vpp::notification::decode(body).unwrap();
+        c.on_notification_at(&n, at(0, 5));
+        let CreationStep::Done(o) = c.next_at(at(0, 5)) else {
+            panic!()
+        };
+        assert_eq!(o.created, ["a"]);
+    }
+}
+
+#[test]
+fn claimed_work_is_due_for_no_one_else_until_answered_released_or_lapsed() {
+    let mut t = tracker_with("ev1", &["A"]);
+    let hold = std::time::Duration::from_secs(120);
+    // Due at 5 minutes: one replica claims the poll; a second finds nothing to do.
+    assert_eq!(t.claim_due_at(at(5, 0), hold), vec![Next::Poll(id("ev1"))]);
+    assert!(t.claim_due_at(at(5, 1), hold).is_empty());
+    assert!(t.due_at(at(5, 1)).is_empty());
+    assert_eq!(
+        t.next_wake_at(at(5, 1)),
+        Some(at(7, 0)),
+        "due again when the claim lapses"
+    );
+    // A replica that died: the claim lapses and the poll is due again.
+    assert_eq!(t.claim_due_at(at(7, 0), hold), vec![Next::Poll(id("ev1"))]);
+    // Released (the poll did not reach Apple): due at once for anyone.
+    assert!(t.release_claim(&id("ev1")));
+    assert_eq!(t.due_at(at(7, 1)), vec![Next::Poll(id("ev1"))]);
+    // An answer ends the claim; the stored tracker keeps claims across serde.
+    t.claim_due_at(at(7, 1), hold);
+    let stored: EventTracker = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
+    assert!(stored.due_at(at(7, 2)).is_empty(), "the claim was stored");
+    t.on_status_at(
+        &id("ev1"),
+        &status(r#"{"eventStatus":"PENDING"}"#),
+        at(7, 2),
+    );
+    assert_eq!(
+        t.next_at(&id("ev1"), at(7, 2)),
+        Some(Next::Wait { until: at(7, 32) })
+    );
+    assert_eq!(t.claim_due_at(at(7, 32), hold), vec![Next::Poll(id("ev1"))]);
+}

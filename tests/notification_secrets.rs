@@ -110,3 +110,37 @@ fn public_types_are_send_and_sync() {
     is::<apple_vpp::events::Next>();
     is::<apple_vpp::events::Update>();
 }
+
+/// Stored in shared storage before subscribing (every replica must accept Apple's test
+/// notification): the serde form is the secret itself, read back with the checks of
+/// `NotificationSecret::new`.
+#[test]
+fn a_stored_notification_secret_reads_back_and_stays_redacted() {
+    let secret = NotificationSecret::generate().unwrap();
+    let stored = serde_json::to_string(&secret).unwrap();
+    assert_eq!(stored, format!("\"{}\"", secret.expose_secret()));
+    let back: NotificationSecret = serde_json::from_str(&stored).unwrap();
+    assert_eq!(back, secret);
+    assert_eq!(format!("{back:?}"), "NotificationSecret([redacted])");
+    let short = serde_json::from_str::<NotificationSecret>(r#""short""#).unwrap_err();
+    assert!(short.to_string().contains("too short"), "{short}");
+}
+
+#[test]
+fn a_header_is_checked_against_every_stored_secret() {
+    let old = NotificationSecret::generate().unwrap();
+    let new = NotificationSecret::generate().unwrap();
+    let header = |s: &NotificationSecret| format!("Bearer {}", s.expose_secret());
+    let both = [new.clone(), old.clone()];
+    assert!(notification::authenticate_any(Some(header(&old).as_bytes()), &both).is_ok());
+    assert!(notification::authenticate_any(Some(header(&new).as_bytes()), &both).is_ok());
+    let other = NotificationSecret::generate().unwrap();
+    let wrong = notification::authenticate_any(Some(header(&other).as_bytes()), &both);
+    assert_eq!(wrong.unwrap_err().http_status(), 401);
+    // No stored secret accepts nothing; a missing header is still told apart.
+    assert!(notification::authenticate_any(Some(header(&new).as_bytes()), &[]).is_err());
+    assert_eq!(
+        notification::authenticate_any(None, &[]),
+        Err(notification::ReceiveError::MissingAuthorization)
+    );
+}

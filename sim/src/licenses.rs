@@ -269,6 +269,10 @@ fn run_user(
     let id = &item.client_user_id;
     match kind {
         EventType::Create => {
+            // Apple keeps at most one active record per clientUserId and refuses a create
+            // for one with 9716 ("Managing users",
+            // https://developer.apple.com/documentation/devicemanagement/managing-users);
+            // a retired one may be created again (a new record).
             if loc.active_user(id).is_some() {
                 return Err(code::USER_EXISTS);
             }

@@ -73,6 +73,13 @@ pub enum Configure {
         /// The location it manages.
         location: Location,
     },
+    /// The options carry notification settings, and the location is served by Apple's
+    /// legacy (v1) API (a legacy, account-based token), which has no notifications.
+    /// Nothing to send, now or later: the same request would be refused the same way.
+    NotificationsUnsupported {
+        /// The location.
+        location: Location,
+    },
 }
 
 /// A claim waiting for Apple: the update to send and what to check afterwards.
@@ -117,6 +124,11 @@ pub fn configure_at(
     options: &ClaimOptions,
     now: DateTime<Utc>,
 ) -> Configure {
+    if snapshot.protocol == Protocol::V1 && options.notifications.is_some() {
+        return Configure::NotificationsUnsupported {
+            location: snapshot.location.clone(),
+        };
+    }
     let took_over_from = match identity.ownership_of(snapshot) {
         Ownership::ManagedElsewhere(owner) if !options.takeover.allows(&owner) => {
             return Configure::ManagedElsewhere {

@@ -12,6 +12,8 @@
 //!    [`Configure::ManagedElsewhere`]: show the owner to the admin; stop unless they accept
 //!    (then call again with [`Takeover::Accept`](crate::Takeover::Accept) or
 //!    [`Takeover::AcceptFrom`](crate::Takeover::AcceptFrom)).
+//!    [`Configure::NotificationsUnsupported`]: notification settings asked for a location
+//!    served by the legacy (v1) API, which has none: nothing to send, ever.
 //!    [`Configure::SendUpdate`]: send [`PendingClaim::update`], read the configuration back
 //!    and call [`PendingClaim::finish_at`], which returns the account or why not:
 //!    [`ConfigureError::LostRace`] (another MDM wrote at the same time),

@@ -36,6 +36,10 @@ pub enum Failure {
     /// The answer was a redirect, which Apple's API never sends: never followed, never
     /// retried.
     Redirect,
+    /// Nothing was sent: the request could not be built, or the crate refused it before
+    /// sending (e.g. notification settings for a legacy token). Apple never saw it and
+    /// the same request would fail the same way: never retried.
+    NotSent,
 }
 
 impl Failure {
@@ -50,6 +54,8 @@ impl Failure {
     /// Whether a request of this [`Replay`] class may be sent again after this failure
     /// (before counting attempts and time).
     ///
+    /// - A request that was never sent ([`Failure::NotSent`]) would fail the same way:
+    ///   never.
     /// - A connection that could not be made never reached Apple: always safe.
     /// - Reads ([`Replay::Safe`]): also timeouts, broken connections, answers that broke
     ///   off mid-body or arrived cut ([`Failure::BrokenAnswer`]) and retryable answers
@@ -61,6 +67,7 @@ impl Failure {
     ///   decide again.
     pub fn allows_replay(self, replay: Replay) -> bool {
         match (self, replay) {
+            (Self::NotSent, _) => false,
             (Self::Connect, _) => true,
             (Self::BodyTooLarge | Self::Redirect, _) | (_, Replay::Never) => false,
             (Self::Timeout | Self::Transport | Self::BrokenAnswer, Replay::Safe) => true,
@@ -258,6 +265,7 @@ mod tests {
             (Failure::BrokenAnswer, true, false, false),
             (Failure::BodyTooLarge, false, false, false),
             (Failure::Redirect, false, false, false),
+            (Failure::NotSent, false, false, false),
             (refused, true, true, false),
             (broken, true, true, false),
             (fatal, false, false, false),

@@ -22,11 +22,16 @@ event_write!(
     /// `POST users/create`: creates users (at most `maxUsers` per request; see
     /// [`crate::batching::user_batches`]).
     ///
-    /// **Never sent again blind** ([`crate::api::Replay::Never`]): Apple keeps several
-    /// records for one `clientUserId`, so a create that Apple applied before a 5xx or a
-    /// time-out, sent again, makes a duplicate user.
-    /// [`VppClient::create_users`](crate::client::VppClient::create_users) reads the
-    /// batch's users after such a failure and sends only the missing ones.
+    /// **Never sent again blind** ([`crate::api::Replay::Never`]). Apple keeps at most one
+    /// active record per `clientUserId` and refuses a create for an existing one with
+    /// 9716 (Apple, "Managing users",
+    /// <https://developer.apple.com/documentation/devicemanagement/managing-users>), so a
+    /// replay makes no duplicate user; but Apple applies a create after answering, so a
+    /// replay sent while the first is pending gets an event that fails with 9716 for the
+    /// users the first created, and the first event's id is lost.
+    /// [`VppClient::create_users`](crate::client::VppClient::create_users) decides from
+    /// the event model instead ([`crate::events::UserCreation`]): after a lost answer it
+    /// waits, reads, sends only the missing users and follows that event to its end.
     CreateUsers,
     UsersRequest,
     "users/create",

@@ -130,6 +130,11 @@ pub enum ClientError {
     #[error(transparent)]
     Batch(#[from] BatchError),
 
+    /// A store shared by the replicas (the notification secrets, a stored event tracker)
+    /// failed: nothing was sent to Apple.
+    #[error(transparent)]
+    SharedStore(super::shared::StoreError),
+
     /// The location's lease could not be had (held by another replica, or the lease
     /// store did not answer), or was lost while held: nothing more was done.
     #[error(transparent)]
@@ -164,15 +169,15 @@ fn list(ids: &[EventId]) -> String {
 
 impl ClientError {
     /// The class of the error, for every variant: Apple's class when Apple answered;
-    /// [`ErrorKind::Retryable`] when Apple could not be reached or a location's lease
-    /// could not be had (try again later); [`ErrorKind::Other`]
+    /// [`ErrorKind::Retryable`] when Apple could not be reached, a location's lease
+    /// could not be had or a shared store failed (try again later); [`ErrorKind::Other`]
     /// for the rest (a redirect, an oversized answer, a refused claim or renewal), which
     /// need a person rather than a retry.
     ///
     /// A paged list that stopped on a page takes the class of that page's error; a
     /// request sent in part, the class of the batch that failed.
     pub fn kind(&self) -> ErrorKind {
-        if let Self::Lease(_) = self {
+        if let Self::Lease(_) | Self::SharedStore(_) = self {
             return ErrorKind::Retryable;
         }
         match self.answer() {

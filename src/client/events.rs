@@ -3,11 +3,17 @@
 
 use chrono::{DateTime, Utc};
 
+use super::shared::{StoreError, TrackerStore, update_tracker};
 use super::{ClientError, VppClient};
 use crate::api::GetEventStatus;
 use crate::events::{EventOutcome, EventStatus, EventTracker, Next, Resend, Update};
 use crate::ids::EventId;
 use crate::token::VppToken;
+
+/// How long [`VppClient::poll_shared_at`] claims a due poll or resend for this replica
+/// (2 minutes): long enough for a poll with its retries; a replica that died while
+/// holding a claim delays that event by at most this.
+pub const DEFAULT_CLAIM_HOLD: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// What one round of [`VppClient::poll_due_at`] did, and what is left for the caller.
 #[derive(Debug, Default)]
@@ -51,6 +57,10 @@ impl VppClient {
     ///
     /// A failed poll does not stop the round: it is listed in [`PollRound::failed`], so
     /// that an outcome already taken from the tracker is never lost to an error.
+    ///
+    /// The tracker is borrowed for the whole round, HTTP calls included: use it for a
+    /// tracker one task owns. Replicas (or tasks) that share a stored tracker use
+    /// [`VppClient::poll_shared_at`], which holds nothing while it talks to Apple.
     ///
     /// A loop that follows Apple's schedule:
     ///
@@ -104,5 +114,65 @@ impl VppClient {
         }
         round.next_wake = tracker.next_wake_at(now);
         round
+    }
+
+    /// [`VppClient::poll_due_at`] for a tracker that several replicas share through
+    /// `store` (the fleet protocol of [`super::shared`]): claims what is due at `now` in
+    /// one read-modify-write ([`EventTracker::claim_due_at`], for
+    /// [`DEFAULT_CLAIM_HOLD`]), sends the `status` polls holding nothing, then hands the
+    /// answers to the stored tracker as it is by then, keeping what other replicas applied
+    /// meanwhile (notifications, resends). A poll that got no answer from Apple releases
+    /// its claim (due again on the next round); an answer from Apple counts as a poll.
+    ///
+    /// [`PollRound::resend`] and [`PollRound::give_up`] list what this replica claimed:
+    /// send each again, then `update_tracker(store, |t| t.resent_at(..))`, which ends
+    /// the claim (or let it lapse after [`DEFAULT_CLAIM_HOLD`]). Fails only when the
+    /// store fails ([`StoreError`]); Apple's failures are in [`PollRound::failed`].
+    pub async fn poll_shared_at(
+        &self,
+        token: &VppToken,
+        store: &dyn TrackerStore,
+        now: DateTime<Utc>,
+    ) -> Result<PollRound, StoreError> {
+        let claimed = update_tracker(store, |t| t.claim_due_at(now, DEFAULT_CLAIM_HOLD)).await?;
+        let mut round = PollRound::default();
+        let mut answers = Vec::new();
+        for next in claimed {
+            match next {
+                Next::Poll(event_id) => {
+                    let answer = self
+                        .send(&GetEventStatus::new(event_id.clone()), Some(token))
+                        .await
+                        .and_then(|wire| Ok(EventStatus::from_wire(&wire)?));
+                    answers.push((event_id, answer));
+                }
+                Next::Resend(resend) => round.resend.push(resend),
+                Next::GiveUp(event_id) => round.give_up.push(event_id),
+                _ => {}
+            }
+        }
+        let (updates, next_wake) = update_tracker(store, |t| {
+            let mut updates = Vec::new();
+            for (event_id, answer) in &answers {
+                match answer {
+                    Ok(status) => updates.push(t.on_status_at(event_id, status, now)),
+                    Err(error) => match error.apple() {
+                        Some(apple) => updates.push(t.on_status_error_at(event_id, apple, now)),
+                        None => {
+                            t.release_claim(event_id);
+                        }
+                    },
+                }
+            }
+            (updates, t.next_wake_at(now))
+        })
+        .await?;
+        round.updates = updates;
+        round.failed = answers
+            .into_iter()
+            .filter_map(|(event_id, answer)| answer.err().map(|e| (event_id, e)))
+            .collect();
+        round.next_wake = next_wake;
+        Ok(round)
     }
 }

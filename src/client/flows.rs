@@ -136,6 +136,9 @@ impl VppClient {
                     let outcome = ConfigureOutcome::ManagedElsewhere { owner, location };
                     return Ok((outcome, None));
                 }
+                Configure::NotificationsUnsupported { .. } => {
+                    return Err(ClientError::LegacyUnsupported("notifications"));
+                }
                 Configure::SendUpdate(pending) => pending,
             };
             let written = self
@@ -301,9 +304,11 @@ impl VppClient {
                 .map(|_| ()),
             Protocol::V1 => {
                 if update.notification_url.is_some() || update.notification_types.is_some() {
+                    // The core refuses this before any write ([`Configure::NotificationsUnsupported`]);
+                    // should it come here anyway, nothing is sent and nothing is retried.
                     return Err((
                         ClientError::LegacyUnsupported("notifications"),
-                        Failure::Transport,
+                        Failure::NotSent,
                     ));
                 }
                 let write = SetLegacyClientContext::new(identity.legacy_client_context());

@@ -3,20 +3,28 @@
 
 use std::time::{Duration, Instant};
 
+use chrono::Utc;
+use futures_util::StreamExt as _;
+
 use super::pages::{SyncError, SyncPage};
 use super::{ClientError, LeaseKind, VppClient};
 use crate::api::{
-    Associate, BatchedWrite, CreateUsers, Disassociate, GetAssets, GetAssignments, GetEventStatus,
-    GetUsers, Replay, RetireUsers, Revoke, UpdateUsers,
+    Associate, BatchedWrite, CreateUsers, Disassociate, Failure, GetAssets, GetAssignments,
+    GetEventStatus, GetUsers, Replay, RetireUsers, Revoke, UpdateUsers,
 };
 use crate::assets::{Asset, Assignment};
 use crate::batching::BatchLimits;
-use crate::events::{EventStatus, SentEvent};
+use crate::events::{
+    CreationOutcome, CreationPolicy, CreationStep, EventStatus, SendFailure, SentEvent,
+    UserCreation,
+};
 use crate::ids::EventId;
 use crate::paging::SyncOutcome;
 use crate::token::VppToken;
 use crate::users::VppUser;
-use crate::wire::{EventAsset, EventType, LicensesRequest, RevokeRequest, UsersRequest};
+use crate::wire::{
+    ErrorKind, ErrorNumber, EventAsset, EventType, LicensesRequest, RevokeRequest, UsersRequest,
+};
 
 /// Apple's shortest interval between two `status` polls of one event (30 s), the default
 /// of [`VppClient::wait_for_events`].
@@ -46,6 +54,28 @@ pub struct SentBatch<R> {
 /// none: an empty key).
 fn request_key<R: serde::Serialize>(request: &R) -> String {
     serde_json::to_string(request).unwrap_or_default()
+}
+
+/// What [`VppClient::create_users`] did.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct UsersCreated {
+    /// Batches Apple answered at once, in batch order: follow each event as any other.
+    pub sent: Vec<SentBatch<UsersRequest>>,
+    /// Batches whose answer was lost, followed by the client to their end (a
+    /// [`UserCreation`]): which users have an active record now, which failed, and every
+    /// event Apple answered for them.
+    pub settled: Vec<CreationOutcome>,
+}
+
+impl UsersCreated {
+    /// Every event Apple answered, in batch order.
+    pub fn events(&self) -> impl Iterator<Item = &EventId> {
+        self.sent
+            .iter()
+            .map(|s| &s.event_id)
+            .chain(self.settled.iter().flat_map(|s| s.events.iter()))
+    }
 }
 
 impl From<&SentBatch<LicensesRequest>> for SentEvent {
@@ -285,97 +315,193 @@ impl VppClient {
     }
 
     /// `POST users/create`, in batches of `maxUsers`
-    /// ([`user_batches`](crate::batching::user_batches)).
-    ///
-    /// A create is never sent again blind ([`CreateUsers`] is
-    /// [`crate::api::Replay::Never`]: a replayed create makes duplicate users). After a
-    /// failure that may have been applied (5xx, 429, time-out, broken answer), within the
-    /// retry policy, it reads each user of the batch (`GET users?clientUserId=`) and
-    /// sends only those that have no active record; a batch whose users all exist by then
-    /// was applied and is left out of the result (its event is not known: read the users
-    /// to see them).
+    /// ([`user_batches`](crate::batching::user_batches)), with the default
+    /// [`CreationPolicy`]: see [`VppClient::create_users_with`].
     pub async fn create_users(
         &self,
         token: &VppToken,
         request: UsersRequest,
-    ) -> Result<Vec<SentBatch<UsersRequest>>, ClientError> {
-        let batches = CreateUsers::split(request, &self.batch_limits().await?)?;
-        let total = batches.len();
-        let mut sent: Vec<SentBatch<UsersRequest>> = Vec::with_capacity(total);
-        for (i, batch) in batches.into_iter().enumerate() {
-            match self.create_batch(token, batch).await {
-                Ok(Some(batch)) => sent.push(batch),
-                Ok(None) => {}
-                Err(error) if i == 0 => return Err(error),
-                Err(error) => {
-                    return Err(ClientError::PartlySent {
-                        unsent: total - i,
-                        sent: sent.into_iter().map(|s| s.event_id).collect(),
-                        source: Box::new(error),
-                    });
-                }
-            }
-        }
-        Ok(sent)
+    ) -> Result<UsersCreated, ClientError> {
+        self.create_users_with(token, request, &CreationPolicy::default())
+            .await
     }
 
-    /// One batch of [`VppClient::create_users`]: read, then decide, after a failure.
-    async fn create_batch(
+    /// `POST users/create`, in batches of `maxUsers`, never sent again blind.
+    ///
+    /// A batch Apple answers goes to [`UsersCreated::sent`] with its event: follow it as
+    /// any other event (a `USER_MANAGEMENT` notification, [`crate::events::EventTracker`]).
+    ///
+    /// A batch whose answer was lost (a time-out, a 5xx, a broken answer: Apple may have
+    /// applied it, later than it would have answered) is followed here to its end by a
+    /// [`UserCreation`] (the decision; this only drives it): wait `policy.settle`, read the
+    /// batch's users (`GET users?clientUserId=`, without the location's Sync lease: a
+    /// replica that syncs meanwhile does not stop it), send again only the missing ones,
+    /// and follow that send's event to its end, polling `status` every
+    /// `policy.poll_interval`; a user that event refuses with 9716 already exists (an
+    /// earlier send created it). The outcome goes to [`UsersCreated::settled`]. A batch
+    /// Apple refused for now (429) is sent again within the retry policy.
+    ///
+    /// If a batch fails after others were sent: [`ClientError::PartlySent`] with their
+    /// events.
+    pub async fn create_users_with(
         &self,
         token: &VppToken,
-        mut batch: UsersRequest,
-    ) -> Result<Option<SentBatch<UsersRequest>>, ClientError> {
-        let start = Instant::now();
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let (error, failure) = match self
+        request: UsersRequest,
+        policy: &CreationPolicy,
+    ) -> Result<UsersCreated, ClientError> {
+        let batches = CreateUsers::split(request, &self.batch_limits().await?)?;
+        let total = batches.len();
+        let mut done = UsersCreated::default();
+        for (i, batch) in batches.into_iter().enumerate() {
+            let result = match self
                 .send_inner(&CreateUsers(batch.clone()), Some(token))
                 .await
             {
                 Ok(answer) => {
-                    return Ok(Some(SentBatch {
+                    done.sent.push(SentBatch {
                         request: batch,
                         event_id: answer.event_id,
                         event_type: CreateUsers::event_type(),
-                    }));
+                    });
+                    Ok(())
                 }
-                Err(failed) => failed,
+                Err(failed) => self
+                    .settle_creation(token, batch, failed, policy)
+                    .await
+                    .map(|outcome| done.settled.push(outcome)),
             };
-            // As a read may be retried: only failures after which Apple may have applied
-            // it, or refused it for now, within the policy's attempts and time.
-            let delay = self.inner.retry.next_delay(
-                attempts,
-                failure,
-                Replay::Safe,
-                start.elapsed(),
-                super::send::jitter(),
-            );
-            let Some(delay) = delay else {
-                return Err(error);
-            };
-            tokio::time::sleep(delay).await;
-            let mut missing = Vec::new();
-            for user in &batch.users {
-                let query = GetUsers::new().client_user_id(user.client_user_id.clone());
-                let mut exists = false;
-                self.for_each_page(token, &query, |page: SyncPage<VppUser>| {
-                    exists |= page
-                        .records
-                        .iter()
-                        .any(|u| u.client_user_id == user.client_user_id && u.is_active());
-                    Ok::<_, std::convert::Infallible>(())
-                })
-                .await?;
-                if !exists {
-                    missing.push(user.clone());
+            if let Err(error) = result {
+                let sent: Vec<EventId> = done
+                    .sent
+                    .into_iter()
+                    .map(|s| s.event_id)
+                    .chain(done.settled.into_iter().flat_map(|s| s.events))
+                    .collect();
+                if i == 0 && sent.is_empty() {
+                    return Err(error);
                 }
+                return Err(ClientError::PartlySent {
+                    unsent: total - i,
+                    sent,
+                    source: Box::new(error),
+                });
             }
-            if missing.is_empty() {
-                return Ok(None);
-            }
-            batch.users = missing;
         }
+        Ok(done)
+    }
+
+    /// Drives a [`UserCreation`] for a batch whose first send failed with `first`.
+    async fn settle_creation(
+        &self,
+        token: &VppToken,
+        batch: UsersRequest,
+        first: (ClientError, Failure),
+        policy: &CreationPolicy,
+    ) -> Result<CreationOutcome, ClientError> {
+        let start = Instant::now();
+        let mut attempts = 1;
+        let mut creation = UserCreation::new(batch, *policy, Utc::now());
+        creation.on_send_failed_at(self.creation_failure(first, attempts, start)?, Utc::now());
+        loop {
+            let now = Utc::now();
+            match creation.next_at(now) {
+                CreationStep::Done(outcome) => return Ok(outcome),
+                CreationStep::Wait { until } => {
+                    tokio::time::sleep((until - now).to_std().unwrap_or_default()).await;
+                }
+                CreationStep::Send(users) => {
+                    match self.send_inner(&CreateUsers(users), Some(token)).await {
+                        Ok(answer) => creation.on_answer_at(answer.event_id, Utc::now()),
+                        Err(failed) => {
+                            attempts += 1;
+                            let failure = self.creation_failure(failed, attempts, start)?;
+                            creation.on_send_failed_at(failure, Utc::now());
+                        }
+                    }
+                }
+                CreationStep::Poll(event_id) => match self.event_status(token, &event_id).await {
+                    Ok(status) => creation.on_status_at(&event_id, &status, Utc::now()),
+                    Err(e) if e.apple().is_some_and(crate::events::is_event_not_found) => {
+                        creation.on_event_not_found_at(&event_id, Utc::now());
+                    }
+                    Err(e) => return Err(e),
+                },
+                CreationStep::Read(users) => {
+                    let active = self.active_users(token, &users).await?;
+                    creation.on_read_at(&active, Utc::now());
+                }
+            }
+        }
+    }
+
+    /// How a send of `users/create` failed, for [`UserCreation`]; the error itself when
+    /// no send can help (a request Apple refused as invalid, one never sent, retries used
+    /// up).
+    fn creation_failure(
+        &self,
+        (error, failure): (ClientError, Failure),
+        attempts: u32,
+        start: Instant,
+    ) -> Result<SendFailure, ClientError> {
+        if error
+            .apple()
+            .is_some_and(|a| a.number == ErrorNumber::ClientUserIdExists)
+        {
+            return Ok(SendFailure::UserExists);
+        }
+        match failure {
+            // Nothing reached Apple's records: send again as the retry policy allows.
+            Failure::Connect
+            | Failure::Response {
+                kind: ErrorKind::RateLimited,
+                ..
+            } => {
+                let delay = self.inner.retry.next_delay(
+                    attempts,
+                    failure,
+                    Replay::Safe,
+                    start.elapsed(),
+                    super::send::jitter(),
+                );
+                let Some(delay) = delay else {
+                    return Err(error);
+                };
+                let retry_at = Utc::now()
+                    + chrono::TimeDelta::from_std(delay).unwrap_or(chrono::TimeDelta::MAX);
+                Ok(SendFailure::Refused { retry_at })
+            }
+            // Apple may have applied it.
+            Failure::Timeout | Failure::Transport | Failure::BrokenAnswer => {
+                Ok(SendFailure::Unsure)
+            }
+            Failure::Response { kind, .. } if kind.is_retryable() => Ok(SendFailure::Unsure),
+            _ => Err(error),
+        }
+    }
+
+    /// Which of `users` have an active record (`GET users?clientUserId=`, one read each).
+    /// Takes no lease: it reads single users, not the location's list.
+    async fn active_users(
+        &self,
+        token: &VppToken,
+        users: &[String],
+    ) -> Result<Vec<String>, ClientError> {
+        let mut active = Vec::new();
+        for id in users {
+            let query = GetUsers::new().client_user_id(id.clone());
+            let mut pages = self.pages::<_, VppUser>(token, query);
+            let mut exists = false;
+            while let Some(page) = pages.next().await {
+                exists |= page?
+                    .records
+                    .iter()
+                    .any(|u| u.client_user_id == *id && u.is_active());
+            }
+            if exists {
+                active.push(id.clone());
+            }
+        }
+        Ok(active)
     }
 
     /// `POST users/update`, in batches of `maxUsers`.

@@ -55,7 +55,8 @@
 //! methods hand the same pages to a handler); every write is split by the core's
 //! [`crate::batching`] with Apple's limits from the (cached) service configuration and
 //! answers one [`SentBatch`] per request sent, in batch order
-//! ([`VppClient::send_batched`]). Decisions stay in the core
+//! ([`VppClient::send_batched`]); [`VppClient::create_users`] follows a batch whose answer
+//! was lost to its end ([`crate::events::UserCreation`]) and returns [`UsersCreated`]. Decisions stay in the core
 //! ([`crate::paging::PageTraversal`], [`crate::batching`], [`crate::events::EventStatus`]); these
 //! methods drive them.
 //!
@@ -132,6 +133,7 @@ mod notifications;
 mod pages;
 pub(crate) mod rate;
 mod send;
+mod shared;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -149,19 +151,23 @@ pub use builder::{
 };
 pub use dedup::{DedupError, NotificationDedup};
 pub use error::{ClientError, TransportKind};
-pub use events::PollRound;
+pub use events::{DEFAULT_CLAIM_HOLD, PollRound};
 pub use flows::ConfigureOutcome;
 pub use lease::{
     DEFAULT_LEASE_TTL, InProcessLeases, Lease, LeaseError, LeaseKind, LeaseStore, LocationKey,
     MAX_LEASE_TTL, MIN_LEASE_TTL,
 };
 pub use leasing::LeaseGuard;
-pub use licenses::{DEFAULT_POLL_INTERVAL, LocationPage, LocationSync, SentBatch};
+pub use licenses::{DEFAULT_POLL_INTERVAL, LocationPage, LocationSync, SentBatch, UsersCreated};
 pub use metadata::{ContentKind, DescribeOutcome, DescribedAsset, MetadataAnswer, MetadataOptions};
 pub use notifications::SubscribeOutcome;
 pub use pages::{PageStream, SyncError, SyncPage};
 pub use rate::{
     DEFAULT_MAX_REQUESTS_PER_SECOND, UNKNOWN_LIMIT_REQUESTS_PER_SECOND, WINDOW_SLACK, spacing,
+};
+pub use shared::{
+    InProcessSecrets, InProcessTrackerStore, MAX_TRACKER_CONFLICTS, NotificationSecrets,
+    StoreError, StoredTracker, TrackerStore, update_tracker,
 };
 
 pub use reqwest;

@@ -1,6 +1,7 @@
 //! Subscribing to Apple's notifications: the claim flow with the notification settings in
 //! the same update, then a check of what Apple recorded.
 
+use super::shared::NotificationSecrets;
 use super::{ClientError, ConfigureOutcome, VppClient};
 use crate::account::{ClaimOptions, VppAccount};
 use crate::location::Location;
@@ -85,6 +86,32 @@ impl VppClient {
                 }
             }
         }
+    }
+}
+
+impl VppClient {
+    /// [`VppClient::subscribe`] for a fleet behind a load balancer: Apple's
+    /// `TEST_NOTIFICATION` may reach any replica, so the secret is first stored in
+    /// `secrets` under the location's `uId` (read from `client/config`), then the location
+    /// is subscribed. Nothing is subscribed when the secret could not be stored
+    /// ([`ClientError::SharedStore`]). Receivers accept the location's stored secrets
+    /// ([`NotificationSecrets::get`], [`crate::notification::authenticate_any`]).
+    pub async fn subscribe_shared(
+        &self,
+        token: &VppToken,
+        identity: &MdmIdentity,
+        subscription: &NotificationSubscription,
+        secrets: &dyn NotificationSecrets,
+    ) -> Result<SubscribeOutcome, ClientError> {
+        let config = self.client_config(token).await?;
+        let Some(uid) = config.u_id else {
+            return Err(ClientError::LegacyUnsupported("notifications"));
+        };
+        secrets
+            .put(&uid, subscription.secret())
+            .await
+            .map_err(ClientError::SharedStore)?;
+        self.subscribe(token, identity, subscription).await
     }
 }
 

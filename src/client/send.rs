@@ -50,7 +50,7 @@ impl VppClient {
         token: Option<&VppToken>,
     ) -> Result<E::Response, (ClientError, Failure)> {
         let request = HttpRequest::build(endpoint, &self.inner.base, token)
-            .map_err(|e| (e.into(), Failure::Transport))?;
+            .map_err(|e| (e.into(), Failure::NotSent))?;
         self.send_request(endpoint, &request, token, None).await
     }
 

@@ -28,6 +28,10 @@
 //!
 //! [`EventStatus`] is Apple's `status` answer, with failures grouped by error number.
 //!
+//! [`UserCreation`] follows one batch of `users/create` whose answer may have been lost
+//! to its end, from the event model (see its module for what Apple does with a second
+//! create).
+//!
 //! ```
 //! use apple_vpp::events::{EventStatus, EventTracker, Next, SentEvent, Subject, Update};
 //! use apple_vpp::wire::{EventAsset, EventType, PricingParam};
@@ -53,12 +57,16 @@
 //! assert_eq!(outcome.failed[0].error.map(|e| e.code()), Some(9709));
 //! ```
 
+mod creation;
 mod entry;
 mod next;
 mod outcome;
 mod status;
 mod tracker;
 
+pub use creation::{
+    CreationFailure, CreationOutcome, CreationPolicy, CreationStep, SendFailure, UserCreation,
+};
 pub use next::{Ignored, Next, Resend, TrackError, Update};
 pub use outcome::{
     AssignmentOutcome, AssignmentResult, CompletedBy, Concerns, EventOutcome, Subject,

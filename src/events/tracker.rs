@@ -282,6 +282,10 @@ pub struct EventTracker {
     /// Notifications for events not tracked yet, oldest first.
     #[serde(default, skip_serializing_if = "VecDeque::is_empty")]
     held: VecDeque<Held>,
+    /// Due work claimed by one replica ([`EventTracker::claim_due_at`]): tracked id →
+    /// until when.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    claims: BTreeMap<EventId, DateTime<Utc>>,
 }
 
 impl EventTracker {
@@ -344,6 +348,7 @@ impl EventTracker {
         let key = self
             .key(old)
             .ok_or_else(|| TrackError::NotTracked(old.clone()))?;
+        self.claims.remove(&key);
         let entry = self.events.get_mut(&key).expect("aliases point at entries");
         entry.current_id = new.clone();
         entry.sent_at = now;
@@ -435,6 +440,7 @@ impl EventTracker {
         status: &EventStatus,
         now: DateTime<Utc>,
     ) -> Update {
+        self.release_claim(event_id);
         let entry = match self.open_entry(event_id) {
             Ok(entry) => entry,
             Err(ignored) => return Update::Ignored(ignored),
@@ -477,6 +483,7 @@ impl EventTracker {
         error: &AppleError,
         now: DateTime<Utc>,
     ) -> Update {
+        self.release_claim(event_id);
         let entry = match self.open_entry(event_id) {
             Ok(entry) => entry,
             Err(ignored) => return Update::Ignored(ignored),
@@ -491,6 +498,7 @@ impl EventTracker {
     /// Ends an event without Apple's final word: devices and users not yet reported are
     /// `unknown` in the outcome. `None` if it is not tracked or already finished.
     pub fn give_up_at(&mut self, event_id: &EventId, now: DateTime<Utc>) -> Option<EventOutcome> {
+        self.release_claim(event_id);
         let entry = self.open_entry(event_id).ok()?;
         Some(entry.finish(CompletedBy::GaveUp, Vec::new(), now))
     }
@@ -501,27 +509,69 @@ impl EventTracker {
         Some(self.next_for(entry, now))
     }
 
-    /// Everything to do now: the polls, resends and give-ups that are due.
+    /// Everything to do now: the polls, resends and give-ups that are due (and not
+    /// claimed by a replica: [`EventTracker::claim_due_at`]).
     pub fn due_at(&self, now: DateTime<Utc>) -> Vec<Next> {
         self.events
             .values()
-            .filter(|e| e.outcome.is_none())
+            .filter(|e| e.outcome.is_none() && self.claimed_until(&e.event_id, now).is_none())
             .map(|e| self.next_for(e, now))
             .filter(|n| !matches!(n, Next::Wait { .. }))
             .collect()
     }
 
     /// When something is next due (`now` if something is due already; `None` when no
-    /// event is open).
+    /// event is open). Claimed work is due again when its claim lapses.
     pub fn next_wake_at(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.events
             .values()
             .filter(|e| e.outcome.is_none())
-            .map(|e| match self.next_for(e, now) {
-                Next::Wait { until } => until,
-                _ => now,
-            })
+            .map(
+                |e| match (self.claimed_until(&e.event_id, now), self.next_for(e, now)) {
+                    (_, Next::Wait { until }) => until,
+                    (Some(claimed), _) => claimed,
+                    _ => now,
+                },
+            )
             .min()
+    }
+
+    /// Claims what is due at `now` (as [`EventTracker::due_at`] lists it) for `hold`: it
+    /// is not due for anyone else until its answer is taken
+    /// ([`EventTracker::on_status_at`], [`EventTracker::on_status_error_at`],
+    /// [`EventTracker::resent_at`], [`EventTracker::give_up_at`]), the claim is released
+    /// ([`EventTracker::release_claim`]), or `hold` has passed (a replica that died).
+    ///
+    /// This is how replicas sharing one stored tracker split the work: claim in one short
+    /// read-modify-write of the stored tracker, send the requests without holding it,
+    /// then take the answers in another (see `VppClient::poll_shared_at`, feature
+    /// `client`). Returns what was claimed.
+    pub fn claim_due_at(&mut self, now: DateTime<Utc>, hold: Duration) -> Vec<Next> {
+        self.claims.retain(|_, until| *until > now);
+        let due = self.due_at(now);
+        for next in &due {
+            let id = match next {
+                Next::Poll(id) | Next::GiveUp(id) => id,
+                Next::Resend(resend) => &resend.event_id,
+                _ => continue,
+            };
+            if let Some(key) = self.key(id) {
+                self.claims.insert(key, after(now, hold));
+            }
+        }
+        due
+    }
+
+    /// Releases the claim on the event `event_id` belongs to (e.g. its poll could not
+    /// reach Apple): it is due again for anyone. Whether there was one.
+    pub fn release_claim(&mut self, event_id: &EventId) -> bool {
+        self.key(event_id)
+            .is_some_and(|key| self.claims.remove(&key).is_some())
+    }
+
+    /// When the claim on `key` lapses, if it is claimed at `now`.
+    fn claimed_until(&self, key: &EventId, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.claims.get(key).copied().filter(|until| *until > now)
     }
 
     /// The ids of the events not finished yet.
@@ -556,6 +606,7 @@ impl EventTracker {
             return false;
         };
         self.events.remove(&key);
+        self.claims.remove(&key);
         self.aliases.retain(|_, v| *v != key);
         true
     }

@@ -6,7 +6,10 @@
 //!   every client-config update so that claiming and subscribing never undo each other.
 //! - [`receive`]: the one function an MDM's web handler calls with the `Authorization`
 //!   header and the body.
-//! - [`NotificationDeduper`]: Apple delivers some notifications more than once.
+//! - [`NotificationDeduper`]: Apple delivers some notifications more than once. Where
+//!   handling can fail or several replicas receive: [`NotificationDeduper::mark_at`], then
+//!   confirm or release ([`Mark`]), so a notification whose handling failed is handled
+//!   again when Apple resends it.
 //! - Asset and user management notifications then go to
 //!   [`crate::events::EventTracker::on_notification_at`].
 //!
@@ -74,10 +77,12 @@ mod receive;
 mod secret;
 mod subscribe;
 
-pub use dedup::{Delivery, NotificationDeduper};
+pub use dedup::{
+    DEFAULT_PENDING_FOR, Delivery, Mark, MarkToken, MaxAgeTooLong, NotificationDeduper,
+};
 pub use receive::{
-    DEFAULT_MAX_BODY, Notification, Payload, ReceiveError, ReceiveLimits, authenticate, decode,
-    receive,
+    DEFAULT_MAX_BODY, Notification, Payload, ReceiveError, ReceiveLimits, authenticate,
+    authenticate_any, decode, receive,
 };
 pub use secret::{MAX_SECRET_LEN, MIN_SECRET_LEN, NotificationSecret, SecretError};
 pub use subscribe::{NotificationSubscription, SubscribeError};

@@ -201,6 +201,32 @@ pub fn authenticate(
     }
 }
 
+/// [`authenticate`] against several secrets (the newest and the previous one while the
+/// secret changes: see `NotificationSecrets`, feature `client`): accepted when the header
+/// carries any of them. Each is compared in constant time; an empty list accepts nothing.
+pub fn authenticate_any(
+    authorization: Option<&[u8]>,
+    secrets: &[NotificationSecret],
+) -> Result<(), ReceiveError> {
+    let mut last = ReceiveError::WrongSecret;
+    for secret in secrets {
+        match authenticate(authorization, secret) {
+            Ok(()) => return Ok(()),
+            Err(ReceiveError::WrongSecret) => {}
+            Err(other) => last = other,
+        }
+    }
+    if secrets.is_empty() {
+        // Still tell a missing or malformed header apart from a wrong one.
+        if let Err(e) = authenticate(authorization, &NotificationSecret::placeholder()) {
+            if !matches!(e, ReceiveError::WrongSecret) {
+                return Err(e);
+            }
+        }
+    }
+    Err(last)
+}
+
 /// The envelope; `notification` is decoded by type afterwards.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

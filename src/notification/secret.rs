@@ -25,8 +25,10 @@ pub const MAX_SECRET_LEN: usize = 1024;
 /// [`NotificationSecret::new`] loads a stored one.
 ///
 /// `Debug` prints `NotificationSecret([redacted])`; there is no `Display`; equality is a
-/// constant-time comparison. **Serializing writes the secret**: store it as you store the
-/// content token.
+/// constant-time comparison. **Serializing writes the secret** (a JSON string, the secret
+/// itself): store it as you store the content token, e.g. in the shared storage every
+/// replica reads before subscribing (`client::NotificationSecrets`). Deserializing reads a
+/// stored one back with the checks of [`NotificationSecret::new`].
 #[derive(Clone)]
 pub struct NotificationSecret(String);
 
@@ -113,6 +115,12 @@ impl NotificationSecret {
     /// length is not secret).
     pub fn matches(&self, candidate: &[u8]) -> bool {
         self.0.as_bytes().ct_eq(candidate).into()
+    }
+
+    /// A fixed value that no generated secret equals in practice, to check the shape of
+    /// a header when there is no secret to compare with.
+    pub(crate) fn placeholder() -> Self {
+        Self("-".repeat(MIN_SECRET_LEN))
     }
 
     /// Length in characters (not secret).

@@ -1,15 +1,17 @@
 //! Shared state for a fleet of replicas on Redis (feature `redis`): one Apple budget per
-//! token ([`RedisBudget`]), a lease per location ([`RedisLeases`]) and notification
-//! de-duplication ([`RedisDeduper`]).
+//! token ([`RedisBudget`]), a lease per location ([`RedisLeases`]), notification
+//! de-duplication ([`RedisDeduper`]), the stored event tracker ([`RedisTrackerStore`]) and
+//! the notification secrets ([`RedisSecrets`]).
 //!
-//! All three use one [`RedisStore`]: redis-rs's reconnecting `ConnectionManager` with
+//! All of them use one [`RedisStore`]: redis-rs's reconnecting `ConnectionManager` with
 //! every call bounded by [`RedisStore::call_timeout`] (250 ms by default), so a Redis
 //! that is down or slow never holds a request past that. What each does then:
 //! - the budget falls back to pacing locally at the rate divided by the expected number
 //!   of replicas, reports [`crate::client::BudgetStatus::Degraded`] (and calls its hook),
 //!   and goes back to Redis when it answers again;
 //! - a lease fails closed: no lease, no sync ([`crate::client::LeaseError::Unavailable`]);
-//! - de-duplication reports an error: the caller decides (see [`RedisDeduper`]).
+//! - de-duplication reports an error: the caller decides (see [`RedisDeduper`]);
+//! - the tracker and secret stores report an error (`StoreError`): nothing was changed.
 //!
 //! Keys start with the store's prefix (default [`DEFAULT_PREFIX`]) and carry no secret
 //! and no location name: a token appears as the SHA-256 of its credential, a location as
@@ -18,6 +20,8 @@
 mod budget;
 mod dedup;
 mod lease;
+mod secrets;
+mod tracker;
 
 use std::fmt;
 use std::time::Duration;
@@ -27,6 +31,8 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 pub use budget::{DEFAULT_EXPECTED_REPLICAS, RedisBudget, StatusHook};
 pub use dedup::RedisDeduper;
 pub use lease::RedisLeases;
+pub use secrets::RedisSecrets;
+pub use tracker::RedisTrackerStore;
 
 /// The prefix of every key this crate writes.
 pub const DEFAULT_PREFIX: &str = "apple-vpp";
