@@ -419,7 +419,11 @@ async fn an_unknown_storefront_is_a_404_and_counts_as_knowing_nothing() {
 #[tokio::test]
 async fn storefronts_are_listed_with_the_developer_token_only() {
     let s = start(scenario()).await;
-    let list = s.client.send_catalog(&GetStorefronts, None).await.unwrap();
+    let list = s
+        .client
+        .send_catalog(&GetStorefronts::new(), None)
+        .await
+        .unwrap();
     assert!(list.data.iter().any(|s| s.id == "de"));
     s.sim.shutdown().await;
 }

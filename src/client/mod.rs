@@ -155,7 +155,10 @@ pub use lease::{
     DEFAULT_LEASE_TTL, InProcessLeases, Lease, LeaseError, LeaseKind, LeaseStore, LocationKey,
 };
 pub use licenses::{DEFAULT_POLL_INTERVAL, SentBatch};
-pub use metadata::{ContentKind, DescribeOutcome, DescribedAsset, MetadataAnswer, MetadataOptions};
+pub use metadata::{
+    ContentKind, DescribeOutcome, DescribedAsset, MAX_STOREFRONT_PAGES, MetadataAnswer,
+    MetadataOptions,
+};
 pub use notifications::SubscribeOutcome;
 pub use pages::{PageStream, SyncError, SyncPage};
 pub use rate::{

@@ -58,7 +58,11 @@ fn join(path: &str, key: &str) -> String {
 }
 
 fn shown(path: &str) -> &str {
-    if path.is_empty() { "(the answer)" } else { path }
+    if path.is_empty() {
+        "(the answer)"
+    } else {
+        path
+    }
 }
 
 /// An object whose keys are all ids: a map from id to one kind of record.
@@ -92,7 +96,9 @@ fn walk(apple: &Value, sim: &Value, path: &str, out: &mut Vec<String>) {
                 let p = join(path, k);
                 match s.get(k) {
                     Some(sv) => walk(av, sv, &p, out),
-                    None => out.push(format!("{p}: in Apple's answer, missing in the simulator's")),
+                    None => out.push(format!(
+                        "{p}: in Apple's answer, missing in the simulator's"
+                    )),
                 }
             }
         }
@@ -239,6 +245,9 @@ mod tests {
         let apple = json!({"data": [{"id": "1"}]});
         let sim = json!({"data": [{"id": "2", "x": 1}, {"id": "3", "x": 2}], "meta": {}});
         assert!(compare_shape(&apple, &sim).is_empty());
-        assert_eq!(keys_apple_never_sends(&apple, &sim), vec!["data[].x", "meta"]);
+        assert_eq!(
+            keys_apple_never_sends(&apple, &sim),
+            vec!["data[].x", "meta"]
+        );
     }
 }
