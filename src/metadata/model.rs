@@ -9,7 +9,7 @@ use crate::wire::{self, DeviceFamily, open_enum};
 /// lookup's `id=…`).
 ///
 /// Apple's pages ("Get Metadata for Your Apps", "Get Metadata for Your Books") give no
-/// maximum. 25 keeps each request's URL short (25 ids of up to 10 digits) and each answer
+/// maximum (its pages for the public catalog give 100 apps and 150 books). 25 keeps each request's URL short (25 ids of up to 10 digits) and each answer
 /// well under the client's 1 MiB body limit even with every extended attribute, while a
 /// location with 1000 apps still needs only 40 requests per storefront.
 pub const MAX_IDS_PER_REQUEST: usize = 25;
