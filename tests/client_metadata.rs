@@ -2,7 +2,10 @@
 //! token (signature verified by the server), the legacy lookup without one, the location's
 //! storefront first and the fallback set once, and the failure paths: a bad key file, an
 //! expired token, 401 then exactly one re-mint, a missing cookie, 429 with `Retry-After`,
-//! an id in no storefront, a storefront-exclusive app, an unknown storefront.
+//! an id in no storefront, a storefront-exclusive app, an unknown storefront; the lookup's
+//! `itvt` cookie (custom apps), no request without ids, an id Apple repeats returned once,
+//! a refused content token as a typed 403, storefronts read page by page, and a token
+//! minted at the longest lifetime accepted by a server whose clock is behind.
 #![cfg(feature = "client")]
 
 use std::convert::Infallible;
@@ -378,7 +381,10 @@ async fn the_server_refuses_an_expired_token_a_foreign_key_and_a_missing_cookie(
 
     let (status, body) = send(valid, false).await;
     assert_eq!(status, 403, "{body}");
-    assert!(body.contains("itvt"), "{body}");
+    assert!(
+        body.contains("Invalid Stoken or Empty/Null ids Request Parameter"),
+        "{body}"
+    );
     assert!(!body.contains(s.token.expose_credential()));
     s.sim.shutdown().await;
 }
@@ -419,7 +425,11 @@ async fn an_unknown_storefront_is_a_404_and_counts_as_knowing_nothing() {
 #[tokio::test]
 async fn storefronts_are_listed_with_the_developer_token_only() {
     let s = start(scenario()).await;
-    let list = s.client.send_catalog(&GetStorefronts, None).await.unwrap();
+    let list = s
+        .client
+        .send_catalog(&GetStorefronts::new(), None)
+        .await
+        .unwrap();
     assert!(list.data.iter().any(|s| s.id == "de"));
     s.sim.shutdown().await;
 }
@@ -539,4 +549,224 @@ fn the_metadata_base_follows_the_https_or_loopback_rule() {
         default.service_base().metadata().as_str(),
         "https://api.ent.apple.com/v1/"
     );
+}
+
+#[tokio::test]
+async fn the_lookup_sends_the_cookie_and_finds_the_locations_custom_app() {
+    let mut scenario = scenario();
+    let mut custom = AssetSpec::app("451796775", 3);
+    custom.supported_platforms = vec!["iOS".into()];
+    custom.metadata = Some(AssetMetadataSpec {
+        name: Some("b2b Test".into()),
+        custom: true,
+        ..AssetMetadataSpec::default()
+    });
+    scenario.locations[0].assets.push(custom);
+    let s = start(scenario).await;
+    let answer = s
+        .legacy
+        .metadata(
+            &s.token,
+            Storefront::new("de").ok(),
+            ContentKind::Apps,
+            &[AdamId::new("451796775")],
+            &MetadataOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert!(answer.not_found.is_empty(), "{answer:?}");
+    let Metadata::App(app) = &answer.found[0].0 else {
+        panic!("an app")
+    };
+    assert_eq!(app.name.as_deref(), Some("b2b Test"));
+    assert_eq!(app.custom_app, Some(true));
+    let lookup = s
+        .sim
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/mdm/v2/contentMetadataLookup")
+        .unwrap();
+    assert!(!format!("{lookup:?}").contains(s.token.expose_credential()));
+    s.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn no_ids_send_no_request() {
+    let s = start(scenario()).await;
+    for client in [&s.client, &s.legacy] {
+        let answer = client
+            .metadata(
+                &s.token,
+                Storefront::new("de").ok(),
+                ContentKind::Books,
+                &[],
+                &MetadataOptions::default(),
+            )
+            .await
+            .unwrap();
+        assert!(answer.found.is_empty() && answer.not_found.is_empty());
+    }
+    assert!(
+        s.sim
+            .requests()
+            .iter()
+            .all(|r| !r.path.starts_with("/v1/catalog/")
+                && r.path != "/mdm/v2/contentMetadataLookup"),
+        "{:?}",
+        s.sim.requests()
+    );
+    s.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_content_token_apple_refuses_is_a_typed_403_naming_both_causes() {
+    let s = start(scenario()).await;
+    // A well-formed token the service does not know.
+    let stranger: VppToken = {
+        let inner = base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            r#"{"token":"c3RyYW5nZXI=","expDate":"2031-01-01T00:00:00+0000","orgName":"Other"}"#,
+        );
+        inner.parse().unwrap()
+    };
+    let err = s
+        .client
+        .metadata(
+            &stranger,
+            Storefront::new("de").ok(),
+            ContentKind::Apps,
+            &[AdamId::new("409203825")],
+            &MetadataOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    let ClientError::Response(ResponseError::CatalogForbidden { errors }) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(errors[0].code.as_deref(), Some("40300"));
+    let message = err.to_string();
+    assert!(
+        message.contains("content token") && message.contains("no ids"),
+        "{message}"
+    );
+    assert!(!message.contains(stranger.expose_credential()));
+    s.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_id_apple_repeats_is_returned_once() {
+    use wiremock::matchers::{method, path_regex};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let s = start(scenario()).await;
+    let apple = MockServer::start().await;
+    let app = |id: &str, name: &str| {
+        serde_json::json!({"id": id, "type": "apps", "attributes": {"name": name,
+            "platformAttributes": {"ios": {"bundleId": format!("com.example.{id}")}}}})
+    };
+    // Apple repeats 1 within the answer, apart and side by side.
+    let body = serde_json::json!({"data": [
+        app("1", "One"), app("1", "One again"), app("2", "Two"), app("1", "One, third")
+    ]});
+    Mock::given(method("GET"))
+        .and(path_regex("stoken-authenticated-apps$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(&apple)
+        .await;
+    let client = VppClient::builder()
+        .base_url(s.sim.base_url())
+        .metadata_base_url(format!("{}/v1/", apple.uri()))
+        .developer_key(Arc::clone(&s.key))
+        .build()
+        .unwrap();
+    let answer = client
+        .metadata(
+            &s.token,
+            Storefront::new("de").ok(),
+            ContentKind::Apps,
+            &[AdamId::new("1"), AdamId::new("2")],
+            &MetadataOptions::default(),
+        )
+        .await
+        .unwrap();
+    let ids: Vec<&str> = answer
+        .found
+        .iter()
+        .map(|(m, _)| m.adam_id().as_str())
+        .collect();
+    assert_eq!(ids, ["1", "2"]);
+    assert_eq!(answer.found[0].0.name(), Some("One"));
+    s.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn storefronts_are_read_page_by_page() {
+    let mut scenario = scenario();
+    scenario.metadata_storefronts = (0..30)
+        .map(|i| {
+            let a = (b'a' + (i / 26) as u8) as char;
+            let b = (b'a' + (i % 26) as u8) as char;
+            format!("{a}{b}")
+        })
+        .collect();
+    let s = start(scenario).await;
+    let all = s.client.storefronts(Some("ipad")).await.unwrap();
+    assert_eq!(all.len(), 30);
+    assert_eq!((all[0].id.as_str(), all[29].id.as_str()), ("aa", "bd"));
+    let asked: Vec<String> = s
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/v1/storefronts")
+        .map(|r| r.query.unwrap_or_default())
+        .collect();
+    assert_eq!(
+        asked,
+        [
+            "platform=ipad&limit=25&offset=0",
+            "platform=ipad&limit=25&offset=25"
+        ]
+    );
+    s.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_token_minted_at_the_longest_lifetime_passes_a_server_whose_clock_is_behind() {
+    let s = start(scenario()).await;
+    let base = apple_vpp::api::ServiceBase::parse(&s.sim.base_url())
+        .unwrap()
+        .with_metadata(s.sim.metadata_base_url().parse().unwrap())
+        .unwrap();
+    let apps = GetAppsMetadata::new(
+        Storefront::new("de").unwrap(),
+        vec![AdamId::new("409203825")],
+    );
+    let longest = DeveloperKey::from_pem(
+        &s.sim.developer_key_pem(),
+        &s.sim.developer_team_id(),
+        &s.sim.developer_key_id(),
+    )
+    .unwrap()
+    .with_lifetime(chrono::Duration::days(365));
+    // This MDM's clock runs 50 s ahead of Apple's (the simulator's, which tolerates an
+    // `iat` up to a minute ahead): Apple's limit on `exp` is counted from its own clock.
+    let token = longest.mint_at(chrono::Utc::now() + chrono::Duration::seconds(50));
+    let request = HttpRequest::build_with_developer(
+        &apps,
+        &base,
+        Some(&s.token),
+        token.expose_secret().into(),
+    )
+    .unwrap();
+    let response = reqwest::Client::new()
+        .get(request.url.clone())
+        .header(
+            "authorization",
+            request.authorization.unwrap().expose_secret(),
+        )
+        .header("cookie", request.cookie.unwrap().expose_secret())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    s.sim.shutdown().await;
 }

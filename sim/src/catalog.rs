@@ -3,10 +3,20 @@
 //! legacy content metadata lookup (`/mdm/v2/contentMetadataLookup`).
 //!
 //! The catalog checks, in this order: the developer token (`Authorization: Bearer <ES256
-//! JWT>`, signature, `kid`, `iss`, `exp`) → 401; for owned content the `itvt` cookie (a
-//! known, valid content token) → 403; the per-credential rate (a budget of its own) → 429
-//! with `Retry-After: 1`; the storefront → 404. Errors are the catalog's shape,
-//! `{"errors":[{"id","title","detail","status","code"}]}`, and never echo a token.
+//! JWT>`, signature, `kid`, `iss`, `exp`, and `exp` at most 15,777,000 s ahead) → 401;
+//! for owned content the `itvt` cookie (a known, valid content token) → 403 with code
+//! 40300; the per-credential rate (a budget of its own) → 429 with `Retry-After: 1`; the
+//! storefront → 404; `platform` missing → 400; no `ids` → 403 with code 40300, as Apple
+//! ("Invalid Stoken or Empty/Null ids Request Parameter", the production answer logged in
+//! fleetdm/fleet issue 43596: Apple gives the bad cookie and the missing ids one answer).
+//! Errors are the catalog's shape, `{"errors":[{"id","title","detail","status","code"}]}`,
+//! and never echo a token.
+//!
+//! `GET /v1/storefronts` needs the developer token and `platform` ("Get All Storefronts"
+//! marks it required) and pages with `limit` (default 25) and `offset`, with `next` while
+//! more follow. The legacy lookup needs no token; with the owning location's token as the
+//! `itvt` cookie it also finds that location's custom apps and answers in Apple's second
+//! form ("Getting App and Book Information (Legacy)").
 
 use std::sync::Arc;
 
@@ -19,9 +29,25 @@ use chrono::Utc;
 use serde_json::{Value, json};
 
 use crate::apple::catalog_error;
-use crate::metadata::{app_json, available, book_json, is_book, lookup_json};
+use crate::metadata::{
+    app_json, available, book_json, is_book, lookup_answer, lookup_json, visible_to,
+};
 use crate::paging::QueryMap;
 use crate::shared::{AuthNote, Shared};
+
+/// Apple's detail of its 403 on the catalog, for a content token it does not accept and
+/// for a request without ids alike.
+const FORBIDDEN_DETAIL: &str = "Invalid Stoken or Empty/Null ids Request Parameter";
+
+fn forbidden(uid: Option<String>) -> Response {
+    let resp = catalog_error(
+        StatusCode::FORBIDDEN,
+        "40300",
+        "Forbidden",
+        FORBIDDEN_DETAIL,
+    );
+    noted(resp, uid, false)
+}
 
 fn unauthorized(detail: &str) -> Response {
     catalog_error(StatusCode::UNAUTHORIZED, "40100", "Unauthorized", detail)
@@ -48,24 +74,21 @@ fn developer(s: &Shared, headers: &HeaderMap) -> Result<(), String> {
         .map_err(|reason| format!("Invalid developer token: {reason}."))
 }
 
-/// Why the `itvt` cookie was refused: the location it matched, if any, and the detail.
+/// Why the `itvt` cookie was refused: the location it matched, if any. Apple's answer
+/// does not say which check failed.
 struct CookieRefused {
     uid: Option<String>,
-    detail: &'static str,
 }
 
 impl CookieRefused {
     fn response(self) -> Response {
-        let resp = catalog_error(StatusCode::FORBIDDEN, "40300", "Forbidden", self.detail);
-        noted(resp, self.uid, false)
+        forbidden(self.uid)
     }
 }
 
-/// The `itvt` cookie's content token, checked like a bearer credential (known, not
-/// revoked, not expired); the matched location's uid.
-fn cookie_location(s: &Shared, headers: &HeaderMap) -> Result<String, CookieRefused> {
-    let forbidden = |detail| CookieRefused { uid: None, detail };
-    let itvt = headers
+/// The `itvt` cookie's value, if the request has one.
+fn itvt(headers: &HeaderMap) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -73,17 +96,17 @@ fn cookie_location(s: &Shared, headers: &HeaderMap) -> Result<String, CookieRefu
         .filter_map(|c| c.trim().split_once('='))
         .find(|(name, _)| *name == "itvt")
         .map(|(_, value)| value.trim().to_string())
-        .ok_or_else(|| {
-            forbidden("The itvt cookie with the organization's content token is missing.")
-        })?;
+}
+
+/// The `itvt` cookie's content token, checked like a bearer credential (known, not
+/// revoked, not expired); the matched location's uid.
+fn cookie_location(s: &Shared, headers: &HeaderMap) -> Result<String, CookieRefused> {
+    let itvt = itvt(headers).ok_or(CookieRefused { uid: None })?;
     let w = s.world();
-    let loc = w
-        .by_credential(&itvt)
-        .ok_or_else(|| forbidden("The itvt cookie is not a known content token."))?;
+    let loc = w.by_credential(&itvt).ok_or(CookieRefused { uid: None })?;
     if loc.revoked || loc.expires < Utc::now() {
         return Err(CookieRefused {
             uid: Some(loc.uid.clone()),
-            detail: "The content token in the itvt cookie has expired or was revoked.",
         });
     }
     Ok(loc.uid.clone())
@@ -188,6 +211,13 @@ async fn owned(
         return noted(resp, Some(uid), true);
     }
     let wanted = ids(&q);
+    if wanted.is_empty() {
+        return forbidden(Some(uid));
+    }
+    let latest_version = q
+        .get("extend[apps]")
+        .or_else(|| q.get("extend"))
+        .is_some_and(|e| e.split(',').any(|x| x.trim() == "latestVersionInfo"));
     let data: Vec<Value> = {
         let w = s.world();
         let Some(loc) = w.location(&uid) else {
@@ -204,7 +234,7 @@ async fn owned(
                 if books {
                     book_json(a, storefront)
                 } else {
-                    app_json(a, storefront)
+                    app_json(a, storefront, latest_version)
                 }
             })
             .collect()
@@ -212,15 +242,58 @@ async fn owned(
     noted(Json(json!({"data": data})).into_response(), Some(uid), true)
 }
 
-/// `GET /v1/storefronts`: developer token only.
-pub(crate) async fn storefronts(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+/// The default and largest `limit` of `GET /v1/storefronts` in the simulator.
+const STOREFRONTS_DEFAULT_LIMIT: usize = 25;
+
+/// `GET /v1/storefronts?platform=…&limit=…&offset=…`: developer token only; `platform`
+/// required; pages of `limit` (default 25) from `offset`, with `next` while more follow.
+pub(crate) async fn storefronts(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    q: Result<Query<QueryMap>, QueryRejection>,
+) -> Response {
     if let Err(detail) = developer(&s, &headers) {
         return noted(unauthorized(&detail), None, false);
     }
-    let data: Vec<Value> = s
+    let bad = |detail: &str| {
+        catalog_error(
+            StatusCode::BAD_REQUEST,
+            "40005",
+            "Invalid Parameter Value",
+            detail,
+        )
+    };
+    let Ok(Query(q)) = q else {
+        return bad("Undecodable query string.");
+    };
+    if q.get("platform").is_none_or(|p| p.is_empty()) {
+        return bad("The platform parameter is required.");
+    }
+    let number = |name: &str, default: usize| match q.get(name) {
+        None => Some(default),
+        Some(v) => v.trim().parse::<usize>().ok(),
+    };
+    let (Some(limit), Some(offset)) = (
+        number("limit", STOREFRONTS_DEFAULT_LIMIT),
+        number("offset", 0),
+    ) else {
+        return bad("limit and offset must be non-negative integers.");
+    };
+    if limit == 0 || limit > STOREFRONTS_DEFAULT_LIMIT {
+        return bad("limit must be between 1 and 25.");
+    }
+    let mut all: Vec<String> = s
         .config
         .metadata_storefronts
         .iter()
+        .map(|id| id.to_ascii_lowercase())
+        .collect();
+    all.sort();
+    all.dedup();
+    let page: Vec<&String> = all.iter().skip(offset).take(limit).collect();
+    let more = offset.saturating_add(page.len()) < all.len();
+    let data: Vec<Value> = page
+        .into_iter()
         .map(|id| {
             let id = id.to_ascii_lowercase();
             json!({
@@ -235,32 +308,57 @@ pub(crate) async fn storefronts(State(s): State<Arc<Shared>>, headers: HeaderMap
             })
         })
         .collect();
-    Json(json!({"data": data})).into_response()
+    let mut body = json!({"data": data});
+    if more {
+        body["next"] = json!(format!("/v1/storefronts?offset={}", offset + limit));
+    }
+    Json(body).into_response()
 }
 
-/// `GET /mdm/v2/contentMetadataLookup?version=2&id=…&cc=…&platform=…` (no token): the
-/// ids sold in `cc` among every location's assets; an unknown storefront knows none.
+/// `GET /mdm/v2/contentMetadataLookup?version=2&id=…&cc=…&platform=…`: the ids sold in
+/// `cc` among every location's assets; an unknown storefront knows none. No token is
+/// needed; with a location's token as the `itvt` cookie, that location's custom apps are
+/// found too and the answer takes Apple's second form (string `id`, one template
+/// `artwork`). A cookie that is not a valid token finds nothing (Apple: an empty
+/// `results` may mean that authentication failed).
 pub(crate) async fn lookup(
     State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
     q: Result<Query<QueryMap>, QueryRejection>,
 ) -> Response {
     let Ok(Query(q)) = q else {
         return (StatusCode::BAD_REQUEST, "undecodable query string").into_response();
     };
-    let cc = q.get("cc").cloned().unwrap_or_else(|| "us".into());
+    let cc = q
+        .get("cc")
+        .cloned()
+        .unwrap_or_else(|| "us".into())
+        .to_ascii_lowercase();
+    let cookie = itvt(&headers);
+    let owner = match &cookie {
+        Some(_) => match cookie_location(&s, &headers) {
+            Ok(uid) => Some(uid),
+            Err(_) => {
+                return Json(lookup_answer(serde_json::Map::new(), &cc, true)).into_response();
+            }
+        },
+        None => None,
+    };
+    let authenticated = owner.is_some();
     let mut results = serde_json::Map::new();
     if known_storefront(&s, &cc) {
         let w = s.world();
         for id in ids(&q) {
-            let asset = w
-                .locations
-                .iter()
-                .flat_map(|l| l.assets.iter())
-                .find(|a| a.adam_id == id && available(a, &cc));
+            let asset = w.locations.iter().find_map(|l| {
+                let owns = owner.as_deref() == Some(l.uid.as_str());
+                l.assets
+                    .iter()
+                    .find(|a| a.adam_id == id && available(a, &cc) && visible_to(a, owns))
+            });
             if let Some(a) = asset {
-                results.insert(id.clone(), lookup_json(a, &cc));
+                results.insert(id.clone(), lookup_json(a, &cc, authenticated));
             }
         }
     }
-    Json(json!({"results": results})).into_response()
+    Json(lookup_answer(results, &cc, authenticated)).into_response()
 }

@@ -13,6 +13,10 @@ use serde_json::Value;
 
 /// Seconds of clock difference tolerated for `iat` in the future.
 const LEEWAY_SECS: i64 = 60;
+/// Apple refuses a developer token whose `exp` lies more than this many seconds (six
+/// months) after the current time on its server ("Generating developer tokens": `exp`
+/// "must not be greater than 15777000 … from the current Unix time on the server").
+pub(crate) const MAX_LIFETIME_SECS: i64 = 15_777_000;
 
 /// The key developer tokens must be signed with, and the ids they must carry.
 pub(crate) struct DevKey {
@@ -107,6 +111,11 @@ impl DevKey {
         }
         if iat > now + LEEWAY_SECS || exp <= iat {
             return Err("the developer token's iat is in the future or after its exp");
+        }
+        if exp - now > MAX_LIFETIME_SECS || exp - iat > MAX_LIFETIME_SECS {
+            return Err(
+                "the developer token's exp is more than 15777000 seconds (six months) ahead",
+            );
         }
         Ok(())
     }

@@ -1,5 +1,13 @@
 //! What the metadata services say about an asset: availability per storefront and the
 //! JSON of the catalog (`apps`, `books`) and of the legacy lookup.
+//!
+//! Every answer has the keys and JSON types of Apple's published example for the same
+//! endpoint (the simulator's tests compare them by shape with the crate's corpus of
+//! Apple's answers): "Get Metadata for Your Apps", "Get Metadata for Your Books", and the
+//! two forms of "Getting App and Book Information (Legacy)" (without the `itvt` cookie:
+//! `id` a number and `artwork` an array of fixed-size images; with it: `id` a string and
+//! `artwork` one template object with colours). Values the scenario does not set are
+//! plausible placeholders.
 
 use serde_json::{Value, json};
 
@@ -94,98 +102,343 @@ fn external_version_id(asset: &Asset) -> u64 {
     crate::model::fnv(&asset.adam_id) % 900_000_000 + 100_000_000
 }
 
-/// One resource of `stoken-authenticated-apps`.
-pub(crate) fn app_json(asset: &Asset, storefront: &str) -> Value {
-    let artwork = json!({"url": artwork(asset), "width": 1024, "height": 1024});
+/// The adamId as a JSON number when it is one (Apple's lookup without the cookie writes
+/// `id` so), else as a string.
+fn numeric_id(asset: &Asset) -> Value {
+    asset
+        .adam_id
+        .parse::<u64>()
+        .map_or_else(|_| json!(asset.adam_id), |n| json!(n))
+}
+
+fn is_custom(asset: &Asset) -> bool {
+    asset.metadata.custom
+}
+
+fn developer_name(asset: &Asset) -> String {
+    if is_book(asset) {
+        asset
+            .metadata
+            .author
+            .clone()
+            .unwrap_or_else(|| "Example Author".into())
+    } else {
+        "Example Developer".into()
+    }
+}
+
+fn genre(storefront: &str, book: bool) -> Value {
+    if book {
+        json!({
+            "attributes": {
+                "name": "Reference",
+                "parentId": "38",
+                "parentName": "Books",
+                "url": "https://itunes.apple.com/us/genre/id9029",
+            },
+            "href": format!("/v1/catalog/{storefront}/genres/9029"),
+            "id": "9029",
+            "type": "genres",
+        })
+    } else {
+        json!({
+            "attributes": {
+                "name": "Productivity",
+                "parentId": "36",
+                "parentName": "App Store",
+                "url": "https://itunes.apple.com/us/genre/id6007",
+            },
+            "href": format!("/v1/catalog/{storefront}/genres/6007"),
+            "id": "6007",
+            "type": "genres",
+        })
+    }
+}
+
+fn offer(asset: &Asset, flavor: &str) -> Value {
+    json!({
+        "assets": [{"flavor": flavor, "size": 104_857_600}],
+        "buyParams": format!(
+            "productType={}&price=0&salableAdamId={}&pricingParameters=STDQ&pg=default&marketType=ENT",
+            if is_book(asset) { "PUB" } else { "C" },
+            asset.adam_id
+        ),
+        "currencyCode": "USD",
+        "price": 0,
+        "priceFormatted": "$0.00",
+        "type": "get",
+    })
+}
+
+/// The catalog's `artwork` object, as Apple's examples write it.
+fn artwork_object(asset: &Asset, width: u32, height: u32) -> Value {
+    json!({
+        "bgColor": "ffffff",
+        "height": height,
+        "textColor1": "000000",
+        "textColor2": "1c1c1c",
+        "textColor3": "333333",
+        "textColor4": "494949",
+        "url": artwork(asset),
+        "width": width,
+    })
+}
+
+/// One resource of `stoken-authenticated-apps`; `latestVersionInfo` in each platform's
+/// attributes only when asked for (`extend[apps]=latestVersionInfo`), as Apple.
+pub(crate) fn app_json(asset: &Asset, storefront: &str, latest_version: bool) -> Value {
     let mut platform_attributes = serde_json::Map::new();
     for p in platforms(asset) {
-        platform_attributes.insert(
-            p,
-            json!({
-                "artwork": artwork,
-                "bundleId": bundle_id(asset),
-                "externalVersionId": external_version_id(asset),
-                "latestVersionInfo": {"versionDisplay": version(asset)},
-            }),
-        );
+        let mut attributes = json!({
+            "artwork": artwork_object(asset, 1024, 1024),
+            "bundleId": bundle_id(asset),
+            "externalVersionId": external_version_id(asset),
+            "minimumOSVersion": "15.0",
+            "requiredCapabilities": "arm64 ",
+            "seller": "Example Developer",
+        });
+        if latest_version {
+            attributes["latestVersionInfo"] = json!({"versionDisplay": version(asset)});
+        }
+        platform_attributes.insert(p, attributes);
     }
     json!({
-        "id": asset.adam_id,
-        "type": "apps",
-        "href": format!("/v1/catalog/{storefront}/apps/{}", asset.adam_id),
         "attributes": {
-            "name": name(asset, storefront),
+            "artistName": developer_name(asset),
+            "contentRatingsBySystem": {"appsApple": {"name": "4+", "rank": 1, "value": 100}},
             "deviceFamilies": device_families(asset),
+            "genreDisplayName": "Productivity",
+            "hasEula": false,
+            "isB2BCustomApp": is_custom(asset),
+            "isFirstPartyHideableApp": false,
+            "isVppDeviceBasedLicensingEnabled": asset.device_assignable,
+            "name": name(asset, storefront),
+            "offers": [offer(asset, "iosSoftware")],
             "platformAttributes": platform_attributes,
+            "supportsDeviceSharing": false,
             "url": format!("https://apps.apple.com/{storefront}/app/id{}", asset.adam_id),
+            "userRating": {"ratingCount": 0, "value": 0},
+            "usesClassKit": false,
         },
+        "href": format!("/v1/catalog/{storefront}/apps/{}", asset.adam_id),
+        "id": asset.adam_id,
+        "relationships": {
+            "genres": {
+                "data": [genre(storefront, false)],
+                "href": format!("/v1/catalog/{storefront}/apps/{}/genres", asset.adam_id),
+            }
+        },
+        "type": "apps",
     })
 }
 
 /// One resource of `stoken-authenticated-books`.
 pub(crate) fn book_json(asset: &Asset, storefront: &str) -> Value {
     let mut attributes = json!({
+        "artistName": developer_name(asset),
+        "artwork": {"height": 2100, "url": artwork(asset), "width": 1400},
+        "genreNames": ["Reference", "Books"],
         "name": name(asset, storefront),
-        "artistName": asset.metadata.author.clone().unwrap_or_else(|| "Example Author".into()),
-        "artwork": {"url": artwork(asset), "width": 1400, "height": 2100},
-        "genreNames": ["Reference"],
+        "offers": [offer(asset, "publication")],
         "url": format!("https://books.apple.com/{storefront}/book/id{}", asset.adam_id),
+        "userRating": {"ratingCount": 0, "value": 0},
     });
     if let Some(isbn) = &asset.metadata.isbn {
         attributes["isbn"] = json!(isbn);
     }
     json!({
-        "id": asset.adam_id,
-        "type": "books",
-        "href": format!("/v1/catalog/{storefront}/books/{}", asset.adam_id),
         "attributes": attributes,
+        "href": format!("/v1/catalog/{storefront}/books/{}", asset.adam_id),
+        "id": asset.adam_id,
+        "relationships": {
+            "genres": {
+                "data": [genre(storefront, true)],
+                "href": format!("/v1/catalog/{storefront}/books/{}/genres", asset.adam_id),
+            }
+        },
+        "type": "books",
     })
 }
 
-/// One entry of the legacy lookup's `results`: fixed-size images, the version in
-/// `offers[].version.display`.
-pub(crate) fn lookup_json(asset: &Asset, storefront: &str) -> Value {
-    let image = |size: u32| {
-        json!({
-            "width": size,
-            "height": size,
-            "url": artwork(asset)
-                .replace("{w}", &size.to_string())
-                .replace("{h}", &size.to_string())
-                .replace("{f}", "png"),
-        })
-    };
+/// Whether the legacy lookup shows `asset`: a custom app only to the location that owns
+/// it, with its token as the `itvt` cookie (Apple's page: custom B2B apps are found only
+/// with the cookie).
+pub(crate) fn visible_to(asset: &Asset, owner: bool) -> bool {
+    !is_custom(asset) || owner
+}
+
+/// One entry of the legacy lookup's `results`. `authenticated`: asked with a valid
+/// `itvt` cookie (then `id` is a string and `artwork` one template object, as Apple's
+/// example with the cookie; else `id` a number and `artwork` fixed-size images, as
+/// Apple's first example).
+pub(crate) fn lookup_json(asset: &Asset, storefront: &str, authenticated: bool) -> Value {
     let book = is_book(asset);
+    let name = name(asset, storefront);
+    let kind = if book {
+        "ebook"
+    } else if platforms(asset) == ["osx"] {
+        "macSoftware"
+    } else {
+        "iosSoftware"
+    };
+    let store_url = format!(
+        "https://apps.apple.com/{storefront}/app/id{}",
+        asset.adam_id
+    );
     let mut v = json!({
-        "id": asset.adam_id,
-        "name": name(asset, storefront),
-        "artwork": [image(128), image(512)],
-        "url": format!("https://itunes.apple.com/{storefront}/app/id{}", asset.adam_id),
+        "artistName": developer_name(asset),
+        "artistUrl": format!("https://apps.apple.com/{storefront}/developer/id284417353"),
+        "bundleId": bundle_id(asset),
+        "contentRatingsBySystem": {"appsApple": {"name": "4+", "rank": 1, "value": 100}},
+        "copyright": "© Example",
+        "description": {"standard": format!("{name}, as the simulator describes it.")},
+        "deviceFamilies": device_families(asset),
+        "genreNames": ["Productivity"],
+        "genres": [{
+            "genreId": "6007",
+            "mediaType": "8",
+            "name": "Productivity",
+            "url": "https://itunes.apple.com/us/genre/id6007",
+        }],
+        "isB2BCustomApp": is_custom(asset),
+        "isVppDeviceBasedLicensingEnabled": asset.device_assignable,
+        "kind": kind,
+        "latestVersionReleaseDate": "Jan 1, 2026",
+        "minimumOSVersion": "15.0",
+        "name": name,
+        "nameRaw": name,
+        "nameSortValue": name,
+        "offers": [{
+            "actionText": {
+                "downloaded": "Installed",
+                "downloading": "Installing",
+                "long": "Get App",
+                "medium": "Get",
+                "short": "Get",
+            },
+            "assets": [{"flavor": if book { "publication" } else { "iosSoftware" }, "size": 104_857_600}],
+            "buyParams": format!(
+                "productType=C&price=0&salableAdamId={}&pricingParameters=STDQ&pg=default&marketType=ENT&appExtVrsId={}",
+                asset.adam_id,
+                external_version_id(asset)
+            ),
+            "price": 0,
+            "priceFormatted": "$0.00",
+            "type": "get",
+            "version": {"display": version(asset), "externalId": external_version_id(asset)},
+        }],
+        "releaseDate": "2026-01-01",
+        "requiredCapabilities": "arm64 ",
+        "shortUrl": store_url,
+        "softwareInfo": {
+            "eulaUrl": "https://example.com/eula",
+            "languagesDisplayString": "English",
+            "privacyPolicyTextUrl": null,
+            "privacyPolicyUrl": "https://example.com/privacy",
+            "requirementsString": "Requires iOS 15.0 or later.",
+            "seller": "Example Developer",
+            "supportUrl": "https://example.com/support",
+            "websiteUrl": "https://example.com",
+        },
+        "url": store_url,
+        "userRating": {
+            "ratingCount": 0,
+            "ratingCountCurrentVersion": 0,
+            "value": 0,
+            "valueCurrentVersion": 0,
+        },
+        "whatsNew": "Bug fixes.",
     });
+    if device_families(asset).iter().any(|f| f == "watch") {
+        v["watchBundleId"] = json!(format!("{}.watchkitapp", bundle_id(asset)));
+    }
     if book {
-        v["kind"] = json!("ebook");
-        v["artistName"] = json!(
-            asset
-                .metadata
-                .author
-                .clone()
-                .unwrap_or_else(|| "Example Author".into())
-        );
         if let Some(isbn) = &asset.metadata.isbn {
             v["isbn"] = json!(isbn);
         }
+    }
+    if authenticated {
+        let mut art = artwork_object(asset, 1024, 1024);
+        art["hasAlpha"] = json!(false);
+        art["hasP3"] = json!(false);
+        art["supportsLayeredImage"] = json!(false);
+        v["artwork"] = art;
+        v["id"] = json!(asset.adam_id);
+        v["artistId"] = json!("284417353");
+        v["editorialArtwork"] = json!({});
+        v["softwareInfo"]["isGameCenter"] = json!(false);
     } else {
-        let mac_only = platforms(asset) == ["osx"];
-        v["kind"] = json!(if mac_only {
-            "macSoftware"
-        } else {
-            "iosSoftware"
-        });
-        v["artistName"] = json!("Example Developer");
-        v["bundleId"] = json!(bundle_id(asset));
-        v["deviceFamilies"] = json!(device_families(asset));
-        v["isVppDeviceBasedLicenseEnabled"] = json!(asset.device_assignable);
-        v["offers"] = json!([{"version": {"display": version(asset), "externalId": external_version_id(asset)}}]);
+        let image = |width: u32, height: u32| {
+            json!({
+                "width": width,
+                "height": height,
+                "url": artwork(asset)
+                    .replace("{w}", &width.to_string())
+                    .replace("{h}", &height.to_string())
+                    .replace("{c}", "bb")
+                    .replace("{f}", "png"),
+            })
+        };
+        v["artwork"] = json!([image(128, 128), image(512, 512)]);
+        v["id"] = numeric_id(asset);
+        v["artistId"] = json!(284_417_353_u64);
+        let none = Value::Null;
+        for key in [
+            "ageBand",
+            "editorialBadgeInfo",
+            "uber",
+            "ovalArtwork",
+            "circularArtwork",
+        ] {
+            v[key] = none.clone();
+        }
+        for key in [
+            "hasMessagesExtension",
+            "isFirstParty",
+            "isPreorder",
+            "isFirstPartyHideableApp",
+            "hasInAppPurchases",
+            "isAppleWatchSupported",
+            "requiresGameController",
+            "isHiddenFromSpringboard",
+            "isGameControllerSupported",
+            "is32bitOnly",
+            "isSiriSupported",
+        ] {
+            v[key] = json!(false);
+        }
+        v["subtitle"] = json!("");
+        v["contentRating"] = json!({"system": "GAMES", "name": "4+", "value": 100, "rank": 1});
     }
     v
+}
+
+/// The lookup's envelope around `results`, as Apple's examples: `version` 1 without the
+/// cookie, 2 with it; `isAuthenticated` always `false` (Apple's page says so).
+pub(crate) fn lookup_answer(
+    results: serde_json::Map<String, Value>,
+    storefront: &str,
+    authenticated: bool,
+) -> Value {
+    json!({
+        "isAuthenticated": false,
+        "meta": {
+            "language": {"tag": "en-us"},
+            "storefront": {"cc": storefront.to_ascii_uppercase(), "id": storefront_number(storefront)},
+        },
+        "results": results,
+        "version": if authenticated { 2 } else { 1 },
+    })
+}
+
+/// The store's numeric storefront id (`143441` for the United States), a stable
+/// placeholder for others.
+fn storefront_number(storefront: &str) -> String {
+    match storefront.to_ascii_lowercase().as_str() {
+        "us" => "143441".into(),
+        "de" => "143443".into(),
+        "gb" => "143444".into(),
+        "fr" => "143442".into(),
+        other => (143_400 + crate::model::fnv(other) % 100).to_string(),
+    }
 }

@@ -242,6 +242,11 @@ pub struct AssetMetadataSpec {
     /// A book's ISBN (default none).
     #[serde(default)]
     pub isbn: Option<String>,
+    /// A custom app made for the organization (`isB2BCustomApp`; default false): the
+    /// legacy lookup finds it only with the owning location's token as the `itvt`
+    /// cookie, as Apple.
+    #[serde(default)]
+    pub custom: bool,
 }
 
 /// One user registered from the start (status `Registered`).

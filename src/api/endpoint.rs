@@ -42,6 +42,10 @@ pub enum Auth {
     /// The metadata catalog's public parts (storefronts): `Authorization: Bearer
     /// <developer token>` only.
     Developer,
+    /// The legacy content metadata lookup: no `Authorization`; the content token as the
+    /// cookie `itvt=<the whole .vpptoken content>` when one is given (then custom apps
+    /// and apps no longer for sale are found too), nothing otherwise.
+    CookieIfToken,
 }
 
 /// Which service an endpoint's request goes to.
@@ -115,6 +119,12 @@ pub trait Endpoint {
     fn body(&self, token: Option<&VppToken>) -> Option<Vec<u8>> {
         let _ = token;
         None
+    }
+
+    /// Refuses a request Apple would refuse for its content alone (default: none is),
+    /// before anything is sent: e.g. a metadata request naming no ids.
+    fn check(&self) -> Result<(), RequestError> {
+        Ok(())
     }
 
     /// Secrets the request carries besides the token (e.g. a notification auth token):
@@ -292,6 +302,12 @@ pub enum RequestError {
         /// The URL's host (at most 64 characters).
         host: String,
     },
+    /// A metadata request naming no ids: Apple answers it with HTTP 403, code 40300
+    /// ("Invalid Stoken or Empty/Null ids Request Parameter"), so it is not sent.
+    #[error(
+        "this Apple metadata request names no ids, which Apple refuses (HTTP 403, code 40300): ask for at least one adamId"
+    )]
+    NoIds,
 }
 
 impl HttpRequest {
@@ -313,6 +329,7 @@ impl HttpRequest {
         token: Option<&VppToken>,
         developer: Option<&SecretString>,
     ) -> Result<Self, RequestError> {
+        endpoint.check()?;
         let join = |root: &Url| {
             root.join(&endpoint.path())
                 .expect("a checked base URL has a host, so a relative path joins onto it")
@@ -362,6 +379,11 @@ impl HttpRequest {
                 Some(developer_bearer()?)
             }
             Auth::Developer => Some(developer_bearer()?),
+            Auth::CookieIfToken => {
+                cookie = token
+                    .map(|token| SecretString::new(format!("itvt={}", token.expose_credential())));
+                None
+            }
         };
         Ok(Self {
             method: E::METHOD,

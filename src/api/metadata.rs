@@ -22,7 +22,7 @@ use std::borrow::Cow;
 
 use url::Url;
 
-use super::{Auth, Endpoint, Host, Method, Replay};
+use super::{Auth, Endpoint, Host, Method, Replay, RequestError};
 use crate::ids::AdamId;
 use crate::metadata::Storefront;
 use crate::wire::{
@@ -32,6 +32,17 @@ use crate::wire::{
 
 fn join_ids(ids: &[AdamId]) -> String {
     ids.iter().map(AdamId::as_str).collect::<Vec<_>>().join(",")
+}
+
+/// Apple answers a request without ids (or with only empty ones) with HTTP 403, code
+/// 40300 ("Invalid Stoken or Empty/Null ids Request Parameter", a production answer
+/// logged in fleetdm/fleet issue 43596): such a request is never built.
+fn no_empty_ids(ids: &[AdamId]) -> Result<(), RequestError> {
+    if ids.iter().any(|id| !id.as_str().trim().is_empty()) {
+        Ok(())
+    } else {
+        Err(RequestError::NoIds)
+    }
 }
 
 /// `GET catalog/{storefront}/stoken-authenticated-apps?ids=…&platform=iphone&
@@ -112,6 +123,10 @@ impl Endpoint for GetAppsMetadata {
         )
     }
 
+    fn check(&self) -> Result<(), RequestError> {
+        no_empty_ids(&self.ids)
+    }
+
     fn decode(status: u16, body: &[u8]) -> Result<Self::Response, ResponseError> {
         wire::decode_catalog(status, body)
     }
@@ -172,15 +187,64 @@ impl Endpoint for GetBooksMetadata {
         )
     }
 
+    fn check(&self) -> Result<(), RequestError> {
+        no_empty_ids(&self.ids)
+    }
+
     fn decode(status: u16, body: &[u8]) -> Result<Self::Response, ResponseError> {
         wire::decode_catalog(status, body)
     }
 }
 
-/// `GET storefronts`: every storefront, with its name and languages (developer token
-/// only).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct GetStorefronts;
+/// The most storefronts the crate asks for in one page of [`GetStorefronts`].
+pub const STOREFRONTS_PAGE_LIMIT: u32 = 25;
+
+/// `GET storefronts?platform=…&limit=…&offset=…` ("Get All Storefronts",
+/// <https://developer.apple.com/documentation/devicemanagement/get-all-storefronts>):
+/// one page of the storefronts, in alphabetical order, with their names and languages
+/// (developer token only). Apple marks `platform` required; `limit` and `offset` page
+/// the answer (`offset` is a string on Apple's page: the crate sends the count of
+/// storefronts already read). The client reads every page
+/// (`VppClient::storefronts`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GetStorefronts {
+    /// `platform` (default `iphone`).
+    pub platform: String,
+    /// `limit`: at most this many in the page (default [`STOREFRONTS_PAGE_LIMIT`]).
+    pub limit: u32,
+    /// `offset`: the page's first storefront (0 for the first page).
+    pub offset: u32,
+    /// `l`: a language tag (default none).
+    pub language: Option<String>,
+}
+
+impl Default for GetStorefronts {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl GetStorefronts {
+    /// The first page, for iPhone.
+    pub fn new() -> Self {
+        Self {
+            platform: "iphone".into(),
+            limit: STOREFRONTS_PAGE_LIMIT,
+            offset: 0,
+            language: None,
+        }
+    }
+
+    /// The same request from `offset` on.
+    #[must_use]
+    pub fn at_offset(&self, offset: u32) -> Self {
+        Self {
+            offset,
+            ..self.clone()
+        }
+    }
+}
 
 impl Endpoint for GetStorefronts {
     type Response = CatalogResponse<StorefrontResource>;
@@ -189,6 +253,18 @@ impl Endpoint for GetStorefronts {
     const HOST: Host = Host::Metadata;
     const AUTH: Auth = Auth::Developer;
     const REPLAY: Replay = Replay::Safe;
+
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = vec![
+            ("platform", self.platform.clone()),
+            ("limit", self.limit.to_string()),
+            ("offset", self.offset.to_string()),
+        ];
+        if let Some(l) = &self.language {
+            query.push(("l", l.clone()));
+        }
+        query
+    }
 
     fn decode(status: u16, body: &[u8]) -> Result<Self::Response, ResponseError> {
         wire::decode_catalog(status, body)
@@ -203,6 +279,9 @@ pub enum LookupPlatform {
     EnterpriseStore,
     /// `volumestore`: apps of the education store.
     VolumeStore,
+    /// `macappstore`: the Mac metadata of an app (Apple's page: without it, an iPad app
+    /// that runs on a Mac with Apple silicon is described with its iOS metadata).
+    MacAppStore,
 }
 
 impl LookupPlatform {
@@ -211,13 +290,18 @@ impl LookupPlatform {
         match self {
             Self::EnterpriseStore => "enterprisestore",
             Self::VolumeStore => "volumestore",
+            Self::MacAppStore => "macappstore",
         }
     }
 }
 
-/// The legacy content metadata lookup ("Getting App and Book Information (Legacy)"):
+/// The legacy content metadata lookup ("Getting App and Book Information (Legacy)",
+/// <https://developer.apple.com/documentation/devicemanagement/getting-app-and-book-information-legacy>):
 /// `GET <contentMetadataLookup>?version=2&id=…&p=mdm-lockup&caller=MDM&platform=…&cc=…`.
-/// No developer token and no content token. The URL comes from the service
+/// No developer token. Given the location's token, it goes as the cookie
+/// `itvt=<token>` ([`Auth::CookieIfToken`]): Apple then also finds the organization's
+/// custom apps and apps no longer for sale, and answers a custom app's `artwork` as one
+/// template object; without it, those apps are absent. The URL comes from the service
 /// configuration and is checked before use ([`super::ServiceBase::check_lookup_url`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -252,11 +336,15 @@ impl Endpoint for LookupContentMetadata {
     const METHOD: Method = Method::Get;
     const PATH: &'static str = "";
     const HOST: Host = Host::Absolute;
-    const AUTH: Auth = Auth::None;
+    const AUTH: Auth = Auth::CookieIfToken;
     const REPLAY: Replay = Replay::Safe;
 
     fn absolute_url(&self) -> Option<&Url> {
         Some(&self.url)
+    }
+
+    fn check(&self) -> Result<(), RequestError> {
+        no_empty_ids(&self.ids)
     }
 
     fn query(&self) -> Vec<(&'static str, String)> {
@@ -320,11 +408,16 @@ mod tests {
             HttpRequest::build_with_developer(&books, &base, None, Some(&jwt)),
             Err(RequestError::MissingToken)
         );
-        let storefronts =
-            HttpRequest::build_with_developer(&GetStorefronts, &base, None, Some(&jwt)).unwrap();
+        let storefronts = HttpRequest::build_with_developer(
+            &GetStorefronts::new().at_offset(25),
+            &base,
+            Some(&t),
+            Some(&jwt),
+        )
+        .unwrap();
         assert_eq!(
             storefronts.url.as_str(),
-            "https://api.edu.apple.com/v1/storefronts"
+            "https://api.edu.apple.com/v1/storefronts?platform=iphone&limit=25&offset=25"
         );
         assert!(storefronts.cookie.is_none());
     }

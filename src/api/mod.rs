@@ -58,6 +58,7 @@ pub use legacy::{GetLegacyClientConfig, GetLegacyServiceConfig, SetLegacyClientC
 pub use licenses::{Associate, Disassociate, Revoke};
 pub use metadata::{
     GetAppsMetadata, GetBooksMetadata, GetStorefronts, LookupContentMetadata, LookupPlatform,
+    STOREFRONTS_PAGE_LIMIT,
 };
 pub use paged::Paged;
 pub use retry::{Failure, RetryPolicy, is_cut_short, parse_retry_after_at};

@@ -8,13 +8,15 @@
 //! first and the ids it does not know once in the fallback set
 //! ([`crate::metadata::StorefrontSearch`]).
 
+use std::collections::{HashMap, HashSet};
+
 use url::Url;
 
 use super::pages::SyncError;
 use super::{ClientError, VppClient};
 use crate::api::{
-    GetAppsMetadata, GetAssets, GetBooksMetadata, LookupContentMetadata, LookupPlatform, Paged,
-    RequestError,
+    GetAppsMetadata, GetAssets, GetBooksMetadata, GetStorefronts, LookupContentMetadata,
+    LookupPlatform, Paged, RequestError,
 };
 use crate::assets::Asset;
 use crate::ids::AdamId;
@@ -24,7 +26,11 @@ use crate::metadata::{
 };
 use crate::paging::PageTraversal;
 use crate::token::VppToken;
-use crate::wire::{Page, ProductType, ResponseError};
+use crate::wire::{Page, ProductType, ResponseError, StorefrontResource};
+
+/// The most pages [`VppClient::storefronts`] reads (Apple has about 175 storefronts:
+/// 8 pages of 25); a service that keeps answering full pages is not followed further.
+pub const MAX_STOREFRONT_PAGES: u32 = 64;
 
 /// How [`VppClient::metadata`] and [`VppClient::describe_assets`] search.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +41,8 @@ pub struct MetadataOptions {
     pub fallbacks: Vec<Storefront>,
     /// A language tag (`l`), default none: each storefront's own language.
     pub language: Option<String>,
-    /// The legacy lookup's store (default the business store).
+    /// The legacy lookup's store (default the business store; [`LookupPlatform::MacAppStore`]
+    /// for Mac apps' own metadata).
     pub lookup_platform: LookupPlatform,
 }
 
@@ -99,8 +106,13 @@ impl VppClient {
     /// the fallbacks once for the ids still missing, at most
     /// [`crate::metadata::MAX_IDS_PER_REQUEST`] ids per request. Uses the catalog with the
     /// developer key when the client has one, else the legacy lookup (which answers for
-    /// apps and books alike). `token` is the location's: the catalog's `itvt` cookie, and
-    /// the key of the per-token rate limit.
+    /// apps and books alike). `token` is the location's: the `itvt` cookie of both
+    /// services (the lookup finds custom apps only with it), and the key of the
+    /// per-token rate limit.
+    ///
+    /// No request is sent for an empty `ids` (Apple would refuse it: HTTP 403, code
+    /// 40300). Each id is in the answer at most once, from the first storefront asked
+    /// that knows it, even when Apple repeats an id within or across answers.
     pub async fn metadata(
         &self,
         token: &VppToken,
@@ -135,9 +147,13 @@ impl VppClient {
             found.extend(answered.into_iter().map(|m| (m, storefront.clone())));
         }
         let resolution = search.finish();
-        // One entry per id, from the storefront the search credited.
-        found.retain(|(m, s)| resolution.storefront_of(m.adam_id()) == Some(s));
-        found.dedup_by(|a, b| a.0.adam_id() == b.0.adam_id());
+        // One entry per id, from the storefront the search credited: Apple may repeat an
+        // id in one answer, and a later storefront is never asked for a found id.
+        let credited = resolution.by_id();
+        let mut seen = HashSet::new();
+        found.retain(|(m, s)| {
+            credited.get(m.adam_id()) == Some(&s) && seen.insert(m.adam_id().clone())
+        });
         Ok(MetadataAnswer {
             found,
             not_found: resolution.not_found,
@@ -189,6 +205,43 @@ impl VppClient {
                     .collect()
             }
         })
+    }
+
+    /// Every storefront of Apps and Books Metadata for Organizations ("Get All
+    /// Storefronts"), for `platform` (`iphone` when `None`): page after page of
+    /// [`crate::api::STOREFRONTS_PAGE_LIMIT`] with `limit` and `offset`, until a page is
+    /// empty, or shorter than the limit without a `next`, or [`MAX_STOREFRONT_PAGES`]
+    /// were read. Needs the developer key.
+    pub async fn storefronts(
+        &self,
+        platform: Option<&str>,
+    ) -> Result<Vec<StorefrontResource>, ClientError> {
+        let mut request = GetStorefronts::new();
+        if let Some(p) = platform {
+            request.platform = p.to_owned();
+        }
+        let mut all = Vec::new();
+        let mut seen = HashSet::new();
+        let mut offset: u32 = 0;
+        for _ in 0..MAX_STOREFRONT_PAGES {
+            let page = self.send_catalog(&request.at_offset(offset), None).await?;
+            let read = page.data.len();
+            let before = all.len();
+            for storefront in page.data {
+                if seen.insert(storefront.id.clone()) {
+                    all.push(storefront);
+                }
+            }
+            offset = offset.saturating_add(u32::try_from(read).unwrap_or(u32::MAX));
+            // An empty page, or one of only repeats, ends the walk (it would not move).
+            if read == 0 || all.len() == before {
+                break;
+            }
+            if page.next.is_none() && read < request.limit as usize {
+                break;
+            }
+        }
+        Ok(all)
     }
 
     /// The service configuration's `contentMetadataLookup`, parsed (checked when the
@@ -275,17 +328,15 @@ impl VppClient {
                 found.extend(answer.found);
             }
         }
+        let by_id: HashMap<AdamId, (Metadata, Storefront)> = found
+            .into_iter()
+            .map(|(m, s)| (m.adam_id().clone(), (m, s)))
+            .collect();
         Ok(assets
             .into_iter()
             .map(|asset| {
-                let at = found
-                    .iter()
-                    .position(|(m, _)| *m.adam_id() == asset.adam_id);
-                let (metadata, storefront) = match at {
-                    Some(at) => {
-                        let (m, s) = found[at].clone();
-                        (Some(m), Some(s))
-                    }
+                let (metadata, storefront) = match by_id.get(&asset.adam_id) {
+                    Some((m, s)) => (Some(m.clone()), Some(s.clone())),
                     None => (None, None),
                 };
                 DescribedAsset {

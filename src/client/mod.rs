@@ -159,7 +159,10 @@ pub use lease::{
 };
 pub use leasing::LeaseGuard;
 pub use licenses::{DEFAULT_POLL_INTERVAL, LocationPage, LocationSync, SentBatch, UsersCreated};
-pub use metadata::{ContentKind, DescribeOutcome, DescribedAsset, MetadataAnswer, MetadataOptions};
+pub use metadata::{
+    ContentKind, DescribeOutcome, DescribedAsset, MAX_STOREFRONT_PAGES, MetadataAnswer,
+    MetadataOptions,
+};
 pub use notifications::SubscribeOutcome;
 pub use pages::{PageStream, SyncError, SyncPage};
 pub use rate::{

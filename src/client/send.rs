@@ -146,7 +146,10 @@ impl VppClient {
                 ClientError::Response(ResponseError::Apple(apple)) => {
                     redact_error(endpoint, token, apple);
                 }
-                ClientError::Response(ResponseError::Catalog { errors, .. }) => {
+                ClientError::Response(
+                    ResponseError::Catalog { errors, .. }
+                    | ResponseError::CatalogForbidden { errors },
+                ) => {
                     for e in errors {
                         if let Some(token) = token {
                             e.redact(token.expose_credential());

@@ -21,6 +21,14 @@ pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::hours(1);
 /// A cached token is replaced this long before it expires, so that one in flight never
 /// reaches Apple expired.
 pub const REMINT_MARGIN: Duration = Duration::minutes(5);
+/// Apple refuses a developer token whose `exp` lies more than 15,777,000 s (six months)
+/// after the current time on Apple's server ("Generating developer tokens",
+/// <https://developer.apple.com/documentation/devicemanagement/generating-developer-tokens>).
+pub const APPLE_MAX_TOKEN_LIFETIME: Duration = Duration::seconds(15_777_000);
+/// What the longest lifetime the crate mints keeps below [`APPLE_MAX_TOKEN_LIFETIME`]: a
+/// server whose clock runs up to this much ahead of Apple's still mints tokens Apple
+/// accepts.
+pub const CLOCK_SKEW_MARGIN: Duration = Duration::hours(1);
 
 /// Why a developer key could not be loaded. Messages never include the key's bytes.
 #[derive(Debug, thiserror::Error)]
@@ -196,10 +204,15 @@ impl DeveloperKey {
     }
 
     /// Tokens minted from now on are valid this long (default [`DEFAULT_TOKEN_LIFETIME`],
-    /// one hour; at least 10 minutes, at most Apple's six months).
+    /// one hour; at least 10 minutes, at most [`APPLE_MAX_TOKEN_LIFETIME`] less
+    /// [`CLOCK_SKEW_MARGIN`], so that a clock running ahead of Apple's does not make Apple
+    /// refuse the token).
     #[must_use]
     pub fn with_lifetime(mut self, lifetime: Duration) -> Self {
-        self.lifetime = lifetime.clamp(Duration::minutes(10), Duration::seconds(15_777_000));
+        self.lifetime = lifetime.clamp(
+            Duration::minutes(10),
+            APPLE_MAX_TOKEN_LIFETIME - CLOCK_SKEW_MARGIN,
+        );
         self
     }
 
@@ -326,6 +339,24 @@ mod tests {
                 &URL_SAFE_NO_PAD.decode(signature).unwrap(),
             )
             .unwrap();
+    }
+
+    #[test]
+    fn the_longest_lifetime_leaves_a_margin_for_a_clock_ahead_of_apples() {
+        let now: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
+        let token = key().with_lifetime(Duration::days(365)).mint_at(now);
+        let claims = part(token.expose_secret().expose_secret(), 1);
+        let lifetime = claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap();
+        assert_eq!(lifetime, 15_777_000 - 3_600);
+        // A server 59 minutes ahead of Apple: Apple still sees exp within its limit.
+        let apple_now = now.timestamp() - 59 * 60;
+        assert!(claims["exp"].as_i64().unwrap() - apple_now <= 15_777_000);
+        // The shortest is kept too.
+        let short = key().with_lifetime(Duration::seconds(1)).mint_at(now);
+        assert_eq!(
+            short.expires_at() - short.issued_at(),
+            Duration::minutes(10)
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Which storefront to ask: the location's own first, then a fallback set once.
 
-use std::collections::BTreeSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -123,11 +123,19 @@ pub fn storefront_for_country(country: Option<&str>) -> Option<Storefront> {
 /// assert_eq!(found.storefront_of(&AdamId::new("2")).unwrap().as_str(), "us");
 /// assert_eq!(found.not_found, [AdamId::new("3")]);
 /// ```
+///
+/// Cost: linear in the number of ids per storefront asked (each id is hashed once per
+/// [`StorefrontSearch::record`] and once per round), so a location with tens of
+/// thousands of assets is searched without quadratic work.
 #[derive(Debug, Clone)]
 pub struct StorefrontSearch {
     order: Vec<Storefront>,
     next: usize,
+    /// The ids not yet found, in the order given; ids found since the last round are
+    /// still here until [`StorefrontSearch::compact`] drops them.
     pending: Vec<AdamId>,
+    /// The same ids, for constant-time membership.
+    missing: HashSet<AdamId>,
     found: Vec<(AdamId, Storefront)>,
 }
 
@@ -143,9 +151,15 @@ pub struct StorefrontResolution {
 }
 
 impl StorefrontResolution {
-    /// The storefront `id` was found in.
+    /// The storefront `id` was found in (a linear scan: for many ids, build
+    /// [`StorefrontResolution::by_id`] once).
     pub fn storefront_of(&self, id: &AdamId) -> Option<&Storefront> {
         self.found.iter().find(|(i, _)| i == id).map(|(_, s)| s)
+    }
+
+    /// Each id found, with its storefront, for constant-time look-ups.
+    pub fn by_id(&self) -> HashMap<&AdamId, &Storefront> {
+        self.found.iter().map(|(id, s)| (id, s)).collect()
     }
 }
 
@@ -163,22 +177,33 @@ impl StorefrontSearch {
                 order.push(f.clone());
             }
         }
-        let mut seen = BTreeSet::new();
+        let mut missing = HashSet::new();
         let pending = ids
             .into_iter()
-            .filter(|id| seen.insert(id.clone()))
+            .filter(|id| missing.insert(id.clone()))
             .collect();
         Self {
             order,
             next: 0,
             pending,
+            missing,
             found: Vec::new(),
         }
     }
 
+    /// Drops the ids found since the last round from `pending` (one pass).
+    fn compact(&mut self) {
+        if self.pending.len() != self.missing.len() {
+            let missing = &self.missing;
+            self.pending.retain(|id| missing.contains(id));
+        }
+    }
+
     /// The next storefront to ask and the ids still missing; `None` when every id has
-    /// been found or every storefront asked.
+    /// been found or every storefront asked. Never an empty list of ids: a request
+    /// without ids is one Apple refuses (HTTP 403, code 40300).
     pub fn next_request(&mut self) -> Option<(Storefront, Vec<AdamId>)> {
+        self.compact();
         if self.pending.is_empty() {
             return None;
         }
@@ -187,22 +212,23 @@ impl StorefrontSearch {
         Some((storefront, self.pending.clone()))
     }
 
-    /// Records the ids `storefront` answered for; ids not pending are ignored.
+    /// Records the ids `storefront` answered for; ids not pending (never asked, or
+    /// already found, also when Apple repeats one) are ignored.
     pub fn record<'a>(
         &mut self,
         storefront: &Storefront,
         found: impl IntoIterator<Item = &'a AdamId>,
     ) {
         for id in found {
-            if let Some(at) = self.pending.iter().position(|p| p == id) {
-                let id = self.pending.remove(at);
+            if let Some(id) = self.missing.take(id) {
                 self.found.push((id, storefront.clone()));
             }
         }
     }
 
     /// Where each id was found, and the ids found nowhere.
-    pub fn finish(self) -> StorefrontResolution {
+    pub fn finish(mut self) -> StorefrontResolution {
+        self.compact();
         StorefrontResolution {
             found: self.found,
             not_found: self.pending,
@@ -265,6 +291,28 @@ mod tests {
         assert_eq!(resolution.storefront_of(&AdamId::new("2")), Some(&fr));
         assert_eq!(resolution.storefront_of(&AdamId::new("1")), Some(&us));
         assert_eq!(resolution.not_found, ids(&["3"]));
+    }
+
+    #[test]
+    fn an_id_apple_repeats_is_credited_once() {
+        let us = Storefront::new("us").unwrap();
+        let mut search = StorefrontSearch::new(Some(us.clone()), &[], ids(&["1", "2"]));
+        let (asked, _) = search.next_request().unwrap();
+        search.record(&asked, &ids(&["1", "1", "2", "1"]));
+        assert!(search.next_request().is_none());
+        let resolution = search.finish();
+        assert_eq!(
+            resolution.found,
+            vec![(AdamId::new("1"), us.clone()), (AdamId::new("2"), us)]
+        );
+        assert!(resolution.not_found.is_empty());
+    }
+
+    #[test]
+    fn no_ids_means_no_request() {
+        let mut search = StorefrontSearch::new(None, &Storefront::default_fallbacks(), []);
+        assert!(search.next_request().is_none());
+        assert!(search.finish().found.is_empty());
     }
 
     #[test]

@@ -128,6 +128,22 @@ pub enum ResponseError {
         errors: Vec<super::CatalogError>,
     },
 
+    /// The metadata catalog refused the request with HTTP 403: Apple did not accept the
+    /// location's content token (the `itvt` cookie), or the request named no ids. Apple
+    /// gives both causes one answer, code `40300` "Invalid Stoken or Empty/Null ids
+    /// Request Parameter" (a production answer logged in fleetdm/fleet issue 43596;
+    /// "Handling requests and responses": 403 means the request's authentication was not
+    /// accepted). The crate never sends an empty `ids`, so for its own requests the token
+    /// is the cause to check first.
+    #[error(
+        "Apple's metadata catalog refused the request (HTTP 403{}): either Apple did not accept the location's content token sent as the itvt cookie (expired, revoked, or replaced by a newer download), or the request named no ids; check the location's token and upload a current one from Apple Business Manager if needed, and ask only for ids the location owns",
+        catalog_summary(errors)
+    )]
+    CatalogForbidden {
+        /// Apple's error objects (possibly empty).
+        errors: Vec<super::CatalogError>,
+    },
+
     /// A field the crate needs is absent or empty.
     #[error(
         "Apple's client configuration has no `{field}`: the response is incomplete; try again later, and report it if it persists"
@@ -183,8 +199,11 @@ fn elide_long(text: &str) -> String {
 
 fn catalog_advice(status: u16) -> &'static str {
     match status {
-        401 | 403 => {
-            "Apple refused the developer token or the content token: check the key file, team id and key id, and that the key is enabled for Apps and Books for Organizations"
+        401 => {
+            "Apple refused the developer token: check the key file, team id and key id, and that the key is enabled for Apps and Books for Organizations"
+        }
+        403 => {
+            "Apple refused the location's content token or the request: check the location's token"
         }
         404 => "the storefront or resource does not exist: check the storefront code",
         _ => http_advice(status),

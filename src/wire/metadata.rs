@@ -23,11 +23,18 @@ pub struct CatalogResponse<T> {
     /// `data`: the resources found (empty when absent).
     #[serde(default = "Vec::new")]
     pub data: Vec<T>,
+    /// `next`: the path of the next page of a paged answer (storefronts), when there is
+    /// one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 impl<T> Default for CatalogResponse<T> {
     fn default() -> Self {
-        Self { data: Vec::new() }
+        Self {
+            data: Vec::new(),
+            next: None,
+        }
     }
 }
 
@@ -70,6 +77,17 @@ pub struct AppAttributes {
     /// `url`: the App Store page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// `isVppDeviceBasedLicensingEnabled`: whether a license of the app can be assigned to
+    /// a device (Apple's "Get Metadata for Your Apps" example carries it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_vpp_device_based_licensing_enabled: Option<bool>,
+    /// `isB2BCustomApp`: a custom app made for the organization.
+    #[serde(
+        default,
+        rename = "isB2BCustomApp",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_b2b_custom_app: Option<bool>,
 }
 
 /// One platform's attributes of an app (`platformAttributes.ios`, `.osx`, …).
@@ -112,20 +130,38 @@ pub struct LatestVersionInfo {
     pub release_date: Option<String>,
 }
 
-/// `artwork`: `{"url": "…/{w}x{h}bb.{f}", "width", "height"}`.
+/// `artwork`: `{"url": "…/{w}x{h}bb.{f}", "width", "height", "bgColor", "textColor1"…}`
+/// (Apple's "Artwork" object of "Common objects": the template may also hold `{c}`, the
+/// crop; width and height are JSON numbers, kept as Apple wrote them, possibly
+/// fractional).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Artwork {
-    /// `url`: a template with `{w}`, `{h}` and `{f}`.
+    /// `url`: a template with `{w}`, `{h}`, `{f}` and possibly `{c}`.
     #[serde(default)]
     pub url: String,
     /// `width`: the largest width available.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub width: Option<u32>,
+    pub width: Option<serde_json::Number>,
     /// `height`: the largest height available.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub height: Option<u32>,
+    pub height: Option<serde_json::Number>,
+    /// `bgColor`: the background colour, hexadecimal RGB (`ffffff`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bg_color: Option<String>,
+    /// `textColor1`: the primary text colour on `bgColor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_color1: Option<String>,
+    /// `textColor2`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_color2: Option<String>,
+    /// `textColor3`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_color3: Option<String>,
+    /// `textColor4`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_color4: Option<String>,
 }
 
 open_enum! {
@@ -281,14 +317,51 @@ pub struct LookupResponse {
     pub results: BTreeMap<String, LookupResult>,
 }
 
+/// The legacy lookup's `id`: Apple's first example writes it as a JSON number
+/// (`361309726`), the example with the cookie as a string (`"451796775"`). Kept as
+/// written; [`LookupId::to_adam_id`] gives the id either way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum LookupId {
+    /// A JSON number.
+    Number(serde_json::Number),
+    /// A JSON string.
+    Text(String),
+}
+
+impl LookupId {
+    /// The id as text: the number's digits, or the string.
+    pub fn to_adam_id(&self) -> String {
+        match self {
+            Self::Number(n) => n.to_string(),
+            Self::Text(s) => s.clone(),
+        }
+    }
+}
+
+/// The legacy lookup's `artwork`, in either of Apple's two forms ("Getting App and Book
+/// Information (Legacy)"): without the cookie an array of fixed-size images
+/// (`…/128x128bb.png`); with the cookie (custom apps) one object with a
+/// `{w}x{h}bb.{f}` template and colours.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum LookupArtworkField {
+    /// Fixed-size images (tried first: a struct would also accept an array).
+    Images(Vec<LookupArtwork>),
+    /// One object with a template (as the catalog's [`Artwork`]).
+    Template(Artwork),
+}
+
 /// One entry of the legacy lookup's `results`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LookupResult {
-    /// `id`.
+    /// `id`: a number or a string, as Apple wrote it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<LookupId>,
     /// `name`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -301,15 +374,22 @@ pub struct LookupResult {
     /// `bundleId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bundle_id: Option<String>,
-    /// `artwork`: fixed-size images (no template), smallest first.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub artwork: Vec<LookupArtwork>,
+    /// `artwork`: fixed-size images, or one template object (with the cookie).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artwork: Option<LookupArtworkField>,
     /// `deviceFamilies`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub device_families: Vec<DeviceFamily>,
-    /// `isVppDeviceBasedLicenseEnabled`: whether a license can go to a device.
+    /// `isVppDeviceBasedLicensingEnabled`: whether a license can go to a device.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub is_vpp_device_based_license_enabled: Option<bool>,
+    pub is_vpp_device_based_licensing_enabled: Option<bool>,
+    /// `isB2BCustomApp`: a custom app (found only with the cookie).
+    #[serde(
+        default,
+        rename = "isB2BCustomApp",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_b2b_custom_app: Option<bool>,
     /// `offers`: the version is in `offers[].version.display`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub offers: Vec<LookupOffer>,
@@ -331,12 +411,12 @@ pub struct LookupArtwork {
     /// `url`: a fixed-size image.
     #[serde(default)]
     pub url: String,
-    /// `width`.
+    /// `width`, as Apple wrote the number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub width: Option<u32>,
-    /// `height`.
+    pub width: Option<serde_json::Number>,
+    /// `height`, as Apple wrote the number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub height: Option<u32>,
+    pub height: Option<serde_json::Number>,
 }
 
 /// One entry of the legacy lookup's `offers`.

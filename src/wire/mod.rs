@@ -42,8 +42,9 @@ pub use licenses::{
 };
 pub use metadata::{
     AppAttributes, AppResource, Artwork, BookAttributes, BookResource, CatalogError, CatalogErrors,
-    CatalogResponse, DeviceFamily, LatestVersionInfo, LookupArtwork, LookupOffer, LookupResponse,
-    LookupResult, LookupVersion, PlatformAttributes, StorefrontAttributes, StorefrontResource,
+    CatalogResponse, DeviceFamily, LatestVersionInfo, LookupArtwork, LookupArtworkField, LookupId,
+    LookupOffer, LookupResponse, LookupResult, LookupVersion, PlatformAttributes,
+    StorefrontAttributes, StorefrontResource,
 };
 pub use notification::{
     AssetCountNotification, AssetManagementNotification, NotificationAssignment,
@@ -92,13 +93,17 @@ pub fn apple_error(status: u16, body: &[u8]) -> Option<AppleError> {
     error_probe::find(body).map(|error| AppleError::new(Some(status), error))
 }
 
-/// Decodes one of the metadata catalog's answers: a 2xx body as `T`; any other status as
-/// [`ResponseError::Catalog`] with Apple's `errors` (empty when the body has none).
+/// Decodes one of the metadata catalog's answers: a 2xx body as `T`; a 403 as
+/// [`ResponseError::CatalogForbidden`]; any other status as [`ResponseError::Catalog`]
+/// with Apple's `errors` (empty when the body has none).
 pub fn decode_catalog<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, ResponseError> {
     if !(200..300).contains(&status) {
         let errors = serde_json::from_slice::<CatalogErrors>(body)
             .map(|e| e.errors)
             .unwrap_or_default();
+        if status == 403 {
+            return Err(ResponseError::CatalogForbidden { errors });
+        }
         return Err(ResponseError::Catalog { status, errors });
     }
     serde_json::from_slice(body).map_err(|e| ResponseError::malformed(status, &e))
