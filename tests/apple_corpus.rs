@@ -280,6 +280,38 @@ fn users_sample() {
     assert!(!users[2].is_active());
 }
 
+#[test]
+fn a_user_record_is_told_apart_by_its_invite_code() {
+    let page = GetUsers::decode(200, apple("v2/users.json").as_bytes()).unwrap();
+    let users: Vec<VppUser> = page
+        .into_items()
+        .into_iter()
+        .map(VppUser::try_from)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let key = users[0].record_key();
+    assert_eq!(key.client_user_id, "client-101");
+    assert_eq!(key.invite_code, Some("46bc93ea3acd41e0a4919c02db0d7d3a"));
+    assert_ne!(users[0].record_key(), users[1].record_key());
+    // Apple's retired record carries no inviteCode.
+    assert_eq!(users[2].record_key().invite_code, None);
+
+    // A clientUserId created again after it was retired: the records differ by their
+    // inviteCode, and the key borrows from the user (no copy).
+    let again = r#"{"users":[{"clientUserId":"client-101","inviteCode":"46bc93ea3acd41e0a4919c02db0d7d3a","status":"Retired"},{"clientUserId":"client-101","inviteCode":"f551b37da07146628e8dcbe0111f0364","status":"Registered"}]}"#;
+    let page = GetUsers::decode(200, again.as_bytes()).unwrap();
+    let users: Vec<VppUser> = page
+        .into_items()
+        .into_iter()
+        .map(VppUser::try_from)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(users[0].client_user_id, users[1].client_user_id);
+    assert_ne!(users[0].record_key(), users[1].record_key());
+    let keys: std::collections::BTreeSet<_> = users.iter().map(VppUser::record_key).collect();
+    assert_eq!(keys.len(), 2);
+}
+
 // ---- writes and their events ----
 
 fn assert_event(event: &EventResponse, id: &str) {
