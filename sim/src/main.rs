@@ -7,7 +7,9 @@
 //! Commands on stdin, one per line, each answered with one line on stderr:
 //! `claim UID [ID [NAME [METADATA]]]` (another MDM claims the location now), `renew UID`
 //! (a renewed token, written to the token directory), `counts` (the request counters as
-//! JSON). End of stdin just ends the commands.
+//! JSON), `dump` (the whole state as JSON: assets with counts, assignments, users, in a
+//! stable order), `reset` (clears the counters and the rate windows). End of stdin just
+//! ends the commands.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -231,8 +233,16 @@ fn command(sim: &RunningSimulator, words: &[&str]) -> String {
                 serde_json::json!({"total": counts(&c.total), "per_token": per_token})
             )
         }
+        ["dump"] => match serde_json::to_string(&sim.dump()) {
+            Ok(json) => format!("dump {json}"),
+            Err(e) => format!("dump: {e}"),
+        },
+        ["reset"] => {
+            sim.clear_requests();
+            "reset: counters, recorded requests and rate windows cleared".to_owned()
+        }
         _ => format!(
-            "unknown command `{}` (claim UID [ID [NAME [METADATA]]] | renew UID | counts)",
+            "unknown command `{}` (claim UID [ID [NAME [METADATA]]] | renew UID | counts | dump | reset)",
             words.join(" ")
         ),
     }

@@ -102,9 +102,8 @@ impl User {
         if let Some(e) = &self.email {
             v["email"] = json!(e);
         }
-        if let Some(m) = &self.managed_apple_id {
-            v["managedAppleId"] = json!(m);
-        }
+        // No `managedAppleId`: Apple's ResponseUser has clientUserId, email, idHash,
+        // inviteCode and status only.
         v
     }
 }
@@ -149,14 +148,22 @@ impl Failure {
             .iter()
             .map(|(a, p)| json!({"adamId": a, "pricingParam": p}))
             .collect();
+        // Only the lists that name something, as in Apple's samples ("Managing assets",
+        // "Handling error responses": `"errorInfo": {"clientUserIds": [...]}`).
+        let mut info = serde_json::Map::new();
+        if !assets.is_empty() {
+            info.insert("assets".into(), json!(assets));
+        }
+        if !self.client_user_ids.is_empty() {
+            info.insert("clientUserIds".into(), json!(self.client_user_ids));
+        }
+        if !self.serial_numbers.is_empty() {
+            info.insert("serialNumbers".into(), json!(self.serial_numbers));
+        }
         json!({
+            "errorInfo": info,
             "errorNumber": self.number,
             "errorMessage": crate::apple::message(self.number),
-            "errorInfo": {
-                "assets": assets,
-                "clientUserIds": self.client_user_ids,
-                "serialNumbers": self.serial_numbers,
-            }
         })
     }
 }
@@ -276,13 +283,20 @@ impl Location {
                 version: 1,
             });
         }
+        // Looked up once per assignment without scanning the assets: linear loading.
+        let asset_at: HashMap<(String, String), usize> = loc
+            .assets
+            .iter()
+            .enumerate()
+            .map(|(i, a)| ((a.adam_id.clone(), a.pricing_param.clone()), i))
+            .collect();
         for a in &spec.assignments {
             let target = match (&a.serial_number, &a.client_user_id) {
                 (Some(s), _) => Target::Serial(s.clone()),
                 (None, Some(u)) => Target::User(u.clone()),
                 (None, None) => continue,
             };
-            if let Some(i) = loc.asset_index(&a.adam_id, &a.pricing_param) {
+            if let Some(&i) = asset_at.get(&(a.adam_id.clone(), a.pricing_param.clone())) {
                 loc.assets[i].assigned += 1;
                 loc.assignments.push(Assignment {
                     adam_id: a.adam_id.clone(),

@@ -359,11 +359,22 @@ impl RunningSimulator {
         self.shared.recorded()
     }
 
-    /// Forgets the recorded requests, the counters and the rate observations.
+    /// Forgets the recorded requests, the counters, the rate observations and the rate
+    /// limit's one-second windows: the next requests are admitted (and counted) as if none
+    /// had come before, so a test that resets between phases does not inherit a 429 from
+    /// the phase before.
     pub fn clear_requests(&self) {
         self.shared.clear_recorded();
         self.shared.counters.reset();
-        self.shared.rate.reset_stats();
+        self.shared.rate.reset();
+    }
+
+    /// The whole state, for comparing an MDM's database with it: every location's assets
+    /// with their counts, its assignments and its user records, in a stable order (see
+    /// [`StateDump`](crate::StateDump)). `serde_json::to_string(&sim.dump())` gives the
+    /// same JSON as the binary's `dump` command.
+    pub fn dump(&self) -> crate::StateDump {
+        crate::dump::dump(&self.shared.world())
     }
 
     /// Exact request counts (requests, refused, most in any second), in total and per

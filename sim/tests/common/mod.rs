@@ -2,6 +2,8 @@
 //! notifications. Everything stays on 127.0.0.1.
 #![allow(dead_code)]
 
+pub mod shape;
+
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
