@@ -363,12 +363,48 @@ fn status(name: &str) -> StatusResponse {
 #[test]
 fn status_samples_pending_complete_failed() {
     let cases = [
-        ("status_pending_associate", EventState::Pending, EventType::Associate, 8, 16),
-        ("status_complete_associate", EventState::Complete, EventType::Associate, 16, 16),
-        ("status_failed_associate", EventState::Failed, EventType::Associate, 14, 16),
-        ("status_pending_create", EventState::Pending, EventType::Create, 1, 2),
-        ("status_complete_create", EventState::Complete, EventType::Create, 2, 2),
-        ("status_failed_errors_page", EventState::Failed, EventType::Associate, 0, 2),
+        (
+            "status_pending_associate",
+            EventState::Pending,
+            EventType::Associate,
+            8,
+            16,
+        ),
+        (
+            "status_complete_associate",
+            EventState::Complete,
+            EventType::Associate,
+            16,
+            16,
+        ),
+        (
+            "status_failed_associate",
+            EventState::Failed,
+            EventType::Associate,
+            14,
+            16,
+        ),
+        (
+            "status_pending_create",
+            EventState::Pending,
+            EventType::Create,
+            1,
+            2,
+        ),
+        (
+            "status_complete_create",
+            EventState::Complete,
+            EventType::Create,
+            2,
+            2,
+        ),
+        (
+            "status_failed_errors_page",
+            EventState::Failed,
+            EventType::Associate,
+            0,
+            2,
+        ),
     ];
     for (name, state, kind, done, requested) in cases {
         let s = status(name);
@@ -432,7 +468,10 @@ fn legacy_client_config_samples() {
     assert_eq!(c.default_platform, Some(Platform::VolumeStore));
     assert_eq!(c.expiration_millis, Some(1_898_103_480_266));
     let loc = c.location.as_ref().unwrap();
-    assert_eq!(loc.location_id, Some(NumberOrString::Number(22_222_222_222u64.into())));
+    assert_eq!(
+        loc.location_id,
+        Some(NumberOrString::Number(22_222_222_222u64.into()))
+    );
     assert_eq!(loc.location_name.as_deref(), Some("LocationName"));
     assert_eq!(
         c.organization_id,
@@ -445,9 +484,15 @@ fn legacy_client_config_samples() {
             .unwrap();
     assert_eq!(old.status, Some(0));
     assert_eq!(old.apple_id.as_deref(), Some("test1@test.org"));
-    assert_eq!(old.location, None, "a legacy (account) token has no location");
+    assert_eq!(
+        old.location, None,
+        "a legacy (account) token has no location"
+    );
     assert_eq!(old.expiration_millis, Some(1_850_914_593_288));
-    assert_eq!(old.organization_id, Some(NumberOrString::Number(2_222_222_222u64.into())));
+    assert_eq!(
+        old.organization_id,
+        Some(NumberOrString::Number(2_222_222_222u64.into()))
+    );
     assert_eq!(
         old.organization_id_hash.as_deref(),
         Some("2555009cd3e53bd69b50723d2baec9f49558cbd90de2a1aa420dacdbff12cc8e")
@@ -530,7 +575,10 @@ fn asset_management_samples() {
     };
     assert_eq!(d.kind, EventType::Disassociate);
     assert_eq!(d.assignments.len(), 1);
-    assert_eq!(d.assignments[0].client_user_id.as_deref(), Some("client-100"));
+    assert_eq!(
+        d.assignments[0].client_user_id.as_deref(),
+        Some("client-100")
+    );
     assert_eq!(d.assignments[0].serial_number, None);
 
     let n = received("asset_management_revoke");

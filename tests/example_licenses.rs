@@ -196,10 +196,7 @@ async fn assignments_and_users_json_shapes() {
     let run2 = run(&["users", "--json"]).await;
     assert_eq!(run2.code, 0, "{}", run2.err);
     let v = run2.json();
-    assert_eq!(
-        keys(&v),
-        set(&["users", "version_id", "full", "complete"])
-    );
+    assert_eq!(keys(&v), set(&["users", "version_id", "full", "complete"]));
     assert_eq!(v["complete"], true);
     assert!(
         !run2.err.contains("pass(es)"),
@@ -938,6 +935,10 @@ async fn a_sync_that_never_settles_says_complete_false_and_names_the_passes_on_s
         let lines: Vec<&str> = r.err.lines().collect();
         assert_eq!(lines.len(), 1, "one line on stderr: {}", r.err);
         assert!(lines[0].contains(command), "{}", lines[0]);
-        assert!(lines[0].contains("3 pass"), "names the passes read: {}", lines[0]);
+        assert!(
+            lines[0].contains("3 pass"),
+            "names the passes read: {}",
+            lines[0]
+        );
     }
 }

@@ -135,9 +135,7 @@ pub(crate) fn dump(world: &World) -> StateDump {
                         x.adam_id.clone(),
                         x.pricing_param.clone(),
                         x.serial_number.is_none(),
-                        x.serial_number
-                            .clone()
-                            .or_else(|| x.client_user_id.clone()),
+                        x.serial_number.clone().or_else(|| x.client_user_id.clone()),
                     )
                 };
                 key(a).cmp(&key(b))

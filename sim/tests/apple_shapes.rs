@@ -188,9 +188,13 @@ async fn write(
 }
 
 async fn status_of(sim: &RunningSimulator, event_id: &str) -> Value {
-    get(sim, &format!("status?eventId={event_id}"), Some(&token(sim)))
-        .await
-        .1
+    get(
+        sim,
+        &format!("status?eventId={event_id}"),
+        Some(&token(sim)),
+    )
+    .await
+    .1
 }
 
 async fn settled(sim: &RunningSimulator, event_id: &str) -> Value {
@@ -254,7 +258,14 @@ async fn the_simulator_answers_every_endpoint_with_a_sample_as_apple_does() {
 
     // Users: create, update, retire; their statuses and notifications; then the list.
     let create = json!({"users": [{"clientUserId": "client-1", "email": "client-1@apple.com"}, {"clientUserId": "client-2", "email": "client-2@apple.com"}]});
-    let id = write(&sim, "users/create", create, "v2/users_create.json", &mut diffs).await;
+    let id = write(
+        &sim,
+        "users/create",
+        create,
+        "v2/users_create.json",
+        &mut diffs,
+    )
+    .await;
     let pending = status_of(&sim, &id).await;
     assert_eq!(pending["eventStatus"], "PENDING", "{pending}");
     diffs.extend(differences(
@@ -270,19 +281,45 @@ async fn the_simulator_answers_every_endpoint_with_a_sample_as_apple_does() {
         LOCATION_ANSWER,
     ));
     let n = notification_of(&receiver, "USER_MANAGEMENT", &id).await;
-    diffs.extend(differences("notifications/user_management_create.json", &n, &[]));
+    diffs.extend(differences(
+        "notifications/user_management_create.json",
+        &n,
+        &[],
+    ));
 
     let update = json!({"users": [{"clientUserId": "client-1", "email": "client-3@apple.com"}]});
-    let id = write(&sim, "users/update", update, "v2/users_update.json", &mut diffs).await;
+    let id = write(
+        &sim,
+        "users/update",
+        update,
+        "v2/users_update.json",
+        &mut diffs,
+    )
+    .await;
     settled(&sim, &id).await;
     let n = notification_of(&receiver, "USER_MANAGEMENT", &id).await;
-    diffs.extend(differences("notifications/user_management_update.json", &n, &[]));
+    diffs.extend(differences(
+        "notifications/user_management_update.json",
+        &n,
+        &[],
+    ));
 
     let retire = json!({"users": [{"clientUserId": "client-103"}]});
-    let id = write(&sim, "users/retire", retire, "v2/users_retire.json", &mut diffs).await;
+    let id = write(
+        &sim,
+        "users/retire",
+        retire,
+        "v2/users_retire.json",
+        &mut diffs,
+    )
+    .await;
     settled(&sim, &id).await;
     let n = notification_of(&receiver, "USER_MANAGEMENT", &id).await;
-    diffs.extend(differences("notifications/user_management_retire.json", &n, &[]));
+    diffs.extend(differences(
+        "notifications/user_management_retire.json",
+        &n,
+        &[],
+    ));
     let (_, v) = get(&sim, "users", Some(&t)).await;
     assert!(
         v["users"]
@@ -296,7 +333,14 @@ async fn the_simulator_answers_every_endpoint_with_a_sample_as_apple_does() {
 
     // Licenses: associate (pending, complete), a failure, disassociate, revoke.
     let assoc = json!({"assets": [{"adamId": APPS[0], "pricingParam": "STDQ"}], "serialNumbers": ["serial-1", "serial-2"]});
-    let id = write(&sim, "assets/associate", assoc, "v2/associate.json", &mut diffs).await;
+    let id = write(
+        &sim,
+        "assets/associate",
+        assoc,
+        "v2/associate.json",
+        &mut diffs,
+    )
+    .await;
     let pending = status_of(&sim, &id).await;
     assert_eq!(pending["eventStatus"], "PENDING", "{pending}");
     diffs.extend(differences(
@@ -351,13 +395,10 @@ async fn the_simulator_answers_every_endpoint_with_a_sample_as_apple_does() {
     )
     .await;
     settled(&sim, &id).await;
-    let failure = receiver
-        .of_type("ASSET_MANAGEMENT")
-        .into_iter()
-        .find(|r| {
-            r.body["notification"]["eventId"] == id.as_str()
-                && r.body["notification"]["result"] == "FAILURE"
-        });
+    let failure = receiver.of_type("ASSET_MANAGEMENT").into_iter().find(|r| {
+        r.body["notification"]["eventId"] == id.as_str()
+            && r.body["notification"]["result"] == "FAILURE"
+    });
     match failure {
         Some(n) => diffs.extend(differences(
             "notifications/asset_management_failure.json",
@@ -390,7 +431,14 @@ async fn the_simulator_answers_every_endpoint_with_a_sample_as_apple_does() {
     ));
 
     let give = json!({"assets": [{"adamId": APPS[0], "pricingParam": "STDQ"}, {"adamId": APPS[1], "pricingParam": "STDQ"}], "clientUserIds": ["client-102"]});
-    let id = write(&sim, "assets/associate", give, "v2/associate.json", &mut diffs).await;
+    let id = write(
+        &sim,
+        "assets/associate",
+        give,
+        "v2/associate.json",
+        &mut diffs,
+    )
+    .await;
     settled(&sim, &id).await;
     let revoke = json!({"clientUserIds": ["client-102"]});
     let id = write(&sim, "assets/revoke", revoke, "v2/revoke.json", &mut diffs).await;
@@ -405,7 +453,11 @@ async fn the_simulator_answers_every_endpoint_with_a_sample_as_apple_does() {
     // A purchase: ASSET_COUNT.
     assert!(sim.set_asset_total(UID, APPS[0], "STDQ", 15012));
     let counts = receiver.wait_for("ASSET_COUNT", 1).await;
-    diffs.extend(differences("notifications/asset_count.json", &counts[0].body, &[]));
+    diffs.extend(differences(
+        "notifications/asset_count.json",
+        &counts[0].body,
+        &[],
+    ));
 
     // A synchronous error: an HTTP method the endpoint does not take.
     let r = common::client()

@@ -199,7 +199,8 @@ fn the_binary_takes_claim_renew_and_counts_commands_on_stdin() {
         writeln!(stdin, "dump").unwrap();
         let dump = answer(&mut lines, "dump");
         assert!(!dump.contains(&new) && !dump.contains(&old), "{dump}");
-        let v: Value = serde_json::from_str(dump.trim_start_matches("apple-vpp-sim: dump ")).unwrap();
+        let v: Value =
+            serde_json::from_str(dump.trim_start_matches("apple-vpp-sim: dump ")).unwrap();
         assert_eq!(v["locations"][0]["uId"], UID);
         assert_eq!(v["locations"][0]["locationName"], "Berlin Office");
         assert_eq!(v["locations"][0]["assets"].as_array().unwrap().len(), 3);
@@ -234,9 +235,24 @@ fn the_binary_takes_claim_renew_and_counts_commands_on_stdin() {
 async fn the_dump_is_the_whole_state_in_a_stable_order() {
     let sim = start(scenario()).await;
     // u-1 retired and created again: two records of one clientUserId.
-    run_event(&sim, "users/retire", json!({"users": [{"clientUserId": "u-1"}]})).await;
-    run_event(&sim, "users/create", json!({"users": [{"clientUserId": "u-1", "email": "anna@example.com"}]})).await;
-    run_event(&sim, "assets/associate", assoc("409203825", &["S-B", "S-A"], &["u-2"])).await;
+    run_event(
+        &sim,
+        "users/retire",
+        json!({"users": [{"clientUserId": "u-1"}]}),
+    )
+    .await;
+    run_event(
+        &sim,
+        "users/create",
+        json!({"users": [{"clientUserId": "u-1", "email": "anna@example.com"}]}),
+    )
+    .await;
+    run_event(
+        &sim,
+        "assets/associate",
+        assoc("409203825", &["S-B", "S-A"], &["u-2"]),
+    )
+    .await;
     run_event(&sim, "assets/associate", assoc("361309726", &["S-C"], &[])).await;
 
     let dump = sim.dump();
@@ -271,11 +287,20 @@ async fn the_dump_is_the_whole_state_in_a_stable_order() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|u| (u["clientUserId"].as_str().unwrap(), u["status"].as_str().unwrap()))
+        .map(|u| {
+            (
+                u["clientUserId"].as_str().unwrap(),
+                u["status"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         users,
-        [("u-1", "Retired"), ("u-1", "Registered"), ("u-2", "Registered")],
+        [
+            ("u-1", "Retired"),
+            ("u-1", "Registered"),
+            ("u-2", "Registered")
+        ],
         "by clientUserId; one id's records in the order they were created"
     );
     assert!(loc["users"][0]["inviteCode"].is_string());
