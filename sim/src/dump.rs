@@ -86,10 +86,13 @@ pub struct UserDump {
     pub client_user_id: String,
     /// `email`, when given.
     pub email: Option<String>,
-    /// `status`: `Registered` or `Retired`.
+    /// `status`: `Registered`, `Associated` or `Retired`.
     pub status: String,
     /// `inviteCode`.
     pub invite_code: String,
+    /// `idHash`, once an Apple Account accepted the invitation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_hash: Option<String>,
 }
 
 pub(crate) fn dump(world: &World) -> StateDump {
@@ -146,8 +149,9 @@ pub(crate) fn dump(world: &World) -> StateDump {
                 .map(|u| UserDump {
                     client_user_id: u.client_user_id.clone(),
                     email: u.email.clone(),
-                    status: if u.retired { "Retired" } else { "Registered" }.to_owned(),
+                    status: u.status().to_owned(),
                     invite_code: u.invite_code.clone(),
+                    id_hash: u.id_hash.clone(),
                 })
                 .collect();
             // Stable: one clientUserId's records keep the order they were created in.

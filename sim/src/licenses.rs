@@ -281,6 +281,7 @@ fn run_user(
                 managed_apple_id: item.managed_apple_id.clone(),
                 retired: false,
                 invite_code: loc.invite_code(id),
+                id_hash: None,
                 version,
             };
             let v = user.json();

@@ -89,18 +89,34 @@ pub(crate) struct User {
     pub managed_apple_id: Option<String>,
     pub retired: bool,
     pub invite_code: String,
+    /// `idHash`, once the user accepted the invitation with an Apple Account (kept when
+    /// retired, as Apple's "Managing users" says).
+    pub id_hash: Option<String>,
     pub version: u64,
 }
 
 impl User {
+    /// `status`: `Retired`, else `Associated` once an Apple Account accepted the
+    /// invitation, else `Registered`.
+    pub fn status(&self) -> &'static str {
+        match (self.retired, &self.id_hash) {
+            (true, _) => "Retired",
+            (false, Some(_)) => "Associated",
+            (false, None) => "Registered",
+        }
+    }
+
     pub fn json(&self) -> Value {
         let mut v = json!({
             "clientUserId": self.client_user_id,
             "inviteCode": self.invite_code,
-            "status": if self.retired { "Retired" } else { "Registered" },
+            "status": self.status(),
         });
         if let Some(e) = &self.email {
             v["email"] = json!(e);
+        }
+        if let Some(h) = &self.id_hash {
+            v["idHash"] = json!(h);
         }
         // No `managedAppleId`: Apple's ResponseUser has clientUserId, email, idHash,
         // inviteCode and status only.
@@ -280,6 +296,7 @@ impl Location {
                 managed_apple_id: u.managed_apple_id.clone(),
                 retired: false,
                 invite_code: code,
+                id_hash: None,
                 version: 1,
             });
         }

@@ -320,7 +320,35 @@ async fn the_simulator_answers_every_endpoint_with_a_sample_as_apple_does() {
         &n,
         &[],
     ));
+    // client-101 accepts the invitation: USER_ASSOCIATED, and an Associated record.
+    assert!(sim.accept_invitation(UID, "client-101"));
+    let associated = receiver.wait_for("USER_ASSOCIATED", 1).await;
+    diffs.extend(differences(
+        "notifications/user_associated.json",
+        &associated[0].body,
+        &[],
+    ));
+    assert!(
+        !sim.accept_invitation(UID, "client-101"),
+        "already associated"
+    );
     let (_, v) = get(&sim, "users", Some(&t)).await;
+    assert!(
+        v["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["status"] == "Associated" && u["idHash"].is_string()),
+        "{v}"
+    );
+    // Apple's list example has no associated user; `idHash` is in Apple's user record
+    // (https://developer.apple.com/documentation/devicemanagement/responseuser) "only
+    // present when the user has an associated Apple Account".
+    diffs.extend(differences(
+        "v2/users.json",
+        &v,
+        &["mdmInfo", "users[].idHash"],
+    ));
     assert!(
         v["users"]
             .as_array()
@@ -329,7 +357,6 @@ async fn the_simulator_answers_every_endpoint_with_a_sample_as_apple_does() {
             .any(|u| u["status"] == "Retired"),
         "{v}"
     );
-    diffs.extend(differences("v2/users.json", &v, LOCATION_ANSWER));
 
     // Licenses: associate (pending, complete), a failure, disassociate, revoke.
     let assoc = json!({"assets": [{"adamId": APPS[0], "pricingParam": "STDQ"}], "serialNumbers": ["serial-1", "serial-2"]});

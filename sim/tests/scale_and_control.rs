@@ -196,6 +196,11 @@ fn the_binary_takes_claim_renew_and_counts_commands_on_stdin() {
         assert_eq!(per_token.len(), 2);
         assert!(per_token.keys().all(|k| k.starts_with("token-")));
 
+        writeln!(stdin, "accept {UID} u-1").unwrap();
+        assert_eq!(answer(&mut lines, "accept"), "apple-vpp-sim: accepted u-1");
+        writeln!(stdin, "accept {UID} u-1").unwrap();
+        assert!(answer(&mut lines, "accept").contains("no unassociated active user u-1"));
+
         writeln!(stdin, "dump").unwrap();
         let dump = answer(&mut lines, "dump");
         assert!(!dump.contains(&new) && !dump.contains(&old), "{dump}");
@@ -205,6 +210,9 @@ fn the_binary_takes_claim_renew_and_counts_commands_on_stdin() {
         assert_eq!(v["locations"][0]["locationName"], "Berlin Office");
         assert_eq!(v["locations"][0]["assets"].as_array().unwrap().len(), 3);
         assert_eq!(v["locations"][0]["users"][0]["clientUserId"], "u-1");
+        assert_eq!(v["locations"][0]["users"][0]["status"], "Associated");
+        assert!(v["locations"][0]["users"][0]["idHash"].is_string());
+        assert!(v["locations"][0]["users"][1].get("idHash").is_none());
 
         writeln!(stdin, "reset").unwrap();
         assert!(answer(&mut lines, "reset").contains("cleared"));
