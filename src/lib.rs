@@ -190,7 +190,7 @@ pub use paging::{PageTraversal, SyncOutcome};
 pub use secret::SecretString;
 pub use token::VppToken;
 pub use url;
-pub use users::VppUser;
+pub use users::{UserRecordKey, VppUser};
 
 /// The README's Rust examples, compiled as doc tests so they stay true (with the `client`
 /// feature, which some of them use: `cargo test --all-features`).

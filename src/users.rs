@@ -31,6 +31,41 @@ impl VppUser {
     pub fn is_active(&self) -> bool {
         self.status.as_ref().is_none_or(UserStatus::is_active)
     }
+
+    /// Which record of its `clientUserId` this is: the `clientUserId` and the record's
+    /// `inviteCode`.
+    ///
+    /// Apple's user record ([`ResponseUser`](https://developer.apple.com/documentation/devicemanagement/responseuser))
+    /// has no identifier of its own: `clientUserId`, `email`, `idHash`, `inviteCode` and
+    /// `status` only. What tells apart the records of one `clientUserId` (retired or
+    /// deleted ones plus at most one active) is the `inviteCode`: Apple creates one with
+    /// each user record ("a registered user has an `inviteCode` because the system has
+    /// created the user", [Managing users](https://developer.apple.com/documentation/devicemanagement/managing-users)),
+    /// and the record keeps it once associated (Apple's `USER_ASSOCIATED` example,
+    /// [Subscribing to notifications](https://developer.apple.com/documentation/devicemanagement/subscribing-to-notifications)).
+    /// Not the `idHash`: it names the Apple Account, which a `Deleted` record hands on to
+    /// the new record of the same `clientUserId`, so two records can share it.
+    ///
+    /// Apple's own example of a retired record carries no `inviteCode`: such records have
+    /// `invite_code: None` and cannot be told apart from each other (keep how many there
+    /// are). The active record is also found by `clientUserId` alone.
+    pub fn record_key(&self) -> UserRecordKey<'_> {
+        UserRecordKey {
+            client_user_id: &self.client_user_id,
+            invite_code: self.invite_code.as_deref(),
+        }
+    }
+}
+
+/// Which record of a `clientUserId` a [`VppUser`] is: see [`VppUser::record_key`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub struct UserRecordKey<'a> {
+    /// `clientUserId`.
+    pub client_user_id: &'a str,
+    /// `inviteCode`, created with the record; `None` when Apple gave none (Apple's retired
+    /// example has none).
+    pub invite_code: Option<&'a str>,
 }
 
 impl TryFrom<wire::UserRecord> for VppUser {

@@ -171,9 +171,18 @@ async fn assignments_and_users_json_shapes() {
     let run1 = run(&["--json", "assignments"]).await;
     assert_eq!(run1.code, 0, "{}", run1.err);
     let v = run1.json();
-    assert_eq!(keys(&v), set(&["assignments", "version_id", "full"]));
+    assert_eq!(
+        keys(&v),
+        set(&["assignments", "version_id", "full", "complete"])
+    );
     assert!(v["version_id"].is_string());
     assert_eq!(v["full"], true);
+    assert_eq!(v["complete"], true);
+    assert!(
+        !run1.err.contains("pass(es)"),
+        "no warning when the sync settled: {}",
+        run1.err
+    );
     let records = v["assignments"].as_array().unwrap();
     assert_eq!(records.len(), 3);
     let device = set(&["adam_id", "pricing_param", "serial_number"]);
@@ -187,7 +196,13 @@ async fn assignments_and_users_json_shapes() {
     let run2 = run(&["users", "--json"]).await;
     assert_eq!(run2.code, 0, "{}", run2.err);
     let v = run2.json();
-    assert_eq!(keys(&v), set(&["users", "version_id", "full"]));
+    assert_eq!(keys(&v), set(&["users", "version_id", "full", "complete"]));
+    assert_eq!(v["complete"], true);
+    assert!(
+        !run2.err.contains("pass(es)"),
+        "no warning when the sync settled: {}",
+        run2.err
+    );
     let users = v["users"].as_array().unwrap();
     assert_eq!(users.len(), 2);
     for u in users {
@@ -617,13 +632,16 @@ async fn json_keys_come_in_the_contracts_order() {
         ],
     );
     let assignments = run(&["--json", "assignments"]).await.out;
-    in_order(&assignments, &["assignments", "version_id", "full"]);
+    in_order(
+        &assignments,
+        &["assignments", "version_id", "full", "complete"],
+    );
     in_order(
         &assignments,
         &["adam_id", "pricing_param", "client_user_id"],
     );
     let users = run(&["--json", "users"]).await.out;
-    in_order(&users, &["users", "version_id", "full"]);
+    in_order(&users, &["users", "version_id", "full", "complete"]);
     in_order(
         &users,
         &[
@@ -843,5 +861,84 @@ async fn metadata_arguments_are_checked_and_a_bad_key_file_exits_2() {
         assert_eq!(run.code, 2, "{args:?}: {}", run.err);
         assert_eq!(run.out, "", "{args:?}");
         assert!(!run.err.contains("c2VjcmV0"), "{}", run.err);
+    }
+}
+
+/// A fake Apple whose `versionId` changes on every page of `path`, so no pass settles.
+async fn never_settling(path: &str, record: Value) -> wiremock::MockServer {
+    use wiremock::matchers::{method, path as at, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(at("/mdm/v2/service/config"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"limits": {"maxRequestPerSecond": 100}})),
+        )
+        .mount(&server)
+        .await;
+    let list = path.trim_start_matches("/mdm/v2/").to_owned();
+    for index in 0..2u32 {
+        let mut page = serde_json::json!({
+            "currentPageIndex": index,
+            "size": 1,
+            "totalPages": 2,
+            "versionId": format!("v{index}"),
+        });
+        page[list.as_str()] = Value::Array(vec![record.clone()]);
+        if index == 0 {
+            page["nextPageIndex"] = 1.into();
+        }
+        Mock::given(method("GET"))
+            .and(at(path))
+            .and(query_param("pageIndex", index.to_string()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(page))
+            .mount(&server)
+            .await;
+    }
+    server
+}
+
+#[tokio::test]
+async fn a_sync_that_never_settles_says_complete_false_and_names_the_passes_on_stderr() {
+    let cases = [
+        (
+            "/mdm/v2/users",
+            "users",
+            serde_json::json!({"clientUserId": "u-1", "status": "Registered"}),
+        ),
+        (
+            "/mdm/v2/assignments",
+            "assignments",
+            serde_json::json!({"adamId": "408709785", "pricingParam": "STDQ", "serialNumber": "S1"}),
+        ),
+    ];
+    for (path, command, record) in cases {
+        let server = never_settling(path, record).await;
+        let base = format!("{}/mdm/v2", server.uri());
+        let token = sample_token();
+        let r = run(&["--base-url", &base, "--token", &token, "--json", command]).await;
+        assert_eq!(r.code, 0, "the exit status is unchanged: {}", r.err);
+        let v = r.json();
+        assert_eq!(
+            keys(&v),
+            set(&[command, "version_id", "full", "complete"]),
+            "{v}"
+        );
+        assert_eq!(v["complete"], false, "{v}");
+        assert_eq!(v["full"], true, "{v}");
+        assert!(
+            r.out.find("\"full\"").unwrap() < r.out.find("\"complete\"").unwrap(),
+            "complete comes after full: {}",
+            r.out
+        );
+        let lines: Vec<&str> = r.err.lines().collect();
+        assert_eq!(lines.len(), 1, "one line on stderr: {}", r.err);
+        assert!(lines[0].contains(command), "{}", lines[0]);
+        assert!(
+            lines[0].contains("3 pass"),
+            "names the passes read: {}",
+            lines[0]
+        );
     }
 }

@@ -349,7 +349,9 @@ async fn execute(a: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
                 .await
                 .map_err(ClientError::from)?;
             note_fallback(err, outcome.fell_back);
-            output::assignments(out, a.json, &Listing::new(&records, &outcome));
+            let listing = Listing::new(&records, &outcome);
+            output::warn_incomplete(err, "assignments", &listing);
+            output::assignments(out, a.json, &listing);
         }
         Command::Users => {
             let mut records: Vec<VppUser> = Vec::new();
@@ -365,7 +367,9 @@ async fn execute(a: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
                 .await
                 .map_err(ClientError::from)?;
             note_fallback(err, outcome.fell_back);
-            output::users(out, a.json, &Listing::new(&records, &outcome));
+            let listing = Listing::new(&records, &outcome);
+            output::warn_incomplete(err, "users", &listing);
+            output::users(out, a.json, &listing);
         }
         Command::Assign | Command::Unassign | Command::Revoke => {
             return write(&client, &token, a, command, out, err).await;

@@ -19,13 +19,17 @@
 //!
 //! `--json` prints exactly one JSON object on stdout:
 //! - `assets`: `{"assets":[{"adam_id","pricing_param","product_type","assigned","available","retired","total","device_assignable","revocable"}],"pages":N}`
-//! - `assignments`: `{"assignments":[{"adam_id","pricing_param","serial_number"} | {"adam_id","pricing_param","client_user_id"}],"version_id":"...","full":true|false}`
-//! - `users`: `{"users":[{"client_user_id","email","status","invite_code","id_hash"}],"version_id":"...","full":true|false}`
+//! - `assignments`: `{"assignments":[{"adam_id","pricing_param","serial_number"} | {"adam_id","pricing_param","client_user_id"}],"version_id":"...","full":true|false,"complete":true|false}`
+//! - `users`: `{"users":[{"client_user_id","email","status","invite_code","id_hash"}],"version_id":"...","full":true|false,"complete":true|false}`
 //! - `assign` / `unassign` / `revoke`: `{"events":[{"event_id","status","requested","completed","failures":[{"error_number","serial_numbers","client_user_ids","adam_ids"}]}]}`,
 //!   one entry per request sent (batches of Apple's limits, in the order given).
 //!
 //! `full` is false for an incremental answer (`--since`), true for a full sync, also when
-//! Apple no longer knew the version (9721) and a full sync replaced it. Absent values are
+//! Apple no longer knew the version (9721) and a full sync replaced it. `complete` is false
+//! when the location kept changing during every pass the client read (it reads up to
+//! three): the list may then lack records that existed throughout, so keep records it does
+//! not show; one line on stderr says how many passes were read. The exit code is the same
+//! either way. Absent values are
 //! `null`; `adam_id` is always a string. The writes poll each event's status every
 //! `--poll-secs` (default 30, Apple's minimum) until none is pending or `--wait-secs`
 //! (default 600) has passed.

@@ -14,6 +14,10 @@ pub struct Listing<'a, T> {
     pub records: &'a [T],
     pub version_id: Option<&'a str>,
     pub full: bool,
+    /// Whether every page of the pass that counts carried page 0's `versionId`.
+    pub complete: bool,
+    /// Passes read.
+    pub passes: u32,
 }
 
 impl<'a, T> Listing<'a, T> {
@@ -22,8 +26,23 @@ impl<'a, T> Listing<'a, T> {
             records,
             version_id: outcome.version_id.as_deref(),
             full: outcome.full,
+            complete: outcome.complete,
+            passes: outcome.passes,
         }
     }
+}
+
+/// One line on stderr when a sync did not settle: what was printed may lack records that
+/// existed throughout, so a script must not delete what the answer does not show.
+pub fn warn_incomplete<T>(err: &mut dyn Write, what: &str, listing: &Listing<'_, T>) {
+    if listing.complete {
+        return;
+    }
+    let _ = writeln!(
+        err,
+        "licenses: the {what} changed during every one of the {} pass(es) read: the list may lack records that existed throughout; keep records it does not show and run it again",
+        listing.passes
+    );
 }
 
 /// Prints one JSON object. The shapes below are structs, not maps, so the keys come out in
@@ -103,6 +122,7 @@ struct AssignmentsJson<'a> {
     assignments: Vec<AssignmentJson<'a>>,
     version_id: Option<&'a str>,
     full: bool,
+    complete: bool,
 }
 
 #[derive(Serialize)]
@@ -110,6 +130,7 @@ struct UsersJson<'a> {
     users: Vec<UserJson<'a>>,
     version_id: Option<&'a str>,
     full: bool,
+    complete: bool,
 }
 
 #[derive(Serialize)]
@@ -246,6 +267,7 @@ pub fn assignments(out: &mut dyn Write, json: bool, listing: &Listing<'_, Assign
                 assignments,
                 version_id: listing.version_id,
                 full: listing.full,
+                complete: listing.complete,
             },
         );
     }
@@ -286,6 +308,7 @@ pub fn users(out: &mut dyn Write, json: bool, listing: &Listing<'_, VppUser>) {
                 users,
                 version_id: listing.version_id,
                 full: listing.full,
+                complete: listing.complete,
             },
         );
     }

@@ -199,6 +199,11 @@ impl Assignments {
         self.live_count += 1;
     }
 
+    /// The live assignments, in the order they were made.
+    pub fn iter(&self) -> impl Iterator<Item = &Assignment> {
+        self.slots.iter().flatten()
+    }
+
     /// Whether this asset is assigned to this target.
     pub fn contains(&self, adam_id: &str, pricing_param: &str, target: &Target) -> bool {
         self.by_key

@@ -27,6 +27,14 @@ pub(crate) const NOTIFICATION_TYPES: &[&str] = &[
     "SUBSCRIPTION_COUNT",
 ];
 
+/// `maxSubscriptions` (Apple's service configuration example; the simulator has no
+/// subscription endpoints).
+pub(crate) const MAX_SUBSCRIPTIONS: u32 = 25;
+/// `maxSubscriptionClientUserIds` (likewise).
+pub(crate) const MAX_SUBSCRIPTION_CLIENT_USER_IDS: u32 = 1000;
+/// `urls.invitationEmail`, as Apple's service configuration answers it.
+pub(crate) const INVITATION_EMAIL: &str = "https://buy.itunes.apple.com/WebObjects/MZFinance.woa/wa/associateVPPUserWithITSAccount?inviteCode=%25inviteCode%25&mt=8";
+
 /// `maxMdmNameLength`.
 pub(crate) const MAX_MDM_NAME: usize = 100;
 /// `maxMdmMetadataLength`.
@@ -212,12 +220,18 @@ pub(crate) async fn service_config(State(s): State<Arc<Shared>>) -> Response {
             "maxSerialNumbers": c.max_serial_numbers,
             "maxRevokeSerialNumbers": c.max_revoke_serial_numbers,
             "maxRequestPerSecond": c.max_requests_per_second,
+            "maxSubscriptions": MAX_SUBSCRIPTIONS,
+            "maxSubscriptionClientUserIds": MAX_SUBSCRIPTION_CLIENT_USER_IDS,
             "maxMdmNameLength": MAX_MDM_NAME,
             "maxMdmMetadataLength": MAX_MDM_METADATA,
             "maxMdmIdLength": MAX_MDM_ID,
         },
         "notificationTypes": ["ASSET_MANAGEMENT", "USER_MANAGEMENT", "USER_ASSOCIATED", "ASSET_COUNT"],
         "urls": {
+            // Not an endpoint: the link an MDM mails to a user, `%25inviteCode%25` replaced
+            // by the user's inviteCode (Apple's "Managing users"). Apple's own, as Apple
+            // answers it.
+            "invitationEmail": INVITATION_EMAIL,
             "clientConfig": url("client/config"),
             "getAssets": url("assets"),
             "getAssignments": url("assignments"),

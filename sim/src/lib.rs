@@ -33,6 +33,7 @@ mod config;
 mod counters;
 mod defaults;
 mod devkey;
+mod dump;
 mod events;
 mod faults;
 mod licenses;
@@ -52,6 +53,7 @@ mod v1;
 
 pub use apple::code;
 pub use counters::{Counters, RequestCounts, TokenId};
+pub use dump::{AssetDump, AssignmentDump, LocationDump, StateDump, UserDump};
 pub use notify::NotificationRecord;
 pub use ratelimit::RateStats;
 pub use scenario::{

@@ -179,7 +179,10 @@ fn associate(loc: &mut Location, t: &Targets, version: u64, out: &mut Outcome) {
                 .assignments
                 .contains(&asset_ref.0, &asset_ref.1, &target);
             if let Some(number) = associate_error(loc, ai, &target, held) {
-                out.failures.add(number, Some(asset_ref), &target);
+                // An unknown user is not about the asset: Apple's 9609 failures name the
+                // users only ("Managing assets", "Handling error responses").
+                let asset = (number != code::USER_NOT_FOUND).then_some(asset_ref);
+                out.failures.add(number, asset, &target);
             } else if !held {
                 let a = Assignment {
                     adam_id: asset_ref.0.clone(),
@@ -282,6 +285,7 @@ fn run_user(
                 managed_apple_id: item.managed_apple_id.clone(),
                 retired: false,
                 invite_code: loc.invite_code(id),
+                id_hash: None,
                 version,
             };
             let v = user.json();

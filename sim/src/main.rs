@@ -6,8 +6,11 @@
 //!
 //! Commands on stdin, one per line, each answered with one line on stderr:
 //! `claim UID [ID [NAME [METADATA]]]` (another MDM claims the location now), `renew UID`
-//! (a renewed token, written to the token directory), `counts` (the request counters as
-//! JSON). End of stdin just ends the commands.
+//! (a renewed token, written to the token directory), `accept UID CLIENT_USER_ID` (the
+//! user accepts the invitation: Associated, USER_ASSOCIATED sent), `counts` (the request counters as
+//! JSON), `dump` (the whole state as JSON: assets with counts, assignments, users, in a
+//! stable order), `reset` (clears the counters and the rate windows). End of stdin just
+//! ends the commands.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -231,8 +234,23 @@ fn command(sim: &RunningSimulator, words: &[&str]) -> String {
                 serde_json::json!({"total": counts(&c.total), "per_token": per_token})
             )
         }
+        ["accept", uid, client_user_id] => {
+            if sim.accept_invitation(uid, client_user_id) {
+                format!("accepted {client_user_id}")
+            } else {
+                format!("accept: no unassociated active user {client_user_id} in location {uid}")
+            }
+        }
+        ["dump"] => match serde_json::to_string(&sim.dump()) {
+            Ok(json) => format!("dump {json}"),
+            Err(e) => format!("dump: {e}"),
+        },
+        ["reset"] => {
+            sim.clear_requests();
+            "reset: counters, recorded requests and rate windows cleared".to_owned()
+        }
         _ => format!(
-            "unknown command `{}` (claim UID [ID [NAME [METADATA]]] | renew UID | counts)",
+            "unknown command `{}` (claim UID [ID [NAME [METADATA]]] | renew UID | accept UID CLIENT_USER_ID | counts | dump | reset)",
             words.join(" ")
         ),
     }

@@ -89,22 +89,37 @@ pub(crate) struct User {
     pub managed_apple_id: Option<String>,
     pub retired: bool,
     pub invite_code: String,
+    /// `idHash`, once the user accepted the invitation with an Apple Account (kept when
+    /// retired, as Apple's "Managing users" says).
+    pub id_hash: Option<String>,
     pub version: u64,
 }
 
 impl User {
+    /// `status`: `Retired`, else `Associated` once an Apple Account accepted the
+    /// invitation, else `Registered`.
+    pub fn status(&self) -> &'static str {
+        match (self.retired, &self.id_hash) {
+            (true, _) => "Retired",
+            (false, Some(_)) => "Associated",
+            (false, None) => "Registered",
+        }
+    }
+
     pub fn json(&self) -> Value {
         let mut v = json!({
             "clientUserId": self.client_user_id,
             "inviteCode": self.invite_code,
-            "status": if self.retired { "Retired" } else { "Registered" },
+            "status": self.status(),
         });
         if let Some(e) = &self.email {
             v["email"] = json!(e);
         }
-        if let Some(m) = &self.managed_apple_id {
-            v["managedAppleId"] = json!(m);
+        if let Some(h) = &self.id_hash {
+            v["idHash"] = json!(h);
         }
+        // No `managedAppleId`: Apple's ResponseUser has clientUserId, email, idHash,
+        // inviteCode and status only.
         v
     }
 }
@@ -149,14 +164,22 @@ impl Failure {
             .iter()
             .map(|(a, p)| json!({"adamId": a, "pricingParam": p}))
             .collect();
+        // Only the lists that name something, as in Apple's samples ("Managing assets",
+        // "Handling error responses": `"errorInfo": {"clientUserIds": [...]}`).
+        let mut info = serde_json::Map::new();
+        if !assets.is_empty() {
+            info.insert("assets".into(), json!(assets));
+        }
+        if !self.client_user_ids.is_empty() {
+            info.insert("clientUserIds".into(), json!(self.client_user_ids));
+        }
+        if !self.serial_numbers.is_empty() {
+            info.insert("serialNumbers".into(), json!(self.serial_numbers));
+        }
         json!({
+            "errorInfo": info,
             "errorNumber": self.number,
             "errorMessage": crate::apple::message(self.number),
-            "errorInfo": {
-                "assets": assets,
-                "clientUserIds": self.client_user_ids,
-                "serialNumbers": self.serial_numbers,
-            }
         })
     }
 }
@@ -273,16 +296,24 @@ impl Location {
                 managed_apple_id: u.managed_apple_id.clone(),
                 retired: false,
                 invite_code: code,
+                id_hash: None,
                 version: 1,
             });
         }
+        // Looked up once per assignment without scanning the assets: linear loading.
+        let asset_at: HashMap<(String, String), usize> = loc
+            .assets
+            .iter()
+            .enumerate()
+            .map(|(i, a)| ((a.adam_id.clone(), a.pricing_param.clone()), i))
+            .collect();
         for a in &spec.assignments {
             let target = match (&a.serial_number, &a.client_user_id) {
                 (Some(s), _) => Target::Serial(s.clone()),
                 (None, Some(u)) => Target::User(u.clone()),
                 (None, None) => continue,
             };
-            if let Some(i) = loc.asset_index(&a.adam_id, &a.pricing_param) {
+            if let Some(&i) = asset_at.get(&(a.adam_id.clone(), a.pricing_param.clone())) {
                 loc.assets[i].assigned += 1;
                 loc.assignments.push(Assignment {
                     adam_id: a.adam_id.clone(),

@@ -90,11 +90,15 @@ impl RateLimiter {
         all.get(uid).map(|t| t.stats).unwrap_or_default()
     }
 
-    /// Forgets the observations (not the window) of every location.
-    pub fn reset_stats(&self) {
+    /// Forgets the observations and the one-second windows of every location: after a
+    /// reset the next requests are admitted as if none had come before (requests still
+    /// being handled stay counted in flight).
+    pub fn reset(&self) {
         let mut all = self.trackers.lock().unwrap_or_else(|p| p.into_inner());
         for t in all.values_mut() {
             let in_flight = t.stats.in_flight;
+            t.admitted.clear();
+            t.arrived.clear();
             t.stats = RateStats {
                 in_flight,
                 ..RateStats::default()

@@ -677,21 +677,30 @@ fn validate_assignments(i: usize, loc: &LocationSpec) -> Result<(), ScenarioErro
             "locations[{i}].assignments[{j}] {m}"
         )))
     };
+    // Indexes, so that checking an assignment costs the same whatever the number of users
+    // and assets: loading stays linear in the scenario's size.
+    let assets: HashMap<(&str, &str), &AssetSpec> = loc
+        .assets
+        .iter()
+        .map(|x| ((x.adam_id.as_str(), x.pricing_param.as_str()), x))
+        .collect();
+    let users: HashSet<&str> = loc
+        .users
+        .iter()
+        .map(|x| x.client_user_id.as_str())
+        .collect();
     let mut used: HashMap<(&str, &str), u64> = HashMap::new();
     let mut pairs = HashSet::new();
     for (j, a) in loc.assignments.iter().enumerate() {
-        let Some(asset) = loc
-            .assets
-            .iter()
-            .find(|x| x.adam_id == a.adam_id && x.pricing_param == a.pricing_param)
+        let Some(asset) = assets
+            .get(&(a.adam_id.as_str(), a.pricing_param.as_str()))
+            .copied()
         else {
             return bad(j, "names an asset the location does not have");
         };
         let target = match (&a.serial_number, &a.client_user_id) {
             (Some(s), None) if !s.is_empty() => ("s", s.as_str()),
-            (None, Some(u)) if loc.users.iter().any(|x| &x.client_user_id == u) => {
-                ("u", u.as_str())
-            }
+            (None, Some(u)) if users.contains(u.as_str()) => ("u", u.as_str()),
             (None, Some(_)) => return bad(j, "names a user the location does not have"),
             _ => return bad(j, "needs exactly one of serial_number and client_user_id"),
         };

@@ -359,11 +359,22 @@ impl RunningSimulator {
         self.shared.recorded()
     }
 
-    /// Forgets the recorded requests, the counters and the rate observations.
+    /// Forgets the recorded requests, the counters, the rate observations and the rate
+    /// limit's one-second windows: the next requests are admitted (and counted) as if none
+    /// had come before, so a test that resets between phases does not inherit a 429 from
+    /// the phase before.
     pub fn clear_requests(&self) {
         self.shared.clear_recorded();
         self.shared.counters.reset();
-        self.shared.rate.reset_stats();
+        self.shared.rate.reset();
+    }
+
+    /// The whole state, for comparing an MDM's database with it: every location's assets
+    /// with their counts, its assignments and its user records, in a stable order (see
+    /// [`StateDump`](crate::StateDump)). `serde_json::to_string(&sim.dump())` gives the
+    /// same JSON as the binary's `dump` command.
+    pub fn dump(&self) -> crate::StateDump {
+        crate::dump::dump(&self.shared.world())
     }
 
     /// Exact request counts (requests, refused, most in any second), in total and per
@@ -482,6 +493,49 @@ impl RunningSimulator {
             tokio::spawn(async move {
                 s.notifier
                     .send_all(&d, vec![("ASSET_COUNT", payload)])
+                    .await
+            });
+        }
+        true
+    }
+
+    /// The user accepts the invitation with an Apple Account now, as a person following
+    /// the invitation link would: the active record of `client_user_id` becomes
+    /// `Associated` with an `idHash`, and a subscribed location gets a `USER_ASSOCIATED`
+    /// notification. `false`: unknown location, no active record, or already associated.
+    pub fn accept_invitation(&self, uid: &str, client_user_id: &str) -> bool {
+        use base64::Engine as _;
+        let dest;
+        let payload;
+        {
+            let mut w = self.shared.world();
+            let Some(loc) = w.location_mut(uid) else {
+                return false;
+            };
+            let Some(i) = loc.active_user(client_user_id) else {
+                return false;
+            };
+            if loc.users[i].id_hash.is_some() {
+                return false;
+            }
+            let version = loc.bump();
+            let seed = format!("{uid}|{client_user_id}|{i}|apple-account");
+            let hash = [
+                crate::model::fnv(&seed),
+                crate::model::fnv(&format!("{seed}|2")),
+            ];
+            let bytes: Vec<u8> = hash.iter().flat_map(|h| h.to_be_bytes()).collect();
+            let user = &mut loc.users[i];
+            user.id_hash = Some(base64::engine::general_purpose::STANDARD.encode(&bytes[..15]));
+            user.version = version;
+            payload = serde_json::json!({"associatedUsers": [user.json()]});
+            dest = crate::request::destination(loc, "USER_ASSOCIATED");
+        }
+        if let Some(d) = dest {
+            let s = Arc::clone(&self.shared);
+            tokio::spawn(async move {
+                s.notifier
+                    .send_all(&d, vec![("USER_ASSOCIATED", payload)])
                     .await
             });
         }

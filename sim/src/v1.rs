@@ -76,6 +76,8 @@ fn answer(loc: &Location) -> Value {
     let mut v = json!({
         "status": 0,
         "uId": loc.uid,
+        // The account that downloaded the token (Apple's sample prints it beside `email`).
+        "appleId": loc.email,
         "countryCode": loc.country,
         "defaultPlatform": loc.default_platform,
         "email": loc.email,

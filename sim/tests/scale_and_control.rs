@@ -1,6 +1,7 @@
 //! A large location is served a page at a time without reading the whole location; and
 //! the on-demand controls MDM tests need: another MDM claiming now, a renewed token, the
-//! request counts (on the handle and through the binary's stdin commands).
+//! request counts, the state dump and the reset (on the handle and through the binary's
+//! stdin commands); and a large scenario loads in time linear in its size.
 
 mod common;
 
@@ -195,6 +196,32 @@ fn the_binary_takes_claim_renew_and_counts_commands_on_stdin() {
         assert_eq!(per_token.len(), 2);
         assert!(per_token.keys().all(|k| k.starts_with("token-")));
 
+        writeln!(stdin, "accept {UID} u-1").unwrap();
+        assert_eq!(answer(&mut lines, "accept"), "apple-vpp-sim: accepted u-1");
+        writeln!(stdin, "accept {UID} u-1").unwrap();
+        assert!(answer(&mut lines, "accept").contains("no unassociated active user u-1"));
+
+        writeln!(stdin, "dump").unwrap();
+        let dump = answer(&mut lines, "dump");
+        assert!(!dump.contains(&new) && !dump.contains(&old), "{dump}");
+        let v: Value =
+            serde_json::from_str(dump.trim_start_matches("apple-vpp-sim: dump ")).unwrap();
+        assert_eq!(v["locations"][0]["uId"], UID);
+        assert_eq!(v["locations"][0]["locationName"], "Berlin Office");
+        assert_eq!(v["locations"][0]["assets"].as_array().unwrap().len(), 3);
+        assert_eq!(v["locations"][0]["users"][0]["clientUserId"], "u-1");
+        assert_eq!(v["locations"][0]["users"][0]["status"], "Associated");
+        assert!(v["locations"][0]["users"][0]["idHash"].is_string());
+        assert!(v["locations"][0]["users"][1].get("idHash").is_none());
+
+        writeln!(stdin, "reset").unwrap();
+        assert!(answer(&mut lines, "reset").contains("cleared"));
+        writeln!(stdin, "counts").unwrap();
+        let counts = answer(&mut lines, "counts");
+        let v: Value =
+            serde_json::from_str(counts.trim_start_matches("apple-vpp-sim: counts ")).unwrap();
+        assert_eq!(v["total"]["requests"], 0, "reset clears the counters: {v}");
+
         writeln!(stdin, "claim 1").unwrap();
         assert!(answer(&mut lines, "claim").contains("unknown location 1"));
         writeln!(stdin, "bogus").unwrap();
@@ -210,4 +237,111 @@ fn the_binary_takes_claim_renew_and_counts_commands_on_stdin() {
     if let Err(e) = result {
         std::panic::resume_unwind(e);
     }
+}
+
+#[tokio::test]
+async fn the_dump_is_the_whole_state_in_a_stable_order() {
+    let sim = start(scenario()).await;
+    // u-1 retired and created again: two records of one clientUserId.
+    run_event(
+        &sim,
+        "users/retire",
+        json!({"users": [{"clientUserId": "u-1"}]}),
+    )
+    .await;
+    run_event(
+        &sim,
+        "users/create",
+        json!({"users": [{"clientUserId": "u-1", "email": "anna@example.com"}]}),
+    )
+    .await;
+    run_event(
+        &sim,
+        "assets/associate",
+        assoc("409203825", &["S-B", "S-A"], &["u-2"]),
+    )
+    .await;
+    run_event(&sim, "assets/associate", assoc("361309726", &["S-C"], &[])).await;
+
+    let dump = sim.dump();
+    let v = serde_json::to_value(&dump).unwrap();
+    let loc = &v["locations"][0];
+    assert_eq!(loc["uId"], UID);
+    assert_eq!(loc["locationName"], "Berlin Office");
+    assert!(loc["versionId"].is_string());
+    let adam_ids: Vec<&str> = loc["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["adamId"].as_str().unwrap())
+        .collect();
+    assert_eq!(adam_ids, ["1234567890", "361309726", "409203825"]);
+    let numbers = &loc["assets"][2];
+    assert_eq!(
+        numbers,
+        &json!({"adamId": "409203825", "pricingParam": "STDQ", "productType": "App",
+                "assignedCount": 3, "availableCount": 7, "retiredCount": 0, "totalCount": 10})
+    );
+    assert_eq!(
+        loc["assignments"],
+        json!([
+            {"adamId": "361309726", "pricingParam": "STDQ", "serialNumber": "S-C"},
+            {"adamId": "409203825", "pricingParam": "STDQ", "serialNumber": "S-A"},
+            {"adamId": "409203825", "pricingParam": "STDQ", "serialNumber": "S-B"},
+            {"adamId": "409203825", "pricingParam": "STDQ", "clientUserId": "u-2"},
+        ])
+    );
+    let users: Vec<(&str, &str)> = loc["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["clientUserId"].as_str().unwrap(),
+                u["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        users,
+        [
+            ("u-1", "Retired"),
+            ("u-1", "Registered"),
+            ("u-2", "Registered")
+        ],
+        "by clientUserId; one id's records in the order they were created"
+    );
+    assert!(loc["users"][0]["inviteCode"].is_string());
+    // The counts agree with what GET assets answers.
+    let (_, assets) = get(&sim, "assets", Some(&token(&sim))).await;
+    let listed = assets["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["adamId"] == "409203825")
+        .unwrap()
+        .clone();
+    assert_eq!(listed["assignedCount"], numbers["assignedCount"]);
+    assert_eq!(listed["availableCount"], numbers["availableCount"]);
+    // Stable: the same state dumps the same.
+    assert_eq!(sim.dump(), dump);
+}
+
+#[tokio::test]
+async fn clearing_the_counters_clears_the_rate_window_too() {
+    let mut s = scenario();
+    s.max_requests_per_second = 3;
+    let sim = start(s).await;
+    let t = token(&sim);
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(get(&sim, "assets", Some(&t)).await.0);
+    }
+    assert_eq!(statuses, [200, 200, 200, 429]);
+    sim.clear_requests();
+    assert_eq!(sim.rate_stats(UID).requests, 0);
+    // Within the same second: admitted, as if nothing had come before.
+    assert_eq!(get(&sim, "assets", Some(&t)).await.0, 200);
+    assert_eq!(sim.counters().total.requests, 1);
+    assert_eq!(sim.rate_stats(UID).refused, 0);
 }

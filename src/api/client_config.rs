@@ -1,8 +1,6 @@
 //! `GET client/config` and `POST client/config`: the location behind a token, and the
 //! MDM's claim and notification settings on it.
 
-use serde::de::IgnoredAny;
-
 use super::{Auth, Endpoint, Method, Replay};
 use crate::token::VppToken;
 use crate::wire::{ClientConfig, ClientConfigUpdate};
@@ -35,8 +33,11 @@ impl<'a> SetClientConfig<'a> {
 }
 
 impl Endpoint for SetClientConfig<'_> {
-    /// The answer is not used: the read-back is what counts.
-    type Response = IgnoredAny;
+    /// Apple answers with the whole client configuration, as `GET client/config` does
+    /// ([Client Config](https://developer.apple.com/documentation/devicemanagement/client-config-4szk1),
+    /// "Example Request and Response"). The flows still read the configuration back before
+    /// deciding anything: the read-back is what counts.
+    type Response = ClientConfig;
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "client/config";
     const AUTH: Auth = Auth::Bearer;
