@@ -202,6 +202,7 @@ impl VppClientBuilder {
                 leases: self.leases,
                 lease_ttl: self.lease_ttl.unwrap_or(DEFAULT_LEASE_TTL),
                 uids: std::sync::Mutex::new(std::collections::HashMap::new()),
+                budget_locations: std::sync::Mutex::new(std::collections::HashMap::new()),
                 apple_rate: std::sync::atomic::AtomicU32::new(0),
                 service_config: tokio::sync::Mutex::new(None),
             }),
