@@ -2,7 +2,7 @@
 //! (three `VppClient`s, each in a thread with its own runtime and its own Redis
 //! connection, sharing one `RedisBudget`) sync one location's users against the
 //! simulator, each with a page handler that blocks 200 ms per page (a slow database
-//! commit), while a real `redis-server` started here freezes, restarts empty, answers
+//! commit; each replica's runtime has two worker threads), while a real `redis-server` started here freezes, restarts empty, answers
 //! slowly, fails over, or one replica is cut off from it.
 //!
 //! Each test asserts the simulator's count of requests in its busiest one-second window
@@ -106,7 +106,9 @@ fn replica(apple: &Apple, redis_url: String, call_timeout: Duration, until: Inst
     let base_url = apple.sim().base_url();
     let token: VppToken = apple.sim().token(&apple.uid).unwrap().parse().unwrap();
     std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
+        // Two workers: while the handler blocks one, the requests in flight go on.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
@@ -346,4 +348,202 @@ fn one_replica_cut_off_adds_at_most_its_share_long() {
         stats.max_in_any_second <= (RATE + RATE / REPLICAS) as usize,
         "{stats:?}"
     );
+}
+
+// ----- one budget through each transition, step by step -----
+
+use apple_vpp::client::{BudgetKey, BudgetStatus, RequestBudget, TokenId, spacing};
+use apple_vpp::redis::SLOT_HORIZON;
+
+const SAMPLE: &str = include_str!("../examples/data/sample.vpptoken");
+
+fn key() -> BudgetKey {
+    let token: VppToken = SAMPLE.parse().unwrap();
+    BudgetKey::of_token(TokenId::of(&token))
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn budget(url: &str, prefix: &str) -> RedisBudget {
+    RedisBudget::new(RedisStore::open(url).unwrap().with_prefix(prefix)).expected_replicas(4)
+}
+
+/// Reserves `n` slots at once at `rate`; the latest, on this clock.
+async fn reserve_many(budget: &RedisBudget, n: usize, rate: u32) -> Instant {
+    let key = key();
+    let waits =
+        futures_util::future::join_all((0..n).map(|_| budget.reserve(&key, rate))).await;
+    let now = Instant::now();
+    waits.into_iter().map(|w| now + w).max().unwrap()
+}
+
+const EARLY: Duration = Duration::from_millis(30);
+
+#[test]
+fn when_redis_goes_away_local_pacing_starts_after_every_slot_it_handed_out() {
+    let _serial = serial();
+    let mut server = RedisServer::start();
+    let url = in_use(&server);
+    runtime().block_on(async {
+        let budget = budget(&url, "fleet");
+        // 25 requests at once at 10 per second: slots reach 2.5 s ahead unless capped.
+        let latest = reserve_many(&budget, 25, 10).await;
+        server.stop();
+        let first_local = Instant::now() + budget.reserve(&key(), 10).await;
+        assert_eq!(budget.status(), BudgetStatus::Degraded);
+        assert!(
+            first_local + EARLY >= latest + spacing(10 / 4),
+            "the first local slot is {:?} before the last slot Redis gave",
+            latest.saturating_duration_since(first_local)
+        );
+    });
+}
+
+#[test]
+fn a_restart_that_loses_the_key_does_not_hand_out_slots_before_the_pending_ones() {
+    let _serial = serial();
+    let mut server = RedisServer::start();
+    let url = in_use(&server);
+    runtime().block_on(async {
+        let a = budget(&url, "fleet");
+        let b = budget(&url, "fleet");
+        let pending = reserve_many(&a, 15, 10).await;
+        server.restart_empty();
+        // Replica b asks the empty Redis (its connection manager reconnects first).
+        let mut slot = None;
+        for _ in 0..40 {
+            let wait = b.reserve(&key(), 10).await;
+            if b.status() == BudgetStatus::Shared {
+                slot = Some(Instant::now() + wait);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let slot = slot.expect("b reached the restarted Redis");
+        assert!(
+            slot + EARLY >= pending + spacing(10),
+            "b's slot is {:?} before a's pending one",
+            pending.saturating_duration_since(slot)
+        );
+    });
+}
+
+#[test]
+fn a_failover_to_an_empty_server_does_not_hand_out_slots_before_the_pending_ones() {
+    let _serial = serial();
+    let mut server = RedisServer::start();
+    let url = in_use(&server);
+    runtime().block_on(async {
+        let a = budget(&url, "fleet");
+        let pending = reserve_many(&a, 15, 10).await;
+        server.fail_over();
+        let b = budget(&url, "fleet");
+        let slot = Instant::now() + b.reserve(&key(), 10).await;
+        assert_eq!(b.status(), BudgetStatus::Shared);
+        assert!(
+            slot + EARLY >= pending + spacing(10),
+            "the slot is {:?} before the pending one",
+            pending.saturating_duration_since(slot)
+        );
+    });
+}
+
+/// Redis's `TIME` in microseconds.
+fn redis_time(server: &RedisServer) -> i64 {
+    let answer = server.command(&["TIME"]);
+    let numbers: Vec<i64> = answer
+        .lines()
+        .filter_map(|line| line.trim().parse().ok())
+        .collect();
+    numbers[0] * 1_000_000 + numbers[1]
+}
+
+#[test]
+fn when_redis_time_goes_back_a_minute_a_request_waits_the_horizon_not_the_minute() {
+    let _serial = serial();
+    let server = RedisServer::start();
+    let url = in_use(&server);
+    runtime().block_on(async {
+        let budget = budget(&url, "fleet");
+        budget.reserve(&key(), 10).await;
+        // What the key holds after Redis's clock went back one minute: a slot a minute
+        // ahead of its "now".
+        let cell = budget.key(key().token());
+        let ahead = redis_time(&server) + 60_000_000;
+        server.command(&["SET", &cell, &ahead.to_string()]);
+        let wait = budget.reserve(&key(), 10).await;
+        assert!(wait <= SLOT_HORIZON + EARLY, "{wait:?}");
+        assert!(wait + EARLY >= SLOT_HORIZON, "{wait:?}");
+    });
+}
+
+#[test]
+fn when_redis_comes_back_this_replica_keeps_its_local_share_for_a_while() {
+    let _serial = serial();
+    let mut server = RedisServer::start();
+    let url = in_use(&server);
+    runtime().block_on(async {
+        let budget = budget(&url, "fleet");
+        budget.reserve(&key(), 10).await;
+        server.stop();
+        budget.reserve(&key(), 10).await;
+        assert_eq!(budget.status(), BudgetStatus::Degraded);
+        server.start_again();
+        in_use(&server);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut slots = Vec::new();
+        while slots.len() < 3 {
+            assert!(Instant::now() < deadline, "the budget did not go back to Redis");
+            let wait = budget.reserve(&key(), 10).await;
+            if budget.status() == BudgetStatus::Shared {
+                slots.push(Instant::now() + wait);
+            } else {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        // Back on Redis, yet spaced at the local share (2 of 10 per second) while the
+        // other replicas may still pace locally.
+        for pair in slots.windows(2) {
+            assert!(pair[1] + EARLY >= pair[0] + spacing(10 / 4), "{slots:?}");
+        }
+    });
+}
+
+#[test]
+fn a_raised_call_timeout_lets_a_slow_answer_through_and_the_bound_still_holds() {
+    let _serial = serial();
+    let server = RedisServer::start();
+    runtime().block_on(async {
+        let patient = RedisStore::open(&server.url())
+            .unwrap()
+            .with_call_timeout(Duration::from_secs(3));
+        patient.ping().await.unwrap();
+        let slow = server.slow_for(Duration::from_millis(600));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let started = Instant::now();
+        patient
+            .ping()
+            .await
+            .expect("a 0.6 s answer within a 3 s bound");
+        assert!(started.elapsed() >= Duration::from_millis(400), "{:?}", started.elapsed());
+        slow.join().unwrap();
+
+        let hasty = RedisStore::open(&server.url())
+            .unwrap()
+            .with_call_timeout(Duration::from_millis(300));
+        hasty.ping().await.unwrap();
+        let slow = server.slow_for(Duration::from_millis(600));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let started = Instant::now();
+        let error = hasty.ping().await.unwrap_err();
+        let took = started.elapsed();
+        assert!(took < Duration::from_millis(550), "{took:?}");
+        assert!(error.to_string().contains("300ms"), "{error}");
+        slow.join().unwrap();
+    });
 }

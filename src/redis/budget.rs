@@ -44,8 +44,8 @@ const CLOCK_TOLERANCE: Duration = Duration::from_millis(100);
 /// (`src/client/rate.rs`), with one slot taken in every budget of the request (its
 /// location's and its token's). The slot is the later of Redis's own clock (`TIME`, so
 /// the replicas' clocks do not matter) plus the caller's earliest offset, and each
-/// budget's last slot plus the spacing. A slot more than the horizon (plus one spacing)
-/// ahead is not stored: the answer says when to ask again. Otherwise it is stored in
+/// budget's last slot plus the spacing. A slot more than the horizon ahead is not
+/// stored: the answer says when to ask again. Otherwise it is stored in
 /// every budget and returned. Reservations are taken in the order they reach Redis,
 /// first come first served. A budget key expires once its slot constrains nothing.
 ///
@@ -55,7 +55,7 @@ const CLOCK_TOLERANCE: Duration = Duration::from_millis(100);
 ///   slots handed out before may be pending up to the horizon ahead: the slot is no
 ///   earlier than the horizon from now;
 /// - a budget's last slot lies more than the horizon ahead: Redis's clock went back
-///   (no slot is ever stored further ahead), so it counts as the horizon from now.
+///   (no slot is ever stored further ahead), so the next slot is the horizon from now.
 ///
 /// KEYS[1..n-1]: the request's budgets; KEYS[n]: the epoch marker. ARGV[1]: the spacing
 /// in microseconds; ARGV[2]: the earliest slot in microseconds from now; ARGV[3]: the
@@ -75,12 +75,12 @@ end
 for i = 1, n - 1 do
   local last = tonumber(redis.call('GET', KEYS[i]))
   if last then
-    if last > now + horizon then last = now + horizon end
+    if last > now + horizon then last = now + horizon - spacing end
     if last + spacing > slot then slot = last + spacing end
   end
 end
-if slot > now + horizon + spacing then
-  return {0, slot - now - horizon - spacing, now}
+if slot > now + horizon then
+  return {0, slot - now - horizon, now}
 end
 local ttl = math.floor((slot - now + spacing) / 1000) + 1000
 for i = 1, n - 1 do
@@ -356,6 +356,10 @@ impl RedisBudget {
         let local = self.local_spacing(rate);
         // After a jump of Redis's clock: the next slot no earlier than the horizon.
         let mut floor = Duration::ZERO;
+        // This request's local slot, taken once (while degraded, and for a while after).
+        let mut local_slot: Option<Instant> = None;
+        // Whether Redis answered this request after an outage ("ask again later").
+        let mut came_back = false;
         for _ in 0..MAX_ASKS {
             if !self.should_ask_redis() {
                 break;
@@ -365,8 +369,11 @@ impl RedisBudget {
             // meanwhile (its slot on Redis is no earlier than its local one), or the
             // fleet would send its shares and the full rate at once. The slot on Redis
             // stays the time the request leaves, so Redis's order holds.
-            let local_slot = (self.recently_recovered() || self.status() == BudgetStatus::Degraded)
-                .then(|| self.local.reserve_all(&cells, local, Instant::now()));
+            if local_slot.is_none()
+                && (self.recently_recovered() || self.status() == BudgetStatus::Degraded)
+            {
+                local_slot = Some(self.local.reserve_all(&cells, local, Instant::now()));
+            }
             let sent = Instant::now();
             let not_before = local_slot
                 .map_or(Duration::ZERO, |slot| slot.saturating_duration_since(sent))
@@ -374,7 +381,8 @@ impl RedisBudget {
             match self.reserve_shared(key, spacing(rate), not_before).await {
                 Ok(SharedSlot::Granted { wait, redis_now }) => {
                     let received = Instant::now();
-                    if self.set_degraded(false) {
+                    // The blend with local pacing runs from the first slot had back.
+                    if self.set_degraded(false) || came_back {
                         *self.recovered_at.lock().unwrap_or_else(|e| e.into_inner()) =
                             Some(received);
                     }
@@ -391,6 +399,12 @@ impl RedisBudget {
                     return slot;
                 }
                 Ok(SharedSlot::Later { retry }) => {
+                    // Redis answers: no longer degraded (the slot is still to be had).
+                    if self.set_degraded(false) {
+                        came_back = true;
+                        *self.recovered_at.lock().unwrap_or_else(|e| e.into_inner()) =
+                            Some(Instant::now());
+                    }
                     tokio::time::sleep(retry.max(Duration::from_millis(1))).await;
                 }
                 Err(_) => {

@@ -189,16 +189,18 @@ impl RedisStore {
     }
 }
 
-/// A reconnecting connection manager whose connect and response timeouts are the call
-/// timeout: a longer bound set by the caller is not cut short underneath.
+/// A reconnecting connection manager whose connect and response timeouts follow the
+/// call timeout (a little longer, so that the call's own bound, with its clear message,
+/// is the one that fires): a longer bound set by the caller is not cut short underneath.
 fn manager(
     client: &redis::Client,
     call_timeout: Duration,
     host: &str,
 ) -> Result<ConnectionManager, RedisError> {
+    let underneath = call_timeout + Duration::from_millis(100);
     let config = ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(call_timeout))
-        .set_response_timeout(Some(call_timeout))
+        .set_connection_timeout(Some(underneath))
+        .set_response_timeout(Some(underneath))
         .set_number_of_retries(1)
         .set_max_delay(Duration::from_millis(500));
     ConnectionManager::new_lazy_with_config(client.clone(), config).map_err(|e| {
