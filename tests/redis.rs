@@ -113,7 +113,10 @@ async fn budget_keys_are_hashes_of_the_credential_and_the_uid_never_either() {
     let keys = server.command(&["KEYS", "*"]);
     let digest = ring_hex(token.expose_credential());
     assert!(keys.contains(&format!("keys:rate:tok:{digest}")), "{keys}");
-    assert!(keys.contains(&format!("keys:rate:loc:{}", ring_hex(uid))), "{keys}");
+    assert!(
+        keys.contains(&format!("keys:rate:loc:{}", ring_hex(uid))),
+        "{keys}"
+    );
     assert!(keys.contains("keys:rate:epoch"), "{keys}");
     assert!(!keys.contains(uid), "{keys}");
     assert!(!keys.contains(token.expose_credential()), "{keys}");

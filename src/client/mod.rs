@@ -159,8 +159,8 @@ pub use metadata::{ContentKind, DescribeOutcome, DescribedAsset, MetadataAnswer,
 pub use notifications::SubscribeOutcome;
 pub use pages::{PageStream, SyncError, SyncPage};
 pub use rate::{
-    DEFAULT_MAX_REQUESTS_PER_SECOND, MAX_LATENESS, UNKNOWN_LIMIT_REQUESTS_PER_SECOND,
-    WINDOW_SLACK, spacing,
+    DEFAULT_MAX_REQUESTS_PER_SECOND, MAX_LATENESS, UNKNOWN_LIMIT_REQUESTS_PER_SECOND, WINDOW_SLACK,
+    spacing,
 };
 
 pub use reqwest;

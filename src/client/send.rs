@@ -249,7 +249,10 @@ impl VppClient {
             #[serde(rename = "uId")]
             uid: Option<serde_json::Value>,
         }
-        let uid = match serde_json::from_slice::<Peek>(body).ok().and_then(|p| p.uid) {
+        let uid = match serde_json::from_slice::<Peek>(body)
+            .ok()
+            .and_then(|p| p.uid)
+        {
             Some(serde_json::Value::String(uid)) if !uid.is_empty() => uid,
             Some(serde_json::Value::Number(uid)) => uid.to_string(),
             _ => return,

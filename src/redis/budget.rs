@@ -275,7 +275,9 @@ impl RedisBudget {
             rtt,
         };
         let mut clock = self.clock.lock().unwrap_or_else(|e| e.into_inner());
-        let jumped = clock.as_ref().is_some_and(|before| clock_jumped(before, &mark));
+        let jumped = clock
+            .as_ref()
+            .is_some_and(|before| clock_jumped(before, &mark));
         *clock = Some(mark);
         jumped
     }

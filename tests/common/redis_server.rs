@@ -269,7 +269,12 @@ impl CutProxy {
     /// Cuts the replica off: open connections are closed, new ones refused.
     pub fn cut(&self) {
         self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
-        for stream in self.open.lock().unwrap_or_else(|e| e.into_inner()).drain(..) {
+        for stream in self
+            .open
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
             let _ = stream.shutdown(std::net::Shutdown::Both);
         }
     }
