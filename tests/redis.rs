@@ -160,23 +160,27 @@ async fn without_redis_the_budget_paces_locally_at_its_share_and_comes_back() {
     budget.reserve(&id, 10).await;
     server.stop();
     let started = Instant::now();
-    let first = started + budget.reserve(&id, 10).await;
-    let now = Instant::now();
-    let second = now + budget.reserve(&id, 10).await;
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "a Redis that is gone must not hold a request ({:?})",
-        started.elapsed()
-    );
+    // The slot a reservation gives: when it returned plus the wait it returned.
+    let wait = budget.reserve(&id, 10).await;
+    let first = Instant::now() + wait;
+    let wait = budget.reserve(&id, 10).await;
+    let second = Instant::now() + wait;
     assert_eq!(budget.status(), BudgetStatus::Degraded);
     // Four replicas expected: this one keeps to a quarter of the rate (2 of 10 per
     // second), paced like the whole rate; its first local request waits the horizon
-    // (slots handed out by Redis may still be pending until then) and one local
-    // interval.
+    // (slots handed out by Redis may still be pending until then) and a probe interval
+    // (a probe that finds Redis back abandons the local slot), then one local interval;
+    // no longer.
     let share = spacing(2);
+    let probe = Duration::from_millis(500);
     assert!(
-        first >= started + SLOT_HORIZON + share - Duration::from_millis(50),
+        first >= started + SLOT_HORIZON + probe + share - Duration::from_millis(50),
         "{:?}",
+        first - started
+    );
+    assert!(
+        first <= started + SLOT_HORIZON + probe + share + Duration::from_millis(500),
+        "a Redis that is gone holds a request no longer: {:?}",
         first - started
     );
     assert!(
@@ -210,12 +214,13 @@ async fn a_redis_that_hangs_holds_a_request_no_longer_than_the_call_timeout() {
     let id = key();
     budget.reserve(&id, 10).await;
     server.pause();
+    // The budget gives up on Redis within the call timeout (then waits for its local
+    // slot, which is no longer Redis's doing).
     let started = Instant::now();
-    budget.reserve(&id, 10).await;
-    let took = started.elapsed();
+    let _ = tokio::time::timeout(Duration::from_millis(800), budget.reserve(&id, 10)).await;
+    let status = budget.status();
     server.resume();
-    assert_eq!(budget.status(), BudgetStatus::Degraded);
-    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert_eq!(status, BudgetStatus::Degraded, "{:?}", started.elapsed());
 }
 
 #[test]

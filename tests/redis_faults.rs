@@ -402,7 +402,8 @@ fn when_redis_goes_away_local_pacing_starts_after_every_slot_it_handed_out() {
         // 25 requests at once at 10 per second: slots reach 2.5 s ahead unless capped.
         let latest = reserve_many(&budget, 25, 10).await;
         server.stop();
-        let first_local = Instant::now() + budget.reserve(&key(), 10).await;
+        let wait = budget.reserve(&key(), 10).await;
+        let first_local = Instant::now() + wait;
         assert_eq!(budget.status(), BudgetStatus::Degraded);
         assert!(
             first_local + EARLY >= latest + spacing(10 / 4),
@@ -451,7 +452,8 @@ fn a_failover_to_an_empty_server_does_not_hand_out_slots_before_the_pending_ones
         let pending = reserve_many(&a, 15, 10).await;
         server.fail_over();
         let b = budget(&url, "fleet");
-        let slot = Instant::now() + b.reserve(&key(), 10).await;
+        let wait = b.reserve(&key(), 10).await;
+        let slot = Instant::now() + wait;
         assert_eq!(b.status(), BudgetStatus::Shared);
         assert!(
             slot + EARLY >= pending + spacing(10),

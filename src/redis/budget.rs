@@ -353,13 +353,54 @@ impl RequestBudget for RedisBudget {
 
 impl RedisBudget {
     /// The slot of the next request of `key` at `rate`, on this replica's clock.
+    ///
+    /// A local slot (Redis did not answer) is tentative: the request waits for it here,
+    /// asking Redis again every [`PROBE_EVERY`]; should Redis answer before the slot
+    /// comes, the request takes a slot on Redis instead and the local one goes unused. So
+    /// a replica that lost Redis only for a moment (a restart, a failover, a dropped
+    /// connection) sends nothing on local slots while the others go on at the full rate
+    /// on Redis: local slots start only after the horizon, and a probe comes first.
     async fn reserve_slot(&self, key: &BudgetKey, rate: u32) -> Instant {
+        let mut held = None;
+        loop {
+            let slot = match self.shared_or_local(key, rate, held).await {
+                Slot::Shared(slot) => return slot,
+                Slot::Local(slot) => slot,
+            };
+            loop {
+                let now = Instant::now();
+                if slot <= now {
+                    return slot;
+                }
+                tokio::time::sleep_until(slot.min(now + PROBE_EVERY).into()).await;
+                if Instant::now() >= slot {
+                    return slot;
+                }
+                if !self.degraded.load(Ordering::SeqCst) || self.probe_due() {
+                    held = Some(slot);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Whether degraded and Redis was last asked [`PROBE_EVERY`] ago or more.
+    fn probe_due(&self) -> bool {
+        self.last_probe
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_none_or(|at| at.elapsed() >= PROBE_EVERY)
+    }
+
+    /// A slot on Redis, or a local one (`held`: this request's local slot, already
+    /// taken).
+    async fn shared_or_local(&self, key: &BudgetKey, rate: u32, held: Option<Instant>) -> Slot {
         let cells = key.cells();
         let local = self.local_spacing(rate);
         // After a jump of Redis's clock: the next slot no earlier than the horizon.
         let mut floor = Duration::ZERO;
         // This request's local slot, taken once (while degraded, and for a while after).
-        let mut local_slot: Option<Instant> = None;
+        let mut local_slot: Option<Instant> = held;
         // Whether Redis answered this request after an outage ("ask again later").
         let mut came_back = false;
         for _ in 0..MAX_ASKS {
@@ -398,7 +439,7 @@ impl RedisBudget {
                     // The latest slot this replica had from Redis: local pacing, should
                     // Redis go away, starts after it.
                     self.local.note(&cells, slot);
-                    return slot;
+                    return Slot::Shared(slot);
                 }
                 Ok(SharedSlot::Later { retry }) => {
                     // Redis answers: no longer degraded (the slot is still to be had).
@@ -414,22 +455,40 @@ impl RedisBudget {
                     if self.set_degraded(true) {
                         // Slots handed out by Redis lie at most the horizon after the
                         // moment they were: local pacing starts after every slot that
-                        // can still be pending (this replica's own are in `local`).
-                        self.local
-                            .reserve_all(&cells, Duration::ZERO, failed + SLOT_HORIZON);
+                        // can still be pending (this replica's own are in `local`), and
+                        // after the first probe, which abandons the local slots if Redis
+                        // answers by then (the others may not have lost it).
+                        self.local.reserve_all(
+                            &cells,
+                            Duration::ZERO,
+                            failed + SLOT_HORIZON + PROBE_EVERY,
+                        );
                         break;
                     }
                     match local_slot {
                         // The local slot taken before asking Redis still holds, unless
                         // the question took so long that it passed.
-                        Some(slot) if Instant::now() <= slot + MAX_LATENESS => return slot,
+                        Some(slot) if Instant::now() <= slot + MAX_LATENESS => {
+                            return Slot::Local(slot);
+                        }
                         _ => break,
                     }
                 }
             }
         }
-        self.local.reserve_all(&cells, local, Instant::now())
+        match held {
+            Some(slot) if Instant::now() <= slot + MAX_LATENESS => Slot::Local(slot),
+            _ => Slot::Local(self.local.reserve_all(&cells, local, Instant::now())),
+        }
     }
+}
+
+/// Where a request's slot came from.
+enum Slot {
+    /// Redis gave it.
+    Shared(Instant),
+    /// This replica's local pacing gave it (Redis did not answer).
+    Local(Instant),
 }
 
 #[cfg(test)]
