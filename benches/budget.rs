@@ -10,7 +10,7 @@ mod redis_server;
 
 use std::time::Instant;
 
-use apple_vpp::client::{InProcessBudget, RequestBudget, TokenId};
+use apple_vpp::client::{BudgetKey, InProcessBudget, LocationKey, RequestBudget, TokenId};
 use apple_vpp::redis::{RedisBudget, RedisStore};
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -23,7 +23,11 @@ fn budget(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let token = TokenId::from_bytes([42; 32]);
+    // A token whose location is known: one slot in two budgets, as most requests take.
+    let token = BudgetKey::of_location(
+        TokenId::from_bytes([42; 32]),
+        LocationKey::of_uid("981060278089131045"),
+    );
     let mut group = c.benchmark_group("budget/step");
 
     let local = InProcessBudget::new();

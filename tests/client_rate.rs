@@ -212,3 +212,86 @@ async fn pacing_bunching() {
         pct(0.999),
     );
 }
+
+/// A page handler as slow as a database commit (blocking its thread) must not let the
+/// requests that became due meanwhile leave together: each leaves at its slot, or takes
+/// a new one. Counted at the simulator over 60 pages at 15 per second, with a handler
+/// that blocks 60 ms per page and once a whole second (the five pages in flight then
+/// used to leave together when it returned, and the next ones at the full rate after
+/// them: 16 in one second and a 429 before requests left from a task of their own).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_page_handler_does_not_let_overdue_requests_leave_together() {
+    use futures_util::StreamExt;
+    let (sim, client, token) = start(Scenario {
+        page_size: 1,
+        max_requests_per_second: 15,
+        ..with_users(scenario(), 60)
+    })
+    .await;
+    let mut pages = client.pages::<_, apple_vpp::VppUser>(&token, apple_vpp::api::GetUsers::new());
+    let mut n = 0;
+    while let Some(page) = pages.next().await {
+        page.unwrap();
+        n += 1;
+        // The handler: 60 ms of blocking work per page, a whole second for the fifth.
+        let work = if n == 5 { 1000 } else { 60 };
+        std::thread::sleep(Duration::from_millis(work));
+    }
+    assert_eq!(n, 60);
+    let stats = sim.rate_stats(UID);
+    eprintln!("the server saw {stats:?}");
+    assert!(stats.max_in_any_second <= 15, "{stats:?}");
+    assert_eq!(stats.refused, 0, "{stats:?}");
+}
+
+/// Records the budget keys the client asks for, pacing with the in-process budget.
+#[derive(Debug, Default)]
+struct Recording {
+    keys: std::sync::Mutex<Vec<apple_vpp::client::BudgetKey>>,
+    inner: apple_vpp::client::InProcessBudget,
+}
+
+impl apple_vpp::client::RequestBudget for Recording {
+    fn reserve<'a>(
+        &'a self,
+        key: &'a apple_vpp::client::BudgetKey,
+        rate: u32,
+    ) -> futures_util::future::BoxFuture<'a, Duration> {
+        self.keys.lock().unwrap().push(*key);
+        self.inner.reserve(key, rate)
+    }
+}
+
+#[tokio::test]
+async fn the_budget_is_the_locations_once_an_answer_named_it_and_a_renewed_token_joins_it() {
+    use apple_vpp::client::{LocationKey, TokenId};
+    let sim = apple_vpp_sim::Simulator::start(scenario(), apple_vpp_sim::SimOptions::default())
+        .await
+        .unwrap();
+    let budget = std::sync::Arc::new(Recording::default());
+    let client = apple_vpp::client::VppClient::builder()
+        .base_url(sim.base_url())
+        .budget(budget.clone())
+        .build()
+        .unwrap();
+    let old: apple_vpp::VppToken = sim.token(UID).unwrap().parse().unwrap();
+    client.client_config(&old).await.unwrap();
+    client.client_config(&old).await.unwrap();
+    // The administrator uploads a renewed token of the same location.
+    let new: apple_vpp::VppToken = sim.renew_token(UID).unwrap().parse().unwrap();
+    client.client_config(&new).await.unwrap();
+    client.client_config(&new).await.unwrap();
+    let keys = budget.keys.lock().unwrap().clone();
+    let location = LocationKey::of_uid(UID);
+    let (old_id, new_id) = (TokenId::of(&old), TokenId::of(&new));
+    // Before the first answer only the token is known; after it, its location.
+    assert_eq!(keys[0].token(), &old_id);
+    assert_eq!(keys[0].location(), None);
+    assert_eq!(keys[1].location(), Some(&location));
+    assert_eq!(keys[2].token(), &new_id);
+    assert_eq!(keys[2].location(), None);
+    // The new token's answer names the same location: one budget for both tokens.
+    assert_eq!(keys[3].token(), &new_id);
+    assert_eq!(keys[3].location(), Some(&location));
+    sim.shutdown().await;
+}

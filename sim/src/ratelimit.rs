@@ -1,5 +1,8 @@
-//! Per-credential rate limiting over a sliding one-second window, with observations that
-//! tests of a client's own throttling can assert on.
+//! Per-location rate limiting over a sliding one-second window (every token of a
+//! location counts against one window, as Apple's 9646 "too many requests for the
+//! current Organization" says:
+//! <https://developer.apple.com/documentation/devicemanagement/handling-error-responses>),
+//! with observations that tests of a client's own throttling can assert on.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -7,10 +10,10 @@ use std::time::{Duration, Instant};
 
 const WINDOW: Duration = Duration::from_secs(1);
 
-/// What the simulator observed for one location's credential.
+/// What the simulator observed for one location (all its tokens).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RateStats {
-    /// Requests that ARRIVED with the location's credential (admitted or refused).
+    /// Requests that ARRIVED with one of the location's tokens (admitted or refused).
     pub requests: usize,
     /// Most requests that ARRIVED (admitted or refused) within any one-second window.
     pub max_in_any_second: usize,
@@ -35,7 +38,7 @@ fn trim(q: &mut VecDeque<Instant>, now: Instant) {
     }
 }
 
-/// All trackers, keyed by location uid (one credential per location).
+/// All trackers, keyed by location uid (whichever token a request presents).
 #[derive(Debug, Default)]
 pub(crate) struct RateLimiter {
     trackers: Mutex<HashMap<String, Tracker>>,

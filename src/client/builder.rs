@@ -208,6 +208,7 @@ impl VppClientBuilder {
                 leases: self.leases,
                 lease_ttl,
                 uids: std::sync::Mutex::new(std::collections::HashMap::new()),
+                budget_locations: std::sync::Mutex::new(std::collections::HashMap::new()),
                 apple_rate: std::sync::atomic::AtomicU32::new(0),
                 service_config: tokio::sync::Mutex::new(None),
             }),

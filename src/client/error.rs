@@ -140,6 +140,13 @@ pub enum ClientError {
     #[error(transparent)]
     Lease(#[from] super::lease::LeaseError),
 
+    /// The Tokio runtime that ran the request's task shut down before the request was
+    /// sent or answered.
+    #[error(
+        "the request was cancelled because the Tokio runtime running the client shut down; it may not have reached Apple: send it again from a running runtime"
+    )]
+    RuntimeShutDown,
+
     /// A request split into batches failed part-way: the first batches were sent (their
     /// events are in `sent`, in batch order), the failing one and those after it were
     /// not (or, after a timeout, may have been: see `source`).

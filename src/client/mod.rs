@@ -145,7 +145,7 @@ use crate::api::{GetClientConfig, GetServiceConfig, RetryPolicy, ServiceBase};
 use crate::location::LocationSnapshot;
 use crate::token::VppToken;
 use crate::wire::{ClientConfig, ClientConfigUpdate, ServiceConfig};
-pub use budget::{BudgetStatus, InProcessBudget, RequestBudget, TokenId};
+pub use budget::{BudgetCell, BudgetKey, BudgetStatus, InProcessBudget, RequestBudget, TokenId};
 pub use builder::{
     BuildError, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, VppClientBuilder,
 };
@@ -166,7 +166,8 @@ pub use metadata::{
 pub use notifications::SubscribeOutcome;
 pub use pages::{PageStream, SyncError, SyncPage};
 pub use rate::{
-    DEFAULT_MAX_REQUESTS_PER_SECOND, UNKNOWN_LIMIT_REQUESTS_PER_SECOND, WINDOW_SLACK, spacing,
+    DEFAULT_MAX_REQUESTS_PER_SECOND, MAX_LATENESS, UNKNOWN_LIMIT_REQUESTS_PER_SECOND, WINDOW_SLACK,
+    spacing,
 };
 pub use shared::{
     InProcessSecrets, InProcessTrackerStore, MAX_TRACKER_CONFLICTS, NotificationSecrets,
@@ -205,6 +206,9 @@ struct Inner {
     lease_ttl: Duration,
     /// Each token's location key, once read (only with a lease store).
     uids: std::sync::Mutex<std::collections::HashMap<TokenId, LocationKey>>,
+    /// Each token's location, from the `uId` of Apple's first answer to it: the request
+    /// budget is the location's (see [`BudgetKey`]).
+    budget_locations: std::sync::Mutex<std::collections::HashMap<TokenId, LocationKey>>,
     /// Apple's `maxRequestPerSecond` from the last service configuration (0: not known).
     apple_rate: AtomicU32,
     /// An async lock: concurrent callers of a cold cache wait for one refresh.

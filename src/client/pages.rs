@@ -151,7 +151,10 @@ impl<X> SyncError<X> {
 ///
 /// Pages are asked for only while the stream is polled, at most five at once (those in
 /// flight), so memory stays bounded by those pages whatever the location's size; dropping
-/// the stream cancels the pages in flight and asks for no other. After an error the
+/// the stream cancels the pages in flight and asks for no other. A page asked for leaves
+/// at its rate slot whether or not the stream is being polled then (each request runs in
+/// a task of its own, see [`VppClient::send`]): a caller slow to take each page does not
+/// hold the requests in flight back until they all leave together. After an error the
 /// stream ends. Once it has ended without error, [`PageStream::outcome`] gives the
 /// [`SyncOutcome`] (keep its `versionId` for the next incremental sync).
 #[must_use = "a stream does nothing unless polled"]
@@ -162,7 +165,8 @@ pub struct PageStream<'a, E: Paged, T> {
     traversal: PageTraversal,
     /// The service configuration read first (Apple's rate applies from page 0 on).
     start: Option<BoxFuture<'a, Result<(), ClientError>>>,
-    /// The pages in flight, polled together in the caller's task (no spawning).
+    /// The pages in flight, polled together in the caller's task; each one's wait for its
+    /// slot and its HTTP request run in a task of their own (aborted when dropped).
     in_flight: FuturesUnordered<PageFetch<'a, E>>,
     ended: bool,
     /// Whether the stream ended with an error (then no outcome).

@@ -18,6 +18,7 @@
 //! NEW interval after the last one.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -39,7 +40,18 @@ pub const UNKNOWN_LIMIT_REQUESTS_PER_SECOND: u32 = 5;
 /// more than the former margin of 5 % of the interval (50 ms per window).
 pub const WINDOW_SLACK: Duration = Duration::from_millis(100);
 
-/// The interval between two requests of one token at `rate` requests per second.
+/// How late after its slot a request may still leave. A request that could not leave by
+/// then (its caller did not poll it, the machine was busy, the budget's store answered
+/// slowly) takes a new slot instead: the window's slack is kept for what happens after
+/// the request left (the hop to Apple).
+pub const MAX_LATENESS: Duration = Duration::from_millis(40);
+
+/// How many times one request takes a new slot because it could not leave in time,
+/// before it leaves late all the same (a runtime so starved that no timer fires in time
+/// must not hold a request for ever).
+pub(crate) const MAX_RETAKES: u32 = 20;
+
+/// The interval between two requests of one location at `rate` requests per second.
 pub fn spacing(rate: u32) -> Duration {
     (Duration::from_secs(1) + WINDOW_SLACK) / rate.max(1)
 }
@@ -76,29 +88,62 @@ impl RateLimit {
 /// Keys kept before the limiter drops those whose slot is long past.
 const PRUNE_ABOVE: usize = 1024;
 
-/// One theoretical arrival time per token: GCRA with a burst of 1 (see the module docs).
-#[derive(Debug, Default)]
-pub(crate) struct Gcra {
-    /// The slot given to the last request of each token.
-    last: Mutex<HashMap<TokenId, Instant>>,
+/// One theoretical arrival time per key: GCRA with a burst of 1 (see the module docs).
+#[derive(Debug)]
+pub(crate) struct Gcra<K = TokenId> {
+    /// The slot given to the last request of each key.
+    last: Mutex<HashMap<K, Instant>>,
 }
 
-impl Gcra {
-    /// Reserves the next slot for `token`: at `now`, or `spacing` after the last slot,
+impl<K> Default for Gcra<K> {
+    fn default() -> Self {
+        Self {
+            last: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: Copy + Eq + Hash> Gcra<K> {
+    /// Reserves the next slot for `key`: at `now`, or `spacing` after the last slot,
     /// whichever is later. Returns how long to wait until that slot. Reservations are
     /// first come, first served.
-    pub(crate) fn reserve(&self, token: &TokenId, spacing: Duration, now: Instant) -> Duration {
+    pub(crate) fn reserve(&self, key: &K, spacing: Duration, now: Instant) -> Duration {
+        self.reserve_all(std::slice::from_ref(key), spacing, now) - now
+    }
+
+    /// Reserves one slot shared by every key of `keys`: no earlier than `now`, and
+    /// `spacing` after the last slot of each; the slot is recorded for all of them.
+    /// Returns the slot.
+    pub(crate) fn reserve_all(&self, keys: &[K], spacing: Duration, now: Instant) -> Instant {
+        let mut last = self.lock(now);
+        let slot = keys
+            .iter()
+            .filter_map(|key| last.get(key))
+            .map(|&previous| previous + spacing)
+            .fold(now, Instant::max);
+        for key in keys {
+            last.insert(*key, slot);
+        }
+        slot
+    }
+
+    /// Records that a request of `keys` takes the slot `at` (taken elsewhere, e.g. on
+    /// Redis): the next local slot is no earlier than `at` plus the spacing.
+    pub(crate) fn note(&self, keys: &[K], at: Instant) {
+        let mut last = self.lock(at);
+        for key in keys {
+            let entry = last.entry(*key).or_insert(at);
+            *entry = (*entry).max(at);
+        }
+    }
+
+    fn lock(&self, now: Instant) -> std::sync::MutexGuard<'_, HashMap<K, Instant>> {
         let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
         if last.len() > PRUNE_ABOVE {
             // A slot more than a second old constrains nothing at any rate of at least 1/s.
             last.retain(|_, slot| now.saturating_duration_since(*slot) < Duration::from_secs(2));
         }
-        let slot = match last.get(token) {
-            Some(&previous) => (previous + spacing).max(now),
-            None => now,
-        };
-        last.insert(*token, slot);
-        slot - now
+        last
     }
 }
 
@@ -129,7 +174,7 @@ mod tests {
 
     #[test]
     fn requests_are_spaced_evenly_and_first_come_first_served() {
-        let gcra = Gcra::default();
+        let gcra = Gcra::<TokenId>::default();
         let t0 = Instant::now();
         let step = spacing(10);
         assert_eq!(step, Duration::from_millis(110));
@@ -147,7 +192,7 @@ mod tests {
 
     #[test]
     fn a_lower_rate_makes_the_next_request_wait_the_new_interval_after_the_last() {
-        let gcra = Gcra::default();
+        let gcra = Gcra::<TokenId>::default();
         let t0 = Instant::now();
         assert_eq!(gcra.reserve(&token(1), spacing(10), t0), Duration::ZERO);
         // Apple's limit drops to 5 per second 10 ms later.
@@ -157,10 +202,27 @@ mod tests {
 
     #[test]
     fn a_higher_rate_shortens_the_wait_from_the_last_slot() {
-        let gcra = Gcra::default();
+        let gcra = Gcra::<TokenId>::default();
         let t0 = Instant::now();
         gcra.reserve(&token(1), spacing(2), t0);
         assert_eq!(gcra.reserve(&token(1), spacing(10), t0), spacing(10));
+    }
+
+    #[test]
+    fn a_slot_shared_by_several_keys_follows_the_latest_of_them() {
+        let gcra = Gcra::<TokenId>::default();
+        let t0 = Instant::now();
+        let step = spacing(10);
+        gcra.reserve(&token(1), step, t0);
+        gcra.reserve(&token(1), step, t0);
+        // Key 2 is new, key 1 has a slot at t0 + step: the shared slot follows key 1's.
+        let slot = gcra.reserve_all(&[token(2), token(1)], step, t0);
+        assert_eq!(slot, t0 + step * 2);
+        // Both keys now hold that slot.
+        assert_eq!(gcra.reserve(&token(2), step, t0), step * 3);
+        // A slot taken elsewhere moves the next local one after it.
+        gcra.note(&[token(3)], t0 + step * 5);
+        assert_eq!(gcra.reserve(&token(3), step, t0), step * 6);
     }
 
     #[test]

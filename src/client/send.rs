@@ -8,7 +8,8 @@ use reqwest::header::{
     ACCEPT, AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderValue, RETRY_AFTER, USER_AGENT,
 };
 
-use super::{ClientError, TokenId, TransportKind, VppClient, rate};
+use super::lease::LocationKey;
+use super::{BudgetKey, ClientError, TokenId, TransportKind, VppClient, rate};
 use crate::api::{
     Endpoint, Failure, Host, HttpRequest, Method, RequestError, is_cut_short, parse_retry_after_at,
     redact_error,
@@ -27,7 +28,11 @@ impl VppClient {
     ///   ([`super::VppClientBuilder::budget`]), at Apple's `maxRequestPerSecond` once the
     ///   service configuration has been read, or the caller's lower
     ///   [`super::VppClientBuilder::max_requests_per_second`]
-    ///   ([`super::UNKNOWN_LIMIT_REQUESTS_PER_SECOND`] before either is known);
+    ///   ([`super::UNKNOWN_LIMIT_REQUESTS_PER_SECOND`] before either is known), in the
+    ///   budget of the token's location once an answer named it (its `uId`; see
+    ///   [`super::BudgetKey`]). The wait and the request run in a task of their own, so a
+    ///   request leaves at its slot however slowly the caller polls; one that could not
+    ///   leave within [`super::MAX_LATENESS`] of its slot takes a new one;
     /// - a failed attempt is sent again only as [`crate::api::Failure::allows_replay`]
     ///   allows for the endpoint's [`crate::api::Replay`] class (a read whose answer broke
     ///   off mid-body or arrived cut is sent again; a write never is), within the
@@ -104,30 +109,21 @@ impl VppClient {
         developer: Option<&crate::SecretString>,
     ) -> Result<E::Response, (ClientError, Failure)> {
         let start = Instant::now();
-        let budget_key = token.map(TokenId::of);
+        let token_id = token.map(TokenId::of);
         let mut attempts = 0;
         loop {
             attempts += 1;
-            if let Some(key) = &budget_key {
-                match E::HOST {
-                    Host::Vpp => self.wait_for_slot(key).await,
-                    // The metadata services have limits of their own: a pacing of their
-                    // own, in process, that does not spend Apple's VPP budget.
-                    Host::Metadata | Host::Absolute => {
-                        let spacing = rate::spacing(self.rate_for_token_request());
-                        let wait = self
-                            .inner
-                            .metadata_rate
-                            .reserve(key, spacing, Instant::now());
-                        if !wait.is_zero() {
-                            tokio::time::sleep(wait).await;
-                        }
-                    }
-                }
-            }
-            let (mut error, failure) = match self.attempt(request, attempts).await {
+            let answer = self
+                .paced_attempt(E::HOST, token_id, request, attempts)
+                .await;
+            let (mut error, failure) = match answer {
                 Ok((status, body, retry_after)) => match E::decode(status, &body) {
-                    Ok(value) => return Ok(value),
+                    Ok(value) => {
+                        if let (Some(id), Host::Vpp) = (token_id, E::HOST) {
+                            self.learn_location(id, &body);
+                        }
+                        return Ok(value);
+                    }
                     Err(error) => {
                         let cut = (200..300).contains(&status)
                             && matches!(error, ResponseError::Malformed { .. })
@@ -176,13 +172,108 @@ impl VppClient {
         }
     }
 
-    /// Waits for the next slot of `token` in the request budget, at the rate in force.
-    async fn wait_for_slot(&self, token: &TokenId) {
-        let rate = self.rate_for_token_request();
-        let wait = self.inner.budget.reserve(token, rate).await;
-        if !wait.is_zero() {
-            tokio::time::sleep(wait).await;
+    /// One attempt, in a task of its own: waits for the request's slot (when it carries
+    /// a token), then sends it. The caller's polling no longer decides when the request
+    /// leaves: a caller busy with an earlier page does not hold it past its slot (it would
+    /// then leave together with the next ones). Dropping the returned future aborts the
+    /// task (a sync that stops cancels its pages in flight).
+    async fn paced_attempt(
+        &self,
+        host: Host,
+        token: Option<TokenId>,
+        request: &HttpRequest,
+        attempts: u32,
+    ) -> Attempt {
+        let client = self.clone();
+        let request = request.clone();
+        let task = tokio::spawn(async move {
+            if let Some(token) = token {
+                client.wait_for_slot(host, token).await;
+            }
+            client.attempt(&request, attempts).await
+        });
+        let abort = AbortOnDrop(task.abort_handle());
+        let joined = task.await;
+        drop(abort);
+        match joined {
+            Ok(attempt) => attempt,
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            // Only this future aborts the task, and it is being dropped then; a runtime
+            // that shuts down cancels it too.
+            Err(_) => Err((ClientError::RuntimeShutDown, Failure::Transport)),
         }
+    }
+
+    /// Waits for the next slot of `token`'s budget at the rate in force: Apple's budget
+    /// of the token's location for the Apps and Books service, an in-process pacing of
+    /// its own for the metadata services (another service with limits of its own, which
+    /// does not spend Apple's VPP budget). A slot the request could not leave at (more
+    /// than [`rate::MAX_LATENESS`] after it) is given up for a new one.
+    async fn wait_for_slot(&self, host: Host, token: TokenId) {
+        for _ in 0..rate::MAX_RETAKES {
+            let rate = self.rate_for_token_request();
+            let slot = match host {
+                Host::Vpp => {
+                    let key = self.budget_key(token);
+                    let wait = self.inner.budget.reserve(&key, rate).await;
+                    Instant::now() + wait
+                }
+                Host::Metadata | Host::Absolute => {
+                    let now = Instant::now();
+                    now + self
+                        .inner
+                        .metadata_rate
+                        .reserve(&token, rate::spacing(rate), now)
+                }
+            };
+            tokio::time::sleep_until(slot.into()).await;
+            if Instant::now() <= slot + rate::MAX_LATENESS {
+                return;
+            }
+        }
+    }
+
+    /// The budget key of `token`: its location's once known.
+    fn budget_key(&self, token: TokenId) -> BudgetKey {
+        match self.lock_budget_locations().get(&token) {
+            Some(location) => BudgetKey::of_location(token, *location),
+            None => BudgetKey::of_token(token),
+        }
+    }
+
+    /// Remembers the location of `token` from the `uId` of Apple's answer `body` (every
+    /// answer of the Apps and Books service carries it), once.
+    fn learn_location(&self, token: TokenId, body: &[u8]) {
+        if self.lock_budget_locations().contains_key(&token) {
+            return;
+        }
+        #[derive(serde::Deserialize)]
+        struct Peek {
+            #[serde(rename = "uId")]
+            uid: Option<serde_json::Value>,
+        }
+        let uid = match serde_json::from_slice::<Peek>(body)
+            .ok()
+            .and_then(|p| p.uid)
+        {
+            Some(serde_json::Value::String(uid)) if !uid.is_empty() => uid,
+            Some(serde_json::Value::Number(uid)) => uid.to_string(),
+            _ => return,
+        };
+        let mut locations = self.lock_budget_locations();
+        if locations.len() >= 10_000 {
+            locations.clear();
+        }
+        locations.insert(token, LocationKey::of_uid(&uid));
+    }
+
+    fn lock_budget_locations(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<TokenId, LocationKey>> {
+        self.inner
+            .budget_locations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// One attempt: the status and the body, or the error and how it failed. A non-2xx
@@ -279,4 +370,13 @@ pub(super) fn jitter() -> f64 {
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u128(Instant::now().elapsed().as_nanos());
     (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Aborts a spawned attempt when the future waiting for it is dropped.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }

@@ -1,4 +1,4 @@
-//! [`RedisBudget`]: one Apple budget per token for a fleet, on Redis.
+//! [`RedisBudget`]: one Apple budget per location for a fleet, on Redis.
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,12 +8,20 @@ use std::time::{Duration, Instant};
 use futures_util::future::BoxFuture;
 
 use super::RedisStore;
-use crate::client::rate::{Gcra, spacing};
-use crate::client::{BudgetStatus, RequestBudget, TokenId};
+use crate::client::rate::{Gcra, MAX_LATENESS, spacing};
+use crate::client::{BudgetCell, BudgetKey, BudgetStatus, RequestBudget, TokenId};
 
 /// The number of replicas assumed when none is set: while Redis does not answer, each
 /// replica paces itself at this share of the rate.
 pub const DEFAULT_EXPECTED_REPLICAS: u32 = 4;
+
+/// How far ahead of Redis's clock a slot may be stored. A reservation that would lie
+/// further ahead is not stored: the caller asks again when it fits (see
+/// [`RedisBudget`]). So every slot that Redis ever handed out lies at most this far
+/// after the moment it was handed out, which is what the fleet relies on when Redis
+/// goes away, restarts empty, fails over or its clock jumps: slots handed out before
+/// may still be pending up to this far ahead, and nothing is handed out before them.
+pub const SLOT_HORIZON: Duration = Duration::from_secs(2);
 
 /// While degraded, Redis is asked again at most this often (other requests are paced
 /// locally without waiting for it).
@@ -24,49 +32,141 @@ const PROBE_EVERY: Duration = Duration::from_millis(500);
 /// manager reconnected (up to a few probe intervals), and until then pace locally.
 const RECOVERY_BLEND: Duration = Duration::from_secs(3);
 
+/// At most this many "ask again later" answers for one reservation before the request
+/// is paced locally (a fleet far beyond its rate must not spin on Redis).
+const MAX_ASKS: u32 = 64;
+
+/// Redis's clock may run ahead of this replica's by this much (besides the round trips'
+/// uncertainty) between two reservations before it counts as a jump.
+const CLOCK_TOLERANCE: Duration = Duration::from_millis(100);
+
 /// One GCRA step, atomic in Redis: the same algorithm as the in-process limiter
-/// (`src/client/rate.rs`). The slot is the later of Redis's own clock (`TIME`, so the
-/// replicas' clocks do not matter) plus the caller's earliest offset, and the last slot
-/// plus the spacing; it is stored, and the wait until it returned. Reservations are taken
-/// in the order they reach Redis, first come first served, so no replica starves. The key
-/// expires once the slot it holds constrains nothing any more.
+/// (`src/client/rate.rs`), with one slot taken in every budget of the request (its
+/// location's and its token's). The slot is the later of Redis's own clock (`TIME`, so
+/// the replicas' clocks do not matter) plus the caller's earliest offset, and each
+/// budget's last slot plus the spacing. A slot more than the horizon ahead is not
+/// stored: the answer says when to ask again. Otherwise it is stored in
+/// every budget and returned. Reservations are taken in the order they reach Redis,
+/// first come first served. A budget key expires once its slot constrains nothing.
 ///
-/// KEYS[1]: the token's key. ARGV[1]: the spacing in microseconds. ARGV[2]: the earliest
-/// slot, in microseconds from now (0 but just after an outage, see `reserve`).
-/// Returns the wait in microseconds.
+/// Two faults are answered here, before the slot is chosen:
+/// - the epoch marker (the last key) is missing: this Redis lost what it held (restarted
+///   without persistence, or an empty replica took over) or never held anything, so
+///   slots handed out before may be pending up to the horizon ahead: the slot is no
+///   earlier than the horizon from now;
+/// - a budget's last slot lies more than the horizon ahead: Redis's clock went back
+///   (no slot is ever stored further ahead), so the next slot is the horizon from now.
+///
+/// KEYS[1..n-1]: the request's budgets; KEYS[n]: the epoch marker. ARGV[1]: the spacing
+/// in microseconds; ARGV[2]: the earliest slot in microseconds from now; ARGV[3]: the
+/// horizon in microseconds.
+/// Returns `{1, wait, now}` (the slot is `now + wait`, stored) or `{0, retry, now}` (not
+/// stored; ask again in `retry`), microseconds, `now` being Redis's `TIME`.
 const GCRA_STEP: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local spacing = tonumber(ARGV[1])
+local horizon = tonumber(ARGV[3])
 local slot = now + tonumber(ARGV[2])
-local last = tonumber(redis.call('GET', KEYS[1]))
-if last and last + spacing > slot then slot = last + spacing end
+local n = #KEYS
+if redis.call('SET', KEYS[n], '1', 'NX') then
+  if slot < now + horizon then slot = now + horizon end
+end
+for i = 1, n - 1 do
+  local last = tonumber(redis.call('GET', KEYS[i]))
+  if last then
+    if last > now + horizon then last = now + horizon - spacing end
+    if last + spacing > slot then slot = last + spacing end
+  end
+end
+if slot > now + horizon then
+  return {0, slot - now - horizon, now}
+end
 local ttl = math.floor((slot - now + spacing) / 1000) + 1000
-redis.call('SET', KEYS[1], string.format('%d', slot), 'PX', ttl)
-return slot - now
+for i = 1, n - 1 do
+  redis.call('SET', KEYS[i], string.format('%d', slot), 'PX', ttl)
+end
+return {1, slot - now, now}
 ";
+
+/// One answer of the step on Redis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SharedSlot {
+    /// The slot is `wait` after Redis ran the step (stored).
+    Granted {
+        /// From the step to the slot.
+        wait: Duration,
+        /// Redis's `TIME` at the step, in microseconds since the Unix epoch.
+        redis_now: i64,
+    },
+    /// The slot would lie beyond [`SLOT_HORIZON`]: nothing was stored; ask again after
+    /// `retry`.
+    Later {
+        /// When to ask again.
+        retry: Duration,
+    },
+}
+
+/// Where Redis's clock stood at a reservation, against this replica's.
+#[derive(Debug, Clone, Copy)]
+struct ClockMark {
+    /// The middle of the round trip, on this replica's clock.
+    local: Instant,
+    /// Redis's `TIME`, microseconds.
+    redis: i64,
+    /// The round trip.
+    rtt: Duration,
+}
+
+/// Whether Redis's clock ran ahead of this replica's between two reservations by more
+/// than the round trips can explain (plus [`CLOCK_TOLERANCE`]): a jump forward, after
+/// which slots Redis handed out before may lie later than Redis's "now" says.
+fn clock_jumped(before: &ClockMark, after: &ClockMark) -> bool {
+    let local = after.local.saturating_duration_since(before.local);
+    let redis = Duration::from_micros((after.redis - before.redis).max(0).unsigned_abs());
+    redis > local + before.rtt + after.rtt + CLOCK_TOLERANCE
+}
 
 /// Called with the new status when the budget goes from Redis to local pacing and back.
 pub type StatusHook = Arc<dyn Fn(BudgetStatus) + Send + Sync>;
 
-/// A [`RequestBudget`] shared by every replica through Redis: each request of a token
-/// takes the next slot in one atomic step (a Lua script, one round trip) keyed by
-/// `<prefix>:rate:<SHA-256 of the credential, hex>`.
+/// A [`RequestBudget`] shared by every replica through Redis: each request takes the
+/// next slot of its location in one atomic step (a Lua script, one round trip) keyed by
+/// `<prefix>:rate:loc:<SHA-256 of the location's uId, hex>`, and of its token
+/// (`<prefix>:rate:tok:<SHA-256 of the credential, hex>`; the only key until the
+/// client knows the token's location, see [`BudgetKey`]). A marker without expiry,
+/// `<prefix>:rate:epoch`, tells a Redis that kept its keys from one that lost them.
 ///
-/// When Redis does not answer within the store's call timeout, the request is paced
-/// locally at the rate divided by [`RedisBudget::expected_replicas`] (so the fleet stays
-/// within Apple's rate if every replica does the same), [`RequestBudget::status`] says
-/// [`BudgetStatus::Degraded`] and the hook set with [`RedisBudget::on_status_change`] is
-/// called; Redis is asked again every half second, and the first answer ends the
-/// degradation (status [`BudgetStatus::Shared`], hook called again).
+/// No slot is stored more than [`SLOT_HORIZON`] ahead; a request whose slot would lie
+/// further waits and asks again. What happens on each fault:
+/// - Redis does not answer within the store's call timeout: the request is paced
+///   locally at the rate divided by [`RedisBudget::expected_replicas`] (so the fleet stays
+///   within Apple's rate if every replica does the same), starting after the later of the
+///   last slot this replica had from Redis and [`SLOT_HORIZON`] from now (slots of the
+///   other replicas may be pending until then); [`RequestBudget::status`] says
+///   [`BudgetStatus::Degraded`] and the hook set with [`RedisBudget::on_status_change`] is
+///   called. Redis is asked again every half second, and the first answer ends the
+///   degradation (status [`BudgetStatus::Shared`], hook called again); for a few seconds
+///   after it this replica keeps to its local share as well, while the others find
+///   Redis back.
+/// - Redis restarted without persistence, or an empty server took over its address:
+///   the epoch marker is gone, and the first slot it hands out is [`SLOT_HORIZON`] ahead,
+///   after every slot handed out before.
+/// - Redis's clock went back: a stored slot further ahead than the horizon counts as the
+///   horizon from now. It went forward: the replica that sees it (Redis's clock ran
+///   ahead of its own between two reservations) does not use that slot and asks again
+///   for one [`SLOT_HORIZON`] ahead.
 pub struct RedisBudget {
     store: RedisStore,
     script: redis::Script,
     expected_replicas: u32,
-    local: Gcra,
+    /// The local pacing; also holds the last slot this replica had from Redis.
+    local: Gcra<BudgetCell>,
     degraded: AtomicBool,
     last_probe: Mutex<Option<Instant>>,
     recovered_at: Mutex<Option<Instant>>,
+    clock: Mutex<Option<ClockMark>>,
     hook: Option<StatusHook>,
 }
 
@@ -91,6 +191,7 @@ impl RedisBudget {
             degraded: AtomicBool::new(false),
             last_probe: Mutex::new(None),
             recovered_at: Mutex::new(None),
+            clock: Mutex::new(None),
             hook: None,
         }
     }
@@ -110,29 +211,75 @@ impl RedisBudget {
         self
     }
 
-    /// The Redis key of `token`'s budget.
+    /// The Redis key of a token's budget (used until the token's location is known).
     pub fn key(&self, token: &TokenId) -> String {
-        self.store.key(&format!("rate:{}", token.to_hex()))
+        self.cell_key(&BudgetCell::Token(*token))
     }
 
-    /// One step on Redis, the slot no earlier than `not_before` from now: the wait, or
-    /// why Redis did not answer.
+    /// The Redis key of one budget.
+    pub fn cell_key(&self, cell: &BudgetCell) -> String {
+        self.store.key(&format!("rate:{}", cell.name()))
+    }
+
+    /// The Redis key of the epoch marker.
+    pub fn epoch_key(&self) -> String {
+        self.store.key("rate:epoch")
+    }
+
+    /// One step on Redis for `key` at `spacing`, the slot no earlier than `not_before`
+    /// from when Redis runs it: the slot, or "ask again later", or why Redis did not
+    /// answer.
     pub async fn reserve_shared(
         &self,
-        token: &TokenId,
+        key: &BudgetKey,
         spacing: Duration,
         not_before: Duration,
-    ) -> Result<Duration, super::RedisError> {
-        let key = self.key(token);
+    ) -> Result<SharedSlot, super::RedisError> {
         let micros = |d: Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
         let mut conn = self.store.connection();
-        let mut invocation = self.script.key(key);
-        invocation.arg(micros(spacing)).arg(micros(not_before));
-        let wait: i64 = self
+        let mut invocation = self.script.prepare_invoke();
+        for cell in key.cells() {
+            invocation.key(self.cell_key(&cell));
+        }
+        invocation.key(self.epoch_key());
+        invocation
+            .arg(micros(spacing))
+            .arg(micros(not_before))
+            .arg(micros(SLOT_HORIZON));
+        let answer: Vec<i64> = self
             .store
             .bounded(invocation.invoke_async(&mut conn))
             .await?;
-        Ok(Duration::from_micros(wait.max(0).unsigned_abs()))
+        let micros = |n: i64| Duration::from_micros(n.max(0).unsigned_abs());
+        match answer.as_slice() {
+            [1, wait, now] => Ok(SharedSlot::Granted {
+                wait: micros(*wait),
+                redis_now: *now,
+            }),
+            [0, retry, _] => Ok(SharedSlot::Later {
+                retry: micros(*retry),
+            }),
+            _ => Err(self
+                .store
+                .unavailable("the budget script gave an unexpected answer".to_owned())),
+        }
+    }
+
+    /// Records where Redis's clock stood at a reservation; whether it jumped forward
+    /// since the last one.
+    fn mark_clock(&self, sent: Instant, received: Instant, redis_now: i64) -> bool {
+        let rtt = received.saturating_duration_since(sent);
+        let mark = ClockMark {
+            local: sent + rtt / 2,
+            redis: redis_now,
+            rtt,
+        };
+        let mut clock = self.clock.lock().unwrap_or_else(|e| e.into_inner());
+        let jumped = clock
+            .as_ref()
+            .is_some_and(|before| clock_jumped(before, &mark));
+        *clock = Some(mark);
+        jumped
     }
 
     /// Records the status; whether it changed (the hook is called when it did).
@@ -188,44 +335,10 @@ impl RedisBudget {
 }
 
 impl RequestBudget for RedisBudget {
-    fn reserve<'a>(&'a self, token: &'a TokenId, rate: u32) -> BoxFuture<'a, Duration> {
+    fn reserve<'a>(&'a self, key: &'a BudgetKey, rate: u32) -> BoxFuture<'a, Duration> {
         Box::pin(async move {
-            let local = self.local_spacing(rate);
-            if self.should_ask_redis() {
-                // Just after an outage the other replicas may still pace locally until
-                // their next probe finds Redis back: this replica keeps its local pace
-                // too meanwhile (its slot on Redis is no earlier than its local one), or
-                // the fleet would send its shares and the full rate at once. The slot on
-                // Redis stays the time the request leaves, so Redis's order holds.
-                let not_before =
-                    if self.recently_recovered() || self.status() == BudgetStatus::Degraded {
-                        self.local.reserve(token, local, Instant::now())
-                    } else {
-                        Duration::ZERO
-                    };
-                match self.reserve_shared(token, spacing(rate), not_before).await {
-                    Ok(wait) => {
-                        if self.set_degraded(false) {
-                            *self.recovered_at.lock().unwrap_or_else(|e| e.into_inner()) =
-                                Some(Instant::now());
-                        }
-                        return wait;
-                    }
-                    Err(_) => {
-                        if self.set_degraded(true) {
-                            // Slots reserved on Redis may still be pending: local pacing
-                            // starts a whole window later, so no window holds both.
-                            let start = Instant::now() + spacing(1);
-                            self.local.reserve(token, Duration::ZERO, start);
-                        }
-                        if !not_before.is_zero() {
-                            // The local slot was taken above.
-                            return not_before;
-                        }
-                    }
-                }
-            }
-            self.local.reserve(token, local, Instant::now())
+            let slot = self.reserve_slot(key, rate).await;
+            slot.saturating_duration_since(Instant::now())
         })
     }
 
@@ -235,5 +348,182 @@ impl RequestBudget for RedisBudget {
         } else {
             BudgetStatus::Shared
         }
+    }
+}
+
+impl RedisBudget {
+    /// The slot of the next request of `key` at `rate`, on this replica's clock.
+    ///
+    /// A local slot (Redis did not answer) is tentative: the request waits for it here,
+    /// asking Redis again every [`PROBE_EVERY`]; should Redis answer before the slot
+    /// comes, the request takes a slot on Redis instead and the local one goes unused. So
+    /// a replica that lost Redis only for a moment (a restart, a failover, a dropped
+    /// connection) sends nothing on local slots while the others go on at the full rate
+    /// on Redis: local slots start only after the horizon, and a probe comes first.
+    async fn reserve_slot(&self, key: &BudgetKey, rate: u32) -> Instant {
+        let mut held = None;
+        loop {
+            let slot = match self.shared_or_local(key, rate, held).await {
+                Slot::Shared(slot) => return slot,
+                Slot::Local(slot) => slot,
+            };
+            loop {
+                let now = Instant::now();
+                if slot <= now {
+                    return slot;
+                }
+                tokio::time::sleep_until(slot.min(now + PROBE_EVERY).into()).await;
+                if Instant::now() >= slot {
+                    return slot;
+                }
+                if !self.degraded.load(Ordering::SeqCst) || self.probe_due() {
+                    held = Some(slot);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Whether degraded and Redis was last asked [`PROBE_EVERY`] ago or more.
+    fn probe_due(&self) -> bool {
+        self.last_probe
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_none_or(|at| at.elapsed() >= PROBE_EVERY)
+    }
+
+    /// A slot on Redis, or a local one (`held`: this request's local slot, already
+    /// taken).
+    async fn shared_or_local(&self, key: &BudgetKey, rate: u32, held: Option<Instant>) -> Slot {
+        let cells = key.cells();
+        let local = self.local_spacing(rate);
+        // After a jump of Redis's clock: the next slot no earlier than the horizon.
+        let mut floor = Duration::ZERO;
+        // This request's local slot, taken once (while degraded, and for a while after).
+        let mut local_slot: Option<Instant> = held;
+        // Whether Redis answered this request after an outage ("ask again later").
+        let mut came_back = false;
+        for _ in 0..MAX_ASKS {
+            if !self.should_ask_redis() {
+                break;
+            }
+            // Just after an outage the other replicas may still pace locally until
+            // their next probe finds Redis back: this replica keeps its local pace too
+            // meanwhile (its slot on Redis is no earlier than its local one), or the
+            // fleet would send its shares and the full rate at once. The slot on Redis
+            // stays the time the request leaves, so Redis's order holds.
+            if local_slot.is_none()
+                && (self.recently_recovered() || self.status() == BudgetStatus::Degraded)
+            {
+                local_slot = Some(self.local.reserve_all(&cells, local, Instant::now()));
+            }
+            let sent = Instant::now();
+            let not_before = local_slot
+                .map_or(Duration::ZERO, |slot| slot.saturating_duration_since(sent))
+                .max(floor);
+            match self.reserve_shared(key, spacing(rate), not_before).await {
+                Ok(SharedSlot::Granted { wait, redis_now }) => {
+                    let received = Instant::now();
+                    // The blend with local pacing runs from the first slot had back.
+                    if self.set_degraded(false) || came_back {
+                        *self.recovered_at.lock().unwrap_or_else(|e| e.into_inner()) =
+                            Some(received);
+                    }
+                    if self.mark_clock(sent, received, redis_now) && floor.is_zero() {
+                        // Redis's clock ran ahead of ours: slots handed out before the
+                        // jump may lie later than this one. Leave this slot unused.
+                        floor = SLOT_HORIZON;
+                        continue;
+                    }
+                    let slot = received + wait;
+                    // The latest slot this replica had from Redis: local pacing, should
+                    // Redis go away, starts after it.
+                    self.local.note(&cells, slot);
+                    return Slot::Shared(slot);
+                }
+                Ok(SharedSlot::Later { retry }) => {
+                    // Redis answers: no longer degraded (the slot is still to be had).
+                    if self.set_degraded(false) {
+                        came_back = true;
+                        *self.recovered_at.lock().unwrap_or_else(|e| e.into_inner()) =
+                            Some(Instant::now());
+                    }
+                    tokio::time::sleep(retry.max(Duration::from_millis(1))).await;
+                }
+                Err(_) => {
+                    let failed = Instant::now();
+                    if self.set_degraded(true) {
+                        // Slots handed out by Redis lie at most the horizon after the
+                        // moment they were: local pacing starts after every slot that
+                        // can still be pending (this replica's own are in `local`), and
+                        // after the first probe, which abandons the local slots if Redis
+                        // answers by then (the others may not have lost it).
+                        self.local.reserve_all(
+                            &cells,
+                            Duration::ZERO,
+                            failed + SLOT_HORIZON + PROBE_EVERY,
+                        );
+                        break;
+                    }
+                    match local_slot {
+                        // The local slot taken before asking Redis still holds, unless
+                        // the question took so long that it passed.
+                        Some(slot) if Instant::now() <= slot + MAX_LATENESS => {
+                            return Slot::Local(slot);
+                        }
+                        _ => break,
+                    }
+                }
+            }
+        }
+        match held {
+            Some(slot) if Instant::now() <= slot + MAX_LATENESS => Slot::Local(slot),
+            _ => Slot::Local(self.local.reserve_all(&cells, local, Instant::now())),
+        }
+    }
+}
+
+/// Where a request's slot came from.
+enum Slot {
+    /// Redis gave it.
+    Shared(Instant),
+    /// This replica's local pacing gave it (Redis did not answer).
+    Local(Instant),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::rate::WINDOW_SLACK;
+
+    fn mark(local: Instant, redis: i64, rtt_ms: u64) -> ClockMark {
+        ClockMark {
+            local,
+            redis,
+            rtt: Duration::from_millis(rtt_ms),
+        }
+    }
+
+    #[test]
+    fn redis_clock_running_ahead_of_ours_is_a_jump() {
+        let t0 = Instant::now();
+        let before = mark(t0, 1_000_000_000, 2);
+        // Both clocks advanced one second: no jump.
+        let after = mark(t0 + Duration::from_secs(1), 1_001_000_000, 2);
+        assert!(!clock_jumped(&before, &after));
+        // A slow round trip explains a difference of its length.
+        let slow = mark(t0 + Duration::from_secs(1), 1_001_500_000, 600);
+        assert!(!clock_jumped(&before, &slow));
+        // Redis advanced ten seconds while we advanced one: a jump forward.
+        let jump = mark(t0 + Duration::from_secs(1), 1_011_000_000, 2);
+        assert!(clock_jumped(&before, &jump));
+        // A jump back is not one forward (the script clamps what lies too far ahead).
+        let back = mark(t0 + Duration::from_secs(1), 990_000_000, 2);
+        assert!(!clock_jumped(&before, &back));
+    }
+
+    #[test]
+    fn the_horizon_leaves_room_for_a_full_window_of_pending_slots() {
+        assert!(SLOT_HORIZON > Duration::from_secs(1) + WINDOW_SLACK);
     }
 }

@@ -4,8 +4,10 @@
 //! the notification secrets ([`RedisSecrets`]).
 //!
 //! All of them use one [`RedisStore`]: redis-rs's reconnecting `ConnectionManager` with
-//! every call bounded by [`RedisStore::call_timeout`] (250 ms by default), so a Redis
-//! that is down or slow never holds a request past that. What each does then:
+//! every call bounded by [`RedisStore::call_timeout`] (250 ms by default, raised or
+//! lowered with [`RedisStore::with_call_timeout`]; the connection manager's own connect
+//! and response timeouts follow it), so a Redis that is down or slow never holds a
+//! request past that. What each does then:
 //! - the budget falls back to pacing locally at the rate divided by the expected number
 //!   of replicas, reports [`crate::client::BudgetStatus::Degraded`] (and calls its hook),
 //!   and goes back to Redis when it answers again;
@@ -15,7 +17,8 @@
 //!
 //! Keys start with the store's prefix (default [`DEFAULT_PREFIX`]) and carry no secret
 //! and no location name: a token appears as the SHA-256 of its credential, a location as
-//! the SHA-256 of its `uId`.
+//! the SHA-256 of its `uId`. The budget's keys are one per location (one per token until
+//! the client knows its location) and an epoch marker without expiry.
 
 mod budget;
 mod dedup;
@@ -28,7 +31,7 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-pub use budget::{DEFAULT_EXPECTED_REPLICAS, RedisBudget, StatusHook};
+pub use budget::{DEFAULT_EXPECTED_REPLICAS, RedisBudget, SLOT_HORIZON, SharedSlot, StatusHook};
 pub use dedup::RedisDeduper;
 pub use lease::RedisLeases;
 pub use secrets::RedisSecrets;
@@ -44,6 +47,8 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_millis(250);
 /// reconnects by itself, every call bounded in time. Cheap to clone.
 #[derive(Clone)]
 pub struct RedisStore {
+    /// Kept to build the connection manager again when the call timeout changes.
+    client: redis::Client,
     conn: ConnectionManager,
     prefix: String,
     call_timeout: Duration,
@@ -104,18 +109,9 @@ impl RedisStore {
             return Err(RedisError::NoRuntime);
         }
         let host = client.get_connection_info().addr().to_string();
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(DEFAULT_CALL_TIMEOUT))
-            .set_response_timeout(Some(DEFAULT_CALL_TIMEOUT))
-            .set_number_of_retries(1)
-            .set_max_delay(Duration::from_millis(500));
-        let conn = ConnectionManager::new_lazy_with_config(client, config).map_err(|e| {
-            RedisError::Unavailable {
-                host: host.clone(),
-                reason: e.category().to_owned(),
-            }
-        })?;
+        let conn = manager(&client, DEFAULT_CALL_TIMEOUT, &host)?;
         Ok(Self {
+            client,
             conn,
             prefix: DEFAULT_PREFIX.to_owned(),
             call_timeout: DEFAULT_CALL_TIMEOUT,
@@ -129,8 +125,21 @@ impl RedisStore {
         self
     }
 
-    /// Each Redis call may take at most `timeout` (default [`DEFAULT_CALL_TIMEOUT`]).
+    /// Each Redis call may take at most `timeout` (default [`DEFAULT_CALL_TIMEOUT`]): the
+    /// bound in force for every call, and for the connection manager's own connect and
+    /// response timeouts (its connection is made again with them, lazily). A zero
+    /// `timeout` is taken as one millisecond.
+    ///
+    /// Call it right after [`RedisStore::open`], before the store is cloned into a
+    /// budget, leases or a deduper: clones made before keep the bound they had.
     pub fn with_call_timeout(mut self, timeout: Duration) -> Self {
+        let timeout = timeout.max(Duration::from_millis(1));
+        // Building a lazy manager connects nothing and cannot fail once `open` succeeded
+        // (same client, same runtime kind); should it fail, the old one is kept, whose
+        // timeouts are the former bound, and every call is still bounded by `timeout`.
+        if let Ok(conn) = manager(&self.client, timeout, &self.host) {
+            self.conn = conn;
+        }
         self.call_timeout = timeout;
         self
     }
@@ -178,10 +187,32 @@ impl RedisStore {
         }
     }
 
-    fn unavailable(&self, reason: String) -> RedisError {
+    pub(crate) fn unavailable(&self, reason: String) -> RedisError {
         RedisError::Unavailable {
             host: self.host.clone(),
             reason,
         }
     }
+}
+
+/// A reconnecting connection manager whose connect and response timeouts follow the
+/// call timeout (a little longer, so that the call's own bound, with its clear message,
+/// is the one that fires): a longer bound set by the caller is not cut short underneath.
+fn manager(
+    client: &redis::Client,
+    call_timeout: Duration,
+    host: &str,
+) -> Result<ConnectionManager, RedisError> {
+    let underneath = call_timeout + Duration::from_millis(100);
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(underneath))
+        .set_response_timeout(Some(underneath))
+        .set_number_of_retries(1)
+        .set_max_delay(Duration::from_millis(500));
+    ConnectionManager::new_lazy_with_config(client.clone(), config).map_err(|e| {
+        RedisError::Unavailable {
+            host: host.to_owned(),
+            reason: e.category().to_owned(),
+        }
+    })
 }

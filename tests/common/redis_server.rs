@@ -1,5 +1,8 @@
 //! A real `redis-server` for the tests: started on a free loopback port with persistence
-//! off, stopped (killed) on drop. When `redis-server` is missing, the repository's
+//! off, stopped (killed) on drop; and the faults a fleet meets: a restart that loses every
+//! key, a freeze (SIGSTOP/SIGCONT), slow answers (`DEBUG SLEEP` from a second
+//! connection), a failover to a second, empty server on the same address, and a proxy
+//! that cuts one replica off. When `redis-server` is missing, the repository's
 //! `.ci/install-redis` installs it (as root, or with `sudo -n`), or the test fails with a
 //! message naming what to install. No mock of Redis.
 #![allow(dead_code)]
@@ -91,6 +94,8 @@ impl RedisServer {
         let child = Command::new(binary())
             .args(["--port", &self.port.to_string()])
             .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            // `DEBUG SLEEP` (a slow Redis), from loopback only.
+            .args(["--enable-debug-command", "local"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -105,6 +110,47 @@ impl RedisServer {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Restarted without persistence: every key is gone, the address is the same.
+    pub fn restart_empty(&mut self) {
+        self.start_again();
+    }
+
+    /// A failover: the server dies without warning (SIGKILL) and a second, empty
+    /// `redis-server` process takes over its address.
+    pub fn fail_over(&mut self) {
+        let old = self.child.as_ref().map(Child::id);
+        self.start_again();
+        assert_ne!(old, self.child.as_ref().map(Child::id), "a new process");
+    }
+
+    /// Frozen (SIGSTOP) for `period`, then let go on (SIGCONT); blocks meanwhile.
+    pub fn freeze_for(&self, period: Duration) {
+        self.pause();
+        std::thread::sleep(period);
+        self.resume();
+    }
+
+    /// Blocks the server for `period` from a second connection (`DEBUG SLEEP`), in a
+    /// thread of its own; the returned handle ends when Redis answered again.
+    pub fn slow_for(&self, period: Duration) -> std::thread::JoinHandle<()> {
+        let port = self.port;
+        std::thread::spawn(move || {
+            let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("redis answers");
+            stream
+                .set_read_timeout(Some(period + Duration::from_secs(5)))
+                .unwrap();
+            let secs = format!("{:.3}", period.as_secs_f64());
+            let request = format!(
+                "*3\r\n$5\r\nDEBUG\r\n$5\r\nSLEEP\r\n${}\r\n{secs}\r\n",
+                secs.len()
+            );
+            stream.write_all(request.as_bytes()).unwrap();
+            let mut answer = [0u8; 5];
+            stream.read_exact(&mut answer).unwrap();
+            assert_eq!(&answer, b"+OK\r\n", "DEBUG SLEEP answered");
+        })
     }
 
     /// Stops the process without closing its sockets (SIGSTOP): Redis is then slow, not
@@ -171,4 +217,78 @@ impl RedisServer {
                 .status();
         }
     }
+}
+
+/// A TCP proxy in front of a Redis server, for one replica: [`CutProxy::cut`] closes
+/// its connections and refuses new ones (that replica is cut off while the others still
+/// reach Redis), [`CutProxy::mend`] lets it through again.
+pub struct CutProxy {
+    port: u16,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    open: std::sync::Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl CutProxy {
+    /// A proxy on a free loopback port to `127.0.0.1:<upstream>`.
+    pub fn start(upstream: u16) -> Self {
+        use std::sync::atomic::Ordering;
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
+        let port = listener.local_addr().unwrap().port();
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let open = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let (flag, streams) = (cut.clone(), open.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                if flag.load(Ordering::SeqCst) {
+                    drop(client);
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                    continue;
+                };
+                let mut all = streams.lock().unwrap_or_else(|e| e.into_inner());
+                for stream in [&client, &server] {
+                    if let Ok(copy) = stream.try_clone() {
+                        all.push(copy);
+                    }
+                }
+                drop(all);
+                pipe(client.try_clone().unwrap(), server.try_clone().unwrap());
+                pipe(server, client);
+            }
+        });
+        Self { port, cut, open }
+    }
+
+    /// `redis://127.0.0.1:<proxy port>`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Cuts the replica off: open connections are closed, new ones refused.
+    pub fn cut(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+        for stream in self
+            .open
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// Lets it through again.
+    pub fn mend(&self) {
+        self.cut.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Copies `from` to `to` in a thread until either side closes.
+fn pipe(mut from: TcpStream, mut to: TcpStream) {
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut from, &mut to);
+        let _ = to.shutdown(std::net::Shutdown::Both);
+    });
 }
