@@ -34,6 +34,7 @@ mod db;
 mod demo;
 mod notify;
 mod service;
+mod shared;
 mod sync;
 
 use std::io::Write as _;
@@ -259,12 +260,6 @@ async fn run(args: Args) -> Result<(), Exit> {
         .iter()
         .map(|s| Mdm::new(&options, s).map(Arc::new))
         .collect::<Result<Vec<_>, _>>()?;
-    if args.redis.is_none() || embedded {
-        // In-process leases (and a run's own Redis keys) start their fences at 1 in every
-        // process: this process is the only writer, so the fences stored by an earlier
-        // one no longer apply.
-        replicas[0].db()?.reset_fences().map_err(MdmError::from)?;
-    }
     if embedded {
         replicas[0]
             .db()?
