@@ -144,9 +144,12 @@ impl Mdm {
             if page.abandons_previous_pass() {
                 stored = 0; // the rows of the abandoned pass are deleted at the end
             }
+            // A replica that stalls HERE (a GC pause, a frozen VM) past its lease's time
+            // to live holds a page whose lease was confirmed, and writes it when it
+            // wakes: only the fence check refuses that write.
+            self.pause_before_write().await;
             self.db()?.write_page(uid, run, &page)?;
             stored += page.records.len() as u64;
-            self.pause_between_pages().await;
         }
         let outcome = pages.outcome().ok_or_else(|| {
             MdmError::Other("the sync ended without an outcome; run it again".into())
@@ -155,8 +158,8 @@ impl Mdm {
     }
 
     /// Test hook (`--page-pause-ms`): a slower sync, so a test can stop a replica
-    /// mid-sync.
-    async fn pause_between_pages(&self) {
+    /// mid-sync, between the lease check and the write.
+    async fn pause_before_write(&self) {
         if !self.page_pause.is_zero() {
             tokio::time::sleep(self.page_pause).await;
         }
