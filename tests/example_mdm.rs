@@ -13,12 +13,12 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use apple_vpp_sim::{
-    AssetSpec, AssignmentSpec, LocationSpec, RunningSimulator, Scenario, SimOptions, Simulator,
-};
 use apple_vpp::client::NotificationDedup;
 use apple_vpp::notification::Mark;
 use apple_vpp::redis::{RedisDeduper, RedisStore};
+use apple_vpp_sim::{
+    AssetSpec, AssignmentSpec, LocationSpec, RunningSimulator, Scenario, SimOptions, Simulator,
+};
 use redis_server::RedisServer;
 use serde_json::Value;
 
@@ -702,7 +702,10 @@ async fn a_notification_delivered_to_two_replicas_is_recorded_once() {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(refused, 2, "handled ones once; not the refused nor the one handled elsewhere");
+    assert_eq!(
+        refused, 2,
+        "handled ones once; not the refused nor the one handled elsewhere"
+    );
 
     // An assignment sent by replica B finishes on Apple's notification to replica A
     // (the address the upload subscribed): the event tracker lives in the database.
@@ -832,5 +835,59 @@ async fn a_restarted_service_continues_incrementally() {
         .await
         .unwrap();
     assert_eq!(catalog.as_array().unwrap().len(), 2, "{catalog}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sync_asked_for_while_another_runs_says_when_to_try_again() {
+    let dir = scratch("retry");
+    let (sim, token) = simulator(&dir, 40).await;
+    let db = dir.join("mdm.sqlite3");
+    let common = args(&[
+        "--db",
+        db.to_str().unwrap(),
+        "--base-url",
+        &sim.base_url(),
+        "--token",
+        token.to_str().unwrap(),
+        "--lease-ttl-ms",
+        "20000",
+        "--page-pause-ms",
+        "200",
+    ]);
+    let (_service, url) = serve(common, "127.0.0.1:0").await;
+    let http = reqwest::Client::new();
+    let up = http
+        .post(format!("{url}/admin/token"))
+        .body(std::fs::read_to_string(&token).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(up.status(), 200, "{}", up.text().await.unwrap());
+
+    // A slow full sync holds the lease; a second one is refused, with when to retry.
+    let first = tokio::spawn({
+        let (http, url) = (http.clone(), url.clone());
+        async move { http.post(format!("{url}/admin/sync")).send().await.unwrap() }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while page_fences(&db).is_empty() {
+        assert!(Instant::now() < deadline, "the first sync stored no page");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let second = http.post(format!("{url}/admin/sync")).send().await.unwrap();
+    assert_eq!(second.status(), 409);
+    let retry_after: u64 = second.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=20).contains(&retry_after), "{retry_after}");
+    let said: Value = second.json().await.unwrap();
+    assert!(
+        said["error"].as_str().unwrap().contains("unless renewed"),
+        "{said}"
+    );
+    assert_eq!(first.await.unwrap().status(), 200);
     sim.shutdown().await;
 }

@@ -1,5 +1,6 @@
 //! A reference MDM: Apple's Apps and Books data kept in SQLite, replicas sharing one
-//! request budget, one lease per location and notification de-duplication on Redis.
+//! request budget, one lease per location and notification de-duplication on Redis, and
+//! the notification secrets and event tracker through the database.
 //!
 //! ```text
 //! mdm --db PATH [--redis URL] [--replicas N] [--base-url URL --token FILE]
@@ -27,7 +28,8 @@
 //! another MDM's and no consent was given; 4 the database and Apple disagree; 2 bad
 //! arguments; 1 anything else. Files, in the order to read them: `schema.sql`, `db.rs`
 //! (the fence check), `sync.rs` (the sync transaction), `notify.rs` (the notification
-//! endpoint), `app.rs`, `service.rs`, `demo.rs`.
+//! endpoint), `shared.rs` (what replicas share through the database), `app.rs`,
+//! `service.rs`, `demo.rs`.
 
 mod app;
 mod db;
@@ -326,8 +328,11 @@ async fn run(args: Args) -> Result<(), Exit> {
                 })?;
             let report = loop {
                 match replica.sync(&uid, full).await {
-                    Err(MdmError::Lease(LeaseError::Held { .. })) => {
-                        tokio::time::sleep(Duration::from_millis(100)).await
+                    // Try again when the holder's lease would lapse, or earlier: a live
+                    // holder may finish first.
+                    Err(MdmError::Lease(LeaseError::Held { retry_after, .. })) => {
+                        let wait = retry_after.unwrap_or(Duration::MAX);
+                        tokio::time::sleep(wait.min(Duration::from_millis(500))).await
                     }
                     done => break done?,
                 }

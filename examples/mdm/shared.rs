@@ -73,9 +73,8 @@ impl NotificationSecrets for SharedDb {
                 stored
                     .into_iter()
                     .map(|s| {
-                        NotificationSecret::new(s).map_err(|e| {
-                            StoreError::new("notification secrets", e.to_string())
-                        })
+                        NotificationSecret::new(s)
+                            .map_err(|e| StoreError::new("notification secrets", e.to_string()))
                     })
                     .collect()
             });

@@ -1,5 +1,7 @@
 //! THE SYNC TRANSACTION. One sync unit reads the location's three lists (assets,
-//! assignments, users) under ONE sync lease and stores each page as it arrives, in one
+//! assignments, users) under ONE sync lease (`VppClient::with_lease`; its pages through
+//! `PageStream::under_lease`, whose page handling may wait, unlike the synchronous page
+//! handler of `VppClient::sync_location`) and stores each page as it arrives, in one
 //! transaction that carries the lease's fence (see `db.rs`, `check_fence`). Records a
 //! sync did not show are deleted only when the list was read in full AND completely.
 
