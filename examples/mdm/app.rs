@@ -353,6 +353,8 @@ impl Mdm {
                 .poll_shared_at(&token, &self.shared.tracker(uid), Utc::now())
                 .await
                 .map_err(ClientError::SharedStore)?;
+            // (The tracker was written before these rows: a replica that dies in between
+            // leaves the event finished without its rows; its status can be asked again.)
             let done: Vec<EventOutcome> = round.completed().cloned().collect();
             self.db()?.store_outcomes(uid, &done)?;
             tokio::time::sleep(Duration::from_millis(100)).await;
