@@ -60,7 +60,7 @@ fn take(leases: &InProcessLeases, kind: LeaseKind) -> apple_vpp::client::Lease {
 #[track_caller]
 fn assert_held(error: ClientError, kind: LeaseKind) {
     match error {
-        ClientError::Lease(LeaseError::Held { kind: k }) if k == kind => {}
+        ClientError::Lease(LeaseError::Held { kind: k, .. }) if k == kind => {}
         other => panic!("expected the {kind:?} lease held elsewhere, got {other:?}"),
     }
 }

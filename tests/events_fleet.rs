@@ -17,9 +17,9 @@ use std::time::Duration;
 use apple_vpp::chrono::{DateTime, TimeDelta, Utc};
 use apple_vpp::client::{
     ClientError, InProcessSecrets, InProcessTrackerStore, NotificationDedup, NotificationSecrets,
-    SubscribeOutcome, TrackerStore, VppClient, update_tracker,
+    StoreError, StoredTracker, SubscribeOutcome, TrackerStore, VppClient, update_tracker,
 };
-use apple_vpp::events::{CompletedBy, Next, SentEvent};
+use apple_vpp::events::{CompletedBy, EventTracker, Next, SentEvent};
 use apple_vpp::notification::{
     self, Mark, NotificationDeduper, NotificationSecret, NotificationSubscription, SubscribeError,
 };
@@ -184,6 +184,44 @@ async fn two_replicas_polling_at_once_poll_each_event_once(
     let (ra, rb) = (ra.unwrap(), rb.unwrap());
     assert_eq!(status_requests(&apple, "ev-1").await, 1);
     assert_eq!(ra.completed().count() + rb.completed().count(), 1);
+}
+
+/// A tracker store of the MDM's own, outside this crate: the tracker kept as JSON with a
+/// version, as a database row would keep it.
+#[derive(Debug, Default)]
+struct JsonRowStore(Mutex<(Option<String>, u64)>);
+
+impl TrackerStore for JsonRowStore {
+    fn load(&self) -> futures_util::future::BoxFuture<'_, Result<StoredTracker, StoreError>> {
+        let row = self.0.lock().unwrap().clone();
+        let tracker = match row.0 {
+            Some(json) => serde_json::from_str(&json).unwrap(),
+            None => EventTracker::new(Default::default()),
+        };
+        Box::pin(std::future::ready(Ok(StoredTracker::new(tracker, row.1))))
+    }
+
+    fn save<'a>(
+        &'a self,
+        tracker: &'a EventTracker,
+        version: u64,
+    ) -> futures_util::future::BoxFuture<'a, Result<bool, StoreError>> {
+        let mut row = self.0.lock().unwrap();
+        let saved = row.1 == version;
+        if saved {
+            *row = (Some(serde_json::to_string(tracker).unwrap()), version + 1);
+        }
+        Box::pin(std::future::ready(Ok(saved)))
+    }
+}
+
+#[tokio::test]
+async fn a_tracker_store_of_the_mdms_own_runs_the_fleet_protocol() {
+    let _serial = serial();
+    let shared = Arc::new(JsonRowStore::default());
+    a_notification_applied_during_a_poll_is_kept(shared.clone(), shared.clone()).await;
+    let shared = Arc::new(JsonRowStore::default());
+    two_replicas_polling_at_once_poll_each_event_once(shared.clone(), shared).await;
 }
 
 #[tokio::test]

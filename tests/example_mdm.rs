@@ -13,6 +13,9 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+use apple_vpp::client::NotificationDedup;
+use apple_vpp::notification::Mark;
+use apple_vpp::redis::{RedisDeduper, RedisStore};
 use apple_vpp_sim::{
     AssetSpec, AssignmentSpec, LocationSpec, RunningSimulator, Scenario, SimOptions, Simulator,
 };
@@ -333,19 +336,27 @@ async fn simulator(dir: &Path, licenses: usize) -> (RunningSimulator, PathBuf) {
 fn assert_no_secret(out: &Output, token: &Path, db: &Path) {
     let file = std::fs::read_to_string(token).unwrap();
     let inner: apple_vpp::VppToken = file.parse().unwrap();
-    let secret: String = rusqlite::Connection::open(db)
-        .unwrap()
-        .query_row(
-            "SELECT value FROM settings WHERE key = 'notification_secret'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let secrets = notification_secrets(db);
     for text in [stdout(out), stderr(out)] {
-        for s in [file.trim(), inner.expose_inner_token(), secret.as_str()] {
+        for s in [file.trim(), inner.expose_inner_token()]
+            .into_iter()
+            .chain(secrets.iter().map(String::as_str))
+        {
             assert!(!text.contains(s), "a secret was printed: {text}");
         }
     }
+}
+
+/// The notification secrets the example stored (newest first).
+fn notification_secrets(db: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT secret FROM notification_secrets ORDER BY id DESC")
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
 }
 
 fn page_fences(db: &Path) -> Vec<(i64, i64)> {
@@ -592,24 +603,22 @@ async fn a_notification_delivered_to_two_replicas_is_recorded_once() {
         .unwrap();
     assert_eq!(up.status(), 200, "{}", up.text().await.unwrap());
 
-    let secret: String = rusqlite::Connection::open(&db)
-        .unwrap()
-        .query_row(
-            "SELECT value FROM settings WHERE key = 'notification_secret'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    let body = serde_json::json!({
-        "notification": {"adamId": "409203825", "countDelta": 1, "pricingParam": "STDQ"},
-        "notificationId": "twice-delivered-1",
-        "notificationType": "ASSET_COUNT",
-        "uId": UID,
-    })
-    .to_string();
-    let post = |url: String, auth: String| {
+    // The upload stored the location's secret for every replica before subscribing.
+    let secrets = notification_secrets(&db);
+    assert_eq!(secrets.len(), 1);
+    let secret = secrets[0].clone();
+    let body_of = |id: &str| {
+        serde_json::json!({
+            "notification": {"adamId": "409203825", "countDelta": 1, "pricingParam": "STDQ"},
+            "notificationId": id,
+            "notificationType": "ASSET_COUNT",
+            "uId": UID,
+        })
+        .to_string()
+    };
+    let post_id = |url: String, auth: String, id: &str| {
         let http = http.clone();
-        let body = body.clone();
+        let body = body_of(id);
         async move {
             http.post(format!("{url}/vpp/notify"))
                 .header("Authorization", auth)
@@ -621,29 +630,71 @@ async fn a_notification_delivered_to_two_replicas_is_recorded_once() {
                 .as_u16()
         }
     };
+    let post = |url: String, auth: String| post_id(url, auth, "twice-delivered-1");
+    let recorded = |id: &str| -> i64 {
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM notifications WHERE notification_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
     // Not Apple: refused, nothing recorded.
     assert_eq!(
         post(a.clone(), "Bearer not-the-secret-at-all-0000".into()).await,
         401
     );
     // The same notification to both replicas at once, then once more to each.
+    // The same notification to both replicas at once: one handles it; the other finds
+    // it handled (200) or being handled (503, and Apple sends it again). Then once more
+    // to each.
     let bearer = format!("Bearer {secret}");
     let (x, y) = tokio::join!(
         post(a.clone(), bearer.clone()),
         post(b.clone(), bearer.clone())
     );
-    assert_eq!((x, y), (200, 200));
+    assert!(x == 200 || y == 200, "{x} {y}");
+    assert!([x, y].iter().all(|s| [200, 503].contains(s)), "{x} {y}");
     assert_eq!(post(b.clone(), bearer.clone()).await, 200);
     assert_eq!(post(a.clone(), bearer.clone()).await, 200);
+    assert_eq!(recorded("twice-delivered-1"), 1);
+
+    // The de-duplication is the replicas' SHARED store, not only the table's key: a
+    // notification another replica is handling right now (marked in Redis, neither
+    // confirmed nor released) is answered 503 and not recorded; once that replica
+    // released it (its write failed), Apple's next delivery is handled; one another
+    // replica handled (confirmed in Redis) is answered 200 and recorded by no one.
+    let dedup = RedisDeduper::new(
+        RedisStore::open(&redis.url()).unwrap(),
+        Duration::from_secs(3600),
+    );
+    let Mark::First(held) = dedup.mark("held-elsewhere-1").await.unwrap() else {
+        panic!("a fresh id is first")
+    };
+    assert_eq!(
+        post_id(a.clone(), bearer.clone(), "held-elsewhere-1").await,
+        503
+    );
+    assert_eq!(recorded("held-elsewhere-1"), 0);
+    dedup.release("held-elsewhere-1", &held).await.unwrap();
+    assert_eq!(
+        post_id(b.clone(), bearer.clone(), "held-elsewhere-1").await,
+        200
+    );
+    assert_eq!(recorded("held-elsewhere-1"), 1);
+    let Mark::First(done) = dedup.mark("handled-elsewhere-1").await.unwrap() else {
+        panic!("a fresh id is first")
+    };
+    dedup.confirm("handled-elsewhere-1", &done).await.unwrap();
+    assert_eq!(
+        post_id(a.clone(), bearer.clone(), "handled-elsewhere-1").await,
+        200
+    );
+    assert_eq!(recorded("handled-elsewhere-1"), 0);
+
     let conn = rusqlite::Connection::open(&db).unwrap();
-    let recorded: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM notifications WHERE notification_id = 'twice-delivered-1'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(recorded, 1);
     let refused: i64 = conn
         .query_row(
             "SELECT count(*) FROM notifications WHERE type = 'ASSET_COUNT'",
@@ -651,7 +702,10 @@ async fn a_notification_delivered_to_two_replicas_is_recorded_once() {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(refused, 1, "the refused one is not recorded");
+    assert_eq!(
+        refused, 2,
+        "handled ones once; not the refused nor the one handled elsewhere"
+    );
 
     // An assignment sent by replica B finishes on Apple's notification to replica A
     // (the address the upload subscribed): the event tracker lives in the database.
@@ -781,5 +835,59 @@ async fn a_restarted_service_continues_incrementally() {
         .await
         .unwrap();
     assert_eq!(catalog.as_array().unwrap().len(), 2, "{catalog}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sync_asked_for_while_another_runs_says_when_to_try_again() {
+    let dir = scratch("retry");
+    let (sim, token) = simulator(&dir, 40).await;
+    let db = dir.join("mdm.sqlite3");
+    let common = args(&[
+        "--db",
+        db.to_str().unwrap(),
+        "--base-url",
+        &sim.base_url(),
+        "--token",
+        token.to_str().unwrap(),
+        "--lease-ttl-ms",
+        "20000",
+        "--page-pause-ms",
+        "200",
+    ]);
+    let (_service, url) = serve(common, "127.0.0.1:0").await;
+    let http = reqwest::Client::new();
+    let up = http
+        .post(format!("{url}/admin/token"))
+        .body(std::fs::read_to_string(&token).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(up.status(), 200, "{}", up.text().await.unwrap());
+
+    // A slow full sync holds the lease; a second one is refused, with when to retry.
+    let first = tokio::spawn({
+        let (http, url) = (http.clone(), url.clone());
+        async move { http.post(format!("{url}/admin/sync")).send().await.unwrap() }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while page_fences(&db).is_empty() {
+        assert!(Instant::now() < deadline, "the first sync stored no page");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let second = http.post(format!("{url}/admin/sync")).send().await.unwrap();
+    assert_eq!(second.status(), 409);
+    let retry_after: u64 = second.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=20).contains(&retry_after), "{retry_after}");
+    let said: Value = second.json().await.unwrap();
+    assert!(
+        said["error"].as_str().unwrap().contains("unless renewed"),
+        "{said}"
+    );
+    assert_eq!(first.await.unwrap().status(), 200);
     sim.shutdown().await;
 }

@@ -246,12 +246,17 @@ async fn one_holder_at_a_time_and_each_grant_has_a_larger_fencing_number() {
     let b = RedisLeases::new(store(&server, "lease"));
     let ttl = Duration::from_secs(5);
     let first = a.acquire(LeaseKind::Sync, &location(), ttl).await.unwrap();
-    assert!(matches!(
-        b.acquire(LeaseKind::Sync, &location(), ttl).await,
+    // Held: the store says how long the lease lives on unless renewed.
+    match b.acquire(LeaseKind::Sync, &location(), ttl).await {
         Err(LeaseError::Held {
-            kind: LeaseKind::Sync
-        })
-    ));
+            kind: LeaseKind::Sync,
+            retry_after: Some(left),
+        }) => assert!(
+            left > Duration::from_secs(3) && left <= ttl,
+            "{left:?} of {ttl:?}"
+        ),
+        other => panic!("{other:?}"),
+    }
     // The config lease is another lease.
     let config = b
         .acquire(LeaseKind::Config, &location(), ttl)
@@ -466,6 +471,7 @@ async fn a_sync_runs_under_the_lease_and_returns_its_fencing_number() {
     match ClientError::from(second.unwrap_err()) {
         ClientError::Lease(LeaseError::Held {
             kind: LeaseKind::Sync,
+            ..
         }) => {}
         other => panic!("{other:?}"),
     }

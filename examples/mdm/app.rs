@@ -10,9 +10,9 @@ use apple_vpp::api::{GetAssets, GetAssignments, GetUsers};
 use apple_vpp::chrono::Utc;
 use apple_vpp::client::{
     ClientError, ConfigureOutcome, InProcessBudget, InProcessLeases, LeaseError, LeaseStore,
-    MetadataOptions, NotificationDedup, RequestBudget, SyncPage, VppClient,
+    MetadataOptions, NotificationDedup, NotificationSecrets, RequestBudget, SyncPage, VppClient,
 };
-use apple_vpp::events::{Next, Update};
+use apple_vpp::events::{EventOutcome, Update};
 use apple_vpp::notification::NotificationDeduper;
 use apple_vpp::wire::{AssetRef, LicensesRequest, PricingParam, RevokeRequest};
 use apple_vpp::{
@@ -22,6 +22,7 @@ use apple_vpp::{
 use futures_util::StreamExt;
 
 use crate::db::{Counts, Db, DbError};
+use crate::shared::SharedDb;
 
 /// Why a step failed; each message says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -30,7 +31,7 @@ pub enum MdmError {
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("Apple's service: {0}")]
-    Client(#[from] ClientError),
+    Client(ClientError),
     #[error(transparent)]
     Lease(#[from] LeaseError),
     /// Another MDM manages the location and the admin did not consent.
@@ -42,11 +43,22 @@ pub enum MdmError {
     Other(String),
 }
 
-/// The stores replicas share: on Redis, or (one process only) in memory.
+impl From<ClientError> for MdmError {
+    /// A lease the client could not take or lost is told apart: another replica syncs.
+    fn from(e: ClientError) -> Self {
+        match e {
+            ClientError::Lease(e) => Self::Lease(e),
+            e => Self::Client(e),
+        }
+    }
+}
+
+/// The stores replicas share besides the database (see `shared.rs` for what they share
+/// through it): on Redis, or (one process only) in memory.
 #[derive(Clone)]
 pub struct Stores {
     pub leases: Arc<dyn LeaseStore>,
-    pub dedup: Arc<dyn NotificationDedup + Send + Sync>,
+    pub dedup: Arc<dyn NotificationDedup>,
     pub budget: Arc<dyn RequestBudget>,
 }
 
@@ -104,12 +116,11 @@ impl Stores {
 /// One replica.
 pub struct Mdm {
     pub client: VppClient,
-    pub leases: Arc<dyn LeaseStore>,
-    pub dedup: Arc<dyn NotificationDedup + Send + Sync>,
-    db: Mutex<Db>,
+    pub dedup: Arc<dyn NotificationDedup>,
+    /// This replica's connection; also the notification secrets and the event tracker
+    /// every replica shares (`shared.rs`).
+    pub shared: SharedDb,
     pub identity: MdmIdentity,
-    pub secret: NotificationSecret,
-    pub lease_ttl: Duration,
     /// Where Apple sends notifications (this service's endpoint), once it listens.
     pub notification_url: Mutex<Option<String>>,
     pub page_pause: Duration,
@@ -139,16 +150,6 @@ impl Mdm {
         let mut db = Db::open(options.db)?;
         // Generated once per installation, the same for every replica.
         let id = db.setting("mdm_id", || random_hex(16))?;
-        let secret = db.setting("notification_secret", || {
-            NotificationSecret::generate()
-                .map(|s| s.expose_secret().to_owned())
-                .unwrap_or_default()
-        })?;
-        let secret = NotificationSecret::new(secret).map_err(|e| {
-            MdmError::Other(format!(
-                "the stored notification secret is unusable ({e}); delete its settings row"
-            ))
-        })?;
         let identity = MdmIdentity::builder()
             .id(id)
             .name("apple-vpp reference MDM")
@@ -159,16 +160,14 @@ impl Mdm {
             .base_url(options.base_url)
             .budget(stores.budget.clone())
             .leases(stores.leases.clone())
+            .lease_ttl(options.lease_ttl)
             .build()
             .map_err(|e| MdmError::Other(format!("--base-url: {e}")))?;
         Ok(Self {
             client,
-            leases: stores.leases.clone(),
             dedup: stores.dedup.clone(),
-            db: Mutex::new(db),
+            shared: SharedDb::new(db),
             identity,
-            secret,
-            lease_ttl: options.lease_ttl,
             notification_url: Mutex::new(options.notification_url.clone()),
             page_pause: options.page_pause,
         })
@@ -176,12 +175,16 @@ impl Mdm {
 
     /// This replica's connection (never held across an `.await`).
     pub fn db(&self) -> Result<MutexGuard<'_, Db>, MdmError> {
-        Ok(self.db.lock().unwrap_or_else(|e| e.into_inner()))
+        Ok(self.shared.lock())
     }
 
     /// The token the admin uploaded: configure the location (taking it from another MDM
     /// only with `accept_takeover`), subscribe this service's notification endpoint in
     /// the same write, store the account.
+    ///
+    /// Each upload that subscribes sets a new notification secret, stored for every
+    /// replica BEFORE the write (Apple's `TEST_NOTIFICATION` comes at once, to any
+    /// replica); the previous one stays accepted.
     pub async fn upload(
         &self,
         token_file: &str,
@@ -202,8 +205,20 @@ impl Mdm {
             .unwrap_or_else(|e| e.into_inner())
             .clone();
         if let Some(url) = url {
-            let subscription = NotificationSubscription::new(&url, self.secret.clone())
+            let secret = NotificationSecret::generate().map_err(|e| {
+                MdmError::Other(format!("no notification secret could be made ({e})"))
+            })?;
+            let subscription = NotificationSubscription::new(&url, secret)
                 .map_err(|e| MdmError::Other(e.to_string()))?;
+            let uid = self.client.client_config(&token).await?.u_id.ok_or_else(|| {
+                MdmError::Other(
+                    "Apple sent no location id for this token; download a new token from Apple Business Manager".into(),
+                )
+            })?;
+            self.shared
+                .put(&uid, subscription.secret())
+                .await
+                .map_err(ClientError::SharedStore)?;
             options = options.with_notifications(subscription.settings_update());
         }
         let (account, claimed) = match self
@@ -330,18 +345,18 @@ impl Mdm {
                     "the assignment is still pending at Apple; look at its events later".into(),
                 ));
             }
-            let due = self.db()?.tracker(uid)?.due_at(Utc::now());
-            for next in due {
-                if let Next::Poll(event_id) = next {
-                    let status = self.client.event_status(&token, &event_id).await?;
-                    self.db()?.update_tracker(uid, |tracker| {
-                        match tracker.on_status_at(&event_id, &status, Utc::now()) {
-                            Update::Completed(outcome) => vec![outcome],
-                            _ => Vec::new(),
-                        }
-                    })?;
-                }
-            }
+            // Claim what is due (no other replica polls it meanwhile), ask Apple, and
+            // hand the answers to the tracker as it is by then (the fleet protocol of
+            // `poll_shared_at`); then store the events that finished.
+            let round = self
+                .client
+                .poll_shared_at(&token, &self.shared.tracker(uid), Utc::now())
+                .await
+                .map_err(ClientError::SharedStore)?;
+            // (The tracker was written before these rows: a replica that dies in between
+            // leaves the event finished without its rows; its status can be asked again.)
+            let done: Vec<EventOutcome> = round.completed().cloned().collect();
+            self.db()?.store_outcomes(uid, &done)?;
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }

@@ -31,6 +31,11 @@ pub enum DbError {
         "a write with lease fence {fence} was refused: fence {stored} is stored, another replica synced since; nothing was written, the sync stopped"
     )]
     StaleFence { fence: u64, stored: u64 },
+    /// A sync page came without a lease fence (a client without a lease store).
+    #[error(
+        "a sync page without a lease fence was refused; give the client a lease store (in-process or Redis)"
+    )]
+    Unfenced,
     /// No such location.
     #[error("no location {uid} in the database; upload its token first")]
     NoLocation { uid: String },
@@ -145,13 +150,6 @@ impl Db {
         )?)
     }
 
-    /// Forgets every stored fence: only for in-process lease stores, whose fences start
-    /// at 1 again in each process (this process is then the only writer).
-    pub fn reset_fences(&mut self) -> Result<(), DbError> {
-        self.conn.execute("UPDATE locations SET fence = 0", [])?;
-        Ok(())
-    }
-
     /// Forgets every event and notification and the event tracker: the built-in
     /// simulator numbers its events and notifications from 1 again at each start, so
     /// what an earlier one sent must not be taken for what this one sends.
@@ -178,14 +176,15 @@ impl Db {
         Ok(run)
     }
 
-    /// Stores one page of a sync, in one transaction with the fence check.
+    /// Stores one page of a sync, in one transaction with the check of the page's
+    /// fence (the lease the sync runs under, [`SyncPage::fence`]).
     pub fn write_page<T: Row>(
         &mut self,
         uid: &str,
         run: i64,
-        fence: u64,
         page: &SyncPage<T>,
     ) -> Result<(), DbError> {
+        let fence = page.fence.ok_or(DbError::Unfenced)?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -284,24 +283,6 @@ impl Db {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The event tracker of `uid` (a new one when none is stored).
-    pub fn tracker(&self, uid: &str) -> Result<EventTracker, DbError> {
-        let json: Option<String> = self
-            .conn
-            .query_row("SELECT tracker FROM locations WHERE uid = ?1", [uid], |r| {
-                r.get(0)
-            })
-            .optional()?
-            .flatten();
-        match json {
-            None => Ok(EventTracker::new(Default::default())),
-            Some(json) => serde_json::from_str(&json).map_err(|e| DbError::Stored {
-                what: "event tracker",
-                reason: e.to_string(),
-            }),
-        }
-    }
-
     /// Records a notification once and, through `apply`, what it changed, in one
     /// transaction. `false` (and nothing changed) when this notification id was recorded
     /// before.
@@ -373,6 +354,76 @@ impl Db {
         save_tracker(&tx, uid, &tracker)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// The tracker of `uid` and its version (see `shared.rs`).
+    pub fn load_tracker(&mut self, uid: &str) -> Result<(EventTracker, u64), DbError> {
+        let tx = self.conn.transaction()?;
+        let tracker = Db::tracker_in(&tx, uid)?;
+        let version: i64 = tx.query_row(
+            "SELECT tracker_version FROM locations WHERE uid = ?1",
+            [uid],
+            |r| r.get(0),
+        )?;
+        tx.commit()?;
+        Ok((tracker, version as u64))
+    }
+
+    /// Writes the tracker of `uid` only if its stored version is still `version`
+    /// (compare and set); `false`, nothing written, when another writer came first.
+    pub fn save_tracker_over(
+        &mut self,
+        uid: &str,
+        tracker: &EventTracker,
+        version: u64,
+    ) -> Result<bool, DbError> {
+        let changed = self.conn.execute(
+            "UPDATE locations SET tracker = ?2, tracker_version = tracker_version + 1
+             WHERE uid = ?1 AND tracker_version = ?3",
+            params![uid, tracker_json(tracker)?, version as i64],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// Stores the outcomes of finished events, each in full or not at all, in one
+    /// transaction (storing one again changes nothing).
+    pub fn store_outcomes(&mut self, uid: &str, outcomes: &[EventOutcome]) -> Result<(), DbError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for outcome in outcomes {
+            store_outcome(&tx, uid, outcome)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Stores `secret` as the newest notification secret of `uid`, keeping the one
+    /// before it.
+    pub fn put_secret(&mut self, uid: &str, secret: &str) -> Result<(), DbError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO notification_secrets (uid, secret) VALUES (?1, ?2)",
+            params![uid, secret],
+        )?;
+        tx.execute(
+            "DELETE FROM notification_secrets WHERE uid = ?1 AND id NOT IN
+             (SELECT id FROM notification_secrets WHERE uid = ?1 ORDER BY id DESC LIMIT 2)",
+            [uid],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The notification secrets of `uid`, newest first (at most two).
+    pub fn secrets(&self, uid: &str) -> Result<Vec<String>, DbError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT secret FROM notification_secrets WHERE uid = ?1 ORDER BY id DESC LIMIT 2",
+        )?;
+        let rows = stmt.query_map([uid], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// `(succeeded, failed)` licenses of `event_id`, once its outcome is stored.
@@ -471,16 +522,20 @@ fn check_fence(tx: &Transaction<'_>, uid: &str, fence: u64) -> Result<(), DbErro
     }
 }
 
+/// Writes the tracker and raises its version (see [`Db::save_tracker_over`]).
 fn save_tracker(conn: &Connection, uid: &str, tracker: &EventTracker) -> Result<(), DbError> {
-    let json = serde_json::to_string(tracker).map_err(|e| DbError::Stored {
-        what: "event tracker",
-        reason: e.to_string(),
-    })?;
     conn.execute(
-        "UPDATE locations SET tracker = ?2 WHERE uid = ?1",
-        params![uid, json],
+        "UPDATE locations SET tracker = ?2, tracker_version = tracker_version + 1 WHERE uid = ?1",
+        params![uid, tracker_json(tracker)?],
     )?;
     Ok(())
+}
+
+fn tracker_json(tracker: &EventTracker) -> Result<String, DbError> {
+    serde_json::to_string(tracker).map_err(|e| DbError::Stored {
+        what: "event tracker",
+        reason: e.to_string(),
+    })
 }
 
 /// One row per license of a finished event; an assignment made or taken back is applied

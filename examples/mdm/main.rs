@@ -1,5 +1,6 @@
 //! A reference MDM: Apple's Apps and Books data kept in SQLite, replicas sharing one
-//! request budget, one lease per location and notification de-duplication on Redis.
+//! request budget, one lease per location and notification de-duplication on Redis, and
+//! the notification secrets and event tracker through the database.
 //!
 //! ```text
 //! mdm --db PATH [--redis URL] [--replicas N] [--base-url URL --token FILE]
@@ -27,13 +28,15 @@
 //! another MDM's and no consent was given; 4 the database and Apple disagree; 2 bad
 //! arguments; 1 anything else. Files, in the order to read them: `schema.sql`, `db.rs`
 //! (the fence check), `sync.rs` (the sync transaction), `notify.rs` (the notification
-//! endpoint), `app.rs`, `service.rs`, `demo.rs`.
+//! endpoint), `shared.rs` (what replicas share through the database), `app.rs`,
+//! `service.rs`, `demo.rs`.
 
 mod app;
 mod db;
 mod demo;
 mod notify;
 mod service;
+mod shared;
 mod sync;
 
 use std::io::Write as _;
@@ -259,12 +262,6 @@ async fn run(args: Args) -> Result<(), Exit> {
         .iter()
         .map(|s| Mdm::new(&options, s).map(Arc::new))
         .collect::<Result<Vec<_>, _>>()?;
-    if args.redis.is_none() || embedded {
-        // In-process leases (and a run's own Redis keys) start their fences at 1 in every
-        // process: this process is the only writer, so the fences stored by an earlier
-        // one no longer apply.
-        replicas[0].db()?.reset_fences().map_err(MdmError::from)?;
-    }
     if embedded {
         replicas[0]
             .db()?
@@ -331,8 +328,11 @@ async fn run(args: Args) -> Result<(), Exit> {
                 })?;
             let report = loop {
                 match replica.sync(&uid, full).await {
-                    Err(MdmError::Lease(LeaseError::Held { .. })) => {
-                        tokio::time::sleep(Duration::from_millis(100)).await
+                    // Try again when the holder's lease would lapse, or earlier: a live
+                    // holder may finish first.
+                    Err(MdmError::Lease(LeaseError::Held { retry_after, .. })) => {
+                        let wait = retry_after.unwrap_or(Duration::MAX);
+                        tokio::time::sleep(wait.min(Duration::from_millis(500))).await
                     }
                     done => break done?,
                 }

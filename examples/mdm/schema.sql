@@ -116,3 +116,16 @@ CREATE TABLE notifications (
 -- The catalog screen: each asset's name and icon from Apple's metadata services.
 ALTER TABLE assets ADD COLUMN name TEXT;
 ALTER TABLE assets ADD COLUMN artwork_url TEXT;
+
+-- migration 3
+-- What replicas share through this file, as the crate's store traits (`shared.rs`): the
+-- notification secrets of each location (the newest two: Apple may still sign with the
+-- previous one while a new one is set; they are secrets, like `account`), stored BEFORE
+-- the location is subscribed, and the version of the stored event tracker, which every
+-- write of it raises (a write over an older version is refused).
+CREATE TABLE notification_secrets (
+    id     INTEGER PRIMARY KEY,
+    uid    TEXT NOT NULL,
+    secret TEXT NOT NULL
+) STRICT;
+ALTER TABLE locations ADD COLUMN tracker_version INTEGER NOT NULL DEFAULT 0;

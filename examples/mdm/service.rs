@@ -3,7 +3,7 @@
 //! | request | does |
 //! |---------|------|
 //! | `POST /admin/token[?accept_takeover=true]`, body: the `.vpptoken` file | configure the location (and subscribe notifications) |
-//! | `POST /admin/sync[?full=true]` | one sync unit (409 while another replica syncs) |
+//! | `POST /admin/sync[?full=true]` | one sync unit (409 with `Retry-After` while another replica syncs) |
 //! | `POST /admin/assign` `{"adam_id","pricing"?,"serials":[],"users":[]}` | assign; `{"event_ids":[…]}` |
 //! | `POST /admin/revoke` `{"serials":[],"users":[]}` | revoke; `{"event_ids":[…]}` |
 //! | `GET /admin/assets` | the catalog: each asset with its name and icon |
@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use apple_vpp::client::LeaseError;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -77,6 +77,14 @@ impl From<MdmError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        // Another replica syncs: when to try again, as the lease store says.
+        let retry_after = match &self.0 {
+            MdmError::Lease(LeaseError::Held {
+                retry_after: Some(left),
+                ..
+            }) => Some(left.as_millis().div_ceil(1000).max(1).to_string()),
+            _ => None,
+        };
         let status = match &self.0 {
             MdmError::ManagedElsewhere { .. } | MdmError::Lease(LeaseError::Held { .. }) => {
                 StatusCode::CONFLICT
@@ -84,11 +92,15 @@ impl IntoResponse for ApiError {
             MdmError::Db(crate::db::DbError::NoLocation { .. }) => StatusCode::NOT_FOUND,
             _ => StatusCode::BAD_GATEWAY,
         };
-        (
+        let mut response = (
             status,
             Json(serde_json::json!({"error": self.0.to_string()})),
         )
-            .into_response()
+            .into_response();
+        if let Some(seconds) = retry_after.and_then(|s| HeaderValue::from_str(&s).ok()) {
+            response.headers_mut().insert(header::RETRY_AFTER, seconds);
+        }
+        response
     }
 }
 

@@ -1,11 +1,13 @@
 //! THE SYNC TRANSACTION. One sync unit reads the location's three lists (assets,
-//! assignments, users) under ONE sync lease and stores each page as it arrives, in one
+//! assignments, users) under ONE sync lease (`VppClient::with_lease`; its pages through
+//! `PageStream::under_lease`, whose page handling may wait, unlike the synchronous page
+//! handler of `VppClient::sync_location`) and stores each page as it arrives, in one
 //! transaction that carries the lease's fence (see `db.rs`, `check_fence`). Records a
 //! sync did not show are deleted only when the list was read in full AND completely.
 
 use apple_vpp::api::{GetAssets, GetAssignments, GetUsers, Paged};
 use apple_vpp::assets::RecordError;
-use apple_vpp::client::{Lease, LeaseError, LeaseKind, LeaseStore, LocationKey, SyncPage};
+use apple_vpp::client::{LeaseGuard, LeaseKind, LocationKey, SyncPage};
 use apple_vpp::wire::Page;
 use apple_vpp::{Asset, Assignment, SyncOutcome, VppToken, VppUser};
 use futures_util::StreamExt;
@@ -37,28 +39,31 @@ impl Mdm {
     /// [`LeaseError::Held`] when another replica is syncing this location.
     pub async fn sync(&self, uid: &str, full: bool) -> Result<SyncReport, MdmError> {
         let token = self.db()?.account(uid)?.token().clone();
-        // LEASE-API: the example takes the sync lease from the store itself because
-        // `VppClient::with_lease` gives the fence only after the work; switch to it when it
-        // hands the fence to the work from the start.
-        let lease = self
-            .leases
-            .acquire(LeaseKind::Sync, &LocationKey::of_uid(uid), self.lease_ttl)
+        // The client takes the location's sync lease, renews it while the work runs,
+        // checks it once more at the end, and releases it. The work gets the lease from
+        // its start: its fence goes with every write, and each page is handed over only
+        // after the lease was confirmed with the store.
+        let location = LocationKey::of_uid(uid);
+        let (report, _) = self
+            .client
+            .with_lease(LeaseKind::Sync, &location, |lease| {
+                self.sync_lists(uid, &token, lease, full)
+            })
             .await?;
-        let result = tokio::select! {
-            done = self.sync_lists(uid, &token, lease.fence(), full) => done,
-            lost = keep_alive(self.leases.as_ref(), &lease) => Err(lost.into()),
-        };
-        let _ = self.leases.release(&lease).await; // a courtesy: an unreleased lease expires
-        result
+        Ok(report)
     }
 
     async fn sync_lists(
         &self,
         uid: &str,
         token: &VppToken,
-        fence: u64,
+        lease: LeaseGuard,
         full: bool,
     ) -> Result<SyncReport, MdmError> {
+        // The example always runs with a lease store (in-process or Redis).
+        let fence = lease.fence().ok_or_else(|| {
+            MdmError::Other("the client has no lease store; build it with one".into())
+        })?;
         let (assignments_since, users_since) = match full {
             true => (None, None),
             false => self.db()?.cursors(uid)?,
@@ -66,21 +71,21 @@ impl Mdm {
         let run = self.db()?.begin_run(uid, fence, full)?;
 
         let (assets, n_assets) = self
-            .sync_list::<_, Asset>(uid, token, run, fence, GetAssets::new())
+            .sync_list::<_, Asset>(uid, token, run, &lease, GetAssets::new())
             .await?;
         let request = match &assignments_since {
             Some(v) => GetAssignments::new().since_version_id(v.clone()),
             None => GetAssignments::new(),
         };
         let (assignments, n_assignments) = self
-            .sync_list::<_, Assignment>(uid, token, run, fence, request)
+            .sync_list::<_, Assignment>(uid, token, run, &lease, request)
             .await?;
         let request = match &users_since {
             Some(v) => GetUsers::new().since_version_id(v.clone()),
             None => GetUsers::new(),
         };
         let (users, n_users) = self
-            .sync_list::<_, VppUser>(uid, token, run, fence, request)
+            .sync_list::<_, VppUser>(uid, token, run, &lease, request)
             .await?;
 
         let lists = [
@@ -120,7 +125,7 @@ impl Mdm {
         uid: &str,
         token: &VppToken,
         run: i64,
-        fence: u64,
+        lease: &LeaseGuard,
         request: E,
     ) -> Result<(SyncOutcome, u64), MdmError>
     where
@@ -131,16 +136,22 @@ impl Mdm {
         let mut pages = self
             .client
             .pages(token, request)
+            .under_lease(lease.clone())
             .stop_if_managed_elsewhere(&self.identity);
         let mut stored = 0;
         while let Some(page) = pages.next().await {
+            // The lease was confirmed just before the page was handed over; a lost lease
+            // ends the stream with `ClientError::Lease(Lost)`.
             let page: SyncPage<T> = page?;
             if page.abandons_previous_pass() {
                 stored = 0; // the rows of the abandoned pass are deleted at the end
             }
-            self.db()?.write_page(uid, run, fence, &page)?;
+            // A replica that stalls HERE (a GC pause, a frozen VM) past its lease's time
+            // to live holds a page whose lease was confirmed, and writes it when it
+            // wakes: only the fence check refuses that write.
+            self.pause_before_write().await;
+            self.db()?.write_page(uid, run, &page)?;
             stored += page.records.len() as u64;
-            self.pause_between_pages().await;
         }
         let outcome = pages.outcome().ok_or_else(|| {
             MdmError::Other("the sync ended without an outcome; run it again".into())
@@ -149,20 +160,10 @@ impl Mdm {
     }
 
     /// Test hook (`--page-pause-ms`): a slower sync, so a test can stop a replica
-    /// mid-sync.
-    async fn pause_between_pages(&self) {
+    /// mid-sync, between the lease check and the write.
+    async fn pause_before_write(&self) {
         if !self.page_pause.is_zero() {
             tokio::time::sleep(self.page_pause).await;
-        }
-    }
-}
-
-/// Renews `lease` every third of its time to live; returns only when that fails.
-async fn keep_alive(store: &dyn LeaseStore, lease: &Lease) -> LeaseError {
-    loop {
-        tokio::time::sleep(lease.ttl() / 3).await;
-        if let Err(e) = store.renew(lease).await {
-            return e;
         }
     }
 }

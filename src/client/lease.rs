@@ -161,12 +161,19 @@ impl Lease {
 pub enum LeaseError {
     /// Another holder (another replica, or another task) has the lease.
     #[error(
-        "another replica holds the {kind} lease of this location; try again after it finishes (at most the lease's time to live)",
-        kind = kind.as_str()
+        "another replica holds the {kind} lease of this location; try again after it finishes ({wait})",
+        kind = kind.as_str(),
+        wait = held_wait(*retry_after)
     )]
     Held {
         /// What the lease is for.
         kind: LeaseKind,
+        /// How long the lease lives on unless its holder renews it, as the store said
+        /// (`None` when the store does not say): a holder that stopped (crashed, paused)
+        /// leaves it free by then, a live one renews it or releases it earlier. What to
+        /// wait before trying again (e.g. an HTTP `Retry-After`), or at most between two
+        /// tries.
+        retry_after: Option<Duration>,
     },
     /// The lease expired or was taken over while held: the work stopped.
     #[error(
@@ -210,6 +217,14 @@ pub trait LeaseStore: Send + Sync + fmt::Debug + 'static {
 
     /// Gives `lease` up (only if it is still this holder's).
     fn release<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), LeaseError>>;
+}
+
+/// The wait [`LeaseError::Held`] names.
+fn held_wait(retry_after: Option<Duration>) -> String {
+    match retry_after {
+        Some(left) => format!("its lease lapses in {} ms unless renewed", left.as_millis()),
+        None => "at most the lease's time to live".to_owned(),
+    }
 }
 
 /// A random holder value: 128 bits from the operating system, hex.
@@ -262,8 +277,11 @@ impl LeaseStore for InProcessLeases {
         let ttl = clamp_lease_ttl(ttl);
         let mut state = self.lock();
         let entry = state.entry((kind, *location)).or_default();
-        let answer = if entry.held.as_ref().is_some_and(|(_, until)| *until > now) {
-            Err(LeaseError::Held { kind })
+        let answer = if let Some((_, until)) = entry.held.as_ref().filter(|(_, u)| *u > now) {
+            Err(LeaseError::Held {
+                kind,
+                retry_after: Some(*until - now),
+            })
         } else {
             let holder = random_holder();
             entry.fence = entry.fence.saturating_add(1).max(clock_micros());
@@ -319,10 +337,18 @@ mod tests {
         let here = LocationKey::of_uid("1");
         let ttl = Duration::from_millis(50);
         let first = block_on(store.acquire(LeaseKind::Sync, &here, ttl)).unwrap();
-        assert!(matches!(
-            block_on(store.acquire(LeaseKind::Sync, &here, ttl)),
-            Err(LeaseError::Held { .. })
-        ));
+        match block_on(store.acquire(LeaseKind::Sync, &here, ttl)) {
+            Err(
+                e @ LeaseError::Held {
+                    retry_after: Some(left),
+                    ..
+                },
+            ) => {
+                assert!(left > Duration::ZERO && left <= ttl, "{left:?}");
+                assert!(e.to_string().contains(" ms unless renewed"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
         // Another kind, another location: other leases.
         block_on(store.acquire(LeaseKind::Config, &here, ttl)).unwrap();
         block_on(store.acquire(LeaseKind::Sync, &LocationKey::of_uid("2"), ttl)).unwrap();

@@ -54,6 +54,17 @@ pub struct StoreError {
     pub reason: String,
 }
 
+impl StoreError {
+    /// A failure of the `what` store (`event tracker`, `notification secrets`), for a
+    /// store outside this crate (an MDM's own database); `reason` must hold no secret.
+    pub fn new(what: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            what,
+            reason: reason.into(),
+        }
+    }
+}
+
 /// A stored tracker and its version (the number of writes it has seen).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -62,6 +73,14 @@ pub struct StoredTracker {
     pub tracker: EventTracker,
     /// Its version: [`TrackerStore::save`] writes only over this one.
     pub version: u64,
+}
+
+impl StoredTracker {
+    /// `tracker` read at `version`: what [`TrackerStore::load`] returns, also from a store
+    /// outside this crate (an MDM's own database).
+    pub fn new(tracker: EventTracker, version: u64) -> Self {
+        Self { tracker, version }
+    }
 }
 
 /// One [`EventTracker`] shared by every replica: read whole, written whole only over the

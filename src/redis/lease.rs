@@ -12,7 +12,8 @@ use crate::client::{Lease, LeaseError, LeaseKind, LeaseStore, LocationKey};
 /// the counter, raised to Redis's `TIME` in microseconds when that is larger (a Redis
 /// restarted without persistence, or a failover to a server that missed the last grant,
 /// starts the counter again from nothing; the clock keeps the numbers growing). One
-/// atomic step, so every grant has its own number. Returns the number, or 0 when held.
+/// atomic step, so every grant has its own number. Returns the number, or, when held, minus
+/// the milliseconds the lease lives on (0 or less).
 /// (`TIME` before a write in a script needs Redis 5 or later: effects replication.)
 const ACQUIRE: &str = r"
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
@@ -25,7 +26,11 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   end
   return fence
 end
-return 0
+local left = redis.call('PTTL', KEYS[1])
+if left < 0 then
+  left = 0
+end
+return -left
 ";
 
 /// Compare and extend: only the holder extends its lease.
@@ -131,7 +136,11 @@ impl LeaseStore for RedisLeases {
                     let ttl = crate::client::lease::clamp_lease_ttl(ttl);
                     Ok(Lease::new(kind, *location, holder, fence, ttl))
                 }
-                _ => Err(LeaseError::Held { kind }),
+                // Held: the script returned minus the lease's time left, in ms.
+                _ => Err(LeaseError::Held {
+                    kind,
+                    retry_after: Some(Duration::from_millis(fence.unsigned_abs())),
+                }),
             }
         })
     }
