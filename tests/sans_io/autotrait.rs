@@ -1,5 +1,5 @@
 //! Every public type of the crate (outside the `client` feature, which pins its own in
-//! tests/client.rs) is `Send + Sync + 'static`, and every error is also a
+//! tests/client/client.rs) is `Send + Sync + 'static`, and every error is also a
 //! `std::error::Error` that can go into a `Box<dyn Error + Send + Sync>`. This compiles or
 //! fails to: a type that loses one of these (say, by holding an `Rc`) breaks the build
 //! here rather than a user's.

@@ -2,7 +2,7 @@
 //! decoders (`wire::decode_response`, `wire::apple_error` and `LocationSnapshot`): each
 //! asserts the specific `ResponseError` variant and that its message names the problem and
 //! says what to do. No input may panic, overflow the stack or leak a secret it carried.
-//! (Fixture round trips and the basic cases live in tests/wire.rs and tests/account.rs.)
+//! (Fixture round trips and the basic cases live in the `wire` and `account_*` modules.)
 
 use crate::common;
 

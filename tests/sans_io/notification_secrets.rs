@@ -1,4 +1,4 @@
-//! Secret hygiene for the notification secret, in the spirit of `tests/secrets.rs`: every
+//! Secret hygiene for the notification secret, in the spirit of the `secrets` module: every
 //! value and error built from it is formatted with `{:?}`, `{:#?}` and (where it has one)
 //! `{}`, and none may contain the secret or any 16-byte window of it. Serializing the
 //! secret (documented as secret) is the one place it appears.

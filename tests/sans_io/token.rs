@@ -1,6 +1,6 @@
 //! `VppToken` decoding: Apple's samples, every tolerance, expiry, the builder and
-//! redaction. Every error class is in tests/malformed.rs; `Send + Sync` in
-//! tests/autotrait.rs.
+//! redaction. Every error class is in the `malformed` module; `Send + Sync` in
+//! `autotrait`.
 
 use crate::common;
 
@@ -170,7 +170,7 @@ fn accepts_every_offset_form_and_fractional_seconds() {
     }
 }
 
-// Every error class, with its message, is in tests/malformed.rs.
+// Every error class, with its message, is in the `malformed` module.
 
 // ---- expiry through the token, with an injected clock ----
 
