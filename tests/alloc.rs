@@ -7,6 +7,9 @@
 //!
 //! Counting is per thread (a thread-local switch), so other tests running in parallel
 //! threads do not disturb it.
+//!
+//! Its own test binary, outside the areas in `tests/<area>/`: a `#[global_allocator]`
+//! replaces the allocator of the whole process it is linked into.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

@@ -36,7 +36,7 @@ pub const UNKNOWN_LIMIT_REQUESTS_PER_SECOND: u32 = 5;
 /// WINDOW_SLACK`, so a request may arrive up to this much later than the one N places
 /// before it (a busy scheduler, a slow hop) and the window still holds N. Chosen from a
 /// measurement (README, "Reliability"; the ignored test `pacing_bunching` in
-/// `tests/client_rate.rs`): the worst bunching seen on a loaded 2-core machine was 60 ms,
+/// `tests/client/client_rate.rs`): the worst bunching on a loaded 2-core machine was 60 ms,
 /// more than the former margin of 5 % of the interval (50 ms per window).
 pub const WINDOW_SLACK: Duration = Duration::from_millis(100);
 

@@ -1,14 +1,21 @@
 //! Fixtures and helpers shared by the integration tests, their one home: `us()`, `now()`
 //! and the tokens here, so every file means the same MDM, clock and token by them; the
-//! account tests' locations in [`account`]; with the `client` feature, a wiremock fake of
-//! Apple in `fake_apple` and the simulator helpers of the license tests in `licenses_sim`.
+//! account tests' locations in [`account`]; the examples' built binaries in [`example_bin`];
+//! a real `redis-server` on a free port in [`redis_server`]; with the `client` feature, a
+//! wiremock fake of Apple in `fake_apple` and the simulator helpers of the license tests in
+//! `licenses_sim`.
+//!
+//! Each test area (`tests/<area>/main.rs`) declares this module once with
+//! `#[path = "../common/mod.rs"] mod common;` and its test modules `use crate::common;`.
 #![allow(dead_code)]
 
 pub mod account;
+pub mod example_bin;
 #[cfg(feature = "client")]
 pub mod fake_apple;
 #[cfg(feature = "client")]
 pub mod licenses_sim;
+pub mod redis_server;
 
 use apple_vpp::{MdmIdentity, VppToken};
 use base64::Engine as _;
