@@ -12,7 +12,7 @@
 //! each); the long forms are ignored:
 //!
 //! ```text
-//! cargo test --all-features --test redis_faults -- --ignored --test-threads 1
+//! cargo test --all-features --test redis -- --ignored --test-threads 1 redis_faults::
 //! ```
 #![cfg(feature = "redis")]
 
