@@ -42,7 +42,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use apple_vpp::client::LeaseError;
 use apple_vpp_sim::{AssignmentSpec, MdmInfo, RunningSimulator, Scenario, SimOptions, Simulator};
 
 use crate::app::{Mdm, MdmError, Options, Stores};
@@ -331,7 +330,7 @@ async fn run(args: Args) -> Result<(), Exit> {
                 })?;
             let report = loop {
                 match replica.sync(&uid, full).await {
-                    Err(MdmError::Lease(LeaseError::Held { .. })) => {
+                    Err(e) if e.is_lease_held() => {
                         tokio::time::sleep(Duration::from_millis(100)).await
                     }
                     done => break done?,

@@ -15,7 +15,6 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use apple_vpp::client::LeaseError;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -78,9 +77,7 @@ impl From<MdmError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = match &self.0 {
-            MdmError::ManagedElsewhere { .. } | MdmError::Lease(LeaseError::Held { .. }) => {
-                StatusCode::CONFLICT
-            }
+            e if e.is_managed_elsewhere() || e.is_lease_held() => StatusCode::CONFLICT,
             MdmError::Db(crate::db::DbError::NoLocation { .. }) => StatusCode::NOT_FOUND,
             _ => StatusCode::BAD_GATEWAY,
         };
