@@ -434,6 +434,7 @@ impl Entry {
         for f in &self.failed {
             legacy.entry(&f.subject).or_insert(f);
         }
+        let covered: HashSet<&(String, Subject)> = self.covered.iter().collect();
         let keys = self.all_keys();
         let mut assignments = Vec::with_capacity(keys.len());
         for (key, subject) in keys {
@@ -447,8 +448,8 @@ impl Entry {
                     error: f.error,
                     message: f.message.clone(),
                 }
-            } else if self.covered.contains(&(key.clone(), subject.clone()))
-                || !(doubt_all || doubted.contains(key.as_str()))
+            } else if !(doubt_all || doubted.contains(key.as_str()))
+                || covered.contains(&(key.clone(), subject.clone()))
             {
                 AssignmentResult::Succeeded
             } else {
