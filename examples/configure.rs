@@ -24,9 +24,8 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use apple_vpp::client::{ClientError, ConfigureOutcome, VppClient};
-use apple_vpp::wire::ErrorKind;
-use apple_vpp::{ConfigureError, MdmIdentity, Protocol, Takeover, VppAccount, VppToken};
+use apple_vpp::client::{ConfigureOutcome, VppClient};
+use apple_vpp::{MdmIdentity, Protocol, Takeover, VppAccount, VppToken};
 use apple_vpp_sim::{LocationSpec, MdmInfo, RunningSimulator, Scenario, SimOptions, Simulator};
 
 const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/sample.vpptoken");
@@ -248,15 +247,12 @@ async fn main() -> ExitCode {
             eprintln!("configure: an outcome this example does not know");
             ExitCode::FAILURE
         }
-        Err(ClientError::Configure(e @ ConfigureError::LostRace { .. })) => {
+        Err(e) if e.is_managed_elsewhere() => {
             println!("Result:       not configured: {e}");
             ExitCode::from(3)
         }
         Err(e) => {
-            let rejected = matches!(
-                e.kind(),
-                ErrorKind::TokenExpired | ErrorKind::TokenInvalid | ErrorKind::TokenRevoked
-            );
+            let rejected = e.needs_new_token();
             println!("Result:       not configured: {e}");
             eprintln!("configure: {}", with_causes(&e));
             ExitCode::from(if rejected { 4 } else { 1 })

@@ -38,7 +38,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use apple_vpp::VppToken;
-use apple_vpp::client::{BudgetStatus, ClientError, LeaseError, VppClient};
+use apple_vpp::client::{BudgetStatus, VppClient};
 use apple_vpp::redis::{RedisBudget, RedisLeases, RedisStore};
 use apple_vpp_sim::{Scenario, SimOptions, Simulator};
 use serde::Serialize;
@@ -351,13 +351,13 @@ async fn run_worker(args: &Args, worker: &Worker, store: Option<RedisStore>) -> 
                 Ok::<_, Infallible>(())
             })
             .await;
-        match outcome.map_err(ClientError::from) {
+        match outcome {
             Ok(outcome) => println!(
                 "{{\"event\":\"synced\",\"fence\":{},\"ms\":{}}}",
                 outcome.lease_fence.unwrap_or(0),
                 unix_ms()
             ),
-            Err(ClientError::Lease(LeaseError::Held { .. })) => {
+            Err(e) if e.is_lease_held() => {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
             Err(e) => {

@@ -62,6 +62,44 @@ impl Default for BatchLimits {
     }
 }
 
+impl BatchLimits {
+    /// Sets [`BatchLimits::max_assets`].
+    pub fn with_max_assets(mut self, max_assets: usize) -> Self {
+        self.max_assets = max_assets;
+        self
+    }
+
+    /// Sets [`BatchLimits::max_serial_numbers`].
+    pub fn with_max_serial_numbers(mut self, max_serial_numbers: usize) -> Self {
+        self.max_serial_numbers = max_serial_numbers;
+        self
+    }
+
+    /// Sets [`BatchLimits::max_client_user_ids`].
+    pub fn with_max_client_user_ids(mut self, max_client_user_ids: usize) -> Self {
+        self.max_client_user_ids = max_client_user_ids;
+        self
+    }
+
+    /// Sets [`BatchLimits::max_revoke_serial_numbers`].
+    pub fn with_max_revoke_serial_numbers(mut self, max_revoke_serial_numbers: usize) -> Self {
+        self.max_revoke_serial_numbers = max_revoke_serial_numbers;
+        self
+    }
+
+    /// Sets [`BatchLimits::max_revoke_client_user_ids`].
+    pub fn with_max_revoke_client_user_ids(mut self, max_revoke_client_user_ids: usize) -> Self {
+        self.max_revoke_client_user_ids = max_revoke_client_user_ids;
+        self
+    }
+
+    /// Sets [`BatchLimits::max_users`].
+    pub fn with_max_users(mut self, max_users: usize) -> Self {
+        self.max_users = max_users;
+        self
+    }
+}
+
 impl From<&Limits> for BatchLimits {
     /// Apple's limits; an absent or zero limit takes its default.
     fn from(limits: &Limits) -> Self {

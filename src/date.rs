@@ -4,7 +4,7 @@
 //! chrono's RFC 3339 parser refuses it. The format is fixed-width, so it is parsed by hand:
 //! faster than a format-string parser and with precise error reasons.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Timelike};
 use std::fmt;
 
 /// Why a date-time text was refused. The `Display` text completes the sentence
@@ -97,7 +97,26 @@ pub fn parse_apple_date(s: &str) -> Result<DateTime<FixedOffset>, DateProblem> {
     if b[13] != b':' || b[16] != b':' {
         return Err(DateProblem::Shape);
     }
-    let mut i = 19;
+    let (nanos, i) = fraction(b, 19)?;
+    let offset_secs = offset_seconds(b, i)?;
+    if !(1..=12).contains(&month) {
+        return Err(DateProblem::Month);
+    }
+    let date = NaiveDate::from_ymd_opt(year as i32, month, day).ok_or(DateProblem::Day)?;
+    let time = NaiveTime::from_hms_nano_opt(hour, min, sec, nanos)
+        .filter(|_| sec < 60)
+        .ok_or(DateProblem::Time)?;
+    let offset = FixedOffset::east_opt(offset_secs).ok_or(DateProblem::Offset)?;
+    let (utc_date, utc_time) = to_utc(date, time, offset_secs)?;
+    Ok(DateTime::from_naive_utc_and_offset(
+        utc_date.and_time(utc_time),
+        offset,
+    ))
+}
+
+/// The nanoseconds of an optional `.fraction` at `i` (digits past the ninth are
+/// dropped), and the index after it.
+fn fraction(b: &[u8], mut i: usize) -> Result<(u32, usize), DateProblem> {
     let mut nanos = 0u32;
     if b.get(i) == Some(&b'.') {
         i += 1;
@@ -116,9 +135,14 @@ pub fn parse_apple_date(s: &str) -> Result<DateTime<FixedOffset>, DateProblem> {
             nanos *= 10;
         }
     }
-    let offset_secs: i32 = match b.get(i) {
-        None => return Err(DateProblem::MissingOffset),
-        Some(b'Z') if i + 1 == b.len() => 0,
+    Ok((nanos, i))
+}
+
+/// The offset written from `i` to the end (`Z`, `±hhmm` or `±hh:mm`), in seconds east.
+fn offset_seconds(b: &[u8], i: usize) -> Result<i32, DateProblem> {
+    match b.get(i) {
+        None => Err(DateProblem::MissingOffset),
+        Some(b'Z') if i + 1 == b.len() => Ok(0),
         Some(&sign @ (b'+' | b'-')) => {
             let (hh, mm) = match b.len() - i {
                 5 => (digits(b, i + 1, 2), digits(b, i + 3, 2)),
@@ -132,38 +156,35 @@ pub fn parse_apple_date(s: &str) -> Result<DateTime<FixedOffset>, DateProblem> {
                 return Err(DateProblem::Offset);
             }
             let v = (hh * 3600 + mm * 60) as i32;
-            if sign == b'-' { -v } else { v }
+            Ok(if sign == b'-' { -v } else { v })
         }
-        Some(_) => return Err(DateProblem::Shape),
-    };
-    if !(1..=12).contains(&month) {
-        return Err(DateProblem::Month);
+        Some(_) => Err(DateProblem::Shape),
     }
-    let date = NaiveDate::from_ymd_opt(year as i32, month, day).ok_or(DateProblem::Day)?;
-    let time = NaiveTime::from_hms_nano_opt(hour, min, sec, nanos)
-        .filter(|_| sec < 60)
-        .ok_or(DateProblem::Time)?;
-    let offset = FixedOffset::east_opt(offset_secs).ok_or(DateProblem::Offset)?;
-    // A fixed offset maps each local time to exactly one instant: subtract it by hand, in
-    // seconds of the day, moving at most one day, instead of a general time-zone lookup.
-    let utc_secs = (hour * 3600 + min * 60 + sec) as i32 - offset_secs;
-    let (utc_date, utc_time) = if offset_secs == 0 {
-        (date, time)
+}
+
+/// The UTC date and time of a local `date` and `time` at `offset_secs` east.
+///
+/// A fixed offset maps each local time to exactly one instant: subtract it by hand, in
+/// seconds of the day, moving at most one day, instead of a general time-zone lookup.
+fn to_utc(
+    date: NaiveDate,
+    time: NaiveTime,
+    offset_secs: i32,
+) -> Result<(NaiveDate, NaiveTime), DateProblem> {
+    if offset_secs == 0 {
+        return Ok((date, time));
+    }
+    let utc_secs = time.num_seconds_from_midnight() as i32 - offset_secs;
+    let (utc_date, utc_secs) = if utc_secs < 0 {
+        (date.pred_opt(), utc_secs + DAY_SECS)
+    } else if utc_secs >= DAY_SECS {
+        (date.succ_opt(), utc_secs - DAY_SECS)
     } else {
-        let (utc_date, utc_secs) = if utc_secs < 0 {
-            (date.pred_opt(), utc_secs + DAY_SECS)
-        } else if utc_secs >= DAY_SECS {
-            (date.succ_opt(), utc_secs - DAY_SECS)
-        } else {
-            (Some(date), utc_secs)
-        };
-        let utc_time = NaiveTime::from_num_seconds_from_midnight_opt(utc_secs as u32, nanos);
-        utc_date.zip(utc_time).ok_or(DateProblem::Shape)?
+        (Some(date), utc_secs)
     };
-    Ok(DateTime::from_naive_utc_and_offset(
-        utc_date.and_time(utc_time),
-        offset,
-    ))
+    let utc_time =
+        NaiveTime::from_num_seconds_from_midnight_opt(utc_secs as u32, time.nanosecond());
+    utc_date.zip(utc_time).ok_or(DateProblem::Shape)
 }
 
 const DAY_SECS: i32 = 86_400;

@@ -47,7 +47,7 @@ impl Default for RenewalPolicy {
 }
 
 impl RenewalPolicy {
-    /// The default warning window, in days.
+    /// The default warning window, in days: 30.
     pub const DEFAULT_WARNING_DAYS: u32 = 30;
 
     /// A policy that warns `days` days before expiry.

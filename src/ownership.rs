@@ -12,11 +12,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::wire::MdmInfo;
 
-/// Apple's limit on `mdmInfo.id`, in characters.
+/// Apple's limit on `mdmInfo.id`, in characters: 100.
 pub const MAX_MDM_ID_CHARS: usize = 100;
-/// Apple's limit on `mdmInfo.name`, in characters.
+/// Apple's limit on `mdmInfo.name`, in characters: 100.
 pub const MAX_MDM_NAME_CHARS: usize = 100;
-/// Apple's limit on `mdmInfo.metadata`, in characters.
+/// Apple's limit on `mdmInfo.metadata`, in characters: 255.
 pub const MAX_MDM_METADATA_CHARS: usize = 255;
 
 /// Who we are: the MDM install (or site) that claims locations.

@@ -82,10 +82,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::wire::{AppleError, ErrorNumber, PageInfo, ResponseError};
 
-/// Apple's limit on pages of one list fetched at once.
+/// Apple's limit on pages of one list fetched at once: 5.
 pub const MAX_IN_FLIGHT: usize = 5;
 
-/// The default bound on the pages one traversal follows (see
+/// The default bound on the pages one traversal follows, 1,000,000 (see
 /// [`PageTraversal::with_page_limit`]).
 pub const DEFAULT_PAGE_LIMIT: u32 = 1_000_000;
 
@@ -177,7 +177,7 @@ fn one() -> u32 {
     1
 }
 
-/// The most passes of one sync the client reads while the location keeps changing between
+/// The most passes of one sync (3) the client reads while the location keeps changing between
 /// pages (see [`SyncOutcome::complete`]).
 pub const MAX_PASSES: u32 = 3;
 

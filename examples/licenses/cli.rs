@@ -93,11 +93,8 @@ pub async fn run(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
         }
         Err(Failure::Client(error)) => {
             let _ = writeln!(err, "error: {}", with_causes(&error));
-            let token_rejected = error
-                .apple()
-                .is_some_and(|a| matches!(a.number.code(), 9621 | 9622 | 9625));
             match &error {
-                _ if token_rejected => TOKEN_REJECTED,
+                _ if error.needs_new_token() => TOKEN_REJECTED,
                 ClientError::Batch(_) => BAD_ARGS,
                 _ => FAILED,
             }

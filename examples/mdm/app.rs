@@ -53,6 +53,28 @@ impl From<ClientError> for MdmError {
     }
 }
 
+impl MdmError {
+    /// Whether another replica holds the location's lease (taken here or inside the
+    /// client): wait and try again.
+    pub fn is_lease_held(&self) -> bool {
+        match self {
+            Self::Lease(e) => e.is_held(),
+            Self::Client(e) => e.is_lease_held(),
+            _ => false,
+        }
+    }
+
+    /// Whether another MDM manages the location (the admin did not consent to a
+    /// takeover, or Apple shows another MDM now).
+    pub fn is_managed_elsewhere(&self) -> bool {
+        match self {
+            Self::ManagedElsewhere { .. } => true,
+            Self::Client(e) => e.is_managed_elsewhere(),
+            _ => false,
+        }
+    }
+}
+
 /// The stores replicas share besides the database (see `shared.rs` for what they share
 /// through it): on Redis, or (one process only) in memory.
 #[derive(Clone)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use apple_vpp::chrono::{SecondsFormat, Utc};
 use apple_vpp::client::SyncPage;
-use apple_vpp::events::{AssignmentResult, EventOutcome, EventTracker, Subject};
+use apple_vpp::events::{EventOutcome, EventTracker};
 use apple_vpp::{Asset, Assignment, VppAccount, VppUser};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
@@ -557,20 +557,13 @@ fn store_outcome(tx: &Transaction<'_>, uid: &str, outcome: &EventOutcome) -> Res
             ),
             None => (String::new(), String::new()),
         };
-        let (subject_kind, subject_id, serial, user) = match &one.subject {
-            Subject::Serial(s) => ("serial", s.clone(), s.clone(), String::new()),
-            Subject::User(u) => ("user", u.clone(), String::new(), u.clone()),
-            _ => continue,
-        };
-        let (result, error, message) = match &one.result {
-            AssignmentResult::Succeeded => ("succeeded", None, None),
-            AssignmentResult::Failed { error, message } => (
-                "failed",
-                error.map(|e| i64::from(e.code())),
-                Some(message.clone()),
-            ),
-            _ => ("unknown", None, None),
-        };
+        let subject_kind = one.subject.kind();
+        let subject_id = one.subject.id().to_owned();
+        let serial = one.subject.serial_number().unwrap_or_default().to_owned();
+        let user = one.subject.client_user_id().unwrap_or_default().to_owned();
+        let result = one.result.as_str();
+        let error = one.result.error().map(|e| i64::from(e.code()));
+        let message = one.result.message().map(str::to_owned);
         tx.execute(
             "INSERT OR REPLACE INTO events (uid, event_id, event_type, adam_id, pricing_param, subject_kind,
              subject_id, result, error_number, message, completed_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use apple_vpp::client::LeaseError;
 use serde::Serialize;
 use tokio::task::JoinSet;
 
@@ -150,7 +149,7 @@ async fn compete(replicas: &[Arc<Mdm>], uid: &str, full: bool) -> Result<SyncRep
                 }
                 match replica.sync(&uid, full).await {
                     Ok(report) => return Ok(Some(report)),
-                    Err(MdmError::Lease(LeaseError::Held { .. })) => {
+                    Err(e) if e.is_lease_held() => {
                         tokio::time::sleep(Duration::from_millis(50)).await;
                     }
                     Err(e) => return Err(e),

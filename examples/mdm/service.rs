@@ -86,9 +86,7 @@ impl IntoResponse for ApiError {
             _ => None,
         };
         let status = match &self.0 {
-            MdmError::ManagedElsewhere { .. } | MdmError::Lease(LeaseError::Held { .. }) => {
-                StatusCode::CONFLICT
-            }
+            e if e.is_managed_elsewhere() || e.is_lease_held() => StatusCode::CONFLICT,
             MdmError::Db(crate::db::DbError::NoLocation { .. }) => StatusCode::NOT_FOUND,
             _ => StatusCode::BAD_GATEWAY,
         };

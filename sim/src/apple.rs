@@ -6,89 +6,89 @@ use serde_json::{Value, json};
 
 /// Error numbers the simulator answers with (Apple's numbering).
 pub mod code {
-    /// Missing argument.
+    /// Missing argument (9600).
     pub const MISSING_ARGUMENT: u32 = 9600;
-    /// Login required.
+    /// Login required (9601).
     pub const LOGIN_REQUIRED: u32 = 9601;
-    /// Invalid argument.
+    /// Invalid argument (9602).
     pub const INVALID_ARGUMENT: u32 = 9602;
-    /// Internal error, retry.
+    /// Internal error, retry (9603).
     pub const INTERNAL: u32 = 9603;
-    /// Result not found (used for unknown routes).
+    /// Result not found, 9604 (used for unknown routes).
     pub const NOT_FOUND: u32 = 9604;
-    /// Registered user not found.
+    /// Registered user not found (9609).
     pub const USER_NOT_FOUND: u32 = 9609;
-    /// License not found (unknown asset in a manage request).
+    /// License not found (unknown asset in a manage request) (9610).
     pub const LICENSE_NOT_FOUND: u32 = 9610;
-    /// Token expired.
+    /// Token expired (9621).
     pub const TOKEN_EXPIRED: u32 = 9621;
-    /// Invalid authentication token.
+    /// Invalid authentication token (9622).
     pub const INVALID_TOKEN: u32 = 9622;
-    /// Token revoked.
+    /// Token revoked (9625).
     pub const TOKEN_REVOKED: u32 = 9625;
-    /// Too many requests.
+    /// Too many requests (9646).
     pub const TOO_MANY_REQUESTS: u32 = 9646;
-    /// Legacy token on v2.
+    /// Legacy token on v2 (9647).
     pub const LEGACY_TOKEN: u32 = 9647;
-    /// Bad page index.
+    /// Bad page index (9650).
     pub const BAD_PAGE_INDEX: u32 = 9650;
-    /// Too many assets.
+    /// Too many assets (9700).
     pub const MAX_ASSETS: u32 = 9700;
-    /// Too many clientUserIds.
+    /// Too many clientUserIds (9701).
     pub const MAX_CLIENT_USER_IDS: u32 = 9701;
-    /// Too many serialNumbers.
+    /// Too many serialNumbers (9702).
     pub const MAX_SERIAL_NUMBERS: u32 = 9702;
-    /// Duplicate assets.
+    /// Duplicate assets (9703).
     pub const DUPLICATE_ASSETS: u32 = 9703;
-    /// Duplicate clientUserIds.
+    /// Duplicate clientUserIds (9704).
     pub const DUPLICATE_CLIENT_USER_IDS: u32 = 9704;
-    /// Duplicate serialNumbers.
+    /// Duplicate serialNumbers (9705).
     pub const DUPLICATE_SERIAL_NUMBERS: u32 = 9705;
-    /// Asset not revocable.
+    /// Asset not revocable (9706).
     pub const NOT_REVOCABLE: u32 = 9706;
-    /// Asset not device assignable.
+    /// Asset not device assignable (9707).
     pub const NOT_DEVICE_ASSIGNABLE: u32 = 9707;
-    /// Event not found.
+    /// Event not found (9708).
     pub const EVENT_NOT_FOUND: u32 = 9708;
-    /// Not enough licenses.
+    /// Not enough licenses (9709).
     pub const NOT_ENOUGH_LICENSES: u32 = 9709;
-    /// Notification URL and token must come together.
+    /// Notification URL and token must come together (9710).
     pub const NOTIFICATION_PAIR: u32 = 9710;
-    /// Notification URL or token too long.
+    /// Notification URL or token too long (9711).
     pub const NOTIFICATION_LENGTH: u32 = 9711;
-    /// Notification URL invalid or not https.
+    /// Notification URL invalid or not https (9712).
     pub const NOTIFICATION_URL: u32 = 9712;
-    /// MDM metadata too long.
+    /// MDM metadata too long (9713).
     pub const MDM_METADATA_LENGTH: u32 = 9713;
-    /// Too many users.
+    /// Too many users (9714).
     pub const MAX_USERS: u32 = 9714;
-    /// Duplicate users.
+    /// Duplicate users (9715).
     pub const DUPLICATE_USERS: u32 = 9715;
-    /// User already exists.
+    /// User already exists (9716).
     pub const USER_EXISTS: u32 = 9716;
-    /// Invalid email.
+    /// Invalid email (9717).
     pub const INVALID_EMAIL: u32 = 9717;
-    /// Missing assets.
+    /// Missing assets (9718).
     pub const MISSING_ASSETS: u32 = 9718;
-    /// Missing clientUserIds / serialNumbers.
+    /// Missing clientUserIds / serialNumbers (9719).
     pub const MISSING_TARGETS: u32 = 9719;
-    /// Missing users.
+    /// Missing users (9720).
     pub const MISSING_USERS: u32 = 9720;
-    /// Invalid versionId.
+    /// Invalid versionId (9721).
     pub const INVALID_VERSION: u32 = 9721;
-    /// Malformed authorization header.
+    /// Malformed authorization header (9722).
     pub const BAD_AUTH_HEADER: u32 = 9722;
-    /// mdmInfo incomplete.
+    /// mdmInfo incomplete (9723).
     pub const MDM_INFO_INCOMPLETE: u32 = 9723;
-    /// MDM id too long.
+    /// MDM id too long (9724).
     pub const MDM_ID_LENGTH: u32 = 9724;
-    /// MDM name too long.
+    /// MDM name too long (9725).
     pub const MDM_NAME_LENGTH: u32 = 9725;
-    /// Method not allowed.
+    /// Method not allowed (9726).
     pub const METHOD_NOT_ALLOWED: u32 = 9726;
-    /// Test notification failed.
+    /// Test notification failed (9728).
     pub const NOTIFICATION_UNREACHABLE: u32 = 9728;
-    /// Service unavailable.
+    /// Service unavailable (9729).
     pub const UNAVAILABLE: u32 = 9729;
 }
 

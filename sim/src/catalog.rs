@@ -169,47 +169,13 @@ async fn owned(
         .rate
         .admit(&format!("metadata:{uid}"), s.config.max_requests_per_second)
     else {
-        let mut resp = catalog_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "42900",
-            "Too Many Requests",
-            "The request rate is over the limit; retry later.",
-        );
-        resp.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return noted(resp, Some(uid), false);
+        return noted(too_many_requests(), Some(uid), false);
     };
     s.response_delay().await;
-    if !known_storefront(s, storefront) {
-        let resp = catalog_error(
-            StatusCode::NOT_FOUND,
-            "40400",
-            "Resource Not Found",
-            &format!(
-                "No storefront {:?}.",
-                storefront.chars().take(8).collect::<String>()
-            ),
-        );
-        return noted(resp, Some(uid), true);
-    }
-    let Ok(Query(q)) = q else {
-        let resp = catalog_error(
-            StatusCode::BAD_REQUEST,
-            "40000",
-            "Bad Request",
-            "Undecodable query string.",
-        );
-        return noted(resp, Some(uid), true);
+    let q = match owned_query(s, storefront, q) {
+        Ok(q) => q,
+        Err(resp) => return noted(*resp, Some(uid), true),
     };
-    if q.get("platform").is_none_or(|p| p.is_empty()) {
-        let resp = catalog_error(
-            StatusCode::BAD_REQUEST,
-            "40005",
-            "Invalid Parameter Value",
-            "The platform parameter is required.",
-        );
-        return noted(resp, Some(uid), true);
-    }
     let wanted = ids(&q);
     if wanted.is_empty() {
         return forbidden(Some(uid));
@@ -218,28 +184,90 @@ async fn owned(
         .get("extend[apps]")
         .or_else(|| q.get("extend"))
         .is_some_and(|e| e.split(',').any(|x| x.trim() == "latestVersionInfo"));
-    let data: Vec<Value> = {
-        let w = s.world();
-        let Some(loc) = w.location(&uid) else {
-            return noted(unauthorized("Unknown location."), None, false);
-        };
-        wanted
-            .iter()
-            .filter_map(|id| {
-                loc.assets
-                    .iter()
-                    .find(|a| &a.adam_id == id && is_book(a) == books && available(a, storefront))
-            })
-            .map(|a| {
-                if books {
-                    book_json(a, storefront)
-                } else {
-                    app_json(a, storefront, latest_version)
-                }
-            })
-            .collect()
+    let Some(data) = owned_records(s, &uid, &wanted, storefront, books, latest_version) else {
+        return noted(unauthorized("Unknown location."), None, false);
     };
     noted(Json(json!({"data": data})).into_response(), Some(uid), true)
+}
+
+/// The catalog's 429, with a `Retry-After` of one second.
+fn too_many_requests() -> Response {
+    let mut resp = catalog_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "42900",
+        "Too Many Requests",
+        "The request rate is over the limit; retry later.",
+    );
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    resp
+}
+
+/// The query of a request for owned content, or the catalog's answer to a storefront it
+/// does not know, an undecodable query or a missing `platform`, in that order.
+fn owned_query(
+    s: &Arc<Shared>,
+    storefront: &str,
+    q: Result<Query<QueryMap>, QueryRejection>,
+) -> Result<QueryMap, Box<Response>> {
+    if !known_storefront(s, storefront) {
+        return Err(Box::new(catalog_error(
+            StatusCode::NOT_FOUND,
+            "40400",
+            "Resource Not Found",
+            &format!(
+                "No storefront {:?}.",
+                storefront.chars().take(8).collect::<String>()
+            ),
+        )));
+    }
+    let Ok(Query(q)) = q else {
+        return Err(Box::new(catalog_error(
+            StatusCode::BAD_REQUEST,
+            "40000",
+            "Bad Request",
+            "Undecodable query string.",
+        )));
+    };
+    if q.get("platform").is_none_or(|p| p.is_empty()) {
+        return Err(Box::new(catalog_error(
+            StatusCode::BAD_REQUEST,
+            "40005",
+            "Invalid Parameter Value",
+            "The platform parameter is required.",
+        )));
+    }
+    Ok(q)
+}
+
+/// The `data` records of the `wanted` ids the location `uid` owns (books or apps) and
+/// that are sold in `storefront`, in the order asked; `None` for an unknown location.
+fn owned_records(
+    s: &Arc<Shared>,
+    uid: &str,
+    wanted: &[String],
+    storefront: &str,
+    books: bool,
+    latest_version: bool,
+) -> Option<Vec<Value>> {
+    let w = s.world();
+    let loc = w.location(uid)?;
+    let data = wanted
+        .iter()
+        .filter_map(|id| {
+            loc.assets
+                .iter()
+                .find(|a| &a.adam_id == id && is_book(a) == books && available(a, storefront))
+        })
+        .map(|a| {
+            if books {
+                book_json(a, storefront)
+            } else {
+                app_json(a, storefront, latest_version)
+            }
+        })
+        .collect();
+    Some(data)
 }
 
 /// The default and largest `limit` of `GET /v1/storefronts` in the simulator.
@@ -255,33 +283,10 @@ pub(crate) async fn storefronts(
     if let Err(detail) = developer(&s, &headers) {
         return noted(unauthorized(&detail), None, false);
     }
-    let bad = |detail: &str| {
-        catalog_error(
-            StatusCode::BAD_REQUEST,
-            "40005",
-            "Invalid Parameter Value",
-            detail,
-        )
+    let (limit, offset) = match storefronts_window(q) {
+        Ok(window) => window,
+        Err(resp) => return *resp,
     };
-    let Ok(Query(q)) = q else {
-        return bad("Undecodable query string.");
-    };
-    if q.get("platform").is_none_or(|p| p.is_empty()) {
-        return bad("The platform parameter is required.");
-    }
-    let number = |name: &str, default: usize| match q.get(name) {
-        None => Some(default),
-        Some(v) => v.trim().parse::<usize>().ok(),
-    };
-    let (Some(limit), Some(offset)) = (
-        number("limit", STOREFRONTS_DEFAULT_LIMIT),
-        number("offset", 0),
-    ) else {
-        return bad("limit and offset must be non-negative integers.");
-    };
-    if limit == 0 || limit > STOREFRONTS_DEFAULT_LIMIT {
-        return bad("limit must be between 1 and 25.");
-    }
     let mut all: Vec<String> = s
         .config
         .metadata_storefronts
@@ -292,27 +297,63 @@ pub(crate) async fn storefronts(
     all.dedup();
     let page: Vec<&String> = all.iter().skip(offset).take(limit).collect();
     let more = offset.saturating_add(page.len()) < all.len();
-    let data: Vec<Value> = page
-        .into_iter()
-        .map(|id| {
-            let id = id.to_ascii_lowercase();
-            json!({
-                "id": id,
-                "type": "storefronts",
-                "href": format!("/v1/storefronts/{id}"),
-                "attributes": {
-                    "name": id.to_ascii_uppercase(),
-                    "defaultLanguageTag": format!("en-{}", id.to_ascii_uppercase()),
-                    "supportedLanguageTags": [format!("en-{}", id.to_ascii_uppercase())],
-                },
-            })
-        })
-        .collect();
+    let data: Vec<Value> = page.into_iter().map(|id| storefront_json(id)).collect();
     let mut body = json!({"data": data});
     if more {
         body["next"] = json!(format!("/v1/storefronts?offset={}", offset + limit));
     }
     Json(body).into_response()
+}
+
+/// The `limit` and `offset` of a storefronts request, or the catalog's 400 for an
+/// undecodable query, a missing `platform` or a bad number.
+fn storefronts_window(
+    q: Result<Query<QueryMap>, QueryRejection>,
+) -> Result<(usize, usize), Box<Response>> {
+    let bad = |detail: &str| {
+        Box::new(catalog_error(
+            StatusCode::BAD_REQUEST,
+            "40005",
+            "Invalid Parameter Value",
+            detail,
+        ))
+    };
+    let Ok(Query(q)) = q else {
+        return Err(bad("Undecodable query string."));
+    };
+    if q.get("platform").is_none_or(|p| p.is_empty()) {
+        return Err(bad("The platform parameter is required."));
+    }
+    let number = |name: &str, default: usize| match q.get(name) {
+        None => Some(default),
+        Some(v) => v.trim().parse::<usize>().ok(),
+    };
+    let (Some(limit), Some(offset)) = (
+        number("limit", STOREFRONTS_DEFAULT_LIMIT),
+        number("offset", 0),
+    ) else {
+        return Err(bad("limit and offset must be non-negative integers."));
+    };
+    if limit == 0 || limit > STOREFRONTS_DEFAULT_LIMIT {
+        return Err(bad("limit must be between 1 and 25."));
+    }
+    Ok((limit, offset))
+}
+
+/// One storefront resource, named and tagged after its id.
+fn storefront_json(id: &str) -> Value {
+    let id = id.to_ascii_lowercase();
+    let upper = id.to_ascii_uppercase();
+    json!({
+        "id": id,
+        "type": "storefronts",
+        "href": format!("/v1/storefronts/{id}"),
+        "attributes": {
+            "name": upper,
+            "defaultLanguageTag": format!("en-{upper}"),
+            "supportedLanguageTags": [format!("en-{upper}")],
+        },
+    })
 }
 
 /// `GET /mdm/v2/contentMetadataLookup?version=2&id=…&cc=…&platform=…`: the ids sold in

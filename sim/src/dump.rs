@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::assignments::Target;
-use crate::model::World;
+use crate::model::{Location, World};
 
 /// Everything the simulator holds, location by location (in the scenario's order). Serialize
 /// it with `serde_json` for a file an MDM's own data can be compared with.
@@ -99,72 +99,83 @@ pub(crate) fn dump(world: &World) -> StateDump {
     let locations = world
         .locations
         .iter()
-        .map(|loc| {
-            let mut assets: Vec<AssetDump> = loc
-                .assets
-                .iter()
-                .map(|a| AssetDump {
-                    adam_id: a.adam_id.clone(),
-                    pricing_param: a.pricing_param.clone(),
-                    product_type: a.product_type.clone(),
-                    assigned_count: a.assigned,
-                    available_count: a.available(),
-                    retired_count: a.retired,
-                    total_count: a.total_count(),
-                })
-                .collect();
-            assets.sort_by(|a, b| {
-                (&a.adam_id, &a.pricing_param).cmp(&(&b.adam_id, &b.pricing_param))
-            });
-            let mut assignments: Vec<AssignmentDump> = loc
-                .assignments
-                .iter()
-                .map(|a| {
-                    let (serial_number, client_user_id) = match &a.target {
-                        Target::Serial(s) => (Some(s.clone()), None),
-                        Target::User(u) => (None, Some(u.clone())),
-                    };
-                    AssignmentDump {
-                        adam_id: a.adam_id.clone(),
-                        pricing_param: a.pricing_param.clone(),
-                        serial_number,
-                        client_user_id,
-                    }
-                })
-                .collect();
-            assignments.sort_by(|a, b| {
-                let key = |x: &AssignmentDump| {
-                    (
-                        x.adam_id.clone(),
-                        x.pricing_param.clone(),
-                        x.serial_number.is_none(),
-                        x.serial_number.clone().or_else(|| x.client_user_id.clone()),
-                    )
-                };
-                key(a).cmp(&key(b))
-            });
-            let mut users: Vec<UserDump> = loc
-                .users
-                .iter()
-                .map(|u| UserDump {
-                    client_user_id: u.client_user_id.clone(),
-                    email: u.email.clone(),
-                    status: u.status().to_owned(),
-                    invite_code: u.invite_code.clone(),
-                    id_hash: u.id_hash.clone(),
-                })
-                .collect();
-            // Stable: one clientUserId's records keep the order they were created in.
-            users.sort_by(|a, b| a.client_user_id.cmp(&b.client_user_id));
-            LocationDump {
-                u_id: loc.uid.clone(),
-                location_name: loc.name.clone(),
-                version_id: loc.version_id(),
-                assets,
-                assignments,
-                users,
-            }
+        .map(|loc| LocationDump {
+            u_id: loc.uid.clone(),
+            location_name: loc.name.clone(),
+            version_id: loc.version_id(),
+            assets: asset_dumps(loc),
+            assignments: assignment_dumps(loc),
+            users: user_dumps(loc),
         })
         .collect();
     StateDump { locations }
+}
+
+/// The location's assets, by (adamId, pricing).
+fn asset_dumps(loc: &Location) -> Vec<AssetDump> {
+    let mut assets: Vec<AssetDump> = loc
+        .assets
+        .iter()
+        .map(|a| AssetDump {
+            adam_id: a.adam_id.clone(),
+            pricing_param: a.pricing_param.clone(),
+            product_type: a.product_type.clone(),
+            assigned_count: a.assigned,
+            available_count: a.available(),
+            retired_count: a.retired,
+            total_count: a.total_count(),
+        })
+        .collect();
+    assets.sort_by(|a, b| (&a.adam_id, &a.pricing_param).cmp(&(&b.adam_id, &b.pricing_param)));
+    assets
+}
+
+/// The location's assignments, by (adamId, pricing), devices before users, then id.
+fn assignment_dumps(loc: &Location) -> Vec<AssignmentDump> {
+    let mut assignments: Vec<AssignmentDump> = loc
+        .assignments
+        .iter()
+        .map(|a| {
+            let (serial_number, client_user_id) = match &a.target {
+                Target::Serial(s) => (Some(s.clone()), None),
+                Target::User(u) => (None, Some(u.clone())),
+            };
+            AssignmentDump {
+                adam_id: a.adam_id.clone(),
+                pricing_param: a.pricing_param.clone(),
+                serial_number,
+                client_user_id,
+            }
+        })
+        .collect();
+    assignments.sort_by(|a, b| {
+        let key = |x: &AssignmentDump| {
+            (
+                x.adam_id.clone(),
+                x.pricing_param.clone(),
+                x.serial_number.is_none(),
+                x.serial_number.clone().or_else(|| x.client_user_id.clone()),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    assignments
+}
+
+/// The location's user records, by clientUserId.
+fn user_dumps(loc: &Location) -> Vec<UserDump> {
+    let mut users: Vec<UserDump> = loc
+        .users
+        .iter()
+        .map(|u| UserDump {
+            client_user_id: u.client_user_id.clone(),
+            email: u.email.clone(),
+            status: u.status().to_owned(),
+            invite_code: u.invite_code.clone(),
+            id_hash: u.id_hash.clone(),
+        })
+        .collect();
+    // Stable: one clientUserId's records keep the order they were created in.
+    users.sort_by(|a, b| a.client_user_id.cmp(&b.client_user_id));
+    users
 }

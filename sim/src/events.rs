@@ -187,32 +187,40 @@ async fn accept(
         Err(e) => return ctx.finish(Err(e)),
     };
     ctx.mark_used_via_v2(&s);
-    let (event_id, answer) = {
-        let mut w = s.world();
-        let event_id = w.new_event_id();
-        let Some(loc) = w.location_mut(&ctx.uid) else {
-            return ctx.finish(Err(AppleError::new(code::INVALID_TOKEN)));
-        };
-        loc.events.insert(
-            event_id.clone(),
-            Event {
-                event_type: job.event_type(),
-                done: false,
-                num_requested: job.num_requested(),
-                num_completed: 0,
-                failures: Vec::new(),
-            },
-        );
-        let answer = json!({
-            "eventId": event_id,
-            "tokenExpirationDate": loc.expiration_text(),
-            "uId": loc.uid,
-        });
-        (event_id, answer)
+    let Some((event_id, answer)) = record_pending(&s, &ctx.uid, &job) else {
+        return ctx.finish(Err(AppleError::new(code::INVALID_TOKEN)));
     };
-    let delay = Duration::from_millis(s.config.event_delay_ms);
-    let uid = ctx.uid.clone();
-    let shared = Arc::clone(&s);
+    schedule(Arc::clone(&s), ctx.uid.clone(), event_id, job);
+    ctx.finish(Ok(answer))
+}
+
+/// Records a PENDING event for `job` at location `uid`: its id and the answer to send
+/// (`None` when the location is gone).
+fn record_pending(s: &Shared, uid: &str, job: &Job) -> Option<(String, Value)> {
+    let mut w = s.world();
+    let event_id = w.new_event_id();
+    let loc = w.location_mut(uid)?;
+    loc.events.insert(
+        event_id.clone(),
+        Event {
+            event_type: job.event_type(),
+            done: false,
+            num_requested: job.num_requested(),
+            num_completed: 0,
+            failures: Vec::new(),
+        },
+    );
+    let answer = json!({
+        "eventId": event_id,
+        "tokenExpirationDate": loc.expiration_text(),
+        "uId": loc.uid,
+    });
+    Some((event_id, answer))
+}
+
+/// Runs `job` after the scenario's event delay, then sends its notifications.
+fn schedule(shared: Arc<Shared>, uid: String, event_id: String, job: Job) {
+    let delay = Duration::from_millis(shared.config.event_delay_ms);
     tokio::spawn(async move {
         tokio::time::sleep(delay).await;
         let outgoing = {
@@ -232,7 +240,6 @@ async fn accept(
             shared.notifier.send_all(&dest, items).await;
         }
     });
-    ctx.finish(Ok(answer))
 }
 
 macro_rules! manage_handler {

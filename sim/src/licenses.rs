@@ -269,62 +269,74 @@ fn run_user(
     item: &UserItem,
     version: u64,
 ) -> Result<Option<Value>, u32> {
-    let id = &item.client_user_id;
     match kind {
-        EventType::Create => {
-            // Apple keeps at most one active record per clientUserId and refuses a create
-            // for one with 9716 ("Managing users",
-            // https://developer.apple.com/documentation/devicemanagement/managing-users);
-            // a retired one may be created again (a new record).
-            if loc.active_user(id).is_some() {
-                return Err(code::USER_EXISTS);
-            }
-            let user = User {
-                client_user_id: id.clone(),
-                email: item.email.clone(),
-                managed_apple_id: item.managed_apple_id.clone(),
-                retired: false,
-                invite_code: loc.invite_code(id),
-                id_hash: None,
-                version,
-            };
-            let v = user.json();
-            loc.add_user(user);
-            Ok(Some(v))
-        }
-        EventType::Update => {
-            let i = loc.active_user(id).ok_or(code::USER_NOT_FOUND)?;
-            let u = &mut loc.users[i];
-            if item.email.is_some() {
-                u.email = item.email.clone();
-            }
-            if item.managed_apple_id.is_some() {
-                u.managed_apple_id = item.managed_apple_id.clone();
-            }
-            u.version = version;
-            Ok(Some(u.json()))
-        }
-        _ => {
-            let Some(i) = loc.active_user(id) else {
-                // Retiring an already retired user succeeds; an unknown one does not.
-                return if loc.users.iter().any(|u| &u.client_user_id == id) {
-                    Ok(None)
-                } else {
-                    Err(code::USER_NOT_FOUND)
-                };
-            };
-            loc.retire_user(i, version);
-            let target = Target::User(id.clone());
-            for a in loc.assignments.of_target(&target) {
-                loc.assignments
-                    .remove(&a.adam_id, &a.pricing_param, &target);
-                if let Some(x) = loc.asset_index(&a.adam_id, &a.pricing_param) {
-                    loc.assets[x].assigned = loc.assets[x].assigned.saturating_sub(1);
-                }
-            }
-            Ok(Some(loc.users[i].json()))
+        EventType::Create => create_user(loc, item, version).map(Some),
+        EventType::Update => update_user(loc, item, version).map(Some),
+        _ => retire_user(loc, &item.client_user_id, version),
+    }
+}
+
+/// Creates the user record of `item`.
+fn create_user(loc: &mut Location, item: &UserItem, version: u64) -> Result<Value, u32> {
+    let id = &item.client_user_id;
+    // Apple keeps at most one active record per clientUserId and refuses a create
+    // for one with 9716 ("Managing users",
+    // https://developer.apple.com/documentation/devicemanagement/managing-users);
+    // a retired one may be created again (a new record).
+    if loc.active_user(id).is_some() {
+        return Err(code::USER_EXISTS);
+    }
+    let user = User {
+        client_user_id: id.clone(),
+        email: item.email.clone(),
+        managed_apple_id: item.managed_apple_id.clone(),
+        retired: false,
+        invite_code: loc.invite_code(id),
+        id_hash: None,
+        version,
+    };
+    let v = user.json();
+    loc.add_user(user);
+    Ok(v)
+}
+
+/// Updates the active record of `item`'s user with the fields it gives.
+fn update_user(loc: &mut Location, item: &UserItem, version: u64) -> Result<Value, u32> {
+    let i = loc
+        .active_user(&item.client_user_id)
+        .ok_or(code::USER_NOT_FOUND)?;
+    let u = &mut loc.users[i];
+    if item.email.is_some() {
+        u.email = item.email.clone();
+    }
+    if item.managed_apple_id.is_some() {
+        u.managed_apple_id = item.managed_apple_id.clone();
+    }
+    u.version = version;
+    Ok(u.json())
+}
+
+/// Retires the active record of user `id` and takes back its licenses; `Ok(None)` for a
+/// user already retired.
+fn retire_user(loc: &mut Location, id: &str, version: u64) -> Result<Option<Value>, u32> {
+    let Some(i) = loc.active_user(id) else {
+        // Retiring an already retired user succeeds; an unknown one does not.
+        return if loc.users.iter().any(|u| u.client_user_id == id) {
+            Ok(None)
+        } else {
+            Err(code::USER_NOT_FOUND)
+        };
+    };
+    loc.retire_user(i, version);
+    let target = Target::User(id.to_owned());
+    for a in loc.assignments.of_target(&target) {
+        loc.assignments
+            .remove(&a.adam_id, &a.pricing_param, &target);
+        if let Some(x) = loc.asset_index(&a.adam_id, &a.pricing_param) {
+            loc.assets[x].assigned = loc.assets[x].assigned.saturating_sub(1);
         }
     }
+    Ok(Some(loc.users[i].json()))
 }
 
 /// The ASSET_MANAGEMENT / USER_MANAGEMENT notifications of an executed event, at most 100

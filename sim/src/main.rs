@@ -140,8 +140,25 @@ async fn run(args: Args, scenario: Scenario) -> ExitCode {
     let _ = writeln!(out, "listening on {}", sim.base_url());
     let _ = out.flush();
     drop(out);
+    announce(&sim, &args, &uids);
+    let sim = std::sync::Arc::new(sim);
+    let commands = tokio::spawn(read_commands(std::sync::Arc::clone(&sim)));
+    wait_for_signal().await;
+    commands.abort();
+    let _ = commands.await;
+    eprintln!("apple-vpp-sim: stopping");
+    let Ok(sim) = std::sync::Arc::try_unwrap(sim) else {
+        return ExitCode::SUCCESS;
+    };
+    sim.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+/// Tells on stderr where the v1 endpoints, each location's token file and the metadata
+/// catalog are, and warns when notifications may go to any host.
+fn announce(sim: &RunningSimulator, args: &Args, uids: &[(String, String)]) {
     eprintln!("apple-vpp-sim: v1 endpoints under {}", sim.v1_base_url());
-    for (uid, name) in &uids {
+    for (uid, name) in uids {
         match &args.token_dir {
             Some(dir) => eprintln!(
                 "apple-vpp-sim: location {uid} ({name}): token file {}",
@@ -171,17 +188,6 @@ async fn run(args: Args, scenario: Scenario) -> ExitCode {
             "apple-vpp-sim: WARNING: notification URLs may name any host: whoever can reach this simulator can make it POST there"
         );
     }
-    let sim = std::sync::Arc::new(sim);
-    let commands = tokio::spawn(read_commands(std::sync::Arc::clone(&sim)));
-    wait_for_signal().await;
-    commands.abort();
-    let _ = commands.await;
-    eprintln!("apple-vpp-sim: stopping");
-    let Ok(sim) = std::sync::Arc::try_unwrap(sim) else {
-        return ExitCode::SUCCESS;
-    };
-    sim.shutdown().await;
-    ExitCode::SUCCESS
 }
 
 /// Reads commands from stdin until it ends (see the module docs).

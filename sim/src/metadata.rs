@@ -274,13 +274,7 @@ pub(crate) fn visible_to(asset: &Asset, owner: bool) -> bool {
 pub(crate) fn lookup_json(asset: &Asset, storefront: &str, authenticated: bool) -> Value {
     let book = is_book(asset);
     let name = name(asset, storefront);
-    let kind = if book {
-        "ebook"
-    } else if platforms(asset) == ["osx"] {
-        "macSoftware"
-    } else {
-        "iosSoftware"
-    };
+    let kind = lookup_kind(asset);
     let store_url = format!(
         "https://apps.apple.com/{storefront}/app/id{}",
         asset.adam_id
@@ -308,45 +302,13 @@ pub(crate) fn lookup_json(asset: &Asset, storefront: &str, authenticated: bool) 
         "name": name,
         "nameRaw": name,
         "nameSortValue": name,
-        "offers": [{
-            "actionText": {
-                "downloaded": "Installed",
-                "downloading": "Installing",
-                "long": "Get App",
-                "medium": "Get",
-                "short": "Get",
-            },
-            "assets": [{"flavor": if book { "publication" } else { "iosSoftware" }, "size": 104_857_600}],
-            "buyParams": format!(
-                "productType=C&price=0&salableAdamId={}&pricingParameters=STDQ&pg=default&marketType=ENT&appExtVrsId={}",
-                asset.adam_id,
-                external_version_id(asset)
-            ),
-            "price": 0,
-            "priceFormatted": "$0.00",
-            "type": "get",
-            "version": {"display": version(asset), "externalId": external_version_id(asset)},
-        }],
+        "offers": [lookup_offer(asset, book)],
         "releaseDate": "2026-01-01",
         "requiredCapabilities": "arm64 ",
         "shortUrl": store_url,
-        "softwareInfo": {
-            "eulaUrl": "https://example.com/eula",
-            "languagesDisplayString": "English",
-            "privacyPolicyTextUrl": null,
-            "privacyPolicyUrl": "https://example.com/privacy",
-            "requirementsString": "Requires iOS 15.0 or later.",
-            "seller": "Example Developer",
-            "supportUrl": "https://example.com/support",
-            "websiteUrl": "https://example.com",
-        },
+        "softwareInfo": software_info(),
         "url": store_url,
-        "userRating": {
-            "ratingCount": 0,
-            "ratingCountCurrentVersion": 0,
-            "value": 0,
-            "valueCurrentVersion": 0,
-        },
+        "userRating": {"ratingCount": 0, "ratingCountCurrentVersion": 0, "value": 0, "valueCurrentVersion": 0},
         "whatsNew": "Bug fixes.",
     });
     if device_families(asset).iter().any(|f| f == "watch") {
@@ -358,59 +320,118 @@ pub(crate) fn lookup_json(asset: &Asset, storefront: &str, authenticated: bool) 
         }
     }
     if authenticated {
-        let mut art = artwork_object(asset, 1024, 1024);
-        art["hasAlpha"] = json!(false);
-        art["hasP3"] = json!(false);
-        art["supportsLayeredImage"] = json!(false);
-        v["artwork"] = art;
-        v["id"] = json!(asset.adam_id);
-        v["artistId"] = json!("284417353");
-        v["editorialArtwork"] = json!({});
-        v["softwareInfo"]["isGameCenter"] = json!(false);
+        add_authenticated_fields(&mut v, asset);
     } else {
-        let image = |width: u32, height: u32| {
-            json!({
-                "width": width,
-                "height": height,
-                "url": artwork(asset)
-                    .replace("{w}", &width.to_string())
-                    .replace("{h}", &height.to_string())
-                    .replace("{c}", "bb")
-                    .replace("{f}", "png"),
-            })
-        };
-        v["artwork"] = json!([image(128, 128), image(512, 512)]);
-        v["id"] = numeric_id(asset);
-        v["artistId"] = json!(284_417_353_u64);
-        let none = Value::Null;
-        for key in [
-            "ageBand",
-            "editorialBadgeInfo",
-            "uber",
-            "ovalArtwork",
-            "circularArtwork",
-        ] {
-            v[key] = none.clone();
-        }
-        for key in [
-            "hasMessagesExtension",
-            "isFirstParty",
-            "isPreorder",
-            "isFirstPartyHideableApp",
-            "hasInAppPurchases",
-            "isAppleWatchSupported",
-            "requiresGameController",
-            "isHiddenFromSpringboard",
-            "isGameControllerSupported",
-            "is32bitOnly",
-            "isSiriSupported",
-        ] {
-            v[key] = json!(false);
-        }
-        v["subtitle"] = json!("");
-        v["contentRating"] = json!({"system": "GAMES", "name": "4+", "value": 100, "rank": 1});
+        add_anonymous_fields(&mut v, asset);
     }
     v
+}
+
+/// The lookup's `kind`: a book, a Mac app (macOS only) or an iOS app.
+fn lookup_kind(asset: &Asset) -> &'static str {
+    if is_book(asset) {
+        "ebook"
+    } else if platforms(asset) == ["osx"] {
+        "macSoftware"
+    } else {
+        "iosSoftware"
+    }
+}
+
+/// The lookup's one offer: free, with Apple's `buyParams` and the asset's version.
+fn lookup_offer(asset: &Asset, book: bool) -> Value {
+    json!({
+        "actionText": {
+            "downloaded": "Installed",
+            "downloading": "Installing",
+            "long": "Get App",
+            "medium": "Get",
+            "short": "Get",
+        },
+        "assets": [{"flavor": if book { "publication" } else { "iosSoftware" }, "size": 104_857_600}],
+        "buyParams": format!(
+            "productType=C&price=0&salableAdamId={}&pricingParameters=STDQ&pg=default&marketType=ENT&appExtVrsId={}",
+            asset.adam_id,
+            external_version_id(asset)
+        ),
+        "price": 0,
+        "priceFormatted": "$0.00",
+        "type": "get",
+        "version": {"display": version(asset), "externalId": external_version_id(asset)},
+    })
+}
+
+/// The lookup's `softwareInfo`, the same for every asset.
+fn software_info() -> Value {
+    json!({
+        "eulaUrl": "https://example.com/eula",
+        "languagesDisplayString": "English",
+        "privacyPolicyTextUrl": null,
+        "privacyPolicyUrl": "https://example.com/privacy",
+        "requirementsString": "Requires iOS 15.0 or later.",
+        "seller": "Example Developer",
+        "supportUrl": "https://example.com/support",
+        "websiteUrl": "https://example.com",
+    })
+}
+
+/// What a lookup with the `itvt` cookie adds: one artwork template, string ids.
+fn add_authenticated_fields(v: &mut Value, asset: &Asset) {
+    let mut art = artwork_object(asset, 1024, 1024);
+    art["hasAlpha"] = json!(false);
+    art["hasP3"] = json!(false);
+    art["supportsLayeredImage"] = json!(false);
+    v["artwork"] = art;
+    v["id"] = json!(asset.adam_id);
+    v["artistId"] = json!("284417353");
+    v["editorialArtwork"] = json!({});
+    v["softwareInfo"]["isGameCenter"] = json!(false);
+}
+
+/// What a lookup without the cookie adds: fixed-size images, numeric ids, and the
+/// fields Apple's anonymous example carries as `null` or `false`.
+fn add_anonymous_fields(v: &mut Value, asset: &Asset) {
+    let image = |width: u32, height: u32| {
+        json!({
+            "width": width,
+            "height": height,
+            "url": artwork(asset)
+                .replace("{w}", &width.to_string())
+                .replace("{h}", &height.to_string())
+                .replace("{c}", "bb")
+                .replace("{f}", "png"),
+        })
+    };
+    v["artwork"] = json!([image(128, 128), image(512, 512)]);
+    v["id"] = numeric_id(asset);
+    v["artistId"] = json!(284_417_353_u64);
+    let none = Value::Null;
+    for key in [
+        "ageBand",
+        "editorialBadgeInfo",
+        "uber",
+        "ovalArtwork",
+        "circularArtwork",
+    ] {
+        v[key] = none.clone();
+    }
+    for key in [
+        "hasMessagesExtension",
+        "isFirstParty",
+        "isPreorder",
+        "isFirstPartyHideableApp",
+        "hasInAppPurchases",
+        "isAppleWatchSupported",
+        "requiresGameController",
+        "isHiddenFromSpringboard",
+        "isGameControllerSupported",
+        "is32bitOnly",
+        "isSiriSupported",
+    ] {
+        v[key] = json!(false);
+    }
+    v["subtitle"] = json!("");
+    v["contentRating"] = json!({"system": "GAMES", "name": "4+", "value": 100, "rank": 1});
 }
 
 /// The lookup's envelope around `results`, as Apple's examples: `version` 1 without the

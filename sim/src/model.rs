@@ -8,7 +8,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::{Value, json};
 
 use crate::assignments::{Assignment, Assignments, Target};
-use crate::scenario::{AssetMetadataSpec, LocationSpec, MdmInfo, parse_date};
+use crate::scenario::{AssetMetadataSpec, AssetSpec, LocationSpec, MdmInfo, parse_date};
 
 /// The value Apple shows as `totalCount` for unlimited (free) assets.
 pub(crate) const UNLIMITED: u64 = 2_147_483_647;
@@ -55,6 +55,24 @@ pub(crate) struct Asset {
 }
 
 impl Asset {
+    /// An asset as the scenario describes it, none of its licenses assigned yet (a book
+    /// is never device-assignable).
+    pub fn from_spec(a: &AssetSpec) -> Asset {
+        Asset {
+            adam_id: a.adam_id.clone(),
+            pricing_param: a.pricing_param.clone(),
+            product_type: a.product_type.clone(),
+            total: a.total,
+            assigned: 0,
+            retired: 0,
+            device_assignable: a.device_assignable && a.product_type != "Book",
+            revocable: a.revocable,
+            unlimited: a.unlimited,
+            supported_platforms: a.supported_platforms.clone(),
+            metadata: a.metadata.clone().unwrap_or_default(),
+        }
+    }
+
     pub fn total_count(&self) -> u64 {
         if self.unlimited {
             UNLIMITED
@@ -264,23 +282,7 @@ impl Location {
             subscribed: Vec::new(),
             client_context: spec.legacy_client_context.clone(),
             used_via_v2: spec.mdm_info.is_some(),
-            assets: spec
-                .assets
-                .iter()
-                .map(|a| Asset {
-                    adam_id: a.adam_id.clone(),
-                    pricing_param: a.pricing_param.clone(),
-                    product_type: a.product_type.clone(),
-                    total: a.total,
-                    assigned: 0,
-                    retired: 0,
-                    device_assignable: a.device_assignable && a.product_type != "Book",
-                    revocable: a.revocable,
-                    unlimited: a.unlimited,
-                    supported_platforms: a.supported_platforms.clone(),
-                    metadata: a.metadata.clone().unwrap_or_default(),
-                })
-                .collect(),
+            assets: spec.assets.iter().map(Asset::from_spec).collect(),
             assignments: Assignments::default(),
             users: Vec::new(),
             active_users: HashMap::new(),
@@ -288,9 +290,16 @@ impl Location {
             events: HashMap::new(),
             renewals: 0,
         };
+        loc.load_users(spec);
+        loc.load_assignments(spec);
+        loc
+    }
+
+    /// Adds the spec's users, each with its invitation code.
+    fn load_users(&mut self, spec: &LocationSpec) {
         for u in &spec.users {
-            let code = loc.invite_code(&u.client_user_id);
-            loc.add_user(User {
+            let code = self.invite_code(&u.client_user_id);
+            self.add_user(User {
                 client_user_id: u.client_user_id.clone(),
                 email: u.email.clone(),
                 managed_apple_id: u.managed_apple_id.clone(),
@@ -300,8 +309,12 @@ impl Location {
                 version: 1,
             });
         }
+    }
+
+    /// Adds the spec's assignments of known assets, counting them on their asset.
+    fn load_assignments(&mut self, spec: &LocationSpec) {
         // Looked up once per assignment without scanning the assets: linear loading.
-        let asset_at: HashMap<(String, String), usize> = loc
+        let asset_at: HashMap<(String, String), usize> = self
             .assets
             .iter()
             .enumerate()
@@ -314,8 +327,8 @@ impl Location {
                 (None, None) => continue,
             };
             if let Some(&i) = asset_at.get(&(a.adam_id.clone(), a.pricing_param.clone())) {
-                loc.assets[i].assigned += 1;
-                loc.assignments.push(Assignment {
+                self.assets[i].assigned += 1;
+                self.assignments.push(Assignment {
                     adam_id: a.adam_id.clone(),
                     pricing_param: a.pricing_param.clone(),
                     target,
@@ -323,7 +336,6 @@ impl Location {
                 });
             }
         }
-        loc
     }
 
     /// Adds a user record; it becomes the clientUserId's active record.

@@ -500,78 +500,82 @@ impl Scenario {
         let mut uids = HashSet::new();
         let mut tokens = HashSet::new();
         for (i, loc) in self.locations.iter().enumerate() {
-            if loc.uid.is_empty() || !loc.uid.bytes().all(|b| b.is_ascii_digit()) {
-                return bad(format!(
-                    "locations[{i}].uid `{}` must be digits only (Apple's uId is a number)",
-                    loc.uid
-                ));
-            }
-            if !uids.insert(loc.uid.as_str()) {
-                return bad(format!(
-                    "locations[{i}].uid `{}` is empty or repeated",
-                    loc.uid
-                ));
-            }
-            if parse_date(&loc.token_expires).is_none() {
-                return bad(format!(
-                    "locations[{i}].token_expires `{}` is not yyyy-mm-ddThh:mm:ss+hhmm",
-                    loc.token_expires
-                ));
-            }
-            if let Some(t) = &loc.token {
-                if t.trim().is_empty() || !tokens.insert(t.trim()) {
-                    return bad(format!("locations[{i}].token is empty or repeated"));
-                }
-            }
-            let mut keys = HashSet::new();
-            for (j, a) in loc.assets.iter().enumerate() {
-                if !matches!(a.pricing_param.as_str(), "STDQ" | "PLUS") {
-                    return bad(format!(
-                        "locations[{i}].assets[{j}].pricing_param must be STDQ or PLUS"
-                    ));
-                }
-                if !matches!(a.product_type.as_str(), "App" | "Book") {
-                    return bad(format!(
-                        "locations[{i}].assets[{j}].product_type must be App or Book"
-                    ));
-                }
-                if !keys.insert((a.adam_id.as_str(), a.pricing_param.as_str())) {
-                    return bad(format!("locations[{i}].assets[{j}] repeats an adam_id"));
-                }
-            }
-            let mut ids = HashSet::new();
-            for (j, u) in loc.users.iter().enumerate() {
-                if !ids.insert(u.client_user_id.as_str()) {
-                    return bad(format!(
-                        "locations[{i}].users[{j}] repeats a client_user_id"
-                    ));
-                }
-            }
-            validate_assignments(i, loc)?;
+            validate_location(i, loc, &mut uids, &mut tokens)?;
         }
         Ok(())
     }
+}
+
+/// Checks location `i`: its uid (digits, not repeated in `uids`), its token's expiry,
+/// its token (not repeated in `tokens`), its assets, users and assignments.
+fn validate_location<'a>(
+    i: usize,
+    loc: &'a LocationSpec,
+    uids: &mut HashSet<&'a str>,
+    tokens: &mut HashSet<&'a str>,
+) -> Result<(), ScenarioError> {
+    let bad = |m: String| Err(ScenarioError::Invalid(m));
+    if loc.uid.is_empty() || !loc.uid.bytes().all(|b| b.is_ascii_digit()) {
+        return bad(format!(
+            "locations[{i}].uid `{}` must be digits only (Apple's uId is a number)",
+            loc.uid
+        ));
+    }
+    if !uids.insert(loc.uid.as_str()) {
+        return bad(format!(
+            "locations[{i}].uid `{}` is empty or repeated",
+            loc.uid
+        ));
+    }
+    if parse_date(&loc.token_expires).is_none() {
+        return bad(format!(
+            "locations[{i}].token_expires `{}` is not yyyy-mm-ddThh:mm:ss+hhmm",
+            loc.token_expires
+        ));
+    }
+    if let Some(t) = &loc.token {
+        if t.trim().is_empty() || !tokens.insert(t.trim()) {
+            return bad(format!("locations[{i}].token is empty or repeated"));
+        }
+    }
+    validate_assets(i, loc)?;
+    let mut ids = HashSet::new();
+    for (j, u) in loc.users.iter().enumerate() {
+        if !ids.insert(u.client_user_id.as_str()) {
+            return bad(format!(
+                "locations[{i}].users[{j}] repeats a client_user_id"
+            ));
+        }
+    }
+    validate_assignments(i, loc)
+}
+
+/// Checks the assets of location `i`: pricing, product type, no (adamId, pricing) twice.
+fn validate_assets(i: usize, loc: &LocationSpec) -> Result<(), ScenarioError> {
+    let bad = |m: String| Err(ScenarioError::Invalid(m));
+    let mut keys = HashSet::new();
+    for (j, a) in loc.assets.iter().enumerate() {
+        if !matches!(a.pricing_param.as_str(), "STDQ" | "PLUS") {
+            return bad(format!(
+                "locations[{i}].assets[{j}].pricing_param must be STDQ or PLUS"
+            ));
+        }
+        if !matches!(a.product_type.as_str(), "App" | "Book") {
+            return bad(format!(
+                "locations[{i}].assets[{j}].product_type must be App or Book"
+            ));
+        }
+        if !keys.insert((a.adam_id.as_str(), a.pricing_param.as_str())) {
+            return bad(format!("locations[{i}].assets[{j}] repeats an adam_id"));
+        }
+    }
+    Ok(())
 }
 
 impl Default for Scenario {
     /// One location "Berlin Office" (uid 981060278089131045, DE, "Example School", token
     /// expiring 2027-09-26T08:30:39+0000, unclaimed), three assets and two users.
     fn default() -> Self {
-        let asset = |adam: &str, product: &str, total, assignable, revocable| AssetSpec {
-            adam_id: adam.into(),
-            pricing_param: d_pricing(),
-            product_type: product.into(),
-            total,
-            device_assignable: assignable,
-            revocable,
-            unlimited: false,
-            supported_platforms: d_platforms(),
-            metadata: None,
-        };
-        let with_metadata = |mut a: AssetSpec, m: AssetMetadataSpec| {
-            a.metadata = Some(m);
-            a
-        };
         let user = |id: &str, email: &str| UserSpec {
             client_user_id: id.into(),
             email: Some(email.into()),
@@ -584,37 +588,7 @@ impl Default for Scenario {
                 country: "DE".into(),
                 org_name: "Example School".into(),
                 token_expires: "2027-09-26T08:30:39+0000".into(),
-                assets: vec![
-                    with_metadata(
-                        asset("409203825", "App", 10, true, true),
-                        AssetMetadataSpec {
-                            name: Some("Numbers".into()),
-                            bundle_id: Some("com.apple.iWork.Numbers".into()),
-                            version: Some(" 14.1".into()),
-                            ..AssetMetadataSpec::default()
-                        },
-                    ),
-                    with_metadata(
-                        asset("361309726", "App", 5, true, true),
-                        AssetMetadataSpec {
-                            name: Some("Pages".into()),
-                            names: [("de".to_owned(), "Pages (DE)".to_owned())].into(),
-                            storefronts: Some(vec!["us".into()]),
-                            bundle_id: Some("com.apple.Pages".into()),
-                            version: Some("14.2".into()),
-                            ..AssetMetadataSpec::default()
-                        },
-                    ),
-                    with_metadata(
-                        asset("1234567890", "Book", 3, false, false),
-                        AssetMetadataSpec {
-                            name: Some("Example Field Guide".into()),
-                            author: Some("Ada Example".into()),
-                            isbn: Some("9780000000002".into()),
-                            ..AssetMetadataSpec::default()
-                        },
-                    ),
-                ],
+                assets: default_assets(),
                 users: vec![
                     user("u-1", "anna@example.com"),
                     user("u-2", "ben@example.com"),
@@ -624,6 +598,57 @@ impl Default for Scenario {
             ..Scenario::empty()
         }
     }
+}
+
+/// The default scenario's assets: Numbers (10 licenses), Pages (5, sold in the US only,
+/// named "Pages (DE)" in Germany) and a book (3), with their metadata.
+fn default_assets() -> Vec<AssetSpec> {
+    let asset = |adam: &str, product: &str, total, assignable, revocable| AssetSpec {
+        adam_id: adam.into(),
+        pricing_param: d_pricing(),
+        product_type: product.into(),
+        total,
+        device_assignable: assignable,
+        revocable,
+        unlimited: false,
+        supported_platforms: d_platforms(),
+        metadata: None,
+    };
+    let with_metadata = |mut a: AssetSpec, m: AssetMetadataSpec| {
+        a.metadata = Some(m);
+        a
+    };
+    vec![
+        with_metadata(
+            asset("409203825", "App", 10, true, true),
+            AssetMetadataSpec {
+                name: Some("Numbers".into()),
+                bundle_id: Some("com.apple.iWork.Numbers".into()),
+                version: Some(" 14.1".into()),
+                ..AssetMetadataSpec::default()
+            },
+        ),
+        with_metadata(
+            asset("361309726", "App", 5, true, true),
+            AssetMetadataSpec {
+                name: Some("Pages".into()),
+                names: [("de".to_owned(), "Pages (DE)".to_owned())].into(),
+                storefronts: Some(vec!["us".into()]),
+                bundle_id: Some("com.apple.Pages".into()),
+                version: Some("14.2".into()),
+                ..AssetMetadataSpec::default()
+            },
+        ),
+        with_metadata(
+            asset("1234567890", "Book", 3, false, false),
+            AssetMetadataSpec {
+                name: Some("Example Field Guide".into()),
+                author: Some("Ada Example".into()),
+                isbn: Some("9780000000002".into()),
+                ..AssetMetadataSpec::default()
+            },
+        ),
+    ]
 }
 
 impl LocationSpec {

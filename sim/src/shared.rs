@@ -16,9 +16,9 @@ use crate::notify::Notifier;
 use crate::ratelimit::RateLimiter;
 use crate::scenario::{FaultKind, FaultSpec, MdmInfo, RandomFaults, Scenario};
 
-/// The most request details kept: older ones are dropped first (the counters stay exact).
+/// The most request details kept, 10,000: older ones are dropped first (the counters stay exact).
 pub const MAX_RECORDED_REQUESTS: usize = 10_000;
-/// The longest path (and query) kept in a request's details, in bytes; longer ones are cut.
+/// The longest path (and query) kept in a request's details, in bytes (256); longer ones are cut.
 pub const MAX_RECORDED_PATH: usize = 256;
 
 /// One request the simulator received. Holds no credential: only the location it matched.

@@ -10,7 +10,7 @@ use crate::ownership::{MdmIdentity, MdmOwner};
 use crate::secret::SecretString;
 use crate::token::VppToken;
 
-/// The version [`VppAccount`]'s serialized form carries. Version 1 is still read.
+/// The version [`VppAccount`]'s serialized form carries: 2. Version 1 is still read.
 pub const STORED_ACCOUNT_VERSION: u32 = 2;
 
 /// Version 2: adds `protocol`, `read_only` and `last_write_accepted_at`; `verdict` no
@@ -104,31 +104,9 @@ impl<'de> Deserialize<'de> for VppAccount {
             None => return Err(D::Error::custom("stored VppAccount is not a JSON object")),
         };
         let stored = match version {
-            1 => {
-                let v1 = StoredV1::deserialize(value).map_err(D::Error::custom)?;
-                let (verdict, read_only) = match v1.verdict {
-                    VerdictV1::Active => (AppleVerdict::Active, false),
-                    VerdictV1::Expired => (AppleVerdict::Expired, false),
-                    VerdictV1::Invalid => (AppleVerdict::Invalid, false),
-                    VerdictV1::Revoked => (AppleVerdict::Revoked, false),
-                    VerdictV1::ReadOnly => (AppleVerdict::Active, true),
-                };
-                StoredV2 {
-                    version: 1,
-                    credential: v1.credential,
-                    protocol: Protocol::V2,
-                    location: v1.location,
-                    identity: v1.identity,
-                    apple_expires_at: v1.apple_expires_at,
-                    verdict,
-                    read_only,
-                    claim: v1.claim,
-                    took_over_from: v1.took_over_from,
-                    configured_at: v1.configured_at,
-                    last_verified_at: v1.last_verified_at,
-                    last_write_accepted_at: None,
-                }
-            }
+            1 => StoredV1::deserialize(value)
+                .map_err(D::Error::custom)?
+                .into(),
             2 => StoredV2::deserialize(value).map_err(D::Error::custom)?,
             other => {
                 let newer = if other > u64::from(STORED_ACCOUNT_VERSION) {
@@ -161,6 +139,35 @@ impl<'de> Deserialize<'de> for VppAccount {
             last_verified_at: stored.last_verified_at,
             last_write_accepted_at: stored.last_write_accepted_at,
         })
+    }
+}
+
+/// A version-1 account read as version 2: its verdict `ReadOnly` becomes an active
+/// account marked read-only.
+impl From<StoredV1> for StoredV2 {
+    fn from(v1: StoredV1) -> Self {
+        let (verdict, read_only) = match v1.verdict {
+            VerdictV1::Active => (AppleVerdict::Active, false),
+            VerdictV1::Expired => (AppleVerdict::Expired, false),
+            VerdictV1::Invalid => (AppleVerdict::Invalid, false),
+            VerdictV1::Revoked => (AppleVerdict::Revoked, false),
+            VerdictV1::ReadOnly => (AppleVerdict::Active, true),
+        };
+        StoredV2 {
+            version: 1,
+            credential: v1.credential,
+            protocol: Protocol::V2,
+            location: v1.location,
+            identity: v1.identity,
+            apple_expires_at: v1.apple_expires_at,
+            verdict,
+            read_only,
+            claim: v1.claim,
+            took_over_from: v1.took_over_from,
+            configured_at: v1.configured_at,
+            last_verified_at: v1.last_verified_at,
+            last_write_accepted_at: None,
+        }
     }
 }
 

@@ -196,7 +196,7 @@ impl Endpoint for GetBooksMetadata {
     }
 }
 
-/// The most storefronts the crate asks for in one page of [`GetStorefronts`].
+/// The most storefronts the crate asks for in one page of [`GetStorefronts`]: 25.
 pub const STOREFRONTS_PAGE_LIMIT: u32 = 25;
 
 /// `GET storefronts?platform=…&limit=…&offset=…` ("Get All Storefronts",

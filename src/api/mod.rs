@@ -72,13 +72,15 @@ use url::Url;
 use crate::secret::SecretString;
 use crate::token::VppToken;
 
-/// Apple's Apps and Books v2 base URL.
+/// Apple's Apps and Books v2 base URL: `https://vpp.itunes.apple.com/mdm/v2/`.
 pub const DEFAULT_BASE_URL: &str = "https://vpp.itunes.apple.com/mdm/v2/";
 
-/// Apps and Books Metadata for Organizations, for enterprise organizations.
+/// Apps and Books Metadata for Organizations, for enterprise organizations:
+/// `https://api.ent.apple.com/v1/`.
 pub const DEFAULT_METADATA_BASE_URL: &str = "https://api.ent.apple.com/v1/";
 
-/// Apps and Books Metadata for Organizations, for educational organizations.
+/// Apps and Books Metadata for Organizations, for educational organizations:
+/// `https://api.edu.apple.com/v1/`.
 pub const EDUCATION_METADATA_BASE_URL: &str = "https://api.edu.apple.com/v1/";
 
 /// [`DEFAULT_METADATA_BASE_URL`] parsed.

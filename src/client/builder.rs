@@ -11,9 +11,9 @@ use super::rate::RateLimit;
 use super::{Inner, VppClient};
 use crate::api::{BaseUrlError, RetryPolicy, ServiceBase};
 
-/// Default `User-Agent`: the crate's name and version.
+/// Default `User-Agent`: the crate's name and version, `apple-vpp/<version>`.
 pub const DEFAULT_USER_AGENT: &str = concat!("apple-vpp/", env!("CARGO_PKG_VERSION"));
-/// Default per-request timeout.
+/// Default per-request timeout: 30 s.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default largest response body read: 1 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;

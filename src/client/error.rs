@@ -184,8 +184,10 @@ impl ClientError {
     /// A paged list that stopped on a page takes the class of that page's error; a
     /// request sent in part, the class of the batch that failed.
     pub fn kind(&self) -> ErrorKind {
-        if let Self::Lease(_) | Self::SharedStore(_) = self {
-            return ErrorKind::Retryable;
+        match self {
+            Self::PartlySent { source, .. } => return source.kind(),
+            Self::Lease(_) | Self::SharedStore(_) => return ErrorKind::Retryable,
+            _ => {}
         }
         match self.answer() {
             Answer::Response(e) => e.kind(),

@@ -24,8 +24,8 @@ use futures_util::future::BoxFuture;
 
 use super::budget::hex;
 
-/// How long a lease lives unless renewed (the client renews it every third of that while
-/// it works).
+/// How long a lease lives unless renewed: 30 s (the client renews it every third of
+/// that while it works).
 pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(30);
 
 /// The longest lease time to live a client accepts (one hour): a lease lives that long
@@ -34,7 +34,7 @@ pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(30);
 /// anyway uses this.
 pub const MAX_LEASE_TTL: Duration = Duration::from_secs(3600);
 
-/// The shortest lease time to live: a shorter one is raised to this.
+/// The shortest lease time to live, 30 ms: a shorter one is raised to this.
 pub const MIN_LEASE_TTL: Duration = Duration::from_millis(30);
 
 /// `ttl` within [`MIN_LEASE_TTL`] and [`MAX_LEASE_TTL`].

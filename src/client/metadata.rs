@@ -28,7 +28,7 @@ use crate::paging::PageTraversal;
 use crate::token::VppToken;
 use crate::wire::{Page, ProductType, ResponseError, StorefrontResource};
 
-/// The most pages [`VppClient::storefronts`] reads (Apple has about 175 storefronts:
+/// The most pages [`VppClient::storefronts`] reads, 64 (Apple has about 175 storefronts:
 /// 8 pages of 25); a service that keeps answering full pages is not followed further.
 pub const MAX_STOREFRONT_PAGES: u32 = 64;
 
@@ -53,6 +53,26 @@ impl Default for MetadataOptions {
             language: None,
             lookup_platform: LookupPlatform::EnterpriseStore,
         }
+    }
+}
+
+impl MetadataOptions {
+    /// Sets [`MetadataOptions::fallbacks`].
+    pub fn with_fallbacks(mut self, fallbacks: impl IntoIterator<Item = Storefront>) -> Self {
+        self.fallbacks = fallbacks.into_iter().collect();
+        self
+    }
+
+    /// Sets [`MetadataOptions::language`].
+    pub fn with_language(mut self, language: impl Into<String>) -> Self {
+        self.language = Some(language.into());
+        self
+    }
+
+    /// Sets [`MetadataOptions::lookup_platform`].
+    pub fn with_lookup_platform(mut self, lookup_platform: LookupPlatform) -> Self {
+        self.lookup_platform = lookup_platform;
+        self
     }
 }
 

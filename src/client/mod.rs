@@ -123,6 +123,7 @@ pub(crate) mod budget;
 mod builder;
 mod dedup;
 mod error;
+mod error_is;
 mod events;
 mod flows;
 pub(crate) mod lease;
@@ -176,8 +177,8 @@ pub use shared::{
 
 pub use reqwest;
 
-/// How long a service configuration is reused: Apple asks clients to re-read it about
-/// every five minutes.
+/// How long a service configuration is reused: 300 s. Apple asks clients to re-read it
+/// about every five minutes.
 pub const SERVICE_CONFIG_TTL: Duration = Duration::from_secs(300);
 
 /// Apple's Apps and Books service. Cheap to clone (`Arc` inside: clones share the

@@ -24,15 +24,16 @@ use std::time::{Duration, Instant};
 
 use super::budget::TokenId;
 
-/// Apple's per-token limit when the service configuration gives none.
+/// Apple's per-token limit when the service configuration gives none: 15 requests a
+/// second.
 pub const DEFAULT_MAX_REQUESTS_PER_SECOND: u32 = 15;
 
 /// The rate a client keeps to until it has read Apple's limit from the service
-/// configuration: a third of Apple's documented default, so that a location whose limit
+/// configuration, 5 requests a second: a third of Apple's documented default, so that a location whose limit
 /// Apple lowered does not see a 429 from the first requests of a fresh client.
 pub const UNKNOWN_LIMIT_REQUESTS_PER_SECOND: u32 = 5;
 
-/// Spare time in every one-second window: N requests are spread over `1 s +
+/// Spare time in every one-second window, 100 ms: N requests are spread over `1 s +
 /// WINDOW_SLACK`, so a request may arrive up to this much later than the one N places
 /// before it (a busy scheduler, a slow hop) and the window still holds N. Chosen from a
 /// measurement (README, "Reliability"; the ignored test `pacing_bunching` in

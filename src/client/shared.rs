@@ -97,7 +97,7 @@ pub trait TrackerStore: Send + Sync + fmt::Debug {
     ) -> BoxFuture<'a, Result<bool, StoreError>>;
 }
 
-/// How many times [`update_tracker`] reads again after another writer came first.
+/// How many times [`update_tracker`] reads again after another writer came first: 64.
 pub const MAX_TRACKER_CONFLICTS: usize = 64;
 
 /// Changes the stored tracker in one read-modify-write: reads it, applies `change`, and

@@ -13,7 +13,7 @@
 //! failed is read from `status`, which is due at once. The event then finishes on the
 //! status's answer.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -279,12 +279,16 @@ impl Entry {
         if chosen.is_empty() { ours } else { chosen }
     }
 
-    fn fail_pair(&mut self, key: String, subject: Subject, error: ErrorNumber, message: &str) {
-        if self
-            .failed_pairs
-            .iter()
-            .any(|f| f.key == key && f.subject == subject)
-        {
+    /// Records that `(key, subject)` failed, unless a failure is recorded for it already
+    /// (`seen` holds the pairs recorded, so that a status naming everyone stays linear).
+    fn fail_pair(
+        &mut self,
+        seen: &mut HashSet<(String, Subject)>,
+        (key, subject): (String, Subject),
+        error: ErrorNumber,
+        message: &str,
+    ) {
+        if !seen.insert((key.clone(), subject.clone())) {
             return;
         }
         self.failed_pairs.push(PairFailure {
@@ -300,6 +304,11 @@ impl Entry {
     /// and users it names, and nothing else.
     pub(super) fn apply_final_status(&mut self, status: &EventStatus) -> Vec<Unattributed> {
         let mut unattributed: Vec<Unattributed> = Vec::new();
+        let mut seen: HashSet<(String, Subject)> = self
+            .failed_pairs
+            .iter()
+            .map(|f| (f.key.clone(), f.subject.clone()))
+            .collect();
         for group in &status.failures {
             for part in group.parts() {
                 let subjects: Vec<Subject> = part
@@ -326,7 +335,8 @@ impl Entry {
                 }
                 for key in self.asset_keys(&part.assets) {
                     for subject in &subjects {
-                        self.fail_pair(key.clone(), subject.clone(), group.error, &group.message);
+                        let pair = (key.clone(), subject.clone());
+                        self.fail_pair(&mut seen, pair, group.error, &group.message);
                     }
                 }
             }
@@ -335,7 +345,7 @@ impl Entry {
         if status.completed == 0 && !status.is_pending() && unattributed.len() == 1 {
             let (only, _) = unattributed.remove(0);
             for (key, subject) in self.all_keys() {
-                self.fail_pair(key, subject, only.error, &only.message);
+                self.fail_pair(&mut seen, (key, subject), only.error, &only.message);
             }
         }
         unattributed
@@ -346,96 +356,18 @@ impl Entry {
     /// notification reported done has succeeded; any other is `unknown` when there is
     /// doubt about it (an unattributed error that may concern it, or giving up), else
     /// succeeded (Apple finished and named no failure for it).
+    ///
+    /// Linear in the licenses plus the failures recorded: every lookup goes through a
+    /// map built once, and the per-subject lists are summed up in one pass.
     pub(super) fn finish(
         &mut self,
         by: CompletedBy,
-        mut unattributed: Vec<Unattributed>,
+        unattributed: Vec<Unattributed>,
         now: DateTime<Utc>,
     ) -> EventOutcome {
-        if by == CompletedBy::GaveUp {
-            for error in &self.notified_errors {
-                let error = UnattributedError {
-                    error: error.error_number,
-                    message: error.error_message.clone(),
-                };
-                if !unattributed.iter().any(|(e, _)| *e == error) {
-                    unattributed.push((error, Vec::new()));
-                }
-            }
-        }
-        let doubt = |key: &str| {
-            by == CompletedBy::GaveUp
-                || unattributed
-                    .iter()
-                    .any(|(_, scope)| scope.is_empty() || scope.iter().any(|k| k == key))
-        };
-        let per_asset = self.per_asset();
-        let mut assignments = Vec::new();
-        for (key, subject) in self.all_keys() {
-            let asset = per_asset
-                .then(|| {
-                    self.concerns
-                        .assets
-                        .iter()
-                        .find(|a| a.adam_id.as_str() == key)
-                        .cloned()
-                })
-                .flatten();
-            let named = self
-                .failed_pairs
-                .iter()
-                .find(|f| f.key == key && f.subject == subject);
-            let legacy = self.failed.iter().find(|f| f.subject == subject);
-            let result = if let Some(f) = named {
-                AssignmentResult::Failed {
-                    error: Some(f.error),
-                    message: f.message.clone(),
-                }
-            } else if let Some(f) = legacy {
-                AssignmentResult::Failed {
-                    error: f.error,
-                    message: f.message.clone(),
-                }
-            } else if self.covered.contains(&(key.clone(), subject.clone())) || !doubt(&key) {
-                AssignmentResult::Succeeded
-            } else {
-                AssignmentResult::Unknown
-            };
-            assignments.push(AssignmentOutcome {
-                asset,
-                subject,
-                result,
-            });
-        }
-        let mut succeeded = Vec::new();
-        let mut failed: Vec<SubjectFailure> = Vec::new();
-        let mut unknown = Vec::new();
-        for subject in self.concerns.subjects() {
-            let mine: Vec<&AssignmentOutcome> = assignments
-                .iter()
-                .filter(|a| a.subject == subject)
-                .collect();
-            let failures: Vec<&AssignmentOutcome> = mine
-                .iter()
-                .copied()
-                .filter(|a| matches!(a.result, AssignmentResult::Failed { .. }))
-                .collect();
-            if let Some(first) = failures.first() {
-                let AssignmentResult::Failed { error, message } = &first.result else {
-                    unreachable!("filtered on Failed")
-                };
-                failed.push(SubjectFailure {
-                    subject,
-                    error: *error,
-                    message: message.clone(),
-                    assets: failures.iter().filter_map(|a| a.asset.clone()).collect(),
-                });
-            } else if mine.iter().any(|a| a.result == AssignmentResult::Unknown) {
-                unknown.push(subject);
-            } else {
-                succeeded.push(subject);
-            }
-        }
+        let unattributed = self.with_notified_errors(by, unattributed);
+        let assignments = self.assignment_outcomes(by, &unattributed);
+        let (succeeded, failed, unknown) = self.per_subject(&assignments);
         let outcome = EventOutcome {
             event_id: self.event_id.clone(),
             last_event_id: self.current_id.clone(),
@@ -452,5 +384,135 @@ impl Entry {
         };
         self.outcome = Some(outcome.clone());
         outcome
+    }
+
+    /// On giving up, the errors `FAILURE` notifications carried join the unattributed
+    /// ones (once each): nobody knows whom they concern.
+    fn with_notified_errors(
+        &self,
+        by: CompletedBy,
+        mut unattributed: Vec<Unattributed>,
+    ) -> Vec<Unattributed> {
+        if by == CompletedBy::GaveUp {
+            for error in &self.notified_errors {
+                let error = UnattributedError {
+                    error: error.error_number,
+                    message: error.error_message.clone(),
+                };
+                if !unattributed.iter().any(|(e, _)| *e == error) {
+                    unattributed.push((error, Vec::new()));
+                }
+            }
+        }
+        unattributed
+    }
+
+    /// One result per license (or device or user), in [`Entry::all_keys`] order.
+    fn assignment_outcomes(
+        &self,
+        by: CompletedBy,
+        unattributed: &[Unattributed],
+    ) -> Vec<AssignmentOutcome> {
+        // Doubt: giving up, or an unattributed error for all assets or for this one.
+        let doubt_all = by == CompletedBy::GaveUp || unattributed.iter().any(|(_, s)| s.is_empty());
+        let doubted: HashSet<&str> = unattributed
+            .iter()
+            .flat_map(|(_, scope)| scope.iter().map(String::as_str))
+            .collect();
+        // The first of each, as a scan in order would find it.
+        let mut assets: HashMap<&str, &EventAsset> = HashMap::new();
+        if self.per_asset() {
+            for a in &self.concerns.assets {
+                assets.entry(a.adam_id.as_str()).or_insert(a);
+            }
+        }
+        let mut named: HashMap<(&str, &Subject), &PairFailure> = HashMap::new();
+        for f in &self.failed_pairs {
+            named.entry((f.key.as_str(), &f.subject)).or_insert(f);
+        }
+        let mut legacy: HashMap<&Subject, &SubjectFailure> = HashMap::new();
+        for f in &self.failed {
+            legacy.entry(&f.subject).or_insert(f);
+        }
+        let covered: HashSet<&(String, Subject)> = self.covered.iter().collect();
+        let keys = self.all_keys();
+        let mut assignments = Vec::with_capacity(keys.len());
+        for (key, subject) in keys {
+            let result = if let Some(f) = named.get(&(key.as_str(), &subject)) {
+                AssignmentResult::Failed {
+                    error: Some(f.error),
+                    message: f.message.clone(),
+                }
+            } else if let Some(f) = legacy.get(&subject) {
+                AssignmentResult::Failed {
+                    error: f.error,
+                    message: f.message.clone(),
+                }
+            } else if !(doubt_all || doubted.contains(key.as_str()))
+                || covered.contains(&(key.clone(), subject.clone()))
+            {
+                AssignmentResult::Succeeded
+            } else {
+                AssignmentResult::Unknown
+            };
+            assignments.push(AssignmentOutcome {
+                asset: assets.get(key.as_str()).map(|a| (*a).clone()),
+                subject,
+                result,
+            });
+        }
+        assignments
+    }
+
+    /// Sums the licenses up per device and user, in [`Concerns::subjects`] order: failed
+    /// when one failed (with the first failure's error and every failed asset), unknown
+    /// when one is unknown, else succeeded.
+    fn per_subject(
+        &self,
+        assignments: &[AssignmentOutcome],
+    ) -> (Vec<Subject>, Vec<SubjectFailure>, Vec<Subject>) {
+        #[derive(Default)]
+        struct Sum<'a> {
+            failures: Vec<&'a AssignmentOutcome>,
+            unknown: bool,
+        }
+        let mut sums: HashMap<&Subject, Sum<'_>> = HashMap::new();
+        for a in assignments {
+            let sum = sums.entry(&a.subject).or_default();
+            match a.result {
+                AssignmentResult::Failed { .. } => sum.failures.push(a),
+                AssignmentResult::Unknown => sum.unknown = true,
+                AssignmentResult::Succeeded => {}
+            }
+        }
+        let mut succeeded = Vec::new();
+        let mut failed: Vec<SubjectFailure> = Vec::new();
+        let mut unknown = Vec::new();
+        for subject in self.concerns.subjects() {
+            let Some(sum) = sums.get(&subject) else {
+                succeeded.push(subject);
+                continue;
+            };
+            if let Some(first) = sum.failures.first() {
+                let AssignmentResult::Failed { error, message } = &first.result else {
+                    unreachable!("only failures are gathered")
+                };
+                failed.push(SubjectFailure {
+                    subject,
+                    error: *error,
+                    message: message.clone(),
+                    assets: sum
+                        .failures
+                        .iter()
+                        .filter_map(|a| a.asset.clone())
+                        .collect(),
+                });
+            } else if sum.unknown {
+                unknown.push(subject);
+            } else {
+                succeeded.push(subject);
+            }
+        }
+        (succeeded, failed, unknown)
     }
 }

@@ -69,8 +69,8 @@ pub use creation::{
 };
 pub use next::{Ignored, Next, Resend, TrackError, Update};
 pub use outcome::{
-    AssignmentOutcome, AssignmentResult, CompletedBy, Concerns, EventOutcome, Subject,
-    SubjectFailure, SupersededFailure, UnattributedError,
+    AssignmentKey, AssignmentOutcome, AssignmentResult, CompletedBy, Concerns, EventOutcome,
+    Subject, SubjectFailure, SupersededFailure, UnattributedError,
 };
 pub use status::{EventStatus, FailureGroup, FailurePart, is_event_not_found};
 pub use tracker::{EventTracker, SentEvent, TrackerPolicy};

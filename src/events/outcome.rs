@@ -1,5 +1,7 @@
 //! What an event concerned and how it ended: [`Concerns`], [`Subject`], [`EventOutcome`].
 
+use std::fmt;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +18,47 @@ pub enum Subject {
     Serial(String),
     /// A user, by client user id.
     User(String),
+}
+
+impl Subject {
+    /// `"serial"` for a device, `"user"` for a user: a row's subject kind, without a
+    /// `match` (and its `_` arm) in the caller.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Serial(_) => "serial",
+            Self::User(_) => "user",
+        }
+    }
+
+    /// The serial number or client user id.
+    pub fn id(&self) -> &str {
+        match self {
+            Self::Serial(id) | Self::User(id) => id,
+        }
+    }
+
+    /// The serial number, for a device.
+    pub fn serial_number(&self) -> Option<&str> {
+        match self {
+            Self::Serial(id) => Some(id),
+            Self::User(_) => None,
+        }
+    }
+
+    /// The client user id, for a user.
+    pub fn client_user_id(&self) -> Option<&str> {
+        match self {
+            Self::User(id) => Some(id),
+            Self::Serial(_) => None,
+        }
+    }
+}
+
+/// `serial C02XK1ABCDEF` or `user alice-42`: [`Subject::kind`], a space, [`Subject::id`].
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.kind(), self.id())
+    }
 }
 
 /// What a request concerned: devices, users and assets.
@@ -70,6 +113,43 @@ pub struct AssignmentOutcome {
     pub result: AssignmentResult,
 }
 
+impl AssignmentOutcome {
+    /// The asset's adamId, for an associate or disassociate.
+    pub fn adam_id(&self) -> Option<&str> {
+        self.asset.as_ref().map(|a| a.adam_id.as_str())
+    }
+
+    /// The key of this license (or device or user) within its event: unique among
+    /// [`EventOutcome::assignments`], so that rows can be stored keyed by it.
+    pub fn key(&self) -> AssignmentKey {
+        AssignmentKey {
+            adam_id: self.adam_id().map(str::to_owned),
+            subject: self.subject.clone(),
+        }
+    }
+}
+
+/// Which license (asset × device or user) an [`AssignmentOutcome`] is about; for revoke
+/// and user events, which device or user (`adam_id` is `None`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AssignmentKey {
+    /// The asset's adamId, for an associate or disassociate.
+    pub adam_id: Option<String>,
+    /// The device or user.
+    pub subject: Subject,
+}
+
+/// `361309726 serial C02XK1ABCDEF` (adamId, then the subject), or the subject alone.
+impl fmt::Display for AssignmentKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.adam_id {
+            Some(adam_id) => write!(f, "{adam_id} {}", self.subject),
+            None => self.subject.fmt(f),
+        }
+    }
+}
+
 /// The result of one license or one device or user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
@@ -87,6 +167,41 @@ pub enum AssignmentResult {
     /// Not known: Apple reported an error without saying whom it concerns, or the
     /// caller gave up.
     Unknown,
+}
+
+impl AssignmentResult {
+    /// `"succeeded"`, `"failed"` or `"unknown"`: the `result` field of its JSON form, and
+    /// a row's status column, without a `match` in the caller.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Succeeded => "succeeded",
+            Self::Failed { .. } => "failed",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    /// Apple's error number, for a failure that carries one.
+    pub fn error(&self) -> Option<ErrorNumber> {
+        match self {
+            Self::Failed { error, .. } => *error,
+            Self::Succeeded | Self::Unknown => None,
+        }
+    }
+
+    /// Apple's message, for a failure (may be empty).
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Self::Failed { message, .. } => Some(message),
+            Self::Succeeded | Self::Unknown => None,
+        }
+    }
+}
+
+/// [`AssignmentResult::as_str`].
+impl fmt::Display for AssignmentResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A `FAILURE` notification about a send that was replaced by a resend, recorded without
@@ -125,6 +240,24 @@ pub enum CompletedBy {
     Status,
     /// The caller gave up ([`super::EventTracker::give_up_at`]).
     GaveUp,
+}
+
+impl CompletedBy {
+    /// `"notification"`, `"status"` or `"gave_up"`: its JSON form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Notification => "notification",
+            Self::Status => "status",
+            Self::GaveUp => "gave_up",
+        }
+    }
+}
+
+/// [`CompletedBy::as_str`].
+impl fmt::Display for CompletedBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// How an event ended, per device and user. Act (e.g. install the app) only for

@@ -80,6 +80,48 @@ impl TrackerPolicy {
         self.max_held = self.max_held.min(Self::MAX_HELD);
         self
     }
+
+    /// Sets [`TrackerPolicy::notification_grace`].
+    pub fn with_notification_grace(mut self, notification_grace: Duration) -> Self {
+        self.notification_grace = notification_grace;
+        self
+    }
+
+    /// Sets [`TrackerPolicy::poll_interval`].
+    pub fn with_poll_interval(mut self, poll_interval: Duration) -> Self {
+        self.poll_interval = poll_interval;
+        self
+    }
+
+    /// Sets [`TrackerPolicy::resend_after`].
+    pub fn with_resend_after(mut self, resend_after: Duration) -> Self {
+        self.resend_after = resend_after;
+        self
+    }
+
+    /// Sets [`TrackerPolicy::max_sends`].
+    pub fn with_max_sends(mut self, max_sends: u32) -> Self {
+        self.max_sends = max_sends;
+        self
+    }
+
+    /// Sets [`TrackerPolicy::keep_done`].
+    pub fn with_keep_done(mut self, keep_done: Duration) -> Self {
+        self.keep_done = keep_done;
+        self
+    }
+
+    /// Sets [`TrackerPolicy::hold_for`].
+    pub fn with_hold_for(mut self, hold_for: Duration) -> Self {
+        self.hold_for = hold_for;
+        self
+    }
+
+    /// Sets [`TrackerPolicy::max_held`].
+    pub fn with_max_held(mut self, max_held: usize) -> Self {
+        self.max_held = max_held;
+        self
+    }
 }
 
 /// The stored shape of [`TrackerPolicy`]: milliseconds, and the seconds of earlier

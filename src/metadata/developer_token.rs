@@ -15,17 +15,17 @@ use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 
 use crate::secret::SecretString;
 
-/// How long a minted token is valid (Apple allows up to six months; an hour keeps a
+/// How long a minted token is valid: one hour (Apple allows up to six months; an hour keeps a
 /// leaked token short-lived at the cost of one signature an hour).
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::hours(1);
-/// A cached token is replaced this long before it expires, so that one in flight never
+/// A cached token is replaced this long (5 minutes) before it expires, so that one in flight never
 /// reaches Apple expired.
 pub const REMINT_MARGIN: Duration = Duration::minutes(5);
 /// Apple refuses a developer token whose `exp` lies more than 15,777,000 s (six months)
 /// after the current time on Apple's server ("Generating developer tokens",
 /// <https://developer.apple.com/documentation/devicemanagement/generating-developer-tokens>).
 pub const APPLE_MAX_TOKEN_LIFETIME: Duration = Duration::seconds(15_777_000);
-/// What the longest lifetime the crate mints keeps below [`APPLE_MAX_TOKEN_LIFETIME`]: a
+/// What the longest lifetime the crate mints keeps below [`APPLE_MAX_TOKEN_LIFETIME`], one hour: a
 /// server whose clock runs up to this much ahead of Apple's still mints tokens Apple
 /// accepts.
 pub const CLOCK_SKEW_MARGIN: Duration = Duration::hours(1);

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::AdamId;
 use crate::wire::{self, DeviceFamily, open_enum};
 
-/// The most adamIds the crate puts in one metadata request (`ids=…`, and the legacy
+/// The most adamIds the crate puts in one metadata request, 25 (`ids=…`, and the legacy
 /// lookup's `id=…`).
 ///
 /// Apple's pages ("Get Metadata for Your Apps", "Get Metadata for Your Books") give no

@@ -14,7 +14,8 @@ const RANDOM_BYTES: usize = 32;
 /// The shortest secret [`NotificationSecret::new`] accepts: 22 Base64 characters carry
 /// 128 bits.
 pub const MIN_SECRET_LEN: usize = 22;
-/// The longest secret [`NotificationSecret::new`] accepts when no service limit is known.
+/// The longest secret [`NotificationSecret::new`] accepts when no service limit is known:
+/// 1024 characters.
 pub const MAX_SECRET_LEN: usize = 1024;
 
 /// The shared secret Apple sends as `Authorization: Bearer <secret>` with each

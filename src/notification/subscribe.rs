@@ -109,6 +109,8 @@ impl SubscribeError {
 
 impl NotificationSubscription {
     /// Every type an MDM can subscribe to: Apple wants the complete set in each update.
+    /// The six types: `ASSET_MANAGEMENT`, `ASSET_COUNT`, `USER_MANAGEMENT`,
+    /// `USER_ASSOCIATED`, `SUBSCRIPTION_MANAGEMENT` and `SUBSCRIPTION_COUNT`.
     pub const ALL_TYPES: [NotificationType; 6] = [
         NotificationType::AssetManagement,
         NotificationType::AssetCount,

@@ -11,7 +11,7 @@ use super::RedisStore;
 use crate::client::rate::{Gcra, MAX_LATENESS, spacing};
 use crate::client::{BudgetCell, BudgetKey, BudgetStatus, RequestBudget, TokenId};
 
-/// The number of replicas assumed when none is set: while Redis does not answer, each
+/// The number of replicas assumed when none is set, 4: while Redis does not answer, each
 /// replica paces itself at this share of the rate.
 pub const DEFAULT_EXPECTED_REPLICAS: u32 = 4;
 

@@ -37,10 +37,10 @@ pub use lease::RedisLeases;
 pub use secrets::RedisSecrets;
 pub use tracker::RedisTrackerStore;
 
-/// The prefix of every key this crate writes.
+/// The prefix of every key this crate writes: `apple-vpp`.
 pub const DEFAULT_PREFIX: &str = "apple-vpp";
 
-/// How long one Redis call may take before it counts as failed.
+/// How long one Redis call may take before it counts as failed: 250 ms.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_millis(250);
 
 /// A connection to Redis shared by the budget, the leases and the de-duplication:

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::{PageInfo, PricingParam, ProductType, impl_page};
 use crate::ids::AdamId;
 
-/// Apple's `totalCount` for an asset with unlimited licenses (free apps), `i32::MAX`.
+/// Apple's `totalCount` for an asset with unlimited licenses (free apps), `i32::MAX`
+/// (2,147,483,647).
 pub const UNLIMITED_COUNT: i64 = 2_147_483_647;
 
 /// The response of `GET assets`: one page of assets and the paging fields.

@@ -130,14 +130,14 @@ pub struct Limits {
     pub problems: Vec<LimitProblem>,
 }
 
-/// A limit more than this many times Apple's documented value is taken as a mistake (and
+/// A limit more than this many times (100) Apple's documented value is taken as a mistake (and
 /// the documented value used): 100 000 serial numbers in one request, or 1 500 requests a
 /// second, is not a limit Apple means. Limits without a documented value are capped at
 /// [`MAX_UNDOCUMENTED_LIMIT`].
 pub const ABSURD_FACTOR: u64 = 100;
 
 /// The largest value accepted for a limit without a documented default
-/// (`maxNotificationLength`).
+/// (`maxNotificationLength`): 2^20 = 1,048,576.
 pub const MAX_UNDOCUMENTED_LIMIT: u64 = 1 << 20;
 
 /// One limit of the service configuration that Apple left out or gave an unusable value

@@ -304,6 +304,9 @@ async fn configure_lost_race() {
     };
     assert_eq!(owner.name.as_deref(), Some("Rival MDM"));
     assert_eq!(requests(&s).await, 4);
+    // The question an MDM asks, without the match above.
+    assert!(err.is_managed_elsewhere(), "{err:?}");
+    assert!(!err.is_retryable() && !err.is_lease_held() && !err.needs_new_token());
 }
 
 #[tokio::test]
@@ -353,6 +356,10 @@ async fn token_errors_are_typed_and_not_retried() {
         let (s, r) = one_answer(ResponseTemplate::new(status).set_body_json(body)).await;
         let err = r.unwrap_err();
         assert_eq!(err.kind(), kind, "{number}");
+        let token_refused = matches!(number, 9621 | 9622 | 9625);
+        assert_eq!(err.needs_new_token(), token_refused, "{number}");
+        assert!(!err.is_retryable() && !err.is_rate_limited(), "{number}");
+        assert!(!err.is_managed_elsewhere(), "{number}");
         let ClientError::Response(ResponseError::Apple(apple)) = &err else {
             panic!("{err:?}")
         };
@@ -517,6 +524,7 @@ async fn retries_stop_at_the_bound() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Retryable);
+    assert!(err.is_retryable() && !err.is_rate_limited() && !err.needs_new_token());
     assert!(matches!(
         err,
         ClientError::Response(ResponseError::Http { status: 503 })
@@ -740,4 +748,80 @@ async fn renew_reclaims_a_released_location() {
         account.is_usable_at(chrono::Utc::now()),
         "re-claimed and verified"
     );
+}
+
+#[test]
+fn each_question_on_an_error_picks_its_own_errors_and_sees_through_a_partial_send() {
+    use apple_vpp::client::{LeaseError, LeaseKind};
+    use apple_vpp::{MdmOwner, RenewError};
+    let owner = MdmOwner::default().with_name("Rival MDM");
+    let limited = || ClientError::Response(ResponseError::Http { status: 429 });
+    let held = || {
+        ClientError::Lease(LeaseError::Held {
+            kind: LeaseKind::Sync,
+            retry_after: None,
+        })
+    };
+    let cases: Vec<(&str, ClientError)> = vec![
+        ("rate limited", limited()),
+        ("lease held", held()),
+        (
+            "lease lost",
+            ClientError::Lease(LeaseError::Lost {
+                kind: LeaseKind::Sync,
+            }),
+        ),
+        (
+            "managed elsewhere",
+            ClientError::ManagedElsewhere(owner.clone()),
+        ),
+        (
+            "renewal found another MDM",
+            ClientError::Renew(RenewError::ManagedElsewhere {
+                owner: owner.clone(),
+            }),
+        ),
+        ("legacy", ClientError::LegacyUnsupported("users")),
+        (
+            "partly sent, then held",
+            ClientError::PartlySent {
+                sent: vec!["e-1".into()],
+                unsent: 1,
+                source: Box::new(held()),
+            },
+        ),
+    ];
+    let answers: Vec<(&str, [bool; 5])> = cases
+        .iter()
+        .map(|(name, e)| {
+            let answer = [
+                e.is_rate_limited(),
+                e.is_lease_held(),
+                e.is_managed_elsewhere(),
+                e.is_retryable(),
+                e.is_legacy_unsupported(),
+            ];
+            (*name, answer)
+        })
+        .collect();
+    // [rate limited, lease held, managed elsewhere, retryable, legacy]
+    assert_eq!(
+        answers,
+        [
+            ("rate limited", [true, false, false, true, false]),
+            ("lease held", [false, true, false, true, false]),
+            ("lease lost", [false, false, false, true, false]),
+            ("managed elsewhere", [false, false, true, false, false]),
+            (
+                "renewal found another MDM",
+                [false, false, true, false, false]
+            ),
+            ("legacy", [false, false, false, false, true]),
+            ("partly sent, then held", [false, true, false, true, false]),
+        ]
+    );
+    let ClientError::Lease(lease) = held() else {
+        unreachable!()
+    };
+    assert!(lease.is_held() && !lease.is_lost() && !lease.is_unavailable());
 }

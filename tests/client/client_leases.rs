@@ -59,6 +59,8 @@ fn take(leases: &InProcessLeases, kind: LeaseKind) -> apple_vpp::client::Lease {
 
 #[track_caller]
 fn assert_held(error: ClientError, kind: LeaseKind) {
+    assert!(error.is_lease_held() && error.is_retryable(), "{error:?}");
+    assert!(!error.is_managed_elsewhere(), "{error:?}");
     match error {
         ClientError::Lease(LeaseError::Held { kind: k, .. }) if k == kind => {}
         other => panic!("expected the {kind:?} lease held elsewhere, got {other:?}"),
@@ -434,5 +436,31 @@ async fn a_lease_ttl_at_the_maximum_works() {
         .await
         .unwrap();
     assert!(outcome.lease_fence.is_some());
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_sync_while_another_replica_holds_the_lease_says_so_without_a_match() {
+    let (sim, token) = sim(2, 1).await;
+    let leases = Arc::new(InProcessLeases::new());
+    let client = leased(&sim.base_url(), &leases, Duration::from_secs(30));
+    let held = take(&leases, LeaseKind::Sync);
+    let error = client
+        .sync_users(&token, None, |_page: SyncPage<VppUser>| {
+            Ok::<_, Infallible>(())
+        })
+        .await
+        .expect_err("another replica holds the sync lease");
+    assert!(error.is_lease_held(), "{error:?}");
+    assert!(error.is_retryable() && !error.is_managed_elsewhere() && !error.needs_new_token());
+    assert!(error.client_error().and_then(ClientError::lease).is_some());
+    // A handler's error is the handler's: no question about Apple answers yes.
+    leases.release(&held).await.unwrap();
+    let stopped = client
+        .sync_users(&token, None, |_page: SyncPage<VppUser>| Err("disk full"))
+        .await
+        .expect_err("the handler stopped the sync");
+    assert!(stopped.client_error().is_none());
+    assert!(!stopped.is_lease_held() && !stopped.is_retryable());
     sim.shutdown().await;
 }

@@ -171,6 +171,86 @@ fn the_status_alone_is_attributed_per_license_too() {
 }
 
 #[test]
+fn outcome_rows_flatten_with_a_key_per_license_and_text_without_a_match() {
+    let mut t = EventTracker::default();
+    t.track_at(associate("ev"), t0()).unwrap();
+    let Update::Completed(o) = t.on_status_at(&id("ev"), &failed_status(), at(21)) else {
+        panic!("the status finishes the event")
+    };
+    let keys: std::collections::BTreeSet<String> =
+        o.assignments.iter().map(|a| a.key().to_string()).collect();
+    assert_eq!(keys.len(), 16, "one key per license: {keys:?}");
+    assert!(keys.contains("400000003 serial C1"), "{keys:?}");
+    assert!(keys.contains("400000001 user u-003"), "{keys:?}");
+    for a in &o.assignments {
+        // The row's text is the JSON form's, so stored rows and JSON agree.
+        let json = serde_json::to_value(&a.result).unwrap();
+        assert_eq!(json["result"], a.result.as_str(), "{a:?}");
+        assert_eq!(a.result.to_string(), a.result.as_str());
+        assert_eq!(a.key().adam_id.as_deref(), a.adam_id());
+        assert_eq!(
+            a.subject.to_string(),
+            format!("{} {}", a.subject.kind(), a.subject.id())
+        );
+        let failed = a.result.as_str() == "failed";
+        assert_eq!(a.result.error().map(|e| e.code()), failed.then_some(9709));
+        assert_eq!(a.result.message(), failed.then_some("Not enough licenses."));
+    }
+    let c1 = serial("C1");
+    assert_eq!(
+        (c1.kind(), c1.id(), c1.serial_number()),
+        ("serial", "C1", Some("C1"))
+    );
+    assert_eq!(c1.client_user_id(), None);
+    assert_eq!(user("u-001").to_string(), "user u-001");
+    assert_eq!(user("u-001").client_user_id(), Some("u-001"));
+    assert_eq!(o.completed_by.to_string(), "status");
+    let json = serde_json::to_value(CompletedBy::GaveUp).unwrap();
+    assert_eq!(json, CompletedBy::GaveUp.as_str());
+}
+
+/// One app to `n` devices.
+fn associate_many(event: &str, n: usize) -> SentEvent {
+    SentEvent::new(event, EventType::Associate, "req")
+        .with_serial_numbers((0..n).map(|i| format!("S{i:05}")))
+        .with_assets([EventAsset::new(APP_A, Some(PricingParam::Stdq))])
+}
+
+#[test]
+fn a_large_event_is_summed_up_per_device_whatever_the_failures_name() {
+    const N: usize = 3_000;
+    // Apple names every device but the first among the failures, twice (two parts).
+    let named: Vec<String> = (1..N).map(|i| format!(r#""S{i:05}""#)).collect();
+    let part = format!(
+        r#"{{"errorNumber":9709,"errorMessage":"Not enough licenses.","errorInfo":{{"assets":[{{"adamId":"{APP_A}","pricingParam":"STDQ"}}],"serialNumbers":[{}]}}}}"#,
+        named.join(",")
+    );
+    let json = format!(
+        r#"{{"eventStatus":"FAILED","eventType":"ASSOCIATE","numCompleted":1,"numRequested":{N},"failures":[{part},{part}]}}"#
+    );
+    let mut t = EventTracker::default();
+    t.track_at(associate_many("ev", N), t0()).unwrap();
+    let Update::Completed(o) = t.on_status_at(&id("ev"), &status(&json), at(21)) else {
+        panic!("the status finishes the event")
+    };
+    assert_eq!(o.succeeded, vec![serial("S00000")]);
+    assert_eq!(o.failed.len(), N - 1);
+    assert!(
+        o.failed
+            .iter()
+            .all(|f| f.assets.len() == 1 && f.error.is_some())
+    );
+    assert_eq!(o.assignments.len(), N);
+    // Giving up on another such event: every device unknown, none lost or doubled.
+    t.track_at(associate_many("ev2", N), t0()).unwrap();
+    let o = t.give_up_at(&id("ev2"), at(30)).unwrap();
+    assert_eq!(
+        (o.unknown.len(), o.succeeded.len(), o.failed.len()),
+        (N, 0, 0)
+    );
+}
+
+#[test]
 fn a_failure_notification_makes_the_status_due_at_once() {
     let mut t = EventTracker::default();
     t.track_at(associate("ev"), t0()).unwrap();
@@ -300,9 +380,9 @@ fn an_early_notification_for_a_resend_is_applied_by_resent_at() {
 
 #[test]
 fn held_notifications_are_bounded_in_count_and_age() {
-    let mut policy = TrackerPolicy::default();
-    policy.max_held = 2;
-    policy.hold_for = Duration::from_secs(60);
+    let policy = TrackerPolicy::default()
+        .with_max_held(2)
+        .with_hold_for(Duration::from_secs(60));
     let mut t = EventTracker::new(policy);
     for ev in ["a", "b", "c"] {
         t.on_notification_at(&asset_notification(ev, &[], "SUCCESS"), t0());
@@ -328,11 +408,11 @@ fn held_notifications_survive_serde() {
 
 #[test]
 fn huge_policy_durations_are_capped_and_the_schedule_never_panics() {
-    let mut policy = TrackerPolicy::default();
-    policy.notification_grace = Duration::MAX;
-    policy.poll_interval = Duration::MAX;
-    policy.resend_after = Duration::MAX;
-    policy.keep_done = Duration::MAX;
+    let policy = TrackerPolicy::default()
+        .with_notification_grace(Duration::MAX)
+        .with_poll_interval(Duration::MAX)
+        .with_resend_after(Duration::MAX)
+        .with_keep_done(Duration::MAX);
     let mut t = EventTracker::new(policy);
     assert_eq!(t.policy().notification_grace, TrackerPolicy::MAX_DURATION);
     assert_eq!(t.policy().keep_done, TrackerPolicy::MAX_DURATION);
@@ -368,9 +448,9 @@ fn a_stored_tracker_with_an_absurd_duration_is_refused_not_a_crash_later() {
 
 #[test]
 fn policy_durations_round_trip_in_milliseconds_and_old_seconds_are_read() {
-    let mut policy = TrackerPolicy::default();
-    policy.poll_interval = Duration::from_millis(500);
-    policy.notification_grace = Duration::from_millis(1_250);
+    let policy = TrackerPolicy::default()
+        .with_poll_interval(Duration::from_millis(500))
+        .with_notification_grace(Duration::from_millis(1_250));
     let json = serde_json::to_value(policy).unwrap();
     assert_eq!(json["poll_interval_ms"], 500);
     let back: TrackerPolicy = serde_json::from_value(json).unwrap();
