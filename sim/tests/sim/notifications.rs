@@ -106,11 +106,21 @@ async fn duplicate_notifications_share_their_notification_id() {
     assert_eq!(got.len(), 2);
     assert_eq!(got[0].body, got[1].body);
     assert_eq!(got[0].body["notification"]["type"], "REVOKE");
-    let recs: Vec<_> = sim
-        .notifications_sent()
-        .into_iter()
-        .filter(|r| r.notification_type == "ASSET_MANAGEMENT")
-        .collect();
+    // The simulator records a delivery once the receiver has answered it, which can be a
+    // moment after the receiver saw the body: wait (bounded) for both records.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let recs = loop {
+        let recs: Vec<_> = sim
+            .notifications_sent()
+            .into_iter()
+            .filter(|r| r.notification_type == "ASSET_MANAGEMENT")
+            .collect();
+        if recs.len() >= 2 || std::time::Instant::now() > deadline {
+            break recs;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(recs.len(), 2);
     assert_eq!(recs.iter().filter(|r| r.duplicate).count(), 1);
     // The test notification is never duplicated.
     assert_eq!(rx.of_type("TEST_NOTIFICATION").len(), 1);
