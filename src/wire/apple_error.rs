@@ -211,6 +211,22 @@ fn catalog_advice(status: u16) -> &'static str {
 }
 
 impl ResponseError {
+    /// Removes `secret` from whatever text of Apple's the error carries (its error's
+    /// message and info, the metadata catalog's titles and details): a server that echoes
+    /// the request must not put a credential into logs. [`crate::api::redact_error`]
+    /// calls it for every secret a request held.
+    pub fn redact(&mut self, secret: &str) {
+        match self {
+            Self::Apple(apple) => apple.redact(secret),
+            Self::Catalog { errors, .. } | Self::CatalogForbidden { errors } => {
+                for error in errors {
+                    error.redact(secret);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// The class of the error, for retry and display decisions.
     pub fn kind(&self) -> ErrorKind {
         match self {

@@ -70,7 +70,11 @@ fn join(path: &str, key: &str) -> String {
 }
 
 fn shown(path: &str) -> &str {
-    if path.is_empty() { "(the answer)" } else { path }
+    if path.is_empty() {
+        "(the answer)"
+    } else {
+        path
+    }
 }
 
 /// An object whose keys are all ids: a map from id to one kind of record.
@@ -149,7 +153,9 @@ fn walk(apple: &Value, sim: &Value, path: &str, out: &mut Vec<String>) {
                 let p = join(path, k);
                 match s.get(k) {
                     Some(sv) => walk(av, sv, &p, out),
-                    None => out.push(format!("{p}: in Apple's answer, missing from the simulator's")),
+                    None => out.push(format!(
+                        "{p}: in Apple's answer, missing from the simulator's"
+                    )),
                 }
             }
         }
