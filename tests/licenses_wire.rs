@@ -500,9 +500,15 @@ fn event_response_decodes_and_needs_an_event_id() {
     );
     let err = Revoke::decode(200, br#"{"uId":"1"}"#).unwrap_err();
     match err {
-        ResponseError::Malformed { status, reason } => {
+        ResponseError::Malformed {
+            status,
+            reason,
+            source,
+        } => {
             assert_eq!(status, 200);
             assert!(reason.contains("eventId"), "{reason}");
+            let json = source.expect("serde's error is kept");
+            assert_eq!(json.classify(), serde_json::error::Category::Data);
         }
         other => panic!("{other:?}"),
     }
