@@ -53,7 +53,7 @@ const USAGE: &str = "usage: std_http [--base-url URL --token FILE]";
 const MAX_ANSWER: u64 = 16 * 1024 * 1024;
 
 /// Sends `request` over one plain-HTTP/1.1 connection (`Connection: close`) and returns
-/// the status and the body: a whole HTTP stack in forty lines, enough for a simulator on
+/// the status and the body: a whole HTTP stack in a few dozen lines, enough for a simulator on
 /// loopback. Every header [`HttpRequest`] set is written as it is.
 pub fn send(request: &http::Request<Vec<u8>>, timeout: Duration) -> io::Result<(u16, Vec<u8>)> {
     let invalid = |what: &str| io::Error::new(io::ErrorKind::InvalidInput, what.to_owned());
