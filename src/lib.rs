@@ -122,8 +122,8 @@
 //!   Apple field becomes a new field), built through its constructor, `Default` and
 //!   `with_*` setters ([`ClaimOptions`], [`api::RetryPolicy`], [`api::GetEventStatus`], the
 //!   wire records). Exhaustive, so that a new case fails to compile where it must be
-//!   handled: the request vocabulary every HTTP driver implements ([`api::Method`],
-//!   [`api::Auth`], [`api::Replay`], [`Protocol`]) and sets closed by definition
+//!   handled: the request vocabulary every HTTP driver implements ([`api::Auth`],
+//!   [`api::Replay`], [`Protocol`]; the method is the `http` crate's [`api::Method`]) and sets closed by definition
 //!   ([`ExpiryStatus`], [`notification::Delivery`], [`wire::NumberOrString`]).
 //!
 //! ## Feature flags
@@ -181,6 +181,9 @@ pub use error::{
     RecordError, RenewError, ResponseError, TokenError, UpdateError,
 };
 pub use expiry::{ExpiryStatus, RenewalPolicy};
+/// The `http` crate (1.x), whose `Request` an [`api::HttpRequest`] converts into and
+/// whose `Method` [`api::Endpoint::METHOD`] is: use this re-export so the versions match.
+pub use http;
 pub use ids::{AdamId, EventId};
 pub use location::{Location, LocationSnapshot, Protocol};
 pub use notification::{Notification, NotificationSecret, NotificationSubscription};

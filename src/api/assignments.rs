@@ -1,25 +1,132 @@
 //! `GET assignments`: which licenses are assigned to which devices and users, in full or
 //! since a `versionId`.
 
-use super::paged::list_request;
+use super::paged::{PageQuery, push};
+use super::{Auth, Endpoint, Method, Paged, Replay};
 use crate::ids::AdamId;
 use crate::wire::{AssignmentsResponse, PricingParam};
 
-list_request! {
-    /// `GET assignments`, with Apple's optional filters. Set
-    /// [`GetAssignments::since_version_id`] to the previous sync's
-    /// [`crate::SyncOutcome::version_id`] for an incremental sync.
-    GetAssignments => AssignmentsResponse, "assignments", since since_version_id;
+/// `GET assignments`, with Apple's optional filters. Set
+/// [`GetAssignments::since_version_id`] to the previous sync's
+/// [`crate::SyncOutcome::version_id`] for an incremental sync.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GetAssignments {
     /// `adamId`: only this app or book.
-    adam_id: AdamId = "adamId" [adam_id],
+    pub adam_id: Option<AdamId>,
     /// `clientUserId`: only this user's.
-    client_user_id: String = "clientUserId" [client_user_id],
+    pub client_user_id: Option<String>,
     /// `serialNumber`: only this device's.
-    serial_number: String = "serialNumber" [serial_number],
+    pub serial_number: Option<String>,
     /// `pricingParam`: only this price tier.
-    pricing_param: PricingParam = "pricingParam" [pricing_param],
+    pub pricing_param: Option<PricingParam>,
     /// `excludeInactiveUsers`: leave out (or keep) users that are not active.
-    exclude_inactive_users: bool = "excludeInactiveUsers" [exclude_inactive_users],
+    pub exclude_inactive_users: Option<bool>,
     /// `includeUserState`: include each user's state.
-    include_user_state: bool = "includeUserState" [include_user_state],
+    pub include_user_state: Option<bool>,
+    page: PageQuery,
+}
+
+impl GetAssignments {
+    /// Every record, no filter (page 0; a full sync).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `adamId`: only this app or book.
+    #[must_use]
+    pub fn adam_id(mut self, value: impl Into<AdamId>) -> Self {
+        self.adam_id = Some(value.into());
+        self
+    }
+
+    /// `clientUserId`: only this user's.
+    #[must_use]
+    pub fn client_user_id(mut self, value: impl Into<String>) -> Self {
+        self.client_user_id = Some(value.into());
+        self
+    }
+
+    /// `serialNumber`: only this device's.
+    #[must_use]
+    pub fn serial_number(mut self, value: impl Into<String>) -> Self {
+        self.serial_number = Some(value.into());
+        self
+    }
+
+    /// `pricingParam`: only this price tier.
+    #[must_use]
+    pub fn pricing_param(mut self, value: impl Into<PricingParam>) -> Self {
+        self.pricing_param = Some(value.into());
+        self
+    }
+
+    /// `excludeInactiveUsers`: leave out (or keep) users that are not active.
+    #[must_use]
+    pub fn exclude_inactive_users(mut self, value: impl Into<bool>) -> Self {
+        self.exclude_inactive_users = Some(value.into());
+        self
+    }
+
+    /// `includeUserState`: include each user's state.
+    #[must_use]
+    pub fn include_user_state(mut self, value: impl Into<bool>) -> Self {
+        self.include_user_state = Some(value.into());
+        self
+    }
+
+    /// Only what changed since `version_id` (the previous sync's
+    /// [`crate::SyncOutcome::version_id`]): an incremental sync.
+    #[must_use]
+    pub fn since_version_id(mut self, version_id: impl Into<String>) -> Self {
+        self.page.since_version_id = Some(version_id.into());
+        self
+    }
+}
+
+impl Endpoint for GetAssignments {
+    type Response = AssignmentsResponse;
+    const METHOD: Method = Method::GET;
+    const PATH: &'static str = "assignments";
+    const AUTH: Auth = Auth::Bearer;
+    const REPLAY: Replay = Replay::Safe;
+
+    /// The filters in this order, then `pageIndex` and `sinceVersionId`.
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
+        push(&mut query, "adamId", self.adam_id.as_ref());
+        push(&mut query, "clientUserId", self.client_user_id.as_ref());
+        push(&mut query, "serialNumber", self.serial_number.as_ref());
+        push(&mut query, "pricingParam", self.pricing_param.as_ref());
+        push(
+            &mut query,
+            "excludeInactiveUsers",
+            self.exclude_inactive_users.as_ref(),
+        );
+        push(
+            &mut query,
+            "includeUserState",
+            self.include_user_state.as_ref(),
+        );
+        self.page.push_into(&mut query);
+        query
+    }
+}
+
+impl Paged for GetAssignments {
+    fn at_page(&self, index: u32) -> Self {
+        let mut request = self.clone();
+        request.page.index = Some(index);
+        request
+    }
+
+    fn since_version(&self) -> Option<&str> {
+        self.page.since_version_id.as_deref()
+    }
+
+    fn full(&self) -> Self {
+        let mut request = self.clone();
+        request.page.since_version_id = None;
+        request
+    }
 }

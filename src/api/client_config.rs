@@ -11,7 +11,7 @@ pub struct GetClientConfig;
 
 impl Endpoint for GetClientConfig {
     type Response = ClientConfig;
-    const METHOD: Method = Method::Get;
+    const METHOD: Method = Method::GET;
     const PATH: &'static str = "client/config";
     const AUTH: Auth = Auth::Bearer;
     const REPLAY: Replay = Replay::Safe;
@@ -38,7 +38,7 @@ impl Endpoint for SetClientConfig<'_> {
     /// "Example Request and Response"). The flows still read the configuration back before
     /// deciding anything: the read-back is what counts.
     type Response = ClientConfig;
-    const METHOD: Method = Method::Post;
+    const METHOD: Method = Method::POST;
     const PATH: &'static str = "client/config";
     const AUTH: Auth = Auth::Bearer;
     const REPLAY: Replay = Replay::Never;

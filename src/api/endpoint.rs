@@ -12,20 +12,13 @@ use std::borrow::Cow;
 use serde::de::DeserializeOwned;
 use url::Url;
 
+pub use http::Method;
+
 use super::BaseUrlError;
 use crate::location::Protocol;
 use crate::secret::SecretString;
 use crate::token::VppToken;
-use crate::wire::{self, AppleError, ResponseError};
-
-/// HTTP method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Method {
-    /// GET.
-    Get,
-    /// POST (with a JSON body).
-    Post,
-}
+use crate::wire::{self, ResponseError};
 
 /// How an endpoint carries the content token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -85,7 +78,7 @@ pub enum Replay {
 pub trait Endpoint {
     /// The typed answer (a [`crate::wire`] type).
     type Response: DeserializeOwned;
-    /// The method.
+    /// The method ([`Method::GET`] or [`Method::POST`]).
     const METHOD: Method;
     /// The path relative to the protocol's base, e.g. `client/config`.
     const PATH: &'static str;
@@ -236,7 +229,85 @@ impl Default for ServiceBase {
     }
 }
 
+/// The credentials a request may carry: the location's content token, the vendor's
+/// developer token (the JWT of Apps and Books Metadata for Organizations), both or none.
+///
+/// [`HttpRequest::build`] puts in the request what the endpoint's [`Endpoint::AUTH`] says
+/// it needs and nothing else, and refuses to build a request whose credential is missing
+/// ([`RequestError::MissingToken`], [`RequestError::MissingDeveloperToken`]).
+/// [`redact_error`] removes all of them from Apple's error.
+///
+/// `Debug` shows no secret (the token and the JWT print `[redacted]`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Credentials<'a> {
+    token: Option<&'a VppToken>,
+    developer: Option<&'a SecretString>,
+}
+
+impl<'a> Credentials<'a> {
+    /// No credentials (`service/config`, the legacy service configuration, a metadata
+    /// lookup without a token).
+    pub const NONE: Credentials<'static> = Credentials {
+        token: None,
+        developer: None,
+    };
+
+    /// The location's content token (every v2 and v1 call but the service configuration).
+    pub fn token(token: &'a VppToken) -> Self {
+        Self {
+            token: Some(token),
+            developer: None,
+        }
+    }
+
+    /// The vendor's developer token alone (the metadata catalog's public parts:
+    /// storefronts).
+    pub fn developer(developer: &'a SecretString) -> Self {
+        Self {
+            token: None,
+            developer: Some(developer),
+        }
+    }
+
+    /// The same with the vendor's developer token (for owned content of the metadata
+    /// catalog: the token as the `itvt` cookie, the JWT as the bearer).
+    pub fn with_developer(mut self, developer: &'a SecretString) -> Self {
+        self.developer = Some(developer);
+        self
+    }
+
+    /// The content token, when given.
+    pub fn content_token(&self) -> Option<&'a VppToken> {
+        self.token
+    }
+
+    /// The developer token, when given.
+    pub fn developer_token(&self) -> Option<&'a SecretString> {
+        self.developer
+    }
+}
+
+impl<'a> From<&'a VppToken> for Credentials<'a> {
+    fn from(token: &'a VppToken) -> Self {
+        Self::token(token)
+    }
+}
+
+impl<'a> From<Option<&'a VppToken>> for Credentials<'a> {
+    fn from(token: Option<&'a VppToken>) -> Self {
+        Self {
+            token,
+            developer: None,
+        }
+    }
+}
+
 /// One HTTP request, ready to send: the pure result of [`HttpRequest::build`].
+///
+/// Send it with any HTTP stack: it converts into an [`http::Request`] (`TryFrom`), the
+/// request type hyper, reqwest, ureq and tower accept, with its headers set
+/// (`Authorization` and `Cookie` marked sensitive, `Accept` and, with a body,
+/// `Content-Type: application/json`); the `client` feature sends exactly that.
 ///
 /// `Debug` shows the body's length only (it may hold the notification auth token, or the
 /// v1 `sToken`); the `Authorization` value is a [`SecretString`].
@@ -276,6 +347,45 @@ impl std::fmt::Debug for HttpRequest {
     }
 }
 
+impl TryFrom<HttpRequest> for http::Request<Vec<u8>> {
+    type Error = RequestError;
+
+    /// The request as the `http` crate's: method, URL, `Accept: application/json`,
+    /// `Authorization` and `Cookie` (both marked sensitive, so HTTP stacks that log
+    /// headers leave them out), and the body with `Content-Type: application/json`.
+    /// No `User-Agent`: the HTTP stack that sends it sets its own.
+    ///
+    /// Fails ([`RequestError::NotHttp`]) only when the URL is not a valid HTTP URI or a
+    /// credential holds a character a header cannot carry (a token that is not Base64).
+    fn try_from(request: HttpRequest) -> Result<Self, RequestError> {
+        use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderValue};
+        let not_http = |what: &'static str| RequestError::NotHttp { what };
+        let sensitive = |secret: &SecretString, what| {
+            let mut value =
+                HeaderValue::from_str(secret.expose_secret()).map_err(|_| not_http(what))?;
+            value.set_sensitive(true);
+            Ok::<_, RequestError>(value)
+        };
+        let uri = http::Uri::try_from(request.url.as_str()).map_err(|_| not_http("URL"))?;
+        let mut builder = http::Request::builder()
+            .method(request.method)
+            .uri(uri)
+            .header(ACCEPT, "application/json");
+        if let Some(authorization) = &request.authorization {
+            builder = builder.header(AUTHORIZATION, sensitive(authorization, "credential")?);
+        }
+        if let Some(cookie) = &request.cookie {
+            builder = builder.header(COOKIE, sensitive(cookie, "credential")?);
+        }
+        if request.body.is_some() {
+            builder = builder.header(CONTENT_TYPE, "application/json");
+        }
+        builder
+            .body(request.body.unwrap_or_default())
+            .map_err(|_| not_http("request"))
+    }
+}
+
 /// Why a request could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -308,88 +418,69 @@ pub enum RequestError {
         "this Apple metadata request names no ids, which Apple refuses (HTTP 403, code 40300): ask for at least one adamId"
     )]
     NoIds,
+    /// The built request cannot be written as HTTP: its URL is not a valid HTTP URI, or a
+    /// credential holds a character no header can carry.
+    #[error(
+        "this Apple request cannot be sent over HTTP: its {what} holds characters HTTP does not allow; check the location's token file (it must be the unchanged download from Apple Business Manager) and the configured base URLs"
+    )]
+    NotHttp {
+        /// What was not valid: `URL`, `credential` or `request`.
+        what: &'static str,
+    },
 }
 
 impl HttpRequest {
-    /// Builds the request for `endpoint` under `base`, with `token` where the endpoint
-    /// needs it. Pure: no I/O.
+    /// Builds the request for `endpoint` under `base` with the `credentials` its
+    /// [`Endpoint::AUTH`] needs. Pure: no I/O.
+    ///
+    /// | [`Auth`] | needs | carried as |
+    /// |---|---|---|
+    /// | [`Auth::None`] | nothing | — |
+    /// | [`Auth::Bearer`] | content token | `Authorization: Bearer <token>` |
+    /// | [`Auth::InBody`] | content token | `sToken` in the JSON body |
+    /// | [`Auth::DeveloperAndCookie`] | both | `Authorization: Bearer <JWT>`, `Cookie: itvt=<token>` |
+    /// | [`Auth::Developer`] | developer token | `Authorization: Bearer <JWT>` |
+    /// | [`Auth::CookieIfToken`] | nothing (token optional) | `Cookie: itvt=<token>` |
+    ///
+    /// A credential the endpoint does not use is not sent.
+    ///
+    /// # Errors
+    ///
+    /// [`RequestError::MissingToken`] or [`RequestError::MissingDeveloperToken`] when a
+    /// credential the endpoint needs is not given; what [`Endpoint::check`] refuses; for a
+    /// [`Host::Absolute`] endpoint, a URL [`ServiceBase::check_lookup_url`] refuses.
     pub fn build<E: Endpoint>(
         endpoint: &E,
         base: &ServiceBase,
-        token: Option<&VppToken>,
-    ) -> Result<Self, RequestError> {
-        Self::build_with_developer(endpoint, base, token, None)
-    }
-
-    /// [`HttpRequest::build`] with the vendor's developer token (the JWT), for the
-    /// metadata catalog ([`Auth::DeveloperAndCookie`], [`Auth::Developer`]).
-    pub fn build_with_developer<E: Endpoint>(
-        endpoint: &E,
-        base: &ServiceBase,
-        token: Option<&VppToken>,
-        developer: Option<&SecretString>,
+        credentials: Credentials<'_>,
     ) -> Result<Self, RequestError> {
         endpoint.check()?;
-        let join = |root: &Url| {
-            root.join(&endpoint.path())
-                .expect("a checked base URL has a host, so a relative path joins onto it")
-        };
-        let mut url = match E::HOST {
-            Host::Vpp => join(base.for_protocol(E::PROTOCOL)),
-            Host::Metadata => join(base.metadata()),
-            Host::Absolute => {
-                let url = endpoint.absolute_url().ok_or(RequestError::UntrustedUrl {
-                    host: String::new(),
-                })?;
-                base.check_lookup_url(url)?
-            }
-        };
-        let query = endpoint.query();
-        if !query.is_empty() {
-            // An absolute URL keeps its own parameters, except those the endpoint sets.
-            let kept: Vec<(String, String)> = url
-                .query_pairs()
-                .filter(|(k, _)| !query.iter().any(|(name, _)| name == k))
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect();
-            url.set_query(None);
-            let mut pairs = url.query_pairs_mut();
-            pairs.extend_pairs(kept);
-            pairs.extend_pairs(query);
-        }
+        let url = request_url(endpoint, base)?;
+        let token = || credentials.token.ok_or(RequestError::MissingToken);
         let developer_bearer = || {
-            developer
+            credentials
+                .developer
                 .map(|jwt| SecretString::new(format!("Bearer {}", jwt.expose_secret())))
                 .ok_or(RequestError::MissingDeveloperToken)
         };
-        let mut cookie = None;
-        let authorization = match E::AUTH {
-            Auth::Bearer => {
-                let token = token.ok_or(RequestError::MissingToken)?;
-                Some(super::authorization(token))
-            }
-            Auth::InBody if token.is_none() => return Err(RequestError::MissingToken),
-            Auth::InBody | Auth::None => None,
+        let cookie_of =
+            |token: &VppToken| SecretString::new(format!("itvt={}", token.expose_credential()));
+        let (authorization, cookie, body_token) = match E::AUTH {
+            Auth::None => (None, None, None),
+            Auth::Bearer => (Some(super::authorization(token()?)), None, None),
+            Auth::InBody => (None, None, Some(token()?)),
             Auth::DeveloperAndCookie => {
-                let token = token.ok_or(RequestError::MissingToken)?;
-                cookie = Some(SecretString::new(format!(
-                    "itvt={}",
-                    token.expose_credential()
-                )));
-                Some(developer_bearer()?)
+                let cookie = cookie_of(token()?);
+                (Some(developer_bearer()?), Some(cookie), None)
             }
-            Auth::Developer => Some(developer_bearer()?),
-            Auth::CookieIfToken => {
-                cookie = token
-                    .map(|token| SecretString::new(format!("itvt={}", token.expose_credential())));
-                None
-            }
+            Auth::Developer => (Some(developer_bearer()?), None, None),
+            Auth::CookieIfToken => (None, credentials.token.map(cookie_of), None),
         };
         Ok(Self {
             method: E::METHOD,
             url,
             authorization,
-            body: endpoint.body(token),
+            body: endpoint.body(body_token),
             replay: E::REPLAY,
             secret_body: E::AUTH == Auth::InBody,
             cookie,
@@ -397,12 +488,53 @@ impl HttpRequest {
     }
 }
 
-/// Removes every secret a request held (the token, its inner token, the endpoint's own
-/// secrets) from an error Apple sent back.
-pub fn redact_error<E: Endpoint>(endpoint: &E, token: Option<&VppToken>, error: &mut AppleError) {
-    if let Some(token) = token {
+/// The full URL of `endpoint`'s request: its host's base joined with its path, and its
+/// query (an absolute URL keeps its own parameters, except those the endpoint sets).
+fn request_url<E: Endpoint>(endpoint: &E, base: &ServiceBase) -> Result<Url, RequestError> {
+    let join = |root: &Url| {
+        root.join(&endpoint.path())
+            .expect("a checked base URL has a host, so a relative path joins onto it")
+    };
+    let mut url = match E::HOST {
+        Host::Vpp => join(base.for_protocol(E::PROTOCOL)),
+        Host::Metadata => join(base.metadata()),
+        Host::Absolute => {
+            let url = endpoint.absolute_url().ok_or(RequestError::UntrustedUrl {
+                host: String::new(),
+            })?;
+            base.check_lookup_url(url)?
+        }
+    };
+    let query = endpoint.query();
+    if !query.is_empty() {
+        let kept: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(k, _)| !query.iter().any(|(name, _)| name == k))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        url.set_query(None);
+        let mut pairs = url.query_pairs_mut();
+        pairs.extend_pairs(kept);
+        pairs.extend_pairs(query);
+    }
+    Ok(url)
+}
+
+/// Removes every secret a request held (the content token, its inner token, the
+/// developer token, the endpoint's own [`Endpoint::secrets`]) from an error Apple sent
+/// back, which may echo the request. The one place the crate scrubs Apple's answers; the
+/// `client` feature calls it on every error, and any other HTTP stack should too.
+pub fn redact_error<E: Endpoint>(
+    endpoint: &E,
+    credentials: Credentials<'_>,
+    error: &mut ResponseError,
+) {
+    if let Some(token) = credentials.token {
         error.redact(token.expose_credential());
         error.redact(token.expose_inner_token());
+    }
+    if let Some(jwt) = credentials.developer {
+        error.redact(jwt.expose_secret());
     }
     for secret in endpoint.secrets() {
         error.redact(secret);
@@ -440,18 +572,18 @@ mod tests {
     #[test]
     fn requests_are_built_without_io() {
         let base = ServiceBase::parse("http://127.0.0.1:1/mdm/v2").unwrap();
-        let get = HttpRequest::build(&GetServiceConfig, &base, None).unwrap();
+        let get = HttpRequest::build(&GetServiceConfig, &base, Credentials::NONE).unwrap();
         assert_eq!(get.url.as_str(), "http://127.0.0.1:1/mdm/v2/service/config");
         assert_eq!(
-            (get.method, get.authorization.is_none()),
-            (Method::Get, true)
+            (&get.method, get.authorization.is_none()),
+            (&Method::GET, true)
         );
         assert_eq!(
-            HttpRequest::build(&GetClientConfig, &base, None),
+            HttpRequest::build(&GetClientConfig, &base, Credentials::NONE),
             Err(RequestError::MissingToken)
         );
         let t = token();
-        let read = HttpRequest::build(&GetClientConfig, &base, Some(&t)).unwrap();
+        let read = HttpRequest::build(&GetClientConfig, &base, Credentials::token(&t)).unwrap();
         assert_eq!(
             read.authorization.unwrap().expose_secret(),
             format!("Bearer {}", t.expose_credential())
@@ -466,8 +598,9 @@ mod tests {
             )
             .build()
             .unwrap();
-        let post = HttpRequest::build(&SetClientConfig(&update), &base, Some(&t)).unwrap();
-        assert_eq!((post.method, post.replay), (Method::Post, Replay::Never));
+        let post =
+            HttpRequest::build(&SetClientConfig(&update), &base, Credentials::token(&t)).unwrap();
+        assert_eq!((&post.method, post.replay), (&Method::POST, Replay::Never));
         assert_eq!(
             post.body.as_deref(),
             Some(&br#"{"mdmInfo":{"id":"i","name":"n","metadata":"m"}}"#[..])
@@ -490,15 +623,107 @@ mod tests {
             r#"{{"errorNumber":9728,"errorMessage":"could not deliver with {secret} for {}"}}"#,
             t.expose_credential()
         );
-        let crate::wire::ResponseError::Apple(mut error) =
-            SetClientConfig::decode(400, body.as_bytes()).unwrap_err()
-        else {
-            panic!("not Apple's error")
-        };
-        redact_error(&SetClientConfig(&update), Some(&t), &mut error);
+        let mut error = SetClientConfig::decode(400, body.as_bytes()).unwrap_err();
+        assert!(matches!(error, ResponseError::Apple(_)), "{error:?}");
+        redact_error(
+            &SetClientConfig(&update),
+            Credentials::token(&t),
+            &mut error,
+        );
         let shown = format!("{error} {error:?}");
         assert!(!shown.contains(secret), "{shown}");
         assert!(!shown.contains(t.expose_credential()), "{shown}");
         assert!(shown.contains("9728"), "{shown}");
+    }
+
+    #[test]
+    fn the_metadata_catalog_errors_are_scrubbed_of_both_tokens() {
+        use crate::api::GetStorefronts;
+        let t = token();
+        let jwt = SecretString::new("header.claims.signature");
+        let body = format!(
+            r#"{{"errors":[{{"title":"bad {}","detail":"jwt header.claims.signature","status":"401","code":"40100"}}]}}"#,
+            t.expose_credential()
+        );
+        let mut error = GetStorefronts::decode(401, body.as_bytes()).unwrap_err();
+        assert!(
+            matches!(error, ResponseError::Catalog { status: 401, .. }),
+            "{error:?}"
+        );
+        redact_error(
+            &GetStorefronts::new(),
+            Credentials::token(&t).with_developer(&jwt),
+            &mut error,
+        );
+        let shown = format!("{error} {error:?}");
+        assert!(!shown.contains("header.claims.signature"), "{shown}");
+        assert!(!shown.contains(t.expose_credential()), "{shown}");
+        assert!(shown.contains("[redacted]"), "{shown}");
+    }
+
+    #[test]
+    fn a_request_converts_into_the_http_crates_with_its_headers() {
+        let t = token();
+        let base = ServiceBase::parse("http://127.0.0.1:1/mdm/v2").unwrap();
+        let get: http::Request<Vec<u8>> =
+            HttpRequest::build(&GetClientConfig, &base, Credentials::token(&t))
+                .unwrap()
+                .try_into()
+                .unwrap();
+        assert_eq!(get.method(), Method::GET);
+        assert_eq!(
+            get.uri().to_string(),
+            "http://127.0.0.1:1/mdm/v2/client/config"
+        );
+        let auth = &get.headers()[http::header::AUTHORIZATION];
+        assert!(auth.is_sensitive());
+        assert_eq!(
+            auth.to_str().unwrap(),
+            format!("Bearer {}", t.expose_credential())
+        );
+        assert_eq!(get.headers()[http::header::ACCEPT], "application/json");
+        assert!(get.headers().get(http::header::CONTENT_TYPE).is_none());
+        assert!(get.body().is_empty());
+        let update = ClientConfigUpdate::builder()
+            .mdm_info(
+                MdmInfo::default()
+                    .with_id("i")
+                    .with_name("n")
+                    .with_metadata("m"),
+            )
+            .build()
+            .unwrap();
+        let post: http::Request<Vec<u8>> =
+            HttpRequest::build(&SetClientConfig(&update), &base, Credentials::token(&t))
+                .unwrap()
+                .try_into()
+                .unwrap();
+        assert_eq!(post.method(), Method::POST);
+        assert_eq!(
+            post.headers()[http::header::CONTENT_TYPE],
+            "application/json"
+        );
+        assert_eq!(
+            post.body(),
+            br#"{"mdmInfo":{"id":"i","name":"n","metadata":"m"}}"#
+        );
+        // The service configuration carries no credential, even when one is given.
+        let service: http::Request<Vec<u8>> =
+            HttpRequest::build(&GetServiceConfig, &base, Credentials::token(&t))
+                .unwrap()
+                .try_into()
+                .unwrap();
+        assert!(service.headers().get(http::header::AUTHORIZATION).is_none());
+        assert!(service.headers().get(http::header::COOKIE).is_none());
+    }
+
+    #[test]
+    fn a_credential_no_header_can_carry_is_refused_not_sent() {
+        let base = ServiceBase::default();
+        let mut request = HttpRequest::build(&GetServiceConfig, &base, Credentials::NONE).unwrap();
+        request.authorization = Some(SecretString::new("Bearer a\nb"));
+        let refused = http::Request::<Vec<u8>>::try_from(request).unwrap_err();
+        assert_eq!(refused, RequestError::NotHttp { what: "credential" });
+        assert!(!refused.to_string().contains("a\nb"), "{refused}");
     }
 }

@@ -18,7 +18,7 @@ pub struct GetLegacyServiceConfig;
 
 impl Endpoint for GetLegacyServiceConfig {
     type Response = serde_json::Map<String, serde_json::Value>;
-    const METHOD: Method = Method::Post;
+    const METHOD: Method = Method::POST;
     const PATH: &'static str = "VPPServiceConfigSrv";
     const PROTOCOL: Protocol = Protocol::V1;
     const AUTH: Auth = Auth::None;
@@ -36,7 +36,7 @@ pub struct GetLegacyClientConfig;
 
 impl Endpoint for GetLegacyClientConfig {
     type Response = LegacyClientConfig;
-    const METHOD: Method = Method::Post;
+    const METHOD: Method = Method::POST;
     const PATH: &'static str = "VPPClientConfigSrv";
     const PROTOCOL: Protocol = Protocol::V1;
     const AUTH: Auth = Auth::InBody;
@@ -68,7 +68,7 @@ impl SetLegacyClientContext {
 
 impl Endpoint for SetLegacyClientContext {
     type Response = LegacyClientConfig;
-    const METHOD: Method = Method::Post;
+    const METHOD: Method = Method::POST;
     const PATH: &'static str = "VPPClientConfigSrv";
     const PROTOCOL: Protocol = Protocol::V1;
     const AUTH: Auth = Auth::InBody;
@@ -99,7 +99,7 @@ fn legacy_body(token: Option<&VppToken>, client_context: Option<&str>) -> Vec<u8
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{HttpRequest, RequestError, ServiceBase};
+    use crate::api::{Credentials, HttpRequest, RequestError, ServiceBase};
 
     #[test]
     fn v1_calls_go_beside_v2_with_the_token_in_the_body() {
@@ -111,12 +111,14 @@ mod tests {
             "https://vpp.itunes.apple.com/mdm/v2/",
         ] {
             let base = ServiceBase::parse(base).unwrap();
-            let read = HttpRequest::build(&GetLegacyClientConfig, &base, Some(&token)).unwrap();
+            let read =
+                HttpRequest::build(&GetLegacyClientConfig, &base, Credentials::token(&token))
+                    .unwrap();
             assert_eq!(
                 read.url.as_str(),
                 "https://vpp.itunes.apple.com/mdm/VPPClientConfigSrv"
             );
-            assert_eq!((read.method, read.replay), (Method::Post, Replay::Safe));
+            assert_eq!((&read.method, read.replay), (&Method::POST, Replay::Safe));
             assert!(read.authorization.is_none(), "not in a header");
             assert!(read.secret_body);
             let body: serde_json::Value = serde_json::from_slice(&read.body.unwrap()).unwrap();
@@ -129,7 +131,7 @@ mod tests {
         let write = SetLegacyClientContext {
             client_context: r#"{"hostname":"h","guid":"g"}"#.into(),
         };
-        let request = HttpRequest::build(&write, &base, Some(&token)).unwrap();
+        let request = HttpRequest::build(&write, &base, Credentials::token(&token)).unwrap();
         assert_eq!(
             request.url.as_str(),
             "http://127.0.0.1:7/mdm/VPPClientConfigSrv"
@@ -139,10 +141,11 @@ mod tests {
         assert_eq!(body["clientContext"], r#"{"hostname":"h","guid":"g"}"#);
         assert!(!request.url.as_str().contains(token.expose_credential()));
         assert_eq!(
-            HttpRequest::build(&GetLegacyClientConfig, &base, None),
+            HttpRequest::build(&GetLegacyClientConfig, &base, Credentials::NONE),
             Err(RequestError::MissingToken)
         );
-        let service = HttpRequest::build(&GetLegacyServiceConfig, &base, None).unwrap();
+        let service =
+            HttpRequest::build(&GetLegacyServiceConfig, &base, Credentials::NONE).unwrap();
         assert_eq!(
             service.url.as_str(),
             "http://127.0.0.1:7/mdm/VPPServiceConfigSrv"

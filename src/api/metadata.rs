@@ -3,13 +3,13 @@
 //! metadata lookup ([`LookupContentMetadata`]). See [`crate::metadata`].
 //!
 //! ```
-//! use apple_vpp::api::{GetAppsMetadata, HttpRequest, ServiceBase};
+//! use apple_vpp::api::{GetAppsMetadata, Credentials, HttpRequest, ServiceBase};
 //! use apple_vpp::metadata::Storefront;
 //! use apple_vpp::{AdamId, SecretString, VppToken};
 //! # let token = VppToken::builder("Org", "2031-01-01T00:00:00+00:00".parse().unwrap()).build().unwrap();
 //! let jwt = SecretString::new("eyJ…");
 //! let apps = GetAppsMetadata::new(Storefront::new("de")?, vec![AdamId::new("361309726")]);
-//! let request = HttpRequest::build_with_developer(&apps, &ServiceBase::default(), Some(&token), Some(&jwt))?;
+//! let request = HttpRequest::build(&apps, &ServiceBase::default(), Credentials::token(&token).with_developer(&jwt))?;
 //! assert_eq!(
 //!     request.url.as_str(),
 //!     "https://api.ent.apple.com/v1/catalog/de/stoken-authenticated-apps?ids=361309726&platform=iphone&additionalPlatforms=ipad%2Cmac&extend%5Bapps%5D=latestVersionInfo"
@@ -100,7 +100,7 @@ fn catalog_query(
 
 impl Endpoint for GetAppsMetadata {
     type Response = CatalogResponse<AppResource>;
-    const METHOD: Method = Method::Get;
+    const METHOD: Method = Method::GET;
     const PATH: &'static str = "catalog/{storefront}/stoken-authenticated-apps";
     const HOST: Host = Host::Metadata;
     const AUTH: Auth = Auth::DeveloperAndCookie;
@@ -164,7 +164,7 @@ impl GetBooksMetadata {
 
 impl Endpoint for GetBooksMetadata {
     type Response = CatalogResponse<BookResource>;
-    const METHOD: Method = Method::Get;
+    const METHOD: Method = Method::GET;
     const PATH: &'static str = "catalog/{storefront}/stoken-authenticated-books";
     const HOST: Host = Host::Metadata;
     const AUTH: Auth = Auth::DeveloperAndCookie;
@@ -248,7 +248,7 @@ impl GetStorefronts {
 
 impl Endpoint for GetStorefronts {
     type Response = CatalogResponse<StorefrontResource>;
-    const METHOD: Method = Method::Get;
+    const METHOD: Method = Method::GET;
     const PATH: &'static str = "storefronts";
     const HOST: Host = Host::Metadata;
     const AUTH: Auth = Auth::Developer;
@@ -333,7 +333,7 @@ impl LookupContentMetadata {
 
 impl Endpoint for LookupContentMetadata {
     type Response = LookupResponse;
-    const METHOD: Method = Method::Get;
+    const METHOD: Method = Method::GET;
     const PATH: &'static str = "";
     const HOST: Host = Host::Absolute;
     const AUTH: Auth = Auth::CookieIfToken;
@@ -366,7 +366,7 @@ impl Endpoint for LookupContentMetadata {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{HttpRequest, RequestError, ServiceBase};
+    use crate::api::{Credentials, HttpRequest, RequestError, ServiceBase};
     use crate::secret::SecretString;
     use crate::token::VppToken;
 
@@ -385,7 +385,7 @@ mod tests {
             .with_metadata(crate::api::EDUCATION_METADATA_BASE_URL.parse().unwrap())
             .unwrap();
         let request =
-            HttpRequest::build_with_developer(&books, &base, Some(&t), Some(&jwt)).unwrap();
+            HttpRequest::build(&books, &base, Credentials::token(&t).with_developer(&jwt)).unwrap();
         assert_eq!(
             request.url.as_str(),
             "https://api.edu.apple.com/v1/catalog/us/stoken-authenticated-books?ids=1&platform=iphone&additionalPlatforms=ipad%2Cmac"
@@ -401,18 +401,17 @@ mod tests {
         let shown = format!("{request:?}");
         assert!(!shown.contains("signature") && !shown.contains(t.expose_credential()));
         assert_eq!(
-            HttpRequest::build(&books, &base, Some(&t)),
+            HttpRequest::build(&books, &base, Credentials::token(&t)),
             Err(RequestError::MissingDeveloperToken)
         );
         assert_eq!(
-            HttpRequest::build_with_developer(&books, &base, None, Some(&jwt)),
+            HttpRequest::build(&books, &base, Credentials::developer(&jwt)),
             Err(RequestError::MissingToken)
         );
-        let storefronts = HttpRequest::build_with_developer(
+        let storefronts = HttpRequest::build(
             &GetStorefronts::new().at_offset(25),
             &base,
-            Some(&t),
-            Some(&jwt),
+            Credentials::token(&t).with_developer(&jwt),
         )
         .unwrap();
         assert_eq!(
@@ -431,7 +430,7 @@ mod tests {
                 Storefront::new("de").unwrap(),
                 vec!["1".into(), "2".into()],
             );
-            HttpRequest::build(&request, &base, None)
+            HttpRequest::build(&request, &base, Credentials::NONE)
         };
         let apple = lookup(
             "https://uclient-api.itunes.apple.com/WebObjects/MZStorePlatform.woa/wa/lookup?version=2&p=mdm-lockup&x=1",

@@ -13,18 +13,21 @@
 //!
 //! App and book metadata goes to two more hosts ([`Host`]): Apps and Books Metadata for
 //! Organizations ([`GetAppsMetadata`], [`GetBooksMetadata`], [`GetStorefronts`], under
-//! [`ServiceBase::metadata`], built with [`HttpRequest::build_with_developer`]: the
-//! vendor's developer token and the `itvt` cookie), and the legacy lookup
+//! [`ServiceBase::metadata`], built with [`Credentials`] holding the vendor's developer
+//! token: the JWT as the bearer and the content token as the `itvt` cookie), and the legacy lookup
 //! ([`LookupContentMetadata`], whose URL [`ServiceBase::check_lookup_url`] checks).
 //!
 //! ```
-//! use apple_vpp::api::{Endpoint, GetClientConfig, HttpRequest, Method, ServiceBase};
+//! use apple_vpp::api::{Credentials, Endpoint, GetClientConfig, HttpRequest, Method, ServiceBase};
 //! use apple_vpp::VppToken;
 //! # let token = VppToken::builder("Org", "2031-01-01T00:00:00+00:00".parse().unwrap()).build().unwrap();
-//! let request = HttpRequest::build(&GetClientConfig, &ServiceBase::default(), Some(&token))?;
-//! assert_eq!(request.method, Method::Get);
+//! let request = HttpRequest::build(&GetClientConfig, &ServiceBase::default(), Credentials::token(&token))?;
+//! assert_eq!(request.method, Method::GET);
 //! assert_eq!(request.url.as_str(), "https://vpp.itunes.apple.com/mdm/v2/client/config");
-//! // Send it with header `Authorization: <request.authorization>`, then decode:
+//! // Any HTTP stack takes it as the `http` crate's request, headers set:
+//! let request: apple_vpp::http::Request<Vec<u8>> = request.try_into()?;
+//! assert!(request.headers()["authorization"].is_sensitive());
+//! // Send it (`examples/std_http.rs` does with `std::net`), then decode the answer:
 //! let answer = GetClientConfig::decode(200, br#"{"uId":"1","locationName":"Berlin"}"#)?;
 //! assert_eq!(answer.location_name.as_deref(), Some("Berlin"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -52,7 +55,8 @@ pub use assignments::GetAssignments;
 
 pub use client_config::{GetClientConfig, SetClientConfig};
 pub use endpoint::{
-    Auth, Endpoint, Host, HttpRequest, Method, Replay, RequestError, ServiceBase, redact_error,
+    Auth, Credentials, Endpoint, Host, HttpRequest, Method, Replay, RequestError, ServiceBase,
+    redact_error,
 };
 pub use legacy::{GetLegacyClientConfig, GetLegacyServiceConfig, SetLegacyClientContext};
 pub use licenses::{Associate, Disassociate, Revoke};

@@ -10,7 +10,7 @@ pub struct GetServiceConfig;
 
 impl Endpoint for GetServiceConfig {
     type Response = ServiceConfig;
-    const METHOD: Method = Method::Get;
+    const METHOD: Method = Method::GET;
     const PATH: &'static str = "service/config";
     const AUTH: Auth = Auth::None;
     const REPLAY: Replay = Replay::Safe;

@@ -28,7 +28,7 @@ impl GetEventStatus {
 
 impl Endpoint for GetEventStatus {
     type Response = StatusResponse;
-    const METHOD: Method = Method::Get;
+    const METHOD: Method = Method::GET;
     const PATH: &'static str = "status";
     const AUTH: Auth = Auth::Bearer;
     const REPLAY: Replay = Replay::Safe;

@@ -1,5 +1,7 @@
-//! [`BatchedWrite`]: the license and user writes, declared by [`event_write!`] (they differ
-//! only by path, body and how the body is split into batches).
+//! [`BatchedWrite`]: the license and user writes ([`super::Associate`],
+//! [`super::Disassociate`], [`super::Revoke`], [`super::CreateUsers`],
+//! [`super::UpdateUsers`], [`super::RetireUsers`]), which differ only by path, body, how
+//! the body is split into batches and whether a batch may be sent again.
 
 use super::Endpoint;
 use crate::batching::{BatchError, BatchLimits};
@@ -26,45 +28,3 @@ pub trait BatchedWrite: Endpoint<Response = EventResponse> {
     /// The event type Apple reports for it (`ASSOCIATE`, ..., `RETIRE`).
     fn event_type() -> crate::wire::EventType;
 }
-
-/// Declares a `POST` endpoint whose body is one batch and whose answer is an event, with
-/// its [`super::Replay`] class (see the README's table of every write).
-macro_rules! event_write {
-    ($(#[$meta:meta])* $name:ident, $body:ty, $path:literal, $split:path, $event:ident, $replay:ident) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        pub struct $name(pub $body);
-
-        impl $crate::api::Endpoint for $name {
-            type Response = $crate::wire::EventResponse;
-            const METHOD: $crate::api::Method = $crate::api::Method::Post;
-            const PATH: &'static str = $path;
-            const AUTH: $crate::api::Auth = $crate::api::Auth::Bearer;
-            const REPLAY: $crate::api::Replay = $crate::api::Replay::$replay;
-
-            fn body(&self, _token: Option<&$crate::token::VppToken>) -> Option<Vec<u8>> {
-                Some(self.0.to_json())
-            }
-        }
-
-        impl $crate::api::BatchedWrite for $name {
-            type Request = $body;
-
-            fn split(
-                request: $body,
-                limits: &$crate::batching::BatchLimits,
-            ) -> Result<Vec<$body>, $crate::batching::BatchError> {
-                $split(request, limits)
-            }
-
-            fn with_batch(batch: $body) -> Self {
-                Self(batch)
-            }
-
-            fn event_type() -> $crate::wire::EventType {
-                $crate::wire::EventType::$event
-            }
-        }
-    };
-}
-pub(super) use event_write;

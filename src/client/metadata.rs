@@ -205,7 +205,7 @@ impl VppClient {
             ContentKind::Apps => {
                 let mut request = GetAppsMetadata::new(storefront.clone(), ids.to_vec());
                 request.language = options.language.clone();
-                self.send_catalog(&request, Some(token))
+                self.send(&request, Some(token))
                     .await?
                     .data
                     .into_iter()
@@ -216,7 +216,7 @@ impl VppClient {
             ContentKind::Books => {
                 let mut request = GetBooksMetadata::new(storefront.clone(), ids.to_vec());
                 request.language = options.language.clone();
-                self.send_catalog(&request, Some(token))
+                self.send(&request, Some(token))
                     .await?
                     .data
                     .into_iter()
@@ -244,7 +244,7 @@ impl VppClient {
         let mut seen = HashSet::new();
         let mut offset: u32 = 0;
         for _ in 0..MAX_STOREFRONT_PAGES {
-            let page = self.send_catalog(&request.at_offset(offset), None).await?;
+            let page = self.send(&request.at_offset(offset), None).await?;
             let read = page.data.len();
             let before = all.len();
             for storefront in page.data {

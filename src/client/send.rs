@@ -4,14 +4,12 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use reqwest::header::{
-    ACCEPT, AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderValue, RETRY_AFTER, USER_AGENT,
-};
+use reqwest::header::{CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
 
 use super::lease::LocationKey;
 use super::{BudgetKey, ClientError, TokenId, TransportKind, VppClient, rate};
 use crate::api::{
-    Endpoint, Failure, Host, HttpRequest, Method, RequestError, is_cut_short, parse_retry_after_at,
+    Auth, Credentials, Endpoint, Failure, Host, HttpRequest, is_cut_short, parse_retry_after_at,
     redact_error,
 };
 use crate::token::VppToken;
@@ -21,9 +19,18 @@ use crate::wire::ResponseError;
 type Attempt = Result<(u16, Vec<u8>, Option<Duration>), (ClientError, Failure)>;
 
 impl VppClient {
-    /// Sends `endpoint` (with `token` where it needs one) and decodes Apple's answer.
+    /// Sends `endpoint` and decodes Apple's answer: the one way the client sends.
     ///
-    /// Every call of the client goes through here:
+    /// It brings the credentials the endpoint's [`Endpoint::AUTH`] needs: `token` (the
+    /// location's content token) where the endpoint needs one, and for the metadata
+    /// catalog ([`crate::api::GetAppsMetadata`], [`crate::api::GetBooksMetadata`],
+    /// [`crate::api::GetStorefronts`]) the developer token of
+    /// [`super::VppClientBuilder::developer_key`] (minted, or cached until shortly before
+    /// it expires); when the catalog answers 401 it is minted again once and the request
+    /// sent again, and a second 401 is the error. A call whose credential is missing fails
+    /// before anything is sent ([`crate::api::RequestError`]).
+    ///
+    /// Then:
     /// - requests carrying a token wait for their slot in the request budget
     ///   ([`super::VppClientBuilder::budget`]), at Apple's `maxRequestPerSecond` once the
     ///   service configuration has been read, or the caller's lower
@@ -32,13 +39,19 @@ impl VppClient {
     ///   budget of the token's location once an answer named it (its `uId`; see
     ///   [`super::BudgetKey`]). The wait and the request run in a task of their own, so a
     ///   request leaves at its slot however slowly the caller polls; one that could not
-    ///   leave within [`super::MAX_LATENESS`] of its slot takes a new one;
+    ///   leave within [`super::MAX_LATENESS`] of its slot takes a new one; the
+    ///   metadata hosts have a pacing of their own;
     /// - a failed attempt is sent again only as [`crate::api::Failure::allows_replay`]
     ///   allows for the endpoint's [`crate::api::Replay`] class (a read whose answer broke
     ///   off mid-body or arrived cut is sent again; a write never is), within the
     ///   [`crate::api::RetryPolicy`] (attempts, total time, `Retry-After`);
     /// - a redirect is never followed, a body over the limit never read to its end;
-    /// - every secret the request held is removed from Apple's error.
+    /// - every secret the request held is removed from Apple's error
+    ///   ([`crate::api::redact_error`]).
+    ///
+    /// The request on the wire is exactly [`HttpRequest::build`]'s, converted into an
+    /// [`http::Request`] (plus the client's `User-Agent`): what any other HTTP stack
+    /// sends.
     pub async fn send<E: Endpoint>(
         &self,
         endpoint: &E,
@@ -54,72 +67,54 @@ impl VppClient {
         endpoint: &E,
         token: Option<&VppToken>,
     ) -> Result<E::Response, (ClientError, Failure)> {
-        let request = HttpRequest::build(endpoint, &self.inner.base, token)
-            .map_err(|e| (e.into(), Failure::NotSent))?;
-        self.send_request(endpoint, &request, token, None).await
-    }
-
-    /// Sends a metadata catalog endpoint ([`crate::api::GetAppsMetadata`],
-    /// [`crate::api::GetBooksMetadata`], [`crate::api::GetStorefronts`]) with the
-    /// developer token of [`super::VppClientBuilder::developer_key`] (minted, or cached
-    /// until shortly before it expires) and, for owned content, `token` as the `itvt`
-    /// cookie. When Apple answers 401, the developer token is minted again once and the
-    /// request sent again; a second 401 is the error. Otherwise as [`VppClient::send`]
-    /// (the metadata host has its own per-token rate budget).
-    pub async fn send_catalog<E: Endpoint>(
-        &self,
-        endpoint: &E,
-        token: Option<&VppToken>,
-    ) -> Result<E::Response, ClientError> {
-        let key = self
-            .inner
-            .developer
-            .as_ref()
-            .ok_or(RequestError::MissingDeveloperToken)?;
+        let developer = match E::AUTH {
+            Auth::Developer | Auth::DeveloperAndCookie => self.inner.developer.as_ref(),
+            Auth::None | Auth::Bearer | Auth::InBody | Auth::CookieIfToken => None,
+        };
         let mut reminted = false;
         loop {
-            let jwt = key.token();
-            let request = HttpRequest::build_with_developer(
-                endpoint,
-                &self.inner.base,
-                token,
-                Some(jwt.expose_secret()),
-            )?;
-            let answer = self
-                .send_request(endpoint, &request, token, Some(jwt.expose_secret()))
-                .await;
-            match answer {
-                Err((ClientError::Response(ResponseError::Catalog { status: 401, .. }), _))
-                    if !reminted =>
-                {
+            let jwt = developer.map(|key| key.token());
+            let mut credentials = Credentials::from(token);
+            if let Some(jwt) = &jwt {
+                credentials = credentials.with_developer(jwt.expose_secret());
+            }
+            let answer = self.send_request(endpoint, credentials).await;
+            match (answer, developer) {
+                (
+                    Err((ClientError::Response(ResponseError::Catalog { status: 401, .. }), _)),
+                    Some(key),
+                ) if !reminted => {
                     key.invalidate();
                     reminted = true;
                 }
-                other => return other.map_err(|(e, _)| e),
+                (other, _) => return other,
             }
         }
     }
 
-    /// The retry loop of one built request.
+    /// Builds the request with `credentials` and runs its retry loop.
     async fn send_request<E: Endpoint>(
         &self,
         endpoint: &E,
-        request: &HttpRequest,
-        token: Option<&VppToken>,
-        developer: Option<&crate::SecretString>,
+        credentials: Credentials<'_>,
     ) -> Result<E::Response, (ClientError, Failure)> {
+        let not_sent = |e: crate::api::RequestError| (ClientError::from(e), Failure::NotSent);
+        let request =
+            HttpRequest::build(endpoint, &self.inner.base, credentials).map_err(not_sent)?;
+        let (replay, url) = (request.replay, request.url.clone());
+        let request = http::Request::<Vec<u8>>::try_from(request).map_err(not_sent)?;
         let start = Instant::now();
-        let token_id = token.map(TokenId::of);
+        let budget_key = credentials.content_token().map(TokenId::of);
         let mut attempts = 0;
         loop {
             attempts += 1;
             let answer = self
-                .paced_attempt(E::HOST, token_id, request, attempts)
+                .paced_attempt(E::HOST, budget_key, &url, &request, attempts)
                 .await;
             let (mut error, failure) = match answer {
                 Ok((status, body, retry_after)) => match E::decode(status, &body) {
                     Ok(value) => {
-                        if let (Some(id), Host::Vpp) = (token_id, E::HOST) {
+                        if let (Some(id), Host::Vpp) = (budget_key, E::HOST) {
                             self.learn_location(id, &body);
                         }
                         return Ok(value);
@@ -138,33 +133,13 @@ impl VppClient {
                 },
                 Err(e) => e,
             };
-            match &mut error {
-                ClientError::Response(ResponseError::Apple(apple)) => {
-                    redact_error(endpoint, token, apple);
-                }
-                ClientError::Response(
-                    ResponseError::Catalog { errors, .. }
-                    | ResponseError::CatalogForbidden { errors },
-                ) => {
-                    for e in errors {
-                        if let Some(token) = token {
-                            e.redact(token.expose_credential());
-                            e.redact(token.expose_inner_token());
-                        }
-                        if let Some(jwt) = developer {
-                            e.redact(jwt.expose_secret());
-                        }
-                    }
-                }
-                _ => {}
+            if let ClientError::Response(response) = &mut error {
+                redact_error(endpoint, credentials, response);
             }
-            let delay = self.inner.retry.next_delay(
-                attempts,
-                failure,
-                request.replay,
-                start.elapsed(),
-                jitter(),
-            );
+            let delay =
+                self.inner
+                    .retry
+                    .next_delay(attempts, failure, replay, start.elapsed(), jitter());
             match delay {
                 Some(delay) => tokio::time::sleep(delay).await,
                 None => return Err((error, failure)),
@@ -181,16 +156,17 @@ impl VppClient {
         &self,
         host: Host,
         token: Option<TokenId>,
-        request: &HttpRequest,
+        url: &reqwest::Url,
+        request: &http::Request<Vec<u8>>,
         attempts: u32,
     ) -> Attempt {
         let client = self.clone();
-        let request = request.clone();
+        let (url, request) = (url.clone(), request.clone());
         let task = tokio::spawn(async move {
             if let Some(token) = token {
                 client.wait_for_slot(host, token).await;
             }
-            client.attempt(&request, attempts).await
+            client.attempt(&url, &request, attempts).await
         });
         let abort = AbortOnDrop(task.abort_handle());
         let joined = task.await;
@@ -279,7 +255,15 @@ impl VppClient {
     /// One attempt: the status and the body, or the error and how it failed. A non-2xx
     /// answer is returned as an error here only when it cannot be decoded (redirect,
     /// body too large); Apple's error bodies are decoded by the endpoint.
-    async fn attempt(&self, request: &HttpRequest, attempts: u32) -> Attempt {
+    ///
+    /// `request` is [`HttpRequest::build`]'s converted into the `http` crate's, `url` its
+    /// URL as built (what reqwest takes).
+    async fn attempt(
+        &self,
+        url: &reqwest::Url,
+        request: &http::Request<Vec<u8>>,
+        attempts: u32,
+    ) -> Attempt {
         let transport = |source: reqwest::Error| {
             let (kind, failure) = if source.is_timeout() {
                 (TransportKind::Timeout, Failure::Timeout)
@@ -296,36 +280,21 @@ impl VppClient {
             };
             (error, failure)
         };
-        let url = request.url.clone();
-        let mut builder = match request.method {
-            Method::Get => self.inner.http.get(url),
-            Method::Post => self.inner.http.post(url),
-        }
-        .timeout(self.inner.timeout)
-        .header(USER_AGENT, self.inner.user_agent.clone())
-        .header(ACCEPT, "application/json");
-        if let Some(auth) = &request.authorization {
-            // The credential is Base64 and a JWT is Base64url, so always a valid value.
-            let mut value = HeaderValue::from_str(auth.expose_secret())
-                .expect("Base64 is a valid header value");
-            value.set_sensitive(true);
-            builder = builder.header(AUTHORIZATION, value);
-        }
-        if let Some(cookie) = &request.cookie {
-            let mut value = HeaderValue::from_str(cookie.expose_secret())
-                .expect("Base64 is a valid header value");
-            value.set_sensitive(true);
-            builder = builder.header(COOKIE, value);
-        }
-        if let Some(body) = &request.body {
-            builder = builder
-                .header(CONTENT_TYPE, "application/json")
-                .body(body.clone());
+        let mut builder = self
+            .inner
+            .http
+            .request(request.method().clone(), url.clone())
+            .timeout(self.inner.timeout)
+            .headers(request.headers().clone())
+            .header(USER_AGENT, self.inner.user_agent.clone());
+        // A request without a body (every GET) is sent without one, as built.
+        if request.headers().contains_key(CONTENT_TYPE) {
+            builder = builder.body(request.body().clone());
         }
         let mut response = builder.send().await.map_err(transport)?;
         let status = response.status().as_u16();
         // A caller-supplied client may follow redirects: refuse what it followed.
-        if (300..400).contains(&status) || response.url() != &request.url {
+        if (300..400).contains(&status) || response.url() != url {
             return Err((ClientError::Redirect { status }, Failure::Redirect));
         }
         let retry_after = response

@@ -190,9 +190,10 @@ impl LocationSnapshot {
             return Err(ResponseError::Malformed {
                 status: 200,
                 reason: "the client configuration is not a JSON object".into(),
+                source: None,
             });
         }
-        let probe = Probe::deserialize(&value).map_err(|e| ResponseError::malformed(200, &e))?;
+        let probe = Probe::deserialize(&value).map_err(|e| ResponseError::malformed(200, e))?;
         drop(value);
         let legacy_shape = (probe.status.is_some()
             || probe.client_context.is_some()
@@ -201,11 +202,11 @@ impl LocationSnapshot {
             && probe.location_name.is_none();
         let mut snapshot = if legacy_shape {
             let config: LegacyClientConfig =
-                serde_json::from_slice(body).map_err(|e| ResponseError::malformed(200, &e))?;
+                serde_json::from_slice(body).map_err(|e| ResponseError::malformed(200, e))?;
             Self::from_legacy(&config)?
         } else {
             let config: ClientConfig =
-                serde_json::from_slice(body).map_err(|e| ResponseError::malformed(200, &e))?;
+                serde_json::from_slice(body).map_err(|e| ResponseError::malformed(200, e))?;
             Self::from_v2(&config)?
         };
         snapshot.claim = probe

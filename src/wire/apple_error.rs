@@ -1,6 +1,8 @@
 //! Apple's errors: [`AppleError`] (Apple's error body with its HTTP status) and
 //! [`ResponseError`] (any answer that could not be used).
 
+use std::sync::Arc;
+
 use super::{ErrorBody, ErrorKind, ErrorNumber};
 use crate::date::DateProblem;
 
@@ -115,6 +117,10 @@ pub enum ResponseError {
         status: u16,
         /// What was wrong (quoted values from the body are elided).
         reason: String,
+        /// The JSON error it came from (none when the JSON was valid but not the shape
+        /// expected, e.g. not an object).
+        #[source]
+        source: Option<JsonError>,
     },
 
     /// The metadata catalog's error answer (`{"errors":[{"id","title","detail","status",
@@ -211,6 +217,22 @@ fn catalog_advice(status: u16) -> &'static str {
 }
 
 impl ResponseError {
+    /// Removes `secret` from whatever text of Apple's the error carries (its error's
+    /// message and info, the metadata catalog's titles and details): a server that echoes
+    /// the request must not put a credential into logs. [`crate::api::redact_error`]
+    /// calls it for every secret a request held.
+    pub fn redact(&mut self, secret: &str) {
+        match self {
+            Self::Apple(apple) => apple.redact(secret),
+            Self::Catalog { errors, .. } | Self::CatalogForbidden { errors } => {
+                for error in errors {
+                    error.redact(secret);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// The class of the error, for retry and display decisions.
     pub fn kind(&self) -> ErrorKind {
         match self {
@@ -234,13 +256,73 @@ impl ResponseError {
         }
     }
 
-    pub(crate) fn malformed(status: u16, e: &serde_json::Error) -> Self {
+    pub(crate) fn malformed(status: u16, e: serde_json::Error) -> Self {
         Self::Malformed {
             status,
             reason: elide_quoted(&e.to_string()),
+            source: Some(JsonError(Arc::new(e))),
         }
     }
 }
+
+/// The JSON error behind a [`ResponseError::Malformed`], kept as its `source`.
+///
+/// Its `Display` elides quoted values, as the `reason` does: a value from Apple's body
+/// may be a credential Apple echoed. [`JsonError::as_serde`] gives serde_json's error
+/// itself (its category, line and column), whose message does not elide them. `Debug`
+/// elides them too.
+#[derive(Clone)]
+pub struct JsonError(Arc<serde_json::Error>);
+
+impl std::fmt::Debug for JsonError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsonError")
+            .field("category", &self.classify())
+            .field("line", &self.line())
+            .field("column", &self.column())
+            .field("message", &self.to_string())
+            .finish()
+    }
+}
+
+impl JsonError {
+    /// serde_json's error. **Its message may quote values from Apple's body.**
+    pub fn as_serde(&self) -> &serde_json::Error {
+        &self.0
+    }
+
+    /// What kind of error it is (syntax, data, a body cut short, I/O).
+    pub fn classify(&self) -> serde_json::error::Category {
+        self.0.classify()
+    }
+
+    /// The line (from 1) where it was found; 0 when not known.
+    pub fn line(&self) -> usize {
+        self.0.line()
+    }
+
+    /// The column (from 1) where it was found; 0 when not known.
+    pub fn column(&self) -> usize {
+        self.0.column()
+    }
+}
+
+impl PartialEq for JsonError {
+    /// The same category at the same place with the same (elided) message.
+    fn eq(&self, other: &Self) -> bool {
+        (self.classify(), self.line(), self.column())
+            == (other.classify(), other.line(), other.column())
+            && self.to_string() == other.to_string()
+    }
+}
+
+impl std::fmt::Display for JsonError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&elide_quoted(&self.0.to_string()))
+    }
+}
+
+impl std::error::Error for JsonError {}
 
 /// serde_json's data errors quote the offending value; a response may carry secrets
 /// (`notificationAuthToken`), so quoted text is elided.

@@ -32,33 +32,34 @@ impl_page!(AssetsResponse, assets, AssetRecord);
 /// [`crate::Asset::try_from`] decides which are required.
 ///
 /// Apple: [Get Assets](https://developer.apple.com/documentation/devicemanagement/get-assets-4ski1) (the entries of `assets`).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AssetRecord {
     /// `adamId`: the App Store identifier (a string; a number is accepted).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub adam_id: Option<AdamId>,
     /// `assignedCount`: licenses assigned to users or devices.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub assigned_count: Option<i64>,
     /// `availableCount`: licenses still free to assign.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub available_count: Option<i64>,
     /// `deviceAssignable`: whether licenses can be assigned to a device serial number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub device_assignable: Option<bool>,
     /// `pricingParam`: `STDQ` or `PLUS`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub pricing_param: Option<PricingParam>,
     /// `productType`: `App` or `Book`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub product_type: Option<ProductType>,
     /// `retiredCount`: licenses retired (e.g. refunded).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub retired_count: Option<i64>,
     /// `revocable`: whether assigned licenses can be taken back.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub revocable: Option<bool>,
     /// `supportedPlatforms`: the platforms the asset runs on, as Apple names them
     /// (e.g. `iOS`, `macOS`).
@@ -66,6 +67,6 @@ pub struct AssetRecord {
     pub supported_platforms: Vec<String>,
     /// `totalCount`: licenses owned; [`UNLIMITED_COUNT`] (2147483647) for unlimited
     /// free assets.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub total_count: Option<i64>,
 }

@@ -31,20 +31,21 @@ impl_page!(AssignmentsResponse, assignments, AssignmentRecord);
 /// wire; [`crate::Assignment::try_from`] decides which are required.
 ///
 /// Apple: [Get Assignments](https://developer.apple.com/documentation/devicemanagement/get-assignments-9wv1e) (the entries of `assignments`).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AssignmentRecord {
     /// `adamId` (a string; a number is accepted).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub adam_id: Option<AdamId>,
     /// `pricingParam`: `STDQ` or `PLUS`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub pricing_param: Option<PricingParam>,
     /// `serialNumber`: the device, for a device assignment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub serial_number: Option<String>,
     /// `clientUserId`: the MDM's user id, for a user assignment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub client_user_id: Option<String>,
 }

@@ -14,53 +14,45 @@ use crate::secret::SecretString;
 /// which are required. Unknown fields are ignored.
 ///
 /// Apple: [`ClientConfigResponse`](https://developer.apple.com/documentation/devicemanagement/clientconfigresponse).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ClientConfig {
     /// `countryISO2ACode`: the location's country, ISO 3166-1 alpha-2 (e.g. `DE`).
-    #[serde(
-        rename = "countryISO2ACode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "countryISO2ACode", default)]
     pub country_iso2a_code: Option<String>,
     /// `defaultPlatform`: `volumestore` or `enterprisestore`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub default_platform: Option<Platform>,
     /// `locationName`: the location's name as shown in Apple Business Manager.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub location_name: Option<String>,
     /// `mdmInfo`: the MDM that claimed the location, present once one has.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub mdm_info: Option<MdmInfo>,
     /// `notificationAuthToken`: the secret Apple sends with notifications.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub notification_auth_token: Option<SecretString>,
     /// `notificationUrl`: where Apple sends notifications.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub notification_url: Option<String>,
     /// `subscribedNotificationTypes`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub subscribed_notification_types: Option<Vec<NotificationType>>,
     /// `tokenExpirationDate`, in Apple's form `2030-11-08T22:33:22+0000`. Kept as text;
     /// [`ClientConfig::token_expiration`] parses it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub token_expiration_date: Option<String>,
     /// `uId`: the location's identity.
     #[serde(
         rename = "uId",
         default,
-        deserialize_with = "super::string_or_number::deserialize",
-        skip_serializing_if = "Option::is_none"
+        deserialize_with = "super::string_or_number::deserialize"
     )]
     pub u_id: Option<String>,
     /// `websiteURL`.
-    #[serde(
-        rename = "websiteURL",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "websiteURL", default)]
     pub website_url: Option<String>,
 }
 
@@ -80,18 +72,19 @@ impl ClientConfig {
 /// is written.
 ///
 /// Apple: [`MdmInfo`](https://developer.apple.com/documentation/devicemanagement/mdminfo).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MdmInfo {
     /// The claiming MDM's stable id (at most 100 characters).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub id: Option<String>,
     /// The claiming MDM's name, shown to admins (at most 100 characters).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub name: Option<String>,
     /// Free-form metadata, e.g. the server's host name (at most 255 characters).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub metadata: Option<String>,
 }
 
@@ -162,21 +155,22 @@ open_enum! {
 /// refuses combinations Apple would refuse (9710, 9723) before anything is sent.
 ///
 /// Apple: [`ClientConfigRequest`](https://developer.apple.com/documentation/devicemanagement/clientconfigrequest).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ClientConfigUpdate {
     /// Our `mdmInfo` (all three fields).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub mdm_info: Option<MdmInfo>,
     /// Where Apple should send notifications.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub notification_url: Option<String>,
     /// The secret Apple sends with each notification.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub notification_auth_token: Option<SecretString>,
     /// The notification types to subscribe to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub notification_types: Option<Vec<NotificationType>>,
 }
 

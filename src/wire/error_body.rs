@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// ([`super::decode_response`] does).
 ///
 /// Apple: [`ErrorResponse`](https://developer.apple.com/documentation/devicemanagement/errorresponse).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -20,7 +21,7 @@ pub struct ErrorBody {
     #[serde(default)]
     pub error_message: String,
     /// Extra details some errors carry.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub error_info: Option<serde_json::Value>,
 }
 

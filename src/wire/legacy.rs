@@ -13,72 +13,73 @@ use super::{ErrorNumber, Platform};
 /// MDM; absent until set.
 ///
 /// Apple: [Client Configuration](https://developer.apple.com/documentation/devicemanagement/client-configuration) (VPP v1).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LegacyClientConfig {
     /// `status`: 0 success, -1 failure.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub status: Option<i64>,
     /// `errorNumber`, on failure.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub error_number: Option<ErrorNumber>,
     /// `errorMessage`, on failure.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub error_message: Option<String>,
     /// `clientContext`: a JSON string, under 256 bytes; `""` means cleared.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub client_context: Option<String>,
     /// `uId`: the location's identity.
     #[serde(
         rename = "uId",
         default,
-        deserialize_with = "super::string_or_number::deserialize",
-        skip_serializing_if = "Option::is_none"
+        deserialize_with = "super::string_or_number::deserialize"
     )]
     pub u_id: Option<String>,
     /// `countryCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub country_code: Option<String>,
     /// `defaultPlatform`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub default_platform: Option<Platform>,
     /// `appleId` of the account that downloaded the token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub apple_id: Option<String>,
     /// `email`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub email: Option<String>,
     /// `expirationMillis`: token expiry, epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expiration_millis: Option<i64>,
     /// `tokenExpDate`: present within 15 days of expiry.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub token_exp_date: Option<String>,
     /// `location`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub location: Option<LegacyLocation>,
     /// `organizationId` (a number in Apple's examples; a string is accepted).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub organization_id: Option<NumberOrString>,
     /// `organizationIdHash`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub organization_id_hash: Option<String>,
     /// `facilitatorMemberId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub facilitator_member_id: Option<NumberOrString>,
 }
 
 /// `location` of a legacy response.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LegacyLocation {
     /// `locationId` (a number in Apple's examples).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub location_id: Option<NumberOrString>,
     /// `locationName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub location_name: Option<String>,
 }
 

@@ -117,6 +117,7 @@ impl RevokeRequest {
 /// One entry of `users` in `users/create`, `users/update` or `users/retire`.
 ///
 /// Apple: [`ManageUsersRequest`](https://developer.apple.com/documentation/devicemanagement/manageusersrequest) (its `users`).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -124,10 +125,10 @@ pub struct UserEntry {
     /// `clientUserId`: the MDM's own, stable id for the user.
     pub client_user_id: String,
     /// `email` (optional; create and update).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub email: Option<String>,
     /// `managedAppleId` (optional; create and update).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub managed_apple_id: Option<String>,
 }
 
@@ -188,6 +189,7 @@ impl UsersRequest {
 /// notification.
 ///
 /// Apple: [`EventResponse`](https://developer.apple.com/documentation/devicemanagement/eventresponse).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -195,14 +197,13 @@ pub struct EventResponse {
     /// `eventId` (required: without it there is nothing to follow).
     pub event_id: EventId,
     /// `tokenExpirationDate`, in Apple's form `2030-11-08T22:33:22+0000`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub token_expiration_date: Option<String>,
     /// `uId`: the location's identity (a string; a number is accepted).
     #[serde(
         rename = "uId",
         default,
-        deserialize_with = "super::string_or_number::deserialize",
-        skip_serializing_if = "Option::is_none"
+        deserialize_with = "super::string_or_number::deserialize"
     )]
     pub u_id: Option<String>,
 }

@@ -16,6 +16,7 @@ use super::open_enum;
 
 /// A catalog answer: `{"data": [...]}` (a "resource collection response"). Ids the
 /// storefront does not know are simply absent from `data`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(bound(deserialize = "T: Deserialize<'de>"))]
 #[non_exhaustive]
@@ -25,7 +26,7 @@ pub struct CatalogResponse<T> {
     pub data: Vec<T>,
     /// `next`: the path of the next page of a paged answer (storefronts), when there is
     /// one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub next: Option<String>,
 }
 
@@ -39,6 +40,7 @@ impl<T> Default for CatalogResponse<T> {
 }
 
 /// One app of `stoken-authenticated-apps`: `{"id","type":"apps","href","attributes"}`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -50,7 +52,7 @@ pub struct AppResource {
     #[serde(default, rename = "type")]
     pub kind: String,
     /// `href`: the resource's path.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub href: Option<String>,
     /// `attributes`.
     #[serde(default)]
@@ -58,12 +60,13 @@ pub struct AppResource {
 }
 
 /// `attributes` of an app.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppAttributes {
     /// `name`: the app's name in the storefront's language.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub name: Option<String>,
     /// `deviceFamilies`: e.g. `iphone`, `ipad`, `mac`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -72,61 +75,55 @@ pub struct AppAttributes {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub platform_attributes: BTreeMap<String, PlatformAttributes>,
     /// `artistName`: the developer's name, when Apple sends it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub artist_name: Option<String>,
     /// `url`: the App Store page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub url: Option<String>,
     /// `isVppDeviceBasedLicensingEnabled`: whether a license of the app can be assigned to
     /// a device (Apple's "Get Metadata for Your Apps" example carries it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub is_vpp_device_based_licensing_enabled: Option<bool>,
     /// `isB2BCustomApp`: a custom app made for the organization.
-    #[serde(
-        default,
-        rename = "isB2BCustomApp",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, rename = "isB2BCustomApp")]
     pub is_b2b_custom_app: Option<bool>,
 }
 
 /// One platform's attributes of an app (`platformAttributes.ios`, `.osx`, …).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PlatformAttributes {
     /// `artwork`: the icon as a URL template.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub artwork: Option<Artwork>,
     /// `bundleId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub bundle_id: Option<String>,
     /// `externalVersionId`: the version's identifier (compare with a device's
     /// `ExternalVersionIdentifier`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub external_version_id: Option<serde_json::Number>,
     /// `latestVersionInfo` (with `extend[apps]=latestVersionInfo`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub latest_version_info: Option<LatestVersionInfo>,
     /// `minimumOSVersion`, when Apple sends it.
-    #[serde(
-        default,
-        rename = "minimumOSVersion",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, rename = "minimumOSVersion")]
     pub minimum_os_version: Option<String>,
 }
 
 /// `latestVersionInfo`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LatestVersionInfo {
     /// `versionDisplay`: as Apple wrote it (Apple has sent one with a leading space).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub version_display: Option<String>,
     /// `releaseDate`, when Apple sends it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub release_date: Option<String>,
 }
 
@@ -134,6 +131,7 @@ pub struct LatestVersionInfo {
 /// (Apple's "Artwork" object of "Common objects": the template may also hold `{c}`, the
 /// crop; width and height are JSON numbers, kept as Apple wrote them, possibly
 /// fractional).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -142,25 +140,25 @@ pub struct Artwork {
     #[serde(default)]
     pub url: String,
     /// `width`: the largest width available.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub width: Option<serde_json::Number>,
     /// `height`: the largest height available.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub height: Option<serde_json::Number>,
     /// `bgColor`: the background colour, hexadecimal RGB (`ffffff`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub bg_color: Option<String>,
     /// `textColor1`: the primary text colour on `bgColor`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub text_color1: Option<String>,
     /// `textColor2`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub text_color2: Option<String>,
     /// `textColor3`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub text_color3: Option<String>,
     /// `textColor4`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub text_color4: Option<String>,
 }
 
@@ -185,6 +183,7 @@ open_enum! {
 }
 
 /// One book of `stoken-authenticated-books`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -196,7 +195,7 @@ pub struct BookResource {
     #[serde(default, rename = "type")]
     pub kind: String,
     /// `href`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub href: Option<String>,
     /// `attributes`.
     #[serde(default)]
@@ -204,27 +203,28 @@ pub struct BookResource {
 }
 
 /// `attributes` of a book.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BookAttributes {
     /// `name`: the title.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub name: Option<String>,
     /// `artistName`: the author.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub artist_name: Option<String>,
     /// `isbn`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub isbn: Option<String>,
     /// `genreNames`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub genre_names: Vec<String>,
     /// `artwork`: the cover as a URL template.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub artwork: Option<Artwork>,
     /// `url`: the Book Store page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub url: Option<String>,
 }
 
@@ -246,15 +246,16 @@ pub struct StorefrontResource {
 }
 
 /// `attributes` of a storefront.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StorefrontAttributes {
     /// `name`: e.g. `United States`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub name: Option<String>,
     /// `defaultLanguageTag`: e.g. `en-US`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub default_language_tag: Option<String>,
     /// `supportedLanguageTags`: the values the `l` parameter takes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -272,23 +273,24 @@ pub struct CatalogErrors {
 }
 
 /// One error object of the catalog.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CatalogError {
     /// `id`: this occurrence's identifier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub id: Option<String>,
     /// `title`: a short summary.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub title: Option<String>,
     /// `detail`: a longer explanation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub detail: Option<String>,
     /// `status`: the HTTP status, as a string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub status: Option<String>,
     /// `code`: Apple's code, e.g. `40400`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub code: Option<String>,
 }
 
@@ -355,56 +357,54 @@ pub enum LookupArtworkField {
 }
 
 /// One entry of the legacy lookup's `results`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LookupResult {
     /// `id`: a number or a string, as Apple wrote it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub id: Option<LookupId>,
     /// `name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub name: Option<String>,
     /// `artistName`: the developer, or a book's author.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub artist_name: Option<String>,
     /// `kind`: e.g. `iosSoftware`, `macSoftware`, `ebook`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub kind: Option<String>,
     /// `bundleId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub bundle_id: Option<String>,
     /// `artwork`: fixed-size images, or one template object (with the cookie).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub artwork: Option<LookupArtworkField>,
     /// `deviceFamilies`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub device_families: Vec<DeviceFamily>,
     /// `isVppDeviceBasedLicensingEnabled`: whether a license can go to a device.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub is_vpp_device_based_licensing_enabled: Option<bool>,
     /// `isB2BCustomApp`: a custom app (found only with the cookie).
-    #[serde(
-        default,
-        rename = "isB2BCustomApp",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, rename = "isB2BCustomApp")]
     pub is_b2b_custom_app: Option<bool>,
     /// `offers`: the version is in `offers[].version.display`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub offers: Vec<LookupOffer>,
     /// `isbn`, for a book.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub isbn: Option<String>,
     /// `genreNames`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub genre_names: Vec<String>,
     /// `url`: the store page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub url: Option<String>,
 }
 
 /// One image of the legacy lookup's `artwork`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct LookupArtwork {
@@ -412,35 +412,33 @@ pub struct LookupArtwork {
     #[serde(default)]
     pub url: String,
     /// `width`, as Apple wrote the number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub width: Option<serde_json::Number>,
     /// `height`, as Apple wrote the number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub height: Option<serde_json::Number>,
 }
 
 /// One entry of the legacy lookup's `offers`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct LookupOffer {
     /// `version`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub version: Option<LookupVersion>,
 }
 
 /// `offers[].version`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct LookupVersion {
     /// `display`: the version shown to users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub display: Option<String>,
     /// `externalId`.
-    #[serde(
-        default,
-        rename = "externalId",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, rename = "externalId")]
     pub external_id: Option<serde_json::Number>,
 }
 

@@ -27,7 +27,7 @@ mod status;
 mod users;
 
 pub(crate) use apple_error::elide_quoted;
-pub use apple_error::{AppleError, ResponseError};
+pub use apple_error::{AppleError, JsonError, ResponseError};
 pub use assets::{AssetRecord, AssetsResponse, UNLIMITED_COUNT};
 pub use assignments::{AssignmentRecord, AssignmentsResponse};
 pub use client_config::{
@@ -75,7 +75,7 @@ pub fn decode_response<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<
     if !(200..300).contains(&status) {
         return Err(ResponseError::Http { status });
     }
-    serde_json::from_slice(body).map_err(|e| ResponseError::malformed(status, &e))
+    serde_json::from_slice(body).map_err(|e| ResponseError::malformed(status, e))
 }
 
 /// Apple's error in `body`, if it holds one (a JSON object with a numeric `errorNumber`).
@@ -106,7 +106,7 @@ pub fn decode_catalog<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T
         }
         return Err(ResponseError::Catalog { status, errors });
     }
-    serde_json::from_slice(body).map_err(|e| ResponseError::malformed(status, &e))
+    serde_json::from_slice(body).map_err(|e| ResponseError::malformed(status, e))
 }
 
 /// Serde helpers for strings that Apple sometimes writes as numbers.

@@ -20,6 +20,7 @@ open_enum! {
 }
 
 /// `ASSET_MANAGEMENT`: licenses were associated, disassociated or revoked.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -36,11 +37,12 @@ pub struct AssetManagementNotification {
     #[serde(rename = "type")]
     pub kind: EventType,
     /// `error`, on failure: `{errorNumber, errorMessage}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub error: Option<ErrorBody>,
 }
 
 /// One license in an `ASSET_MANAGEMENT` notification: an asset and a device or a user.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -48,17 +50,18 @@ pub struct NotificationAssignment {
     /// `adamId` (a string or a number on the wire).
     pub adam_id: AdamId,
     /// `pricingParam`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub pricing_param: Option<PricingParam>,
     /// `serialNumber`, for a device license.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub serial_number: Option<String>,
     /// `clientUserId`, for a user license.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub client_user_id: Option<String>,
 }
 
 /// `USER_MANAGEMENT`: users were created, updated or retired.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -74,7 +77,7 @@ pub struct UserManagementNotification {
     #[serde(default)]
     pub users: Vec<NotificationUser>,
     /// `error`, on failure.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub error: Option<ErrorBody>,
 }
 
@@ -89,28 +92,30 @@ pub struct UserAssociatedNotification {
 }
 
 /// A user in a user notification. Every field is optional on the wire.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NotificationUser {
     /// `clientUserId`: the MDM's id for the user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub client_user_id: Option<String>,
     /// `email`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub email: Option<String>,
     /// `inviteCode`, until the user accepts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub invite_code: Option<String>,
     /// `idHash`, once associated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub id_hash: Option<String>,
     /// `status`: `Registered`, `Associated`, `Retired` or `Deleted`, as Apple wrote it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub status: Option<String>,
 }
 
 /// `ASSET_COUNT`: an asset's license count changed (purchase, transfer, refund).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -120,6 +125,6 @@ pub struct AssetCountNotification {
     /// `countDelta`: positive for more licenses, negative for fewer.
     pub count_delta: i64,
     /// `pricingParam`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub pricing_param: Option<PricingParam>,
 }

@@ -15,39 +15,39 @@ use super::MdmInfo;
 /// The paging fields of a list answer, plus the location fields Apple adds to it.
 ///
 /// Every field is optional on the wire; unknown fields are ignored.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PageInfo {
     /// `currentPageIndex`: the index of this page (0 for the first).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub current_page_index: Option<u32>,
     /// `nextPageIndex`: the index of the next page; **absent on the last page**.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub next_page_index: Option<u32>,
     /// `size`: how many records this page holds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub size: Option<u64>,
     /// `totalPages`: how many pages the answer has now (it may change between pages).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub total_pages: Option<u32>,
     /// `versionId`: the version of the data this page was read from. The FIRST page's
     /// is the `sinceVersionId` of the next incremental sync (assignments and users).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub version_id: Option<String>,
     /// `uId`: the location's identity (a string; a number is accepted).
     #[serde(
         rename = "uId",
         default,
-        deserialize_with = "super::string_or_number::deserialize",
-        skip_serializing_if = "Option::is_none"
+        deserialize_with = "super::string_or_number::deserialize"
     )]
     pub u_id: Option<String>,
     /// `tokenExpirationDate`, in Apple's form `2030-11-08T22:33:22+0000`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub token_expiration_date: Option<String>,
     /// `mdmInfo`: the MDM that claimed the location, when one has.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub mdm_info: Option<MdmInfo>,
 }
 

@@ -83,42 +83,32 @@ pub struct ErrorCode {
 /// assert_eq!((serials.kind, serials.used), (LimitProblemKind::Negative, Some(1000)));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Limits {
     /// `maxAssets`: assets per associate or disassociate request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_assets: Option<u64>,
     /// `maxUsers`: users per `users/create`, `users/update` or `users/retire` request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_users: Option<u64>,
     /// `maxNotificationLength`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_notification_length: Option<u64>,
     /// `maxClientUserIds`: users per associate or disassociate request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_client_user_ids: Option<u64>,
     /// `maxSerialNumbers`: serial numbers per associate or disassociate request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_serial_numbers: Option<u64>,
     /// `maxRevokeClientUserIds`: users per `assets/revoke` request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_revoke_client_user_ids: Option<u64>,
     /// `maxRevokeSerialNumbers`: serial numbers per `assets/revoke` request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_revoke_serial_numbers: Option<u64>,
     /// `maxRequestPerSecond`: requests per second per location token.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_request_per_second: Option<u64>,
     /// `maxMdmNameLength` (100 when documented).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_mdm_name_length: Option<u64>,
     /// `maxMdmMetadataLength` (255 when documented).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_mdm_metadata_length: Option<u64>,
     /// `maxMdmIdLength` (100 when documented).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_mdm_id_length: Option<u64>,
     /// Limits this version of the crate does not name, kept as Apple wrote them.
     #[serde(flatten)]
@@ -300,18 +290,19 @@ fn cut(text: String) -> String {
 /// `urls`: Apple's endpoint URLs by name.
 ///
 /// Apple: [`ServiceConfigResponse.Urls`](https://developer.apple.com/documentation/devicemanagement/serviceconfigresponse/urls-data.dictionary).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Urls {
     /// `clientConfig`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub client_config: Option<String>,
     /// `getAssets`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub get_assets: Option<String>,
     /// `contentMetadataLookup`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub content_metadata_lookup: Option<String>,
     /// Every other endpoint, by Apple's name.
     #[serde(flatten)]

@@ -27,39 +27,40 @@ open_enum! {
 /// domain view. Unknown fields are ignored.
 ///
 /// Apple: [`StatusResponse`](https://developer.apple.com/documentation/devicemanagement/statusresponse).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StatusResponse {
     /// `eventStatus`: `PENDING`, `COMPLETE` or `FAILED`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub event_status: Option<EventState>,
     /// `eventType`: what the request did.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub event_type: Option<EventType>,
     /// `numCompleted`: parts done so far.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub num_completed: Option<u64>,
     /// `numRequested`: parts requested.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub num_requested: Option<u64>,
     /// `failures`: what failed, with Apple's error number and what it concerns.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failures: Vec<StatusFailure>,
     /// `tokenExpirationDate`, as Apple wrote it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub token_expiration_date: Option<String>,
     /// `uId`: the location's identity.
     #[serde(
         rename = "uId",
         default,
-        deserialize_with = "super::string_or_number::deserialize",
-        skip_serializing_if = "Option::is_none"
+        deserialize_with = "super::string_or_number::deserialize"
     )]
     pub u_id: Option<String>,
 }
 
 /// One entry of `failures`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -70,7 +71,7 @@ pub struct StatusFailure {
     #[serde(default)]
     pub error_message: String,
     /// `errorInfo`: the assets, users and devices the error concerns.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub error_info: Option<FailureInfo>,
 }
 
@@ -91,6 +92,7 @@ pub struct FailureInfo {
 }
 
 /// An asset an event concerns: `{adamId, pricingParam}`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -98,7 +100,7 @@ pub struct EventAsset {
     /// `adamId` (a string or a number on the wire).
     pub adam_id: AdamId,
     /// `pricingParam`, when given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub pricing_param: Option<PricingParam>,
 }
 

@@ -29,25 +29,26 @@ impl_page!(UsersResponse, users, UserRecord);
 /// [`crate::VppUser::try_from`] decides which are required.
 ///
 /// Apple: [`ResponseUser`](https://developer.apple.com/documentation/devicemanagement/responseuser).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserRecord {
     /// `clientUserId`: the MDM's own id for the user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub client_user_id: Option<String>,
     /// `email`, when the MDM gave one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub email: Option<String>,
     /// `idHash`: a hash of the Apple Account that accepted the invitation (once
     /// associated).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub id_hash: Option<String>,
     /// `inviteCode`: the code of the invitation to send the user (until associated).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub invite_code: Option<String>,
     /// `status`: `Registered`, `Associated`, `Retired` or `Deleted`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub status: Option<UserStatus>,
 }
 

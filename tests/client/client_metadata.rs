@@ -12,7 +12,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use apple_vpp::api::{GetAppsMetadata, GetStorefronts, HttpRequest};
+use apple_vpp::api::{Credentials, GetAppsMetadata, GetStorefronts, HttpRequest};
 use apple_vpp::client::{ClientError, ContentKind, DescribedAsset, MetadataOptions, VppClient};
 use apple_vpp::metadata::{DeveloperKey, DeveloperKeyError, Metadata, Storefront};
 use apple_vpp::wire::ResponseError;
@@ -343,8 +343,12 @@ async fn the_server_refuses_an_expired_token_a_foreign_key_and_a_missing_cookie(
         vec![AdamId::new("409203825")],
     );
     let send = |jwt: apple_vpp::SecretString, cookie: bool| {
-        let request =
-            HttpRequest::build_with_developer(&apps, &base, Some(&s.token), Some(&jwt)).unwrap();
+        let request = HttpRequest::build(
+            &apps,
+            &base,
+            Credentials::token(&s.token).with_developer(&jwt),
+        )
+        .unwrap();
         let mut builder = http.get(request.url.clone()).header(
             "authorization",
             request.authorization.unwrap().expose_secret(),
@@ -394,7 +398,7 @@ async fn an_unknown_storefront_is_a_404_and_counts_as_knowing_nothing() {
     let s = start(scenario()).await;
     let err = s
         .client
-        .send_catalog(
+        .send(
             &GetAppsMetadata::new(Storefront::new("zz").unwrap(), vec!["409203825".into()]),
             Some(&s.token),
         )
@@ -425,11 +429,7 @@ async fn an_unknown_storefront_is_a_404_and_counts_as_knowing_nothing() {
 #[tokio::test]
 async fn storefronts_are_listed_with_the_developer_token_only() {
     let s = start(scenario()).await;
-    let list = s
-        .client
-        .send_catalog(&GetStorefronts::new(), None)
-        .await
-        .unwrap();
+    let list = s.client.send(&GetStorefronts::new(), None).await.unwrap();
     assert!(list.data.iter().any(|s| s.id == "de"));
     s.sim.shutdown().await;
 }
@@ -452,7 +452,7 @@ async fn no_key_or_token_appears_in_debug_or_errors() {
     });
     let err = s
         .client
-        .send_catalog(
+        .send(
             &GetAppsMetadata::new(Storefront::new("de").unwrap(), vec!["1".into()]),
             Some(&s.token),
         )
@@ -750,11 +750,10 @@ async fn a_token_minted_at_the_longest_lifetime_passes_a_server_whose_clock_is_b
     // This MDM's clock runs 50 s ahead of Apple's (the simulator's, which tolerates an
     // `iat` up to a minute ahead): Apple's limit on `exp` is counted from its own clock.
     let token = longest.mint_at(chrono::Utc::now() + chrono::Duration::seconds(50));
-    let request = HttpRequest::build_with_developer(
+    let request = HttpRequest::build(
         &apps,
         &base,
-        Some(&s.token),
-        token.expose_secret().into(),
+        Credentials::token(&s.token).with_developer(token.expose_secret()),
     )
     .unwrap();
     let response = reqwest::Client::new()

@@ -348,6 +348,59 @@ fn inspect_bad_client_config_exits_2() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// The core sent with a second HTTP stack (`std::net`, no reqwest) against the simulator:
+/// the requests `HttpRequest::build` makes, converted into `http::Request`s, are what Apple's
+/// service accepts, and its answers decode.
+#[test]
+fn std_http_sends_the_cores_requests_with_std_net() {
+    let o = example("std_http", &[]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "Location:     \"Berlin Office\" (uId 981060278089131045)\n\
+         Managed by:   nobody\n\
+         Assets:       3 on page 0 of 1\n"
+    );
+
+    // Apple's https is refused before anything is sent: the example has no TLS.
+    let o = example(
+        "std_http",
+        &[
+            "--base-url",
+            "https://vpp.itunes.apple.com/mdm/v2/",
+            "--token",
+            &path("examples/data/sample.vpptoken"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}{}", stdout(&o), stderr(&o));
+    assert!(o.stdout.is_empty(), "{}", stdout(&o));
+    assert_contains(&stderr(&o), &["plain http", "TLS"]);
+    assert_no_credentials(&o);
+
+    // Apple's error for a token it does not know is decoded (exit 1), the token not shown.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sim = runtime
+        .block_on(apple_vpp_sim::Simulator::start(
+            apple_vpp_sim::Scenario::default(),
+            apple_vpp_sim::SimOptions::default(),
+        ))
+        .unwrap();
+    let o = example(
+        "std_http",
+        &[
+            "--base-url",
+            &sim.base_url(),
+            "--token",
+            &path("examples/data/sample.vpptoken"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert_contains(&stderr(&o), &["Apple returned error"]);
+    assert_no_credentials(&o);
+    assert_eq!(example("std_http", &["--base-url"]).status.code(), Some(2));
+    runtime.block_on(sim.shutdown());
+}
+
 #[cfg(feature = "client")]
 fn configure(args: &[&str]) -> Output {
     example("configure", args)

@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use apple_vpp::api::{Endpoint, GetEventStatus, HttpRequest, Method, ServiceBase};
+use apple_vpp::api::{Credentials, Endpoint, GetEventStatus, HttpRequest, Method, ServiceBase};
 use apple_vpp::events::{
     CompletedBy, EventStatus, EventTracker, Ignored, Next, SentEvent, Subject, TrackError,
     TrackerPolicy, Update,
@@ -84,10 +84,10 @@ fn status_request() {
     let r = HttpRequest::build(
         &GetEventStatus::new("a7e1d2c3-0001"),
         &ServiceBase::default(),
-        Some(&token),
+        Credentials::token(&token),
     )
     .unwrap();
-    assert_eq!(r.method, Method::Get);
+    assert_eq!(r.method, Method::GET);
     assert_eq!(
         r.url.as_str(),
         "https://vpp.itunes.apple.com/mdm/v2/status?eventId=a7e1d2c3-0001"

@@ -5,8 +5,8 @@
 use crate::common;
 
 use apple_vpp::api::{
-    Associate, CreateUsers, Disassociate, Endpoint, GetAssets, GetAssignments, GetUsers,
-    HttpRequest, Method, Paged, Replay, RequestError, RetireUsers, Revoke, ServiceBase,
+    Associate, CreateUsers, Credentials, Disassociate, Endpoint, GetAssets, GetAssignments,
+    GetUsers, HttpRequest, Method, Paged, Replay, RequestError, RetireUsers, Revoke, ServiceBase,
     UpdateUsers,
 };
 use apple_vpp::wire::{
@@ -29,7 +29,12 @@ fn token() -> VppToken {
 }
 
 fn build<E: Endpoint>(endpoint: &E) -> HttpRequest {
-    HttpRequest::build(endpoint, &ServiceBase::default(), Some(&token())).unwrap()
+    HttpRequest::build(
+        endpoint,
+        &ServiceBase::default(),
+        Credentials::token(&token()),
+    )
+    .unwrap()
 }
 
 fn url<E: Endpoint>(endpoint: &E) -> String {
@@ -368,7 +373,7 @@ fn get_requests_spell_the_query_as_apple_does() {
         build(&GetAssignments::new()),
         build(&GetUsers::new()),
     ] {
-        assert_eq!(request.method, Method::Get);
+        assert_eq!(request.method, Method::GET);
         assert_eq!(request.replay, Replay::Safe);
         assert_eq!(request.body, None);
         assert!(request.authorization.is_some());
@@ -379,12 +384,12 @@ fn get_requests_spell_the_query_as_apple_does() {
 fn list_and_write_requests_need_the_token() {
     let base = ServiceBase::default();
     assert_eq!(
-        HttpRequest::build(&GetAssignments::new(), &base, None).unwrap_err(),
+        HttpRequest::build(&GetAssignments::new(), &base, Credentials::NONE).unwrap_err(),
         RequestError::MissingToken
     );
     let revoke = Revoke(RevokeRequest::new(["C02X"], Vec::<String>::new()));
     assert_eq!(
-        HttpRequest::build(&revoke, &base, None).unwrap_err(),
+        HttpRequest::build(&revoke, &base, Credentials::NONE).unwrap_err(),
         RequestError::MissingToken
     );
 }
@@ -399,7 +404,7 @@ fn write_bodies_are_exact_and_leave_out_empty_lists() {
     );
     let associate = Associate(to_devices.clone());
     let request = build(&associate);
-    assert_eq!(request.method, Method::Post);
+    assert_eq!(request.method, Method::POST);
     assert_eq!(request.replay, Replay::IfRefused);
     assert_eq!(
         request.url.as_str(),
@@ -468,7 +473,7 @@ fn write_bodies_are_exact_and_leave_out_empty_lists() {
             Replay::IfRefused,
         ),
     ] {
-        assert_eq!(request.method, Method::Post);
+        assert_eq!(request.method, Method::POST);
         assert_eq!(request.replay, replay, "{path}");
         assert_eq!(
             request.url.as_str(),
@@ -495,9 +500,15 @@ fn event_response_decodes_and_needs_an_event_id() {
     );
     let err = Revoke::decode(200, br#"{"uId":"1"}"#).unwrap_err();
     match err {
-        ResponseError::Malformed { status, reason } => {
+        ResponseError::Malformed {
+            status,
+            reason,
+            source,
+        } => {
             assert_eq!(status, 200);
             assert!(reason.contains("eventId"), "{reason}");
+            let json = source.expect("serde's error is kept");
+            assert_eq!(json.classify(), serde_json::error::Category::Data);
         }
         other => panic!("{other:?}"),
     }

@@ -58,10 +58,22 @@ fn assert_says(err: &ResponseError, needles: &[&str]) {
 
 #[track_caller]
 fn assert_malformed(err: &ResponseError, status: u16, reason_says: &str) {
-    let ResponseError::Malformed { status: s, reason } = err else {
+    let ResponseError::Malformed {
+        status: s,
+        reason,
+        source,
+    } = err
+    else {
         panic!("expected Malformed, got {err:?}");
     };
     assert_eq!(*s, status, "{err:?}");
+    // serde's error is kept as the source, its message elided as the reason is.
+    if let Some(json) = source {
+        let chained = std::error::Error::source(err).expect("the JSON error is the source");
+        assert_eq!(chained.to_string(), json.to_string());
+        assert_eq!(json.to_string(), *reason);
+        assert_no_secret(&format!("{json:?}"), SECRET);
+    }
     assert!(
         reason.contains(reason_says),
         "reason {reason:?} does not say {reason_says:?}"
@@ -716,7 +728,12 @@ fn assert_outcome<T: std::fmt::Debug>(
             panic!("{context}: expected Http, got {other:?}")
         }
         (None, Ok(_)) => assert!(matches!(want, Want::Ok), "{context}: expected {want:?}"),
-        (None, Err(ResponseError::Malformed { status: s, reason })) => {
+        (
+            None,
+            Err(ResponseError::Malformed {
+                status: s, reason, ..
+            }),
+        ) => {
             assert_eq!(*s, status, "{context}");
             let Want::Malformed(says) = want else {
                 panic!("{context}: expected {want:?}, got Malformed({reason})");

@@ -361,7 +361,7 @@ fn storefronts_and_catalog_errors_decode() {
 
 #[test]
 fn the_lookup_sends_the_locations_token_as_the_itvt_cookie() {
-    use apple_vpp::api::{HttpRequest, LookupPlatform, ServiceBase};
+    use apple_vpp::api::{Credentials, HttpRequest, LookupPlatform, ServiceBase};
     use apple_vpp::metadata::Storefront;
     let token = common::token();
     let url = "https://uclient-api.itunes.apple.com/WebObjects/MZStorePlatform.woa/wa/lookup";
@@ -371,7 +371,12 @@ fn the_lookup_sends_the_locations_token_as_the_itvt_cookie() {
         vec!["451796775".into()],
     );
     request.platform = LookupPlatform::MacAppStore;
-    let built = HttpRequest::build(&request, &ServiceBase::default(), Some(&token)).unwrap();
+    let built = HttpRequest::build(
+        &request,
+        &ServiceBase::default(),
+        Credentials::token(&token),
+    )
+    .unwrap();
     assert_eq!(
         built.cookie.as_ref().unwrap().expose_secret(),
         format!("itvt={}", token.expose_credential())
@@ -385,14 +390,14 @@ fn the_lookup_sends_the_locations_token_as_the_itvt_cookie() {
     let shown = format!("{built:?} {request:?}");
     assert!(!shown.contains(token.expose_credential()), "{shown}");
     // Without a token, no cookie (public apps only).
-    let public = HttpRequest::build(&request, &ServiceBase::default(), None).unwrap();
+    let public = HttpRequest::build(&request, &ServiceBase::default(), Credentials::NONE).unwrap();
     assert!(public.cookie.is_none());
 }
 
 #[test]
 fn a_metadata_request_without_ids_is_never_built() {
     use apple_vpp::SecretString;
-    use apple_vpp::api::{HttpRequest, RequestError, ServiceBase};
+    use apple_vpp::api::{Credentials, HttpRequest, RequestError, ServiceBase};
     use apple_vpp::metadata::Storefront;
     let token = common::token();
     let jwt = SecretString::new("h.c.s");
@@ -400,12 +405,20 @@ fn a_metadata_request_without_ids_is_never_built() {
     let us = Storefront::new("us").unwrap();
     let apps = GetAppsMetadata::new(us.clone(), vec![]);
     assert_eq!(
-        HttpRequest::build_with_developer(&apps, &base, Some(&token), Some(&jwt)),
+        HttpRequest::build(
+            &apps,
+            &base,
+            Credentials::token(&token).with_developer(&jwt)
+        ),
         Err(RequestError::NoIds)
     );
     let blank = GetBooksMetadata::new(us.clone(), vec![" ".into()]);
     assert_eq!(
-        HttpRequest::build_with_developer(&blank, &base, Some(&token), Some(&jwt)),
+        HttpRequest::build(
+            &blank,
+            &base,
+            Credentials::token(&token).with_developer(&jwt)
+        ),
         Err(RequestError::NoIds)
     );
     let lookup = LookupContentMetadata::new(
@@ -415,7 +428,7 @@ fn a_metadata_request_without_ids_is_never_built() {
         us,
         vec![],
     );
-    let err = HttpRequest::build(&lookup, &base, Some(&token)).unwrap_err();
+    let err = HttpRequest::build(&lookup, &base, Credentials::token(&token)).unwrap_err();
     assert_eq!(err, RequestError::NoIds);
     assert!(err.to_string().contains("40300"), "{err}");
 }
@@ -423,22 +436,24 @@ fn a_metadata_request_without_ids_is_never_built() {
 #[test]
 fn storefronts_are_asked_with_a_platform_and_paged() {
     use apple_vpp::SecretString;
-    use apple_vpp::api::{HttpRequest, ServiceBase};
+    use apple_vpp::api::{Credentials, HttpRequest, ServiceBase};
     let jwt = SecretString::new("h.c.s");
     let mut request = GetStorefronts::new();
     request.platform = "mac".into();
-    let first =
-        HttpRequest::build_with_developer(&request, &ServiceBase::default(), None, Some(&jwt))
-            .unwrap();
+    let first = HttpRequest::build(
+        &request,
+        &ServiceBase::default(),
+        Credentials::developer(&jwt),
+    )
+    .unwrap();
     assert_eq!(
         first.url.as_str(),
         "https://api.ent.apple.com/v1/storefronts?platform=mac&limit=25&offset=0"
     );
-    let third = HttpRequest::build_with_developer(
+    let third = HttpRequest::build(
         &request.at_offset(50),
         &ServiceBase::default(),
-        None,
-        Some(&jwt),
+        Credentials::developer(&jwt),
     )
     .unwrap();
     assert!(third.url.as_str().ends_with("offset=50"));

@@ -5,11 +5,11 @@
 
 use crate::common;
 
-use apple_vpp::api::{HttpRequest, ServiceBase, SetClientConfig, redact_error};
+use apple_vpp::api::{Credentials, HttpRequest, ServiceBase, SetClientConfig, redact_error};
 use apple_vpp::notification::{
     self, NotificationSecret, NotificationSubscription, ReceiveLimits, SubscribeError,
 };
-use apple_vpp::wire::{AppleError, ErrorBody, ErrorNumber, Limits};
+use apple_vpp::wire::{AppleError, ErrorBody, ErrorNumber, Limits, ResponseError};
 use apple_vpp::{MdmIdentity, Takeover, VppToken, configure_at};
 use common::{assert_no_secret, utc};
 
@@ -59,18 +59,27 @@ fn nothing_built_from_the_notification_secret_prints_it() {
     );
     check_debug(&configure, &s);
     let endpoint = SetClientConfig::new(&update);
-    let request = HttpRequest::build(&endpoint, &ServiceBase::default(), Some(&token)).unwrap();
+    let request = HttpRequest::build(
+        &endpoint,
+        &ServiceBase::default(),
+        Credentials::token(&token),
+    )
+    .unwrap();
     check_debug(&request, &s);
 
     // Apple echoing the secret in an error is redacted.
-    let mut echoed = AppleError::new(
+    let echoed = AppleError::new(
         Some(400),
         ErrorBody::new(
             ErrorNumber::from_code(9728),
             format!("cannot reach with {s}"),
         ),
     );
-    redact_error(&endpoint, Some(&token), &mut echoed);
+    let mut response = ResponseError::Apple(echoed);
+    redact_error(&endpoint, Credentials::token(&token), &mut response);
+    let ResponseError::Apple(echoed) = response else {
+        panic!("still Apple's error")
+    };
     check_both(&echoed, &s);
     check_both(&SubscribeError::from_apple(echoed.clone(), &sub), &s);
 

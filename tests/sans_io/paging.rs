@@ -513,7 +513,7 @@ fn fake_apple(url: &str) -> (u16, String) {
 
 #[test]
 fn typed_requests_follow_the_traversal_through_a_fallback() {
-    use apple_vpp::api::{Endpoint, GetAssignments, HttpRequest, Paged, ServiceBase};
+    use apple_vpp::api::{Credentials, Endpoint, GetAssignments, HttpRequest, Paged, ServiceBase};
     use apple_vpp::wire::Page;
     use apple_vpp::{Assignment, VppToken};
 
@@ -528,7 +528,7 @@ fn typed_requests_follow_the_traversal_through_a_fallback() {
         let http = HttpRequest::build(
             &request.page(index, t.is_full()),
             &ServiceBase::default(),
-            Some(&token),
+            Credentials::token(&token),
         )
         .unwrap();
         urls.push(http.url.to_string());

@@ -81,7 +81,12 @@ fn check_one<T: std::fmt::Debug>(
             assert_eq!(*s, status);
             assert!(!(200..300).contains(&status));
         }
-        (Err(ResponseError::Malformed { status: s, reason }), None) => {
+        (
+            Err(ResponseError::Malformed {
+                status: s, reason, ..
+            }),
+            None,
+        ) => {
             assert_eq!(*s, status);
             assert!((200..300).contains(&status));
             assert!(!reason.is_empty());

@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use apple_vpp::api::{Failure, HttpRequest, ServiceBase, SetClientConfig};
+use apple_vpp::api::{Credentials, Failure, HttpRequest, ServiceBase, SetClientConfig};
 use apple_vpp::wire::{ClientConfig, ClientConfigUpdate, ErrorBody, ErrorNumber};
 use apple_vpp::{
     AccountStatus, AppleError, ClaimOptions, Configure, ConfigureError, IdentityError,
@@ -83,7 +83,7 @@ fn token_and_its_errors() {
         &HttpRequest::build(
             &apple_vpp::api::GetClientConfig,
             &ServiceBase::default(),
-            Some(&t),
+            Credentials::token(&t),
         )
         .unwrap(),
     );
@@ -173,7 +173,7 @@ fn core_types_and_decisions() {
     let request = HttpRequest::build(
         &SetClientConfig::new(pending.update()),
         &ServiceBase::default(),
-        Some(pending.token()),
+        Credentials::token(pending.token()),
     )
     .unwrap();
     c.debug(&request);
