@@ -56,7 +56,7 @@ pub trait NotificationDedup: Send + Sync + fmt::Debug {
     /// Checks and marks in one atomic step.
     fn check_and_insert<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Delivery, DedupError>>;
     /// Marks `id` as being handled (atomic across every replica sharing the store): see
-    /// the [module docs](self).
+    /// [`Mark`] for what each answer means.
     fn mark<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Mark, DedupError>>;
     /// `id` was handled: a duplicate from now on, for the window.
     fn confirm<'a>(

@@ -117,7 +117,7 @@ impl VppClient {
     }
 
     /// [`VppClient::poll_due_at`] for a tracker that several replicas share through
-    /// `store` (the fleet protocol of [`super::shared`]): claims what is due at `now` in
+    /// `store` (the fleet protocol of [`super::TrackerStore`]): claims what is due at `now` in
     /// one read-modify-write ([`EventTracker::claim_due_at`], for
     /// [`DEFAULT_CLAIM_HOLD`]), sends the `status` polls holding nothing, then hands the
     /// answers to the stored tracker as it is by then, keeping what other replicas applied

@@ -1,78 +1,5 @@
 //! [`UserCreation`]: creating users safely when Apple's answer was lost, decided from the
 //! event model, with the clock passed in.
-//!
-//! # What Apple does with a second create
-//!
-//! Apple keeps at most one active record per `clientUserId`: "For a given `clientUserId`
-//! at an organizational unit, there can be zero or more entries in the Retired state, but
-//! only zero or one entry in the Created or Associated state" (Apple, "Managing users",
-//! <https://developer.apple.com/documentation/devicemanagement/managing-users>). Several
-//! records per `clientUserId` come only from retiring a user and creating it again. A
-//! create for a `clientUserId` that has an active record is refused with 9716, "A
-//! registered user already exists with the specified clientUserId" (Apple's error list in
-//! "Service Config",
-//! <https://developer.apple.com/documentation/devicemanagement/service-config>).
-//!
-//! So a replayed create makes no duplicate user, but it is not harmless either: Apple
-//! applies a create later than it answers, so a second send made while the first is still
-//! pending gets its own event, which fails with 9716 for every user the first one
-//! created. Reading the users right after a lost answer cannot tell (the first create may
-//! not be applied yet), and taking the second event's 9716 for a failure reports users
-//! that exist as not created.
-//!
-//! # The decision
-//!
-//! [`UserCreation`] follows one batch of `users/create` to its end:
-//!
-//! - Apple answered with an `eventId`: keep it (the first event id is kept for the
-//!   outcome) and follow it ([`CreationStep::Poll`] every poll interval, or a
-//!   `USER_MANAGEMENT` notification) until it finishes. A user it created, or refused with
-//!   9716 (the user exists: created by an earlier send whose answer was lost), is created.
-//!   A user it refused for another reason failed with that error (not sent again: the same
-//!   request would be refused the same way). Users the finished event does not account
-//!   for are read ([`CreationStep::Read`]).
-//! - Apple's answer was lost (a time-out, a 5xx, a broken answer): Apple may have an event
-//!   nobody knows the id of. Wait [`CreationPolicy::settle`], then read the users: those
-//!   with an active record are created; only the missing ones are sent again, and that
-//!   send's event decides as above.
-//! - Apple refused the request for now (429 / 9646): nothing was applied; send again when
-//!   the caller's retry policy says.
-//! - Still `PENDING` after [`CreationPolicy::resend_after`] (Apple's 10 minutes): read,
-//!   and send again only the missing users.
-//!
-//! At most [`CreationPolicy::max_sends`] sends; a user still missing after the last is
-//! failed without an error ([`CreationFailure::error`] `None`).
-//!
-//! ```
-//! use apple_vpp::chrono::{DateTime, TimeDelta, Utc};
-//! use apple_vpp::events::{CreationPolicy, CreationStep, EventStatus, SendFailure, UserCreation};
-//! use apple_vpp::wire::{UserEntry, UsersRequest};
-//!
-//! let t0: DateTime<Utc> = "2026-11-25T12:00:00Z".parse().unwrap();
-//! let request = UsersRequest::new([UserEntry::new("u-1"), UserEntry::new("u-2")]);
-//! let mut creation = UserCreation::new(request, CreationPolicy::default(), t0);
-//! let CreationStep::Send(batch) = creation.next_at(t0) else { panic!() };
-//! assert_eq!(batch.users.len(), 2);
-//! // The answer was lost: wait, then read.
-//! creation.on_send_failed_at(SendFailure::Unsure, t0);
-//! let t1 = t0 + TimeDelta::seconds(30);
-//! assert_eq!(creation.next_at(t1), CreationStep::Read(vec!["u-1".into(), "u-2".into()]));
-//! // Apple had applied it for u-1 meanwhile: only u-2 is sent again.
-//! creation.on_read_at(&["u-1".to_owned()], t1);
-//! let CreationStep::Send(again) = creation.next_at(t1) else { panic!() };
-//! assert_eq!(again.users, vec![UserEntry::new("u-2")]);
-//! creation.on_answer_at("ev-2".into(), t1);
-//! // The second event fails with 9716 for u-2: the lost first send had created it too.
-//! let status = EventStatus::from_response(200, br#"{"eventStatus":"FAILED","eventType":"CREATE",
-//!     "numCompleted":0,"numRequested":1,"failures":[{"errorNumber":9716,
-//!     "errorMessage":"A registered user already exists with the specified clientUserId.",
-//!     "errorInfo":{"clientUserIds":["u-2"]}}]}"#).unwrap();
-//! creation.on_status_at(&"ev-2".into(), &status, t1 + TimeDelta::seconds(30));
-//! let CreationStep::Done(outcome) = creation.next_at(t1 + TimeDelta::seconds(30)) else { panic!() };
-//! assert_eq!(outcome.created, vec!["u-1".to_owned(), "u-2".to_owned()]);
-//! assert!(outcome.failed.is_empty());
-//! assert_eq!(outcome.events, vec!["ev-2".into()]);
-//! ```
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -225,9 +152,81 @@ enum Phase {
     Done,
 }
 
-/// One batch of `users/create`, followed until every user is created or failed: see the
-/// [module docs](self). Pure: the caller sends, polls and reads, and hands each answer
-/// back with the time.
+/// One batch of `users/create`, followed until every user is created or failed. Pure:
+/// the caller sends, polls and reads, and hands each answer back with the time.
+///
+/// # What Apple does with a second create
+///
+/// Apple keeps at most one active record per `clientUserId`: "For a given `clientUserId`
+/// at an organizational unit, there can be zero or more entries in the Retired state, but
+/// only zero or one entry in the Created or Associated state" (Apple, "Managing users",
+/// <https://developer.apple.com/documentation/devicemanagement/managing-users>). Several
+/// records per `clientUserId` come only from retiring a user and creating it again. A
+/// create for a `clientUserId` that has an active record is refused with 9716, "A
+/// registered user already exists with the specified clientUserId" (Apple's error list in
+/// "Service Config",
+/// <https://developer.apple.com/documentation/devicemanagement/service-config>).
+///
+/// So a replayed create makes no duplicate user, but it is not harmless either: Apple
+/// applies a create later than it answers, so a second send made while the first is still
+/// pending gets its own event, which fails with 9716 for every user the first one
+/// created. Reading the users right after a lost answer cannot tell (the first create may
+/// not be applied yet), and taking the second event's 9716 for a failure reports users
+/// that exist as not created.
+///
+/// # The decision
+///
+/// [`UserCreation`] follows one batch of `users/create` to its end:
+///
+/// - Apple answered with an `eventId`: keep it (the first event id is kept for the
+///   outcome) and follow it ([`CreationStep::Poll`] every poll interval, or a
+///   `USER_MANAGEMENT` notification) until it finishes. A user it created, or refused with
+///   9716 (the user exists: created by an earlier send whose answer was lost), is created.
+///   A user it refused for another reason failed with that error (not sent again: the same
+///   request would be refused the same way). Users the finished event does not account
+///   for are read ([`CreationStep::Read`]).
+/// - Apple's answer was lost (a time-out, a 5xx, a broken answer): Apple may have an event
+///   nobody knows the id of. Wait [`CreationPolicy::settle`], then read the users: those
+///   with an active record are created; only the missing ones are sent again, and that
+///   send's event decides as above.
+/// - Apple refused the request for now (429 / 9646): nothing was applied; send again when
+///   the caller's retry policy says.
+/// - Still `PENDING` after [`CreationPolicy::resend_after`] (Apple's 10 minutes): read,
+///   and send again only the missing users.
+///
+/// At most [`CreationPolicy::max_sends`] sends; a user still missing after the last is
+/// failed without an error ([`CreationFailure::error`] `None`).
+///
+/// ```
+/// use apple_vpp::chrono::{DateTime, TimeDelta, Utc};
+/// use apple_vpp::events::{CreationPolicy, CreationStep, EventStatus, SendFailure, UserCreation};
+/// use apple_vpp::wire::{UserEntry, UsersRequest};
+///
+/// let t0: DateTime<Utc> = "2026-11-25T12:00:00Z".parse().unwrap();
+/// let request = UsersRequest::new([UserEntry::new("u-1"), UserEntry::new("u-2")]);
+/// let mut creation = UserCreation::new(request, CreationPolicy::default(), t0);
+/// let CreationStep::Send(batch) = creation.next_at(t0) else { panic!() };
+/// assert_eq!(batch.users.len(), 2);
+/// // The answer was lost: wait, then read.
+/// creation.on_send_failed_at(SendFailure::Unsure, t0);
+/// let t1 = t0 + TimeDelta::seconds(30);
+/// assert_eq!(creation.next_at(t1), CreationStep::Read(vec!["u-1".into(), "u-2".into()]));
+/// // Apple had applied it for u-1 meanwhile: only u-2 is sent again.
+/// creation.on_read_at(&["u-1".to_owned()], t1);
+/// let CreationStep::Send(again) = creation.next_at(t1) else { panic!() };
+/// assert_eq!(again.users, vec![UserEntry::new("u-2")]);
+/// creation.on_answer_at("ev-2".into(), t1);
+/// // The second event fails with 9716 for u-2: the lost first send had created it too.
+/// let status = EventStatus::from_response(200, br#"{"eventStatus":"FAILED","eventType":"CREATE",
+///     "numCompleted":0,"numRequested":1,"failures":[{"errorNumber":9716,
+///     "errorMessage":"A registered user already exists with the specified clientUserId.",
+///     "errorInfo":{"clientUserIds":["u-2"]}}]}"#).unwrap();
+/// creation.on_status_at(&"ev-2".into(), &status, t1 + TimeDelta::seconds(30));
+/// let CreationStep::Done(outcome) = creation.next_at(t1 + TimeDelta::seconds(30)) else { panic!() };
+/// assert_eq!(outcome.created, vec!["u-1".to_owned(), "u-2".to_owned()]);
+/// assert!(outcome.failed.is_empty());
+/// assert_eq!(outcome.events, vec!["ev-2".into()]);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserCreation {
     policy: CreationPolicy,
