@@ -215,7 +215,8 @@ async fn main() -> ExitCode {
     );
 
     match client
-        .configure(&token, &args.identity, &args.takeover.clone().into())
+        .location(&token)
+        .configure(&args.identity, &args.takeover.clone().into())
         .await
     {
         Ok(ConfigureOutcome::AlreadyOurs(account)) => {

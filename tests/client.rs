@@ -89,7 +89,7 @@ async fn client_config_request_shape() {
         .user_agent("my-mdm/2.0")
         .build()
         .unwrap();
-    let config = c.client_config(&token()).await.unwrap();
+    let config = c.location(&token()).client_config().await.unwrap();
     assert_eq!(config.location_name.as_deref(), Some("Berlin Office"));
 }
 
@@ -117,7 +117,8 @@ async fn update_request_shape() {
         .mount(&s)
         .await;
     client_for(&base(&s))
-        .update_client_config(&token(), &update)
+        .location(&token())
+        .update_client_config(&update)
         .await
         .unwrap();
 }
@@ -128,7 +129,8 @@ async fn update_request_shape() {
 async fn configure_unclaimed_claims_and_reads_back() {
     let fake = FakeApple::start(config_with(None), token().expose_credential()).await;
     let out = client_for(&fake.base_url())
-        .configure(&token(), &us(), &Takeover::Refuse.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap();
     let ConfigureOutcome::Claimed(account) = out else {
@@ -184,7 +186,8 @@ async fn configure_takes_a_v1_404_or_410_with_any_body_as_v1_having_nothing_to_s
             .mount(&fake.server)
             .await;
         let out = client_for(&fake.base_url())
-            .configure(&token(), &us(), &Takeover::Refuse.into())
+            .location(&token())
+            .configure(&us(), &Takeover::Refuse.into())
             .await
             .unwrap_or_else(|e| panic!("v1 {status} {body}: {e:?}"));
         assert!(
@@ -203,7 +206,8 @@ async fn configure_takes_a_v1_404_or_410_with_any_body_as_v1_having_nothing_to_s
 async fn configure_already_ours_sends_no_post() {
     let fake = FakeApple::start(config_with(Some(our_info())), token().expose_credential()).await;
     let out = client_for(&fake.base_url())
-        .configure(&token(), &us(), &Takeover::Refuse.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap();
     assert!(matches!(out, ConfigureOutcome::AlreadyOurs(_)), "{out:?}");
@@ -216,7 +220,8 @@ async fn configure_ours_with_an_old_name_rewrites_it() {
     let old = json!({"id": OUR_ID, "name": "Old name", "metadata": "old.host"});
     let fake = FakeApple::start(config_with(Some(old)), token().expose_credential()).await;
     let out = client_for(&fake.base_url())
-        .configure(&token(), &us(), &Takeover::Refuse.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap();
     assert!(
@@ -230,7 +235,8 @@ async fn configure_ours_with_an_old_name_rewrites_it() {
 async fn configure_managed_elsewhere_never_posts_without_consent() {
     let fake = FakeApple::start(berlin_claimed_elsewhere(), token().expose_credential()).await;
     let out = client_for(&fake.base_url())
-        .configure(&token(), &us(), &Takeover::Refuse.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap();
     let ConfigureOutcome::ManagedElsewhere { owner, location } = out else {
@@ -249,7 +255,8 @@ async fn configure_managed_elsewhere_never_posts_without_consent() {
 async fn configure_takes_over_with_consent() {
     let fake = FakeApple::start(berlin_claimed_elsewhere(), token().expose_credential()).await;
     let out = client_for(&fake.base_url())
-        .configure(&token(), &us(), &Takeover::Accept.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Accept.into())
         .await
         .unwrap();
     let ConfigureOutcome::Claimed(account) = out else {
@@ -296,7 +303,8 @@ async fn configure_lost_race() {
         .mount(&s)
         .await;
     let err = client_for(&base(&s))
-        .configure(&token(), &us(), &Takeover::Refuse.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap_err();
     let ClientError::Configure(ConfigureError::LostRace { owner }) = &err else {
@@ -310,7 +318,8 @@ async fn configure_lost_race() {
 async fn configure_with_a_bad_token_is_rejected_by_apple() {
     let fake = FakeApple::start(berlin_claimed_elsewhere(), "some-other-credential").await;
     let err = client_for(&fake.base_url())
-        .configure(&token(), &us(), &Takeover::Accept.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Accept.into())
         .await
         .unwrap_err();
     assert_eq!(
@@ -336,7 +345,10 @@ async fn one_answer(
         .respond_with(template)
         .mount(&s)
         .await;
-    let r = client_for(&base(&s)).client_config(&token()).await;
+    let r = client_for(&base(&s))
+        .location(&token())
+        .client_config()
+        .await;
     (s, r)
 }
 
@@ -408,7 +420,7 @@ async fn a_body_over_the_limit_is_refused() {
         .retry_policy(fast())
         .build()
         .unwrap();
-    let err = c.client_config(&token()).await.unwrap_err();
+    let err = c.location(&token()).client_config().await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -433,7 +445,7 @@ async fn a_body_over_the_limit_is_refused() {
         .max_body_bytes(exact.len())
         .build()
         .unwrap();
-    assert!(c.client_config(&token()).await.is_ok());
+    assert!(c.location(&token()).client_config().await.is_ok());
 }
 
 // ---- retries ----
@@ -465,7 +477,11 @@ async fn retries_429_with_and_without_retry_after() {
             .set_body_json(json!({"errorNumber": 9646, "errorMessage": "Too many requests"})),
     ] {
         let s = flaky(template, 2).await;
-        let config = client_for(&base(&s)).client_config(&token()).await.unwrap();
+        let config = client_for(&base(&s))
+            .location(&token())
+            .client_config()
+            .await
+            .unwrap();
         assert_eq!(config.u_id.as_deref(), Some("981060278089131045"));
         assert_eq!(requests(&s).await, 3);
     }
@@ -478,7 +494,13 @@ async fn retries_9646_in_a_200_body() {
         1,
     )
     .await;
-    assert!(client_for(&base(&s)).client_config(&token()).await.is_ok());
+    assert!(
+        client_for(&base(&s))
+            .location(&token())
+            .client_config()
+            .await
+            .is_ok()
+    );
     assert_eq!(requests(&s).await, 2);
 }
 
@@ -495,7 +517,13 @@ async fn retries_5xx_with_retry_after_in_seconds_and_as_a_date() {
     ] {
         let s = flaky(template, 1).await;
         let started = std::time::Instant::now();
-        assert!(client_for(&base(&s)).client_config(&token()).await.is_ok());
+        assert!(
+            client_for(&base(&s))
+                .location(&token())
+                .client_config()
+                .await
+                .is_ok()
+        );
         assert_eq!(requests(&s).await, 2);
         assert!(
             started.elapsed() < Duration::from_secs(2),
@@ -513,7 +541,8 @@ async fn retries_stop_at_the_bound() {
         .mount(&s)
         .await;
     let err = client_for(&base(&s))
-        .client_config(&token())
+        .location(&token())
+        .client_config()
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Retryable);
@@ -527,7 +556,7 @@ async fn retries_stop_at_the_bound() {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    c.client_config(&token()).await.unwrap_err();
+    c.location(&token()).client_config().await.unwrap_err();
     assert_eq!(requests(&s).await, 5, "RetryPolicy::none makes one attempt");
 }
 
@@ -545,7 +574,7 @@ async fn a_timeout_is_retried_then_reported() {
         .retry_policy(fast().with_max_attempts(2))
         .build()
         .unwrap();
-    let err = c.client_config(&token()).await.unwrap_err();
+    let err = c.location(&token()).client_config().await.unwrap_err();
     let ClientError::Transport { kind, attempts, .. } = &err else {
         panic!("{err:?}")
     };
@@ -572,7 +601,7 @@ async fn connection_refused_is_retried_then_reported() {
         .unwrap()
         .port();
     let c = client_for(&format!("http://127.0.0.1:{port}/mdm/v2"));
-    let err = c.client_config(&token()).await.unwrap_err();
+    let err = c.location(&token()).client_config().await.unwrap_err();
     let ClientError::Transport { kind, attempts, .. } = &err else {
         panic!("{err:?}")
     };
@@ -634,7 +663,8 @@ async fn a_shared_reqwest_client_is_used() {
         .build()
         .unwrap();
     assert!(matches!(
-        c.configure(&token(), &us(), &Takeover::Refuse.into())
+        c.location(&token())
+            .configure(&us(), &Takeover::Refuse.into())
             .await
             .unwrap(),
         ConfigureOutcome::AlreadyOurs(_)
@@ -645,7 +675,8 @@ async fn a_shared_reqwest_client_is_used() {
 
 async fn configured(fake: &FakeApple) -> VppAccount {
     match client_for(&fake.base_url())
-        .configure(&token(), &us(), &Takeover::Refuse.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap()
     {
@@ -660,12 +691,19 @@ async fn verify_detects_displacement_and_apple_verdicts() {
     let mut account = configured(&fake).await;
     let c = client_for(&fake.base_url());
     assert_eq!(
-        c.verify(&mut account).await.unwrap(),
+        c.location(account.token())
+            .verify(&mut account)
+            .await
+            .unwrap(),
         Verification::StillOurs
     );
     fake.state.lock().unwrap().config["mdmInfo"] =
         json!({"id": "rival", "name": "Rival MDM", "metadata": "rival.example"});
-    let v = c.verify(&mut account).await.unwrap();
+    let v = c
+        .location(account.token())
+        .verify(&mut account)
+        .await
+        .unwrap();
     assert!(
         matches!(v, Verification::Displaced(ref o) if o.name.as_deref() == Some("Rival MDM")),
         "{v:?}"
@@ -673,7 +711,11 @@ async fn verify_detects_displacement_and_apple_verdicts() {
     assert!(!account.is_usable_at(chrono::Utc::now()));
     // Apple revokes the token: the verdict lands on the account.
     fake.state.lock().unwrap().credential = "revoked".into();
-    let err = c.verify(&mut account).await.unwrap_err();
+    let err = c
+        .location(account.token())
+        .verify(&mut account)
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TokenInvalid);
     assert_eq!(account.verdict(), apple_vpp::AppleVerdict::Invalid);
 }
@@ -696,7 +738,7 @@ async fn renew_accepts_only_the_same_location() {
         s.config["locationName"] = "Munich".into();
         s.config["tokenExpirationDate"] = "2028-09-26T08:30:39+0000".into();
     }
-    let err = c.renew(&mut account, new.clone()).await.unwrap_err();
+    let err = c.location(&new).renew(&mut account).await.unwrap_err();
     assert!(
         matches!(err, ClientError::Renew(RenewError::DifferentLocation(_))),
         "{err:?}"
@@ -708,7 +750,7 @@ async fn renew_accepts_only_the_same_location() {
         s.config["uId"] = "981060278089131045".into();
         s.config["locationName"] = "Berlin Office".into();
     }
-    let r = c.renew(&mut account, new.clone()).await.unwrap();
+    let r = c.location(&new).renew(&mut account).await.unwrap();
     assert_eq!(r.new_expiry.to_rfc3339(), "2028-09-26T08:30:39+00:00");
     assert_eq!(account.token(), &new);
 }
@@ -728,7 +770,8 @@ async fn renew_reclaims_a_released_location() {
         s.config["tokenExpirationDate"] = "2028-09-26T08:30:39+0000".into();
     }
     let r = client_for(&fake.base_url())
-        .renew(&mut account, new)
+        .location(&new)
+        .renew(&mut account)
         .await
         .unwrap();
     assert_eq!(r.reclaim, apple_vpp::Reclaim::Held);

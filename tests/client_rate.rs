@@ -33,7 +33,8 @@ async fn a_429_is_retried_after_retry_after() {
     }
     let start = Instant::now();
     let outcome = client
-        .list_assets(&token, |_| Ok::<_, Infallible>(()))
+        .location(&token)
+        .list_assets(|_| Ok::<_, Infallible>(()))
         .await
         .unwrap();
     assert_eq!(outcome.pages, 1);
@@ -101,10 +102,11 @@ async fn concurrent_syncs_of_one_client_share_the_per_token_rate() {
     })
     .await;
     let clone = client.clone();
+    let location = client.location(&token);
     let (a, b, c) = tokio::join!(
         all_users(&client, &token, None),
         all_users(&clone, &token, None),
-        client.list_assets(&token, |_| Ok::<_, Infallible>(())),
+        location.list_assets(|_| Ok::<_, Infallible>(())),
     );
     assert_eq!(a.unwrap().0.len(), 8);
     assert_eq!(b.unwrap().0.len(), 8);
@@ -124,7 +126,8 @@ async fn requests_before_the_service_configuration_was_read_go_at_a_safe_rate() 
         ..scenario()
     })
     .await;
-    let reads = (0..12).map(|_| client.client_config(&token));
+    let location = client.location(&token);
+    let reads = (0..12).map(|_| location.client_config());
     for answer in futures_util::future::join_all(reads).await {
         answer.unwrap();
     }
@@ -177,7 +180,7 @@ async fn pacing_bunching() {
             let token = token.clone();
             async move {
                 while Instant::now() < deadline {
-                    let _ = client.client_config(&token).await;
+                    let _ = client.location(&token).client_config().await;
                 }
             }
         });

@@ -208,7 +208,8 @@ impl Mdm {
         }
         let (account, claimed) = match self
             .client
-            .configure(&token, &self.identity, &options)
+            .location(&token)
+            .configure(&self.identity, &options)
             .await?
         {
             ConfigureOutcome::Claimed(account) => (account, true),
@@ -253,7 +254,7 @@ impl Mdm {
             serials,
             users,
         );
-        let batches = self.client.associate(&token, request).await?;
+        let batches = self.client.location(&token).associate(request).await?;
         let now = Utc::now();
         let mut refused = None;
         self.db()?.update_tracker(uid, |tracker| {
@@ -288,7 +289,8 @@ impl Mdm {
         let token = self.token(uid)?;
         let batches = self
             .client
-            .revoke(&token, RevokeRequest::new(serials, users))
+            .location(&token)
+            .revoke(RevokeRequest::new(serials, users))
             .await?;
         let now = Utc::now();
         self.db()?.update_tracker(uid, |tracker| {
@@ -333,7 +335,7 @@ impl Mdm {
             let due = self.db()?.tracker(uid)?.due_at(Utc::now());
             for next in due {
                 if let Next::Poll(event_id) = next {
-                    let status = self.client.event_status(&token, &event_id).await?;
+                    let status = self.client.location(&token).event_status(&event_id).await?;
                     self.db()?.update_tracker(uid, |tracker| {
                         match tracker.on_status_at(&event_id, &status, Utc::now()) {
                             Update::Completed(outcome) => vec![outcome],
@@ -352,7 +354,8 @@ impl Mdm {
         let token = self.token(uid)?;
         let mut found = Vec::new();
         self.client
-            .describe_assets(&token, &MetadataOptions::default(), |batch| {
+            .location(&token)
+            .describe_assets(&MetadataOptions::default(), |batch| {
                 for item in batch {
                     let name = item
                         .metadata
@@ -391,7 +394,8 @@ impl Mdm {
                     Error = apple_vpp::assets::RecordError,
                 >,
         {
-            let mut pages = client.pages(token, request);
+            let location = client.location(token);
+            let mut pages = location.pages(request);
             let mut n = 0;
             while let Some(page) = pages.next().await {
                 let page: SyncPage<T> = page?;

@@ -38,7 +38,7 @@ impl Mdm {
     pub async fn sync(&self, uid: &str, full: bool) -> Result<SyncReport, MdmError> {
         let token = self.db()?.account(uid)?.token().clone();
         // LEASE-API: the example takes the sync lease from the store itself because
-        // `VppClient::with_lease` gives the fence only after the work; switch to it when it
+        // `LocationHandle::with_lease` gives the fence only after the work; switch to it when it
         // hands the fence to the work from the start.
         let lease = self
             .leases
@@ -128,9 +128,9 @@ impl Mdm {
         E::Response: Send,
         T: Row + TryFrom<<E::Response as Page>::Item, Error = RecordError>,
     {
-        let mut pages = self
-            .client
-            .pages(token, request)
+        let location = self.client.location(token);
+        let mut pages = location
+            .pages(request)
             .stop_if_managed_elsewhere(&self.identity);
         let mut stored = 0;
         while let Some(page) = pages.next().await {

@@ -1,6 +1,6 @@
-//! The one page driver of the client: [`VppClient::pages`] runs the core's
+//! The one page driver of the client: [`super::LocationHandle::pages`] runs the core's
 //! [`PageTraversal`] over any [`Paged`] endpoint, several pages at once, as a [`Stream`]
-//! of pages the caller drives; [`VppClient::for_each_page`] hands the same pages to a
+//! of pages the caller drives; [`super::LocationHandle::for_each_page`] hands the same pages to a
 //! handler.
 
 use std::convert::Infallible;
@@ -21,7 +21,7 @@ use crate::paging::{PageTraversal, SyncOutcome};
 use crate::token::VppToken;
 use crate::wire::Page;
 
-/// One page of a sync, as [`VppClient::pages`] yields it.
+/// One page of a sync, as [`super::LocationHandle::pages`] yields it.
 ///
 /// Pages arrive in the order Apple answers them, not by index, except that each pass
 /// starts with page 0, alone, before any other page of that pass.
@@ -48,7 +48,7 @@ pub struct SyncPage<T> {
     pub pass: u32,
     /// The MDM this page says manages the location (its `mdmInfo`; `None`: unclaimed).
     /// Another MDM's here means the location was taken over: stop using it, as
-    /// [`VppClient::verify`] would say ([`crate::Verification::Displaced`]);
+    /// [`super::LocationHandle::verify`] would say ([`crate::Verification::Displaced`]);
     /// [`PageStream::stop_if_managed_elsewhere`] does it for you.
     pub managed_by: Option<MdmOwner>,
     /// The fencing number of the lease the sync runs under (`None` without a lease):
@@ -70,7 +70,7 @@ impl<T> SyncPage<T> {
     }
 }
 
-/// Why [`VppClient::for_each_page`] stopped: Apple, the network or a record; or the
+/// Why [`super::LocationHandle::for_each_page`] stopped: Apple, the network or a record; or the
 /// caller's page handler.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -146,7 +146,7 @@ impl<X> SyncError<X> {
     }
 }
 
-/// The pages of a list as a [`Stream`], from [`VppClient::pages`]: poll it to read the
+/// The pages of a list as a [`Stream`], from [`super::LocationHandle::pages`]: poll it to read the
 /// next page, drop it to stop.
 ///
 /// Pages are asked for only while the stream is polled, at most five at once (those in
@@ -204,14 +204,14 @@ impl<E: Paged + fmt::Debug, T> fmt::Debug for PageStream<'_, E, T> {
 impl<E: Paged, T> PageStream<'_, E, T> {
     /// Ends the stream with [`ClientError::ManagedElsewhere`] at the first page whose
     /// `mdmInfo` shows another MDM than `identity` (the verdict
-    /// [`VppClient::verify`] gives: [`crate::Verification::Displaced`]); no further page
+    /// [`super::LocationHandle::verify`] gives: [`crate::Verification::Displaced`]); no further page
     /// is asked for. A page without `mdmInfo` (unclaimed) does not stop it.
     pub fn stop_if_managed_elsewhere(mut self, identity: &MdmIdentity) -> Self {
         self.our_id = Some(identity.id().to_owned());
         self
     }
 
-    /// Runs the stream under `lease` (the guard [`VppClient::with_lease`] hands its
+    /// Runs the stream under `lease` (the guard [`super::LocationHandle::with_lease`] hands its
     /// work): before each page is handed over, and before the stream ends, the lease is
     /// confirmed with the store ([`LeaseGuard::check`]); once it is lost the stream ends
     /// with [`ClientError::Lease`] and hands nothing more over, and
@@ -412,24 +412,8 @@ where
 }
 
 impl VppClient {
-    /// Every page of `request` as a [`PageStream`], each page's records checked with
-    /// [`TryFrom`] (e.g. [`crate::Assignment::try_from`]; a record Apple sent without a
-    /// required field ends the stream with [`ClientError::Record`]).
-    ///
-    /// The core's [`PageTraversal`] decides which page to ask for: page 0 first, then up
-    /// to five pages at once (Apple's limit), never a page twice or past the end;
-    /// `totalPages` that grows or shrinks and a `versionId` that changes between pages
-    /// are followed. When `request` carries a `sinceVersionId` that Apple refuses (9721),
-    /// the sync starts again in full and says so ([`SyncPage::fell_back`],
-    /// [`SyncOutcome::fell_back`]). A 9650 for a page that should exist is an error
-    /// ([`ClientError::Paging`]), never a loop. Each request waits for the per-token
-    /// rate limit and is retried as [`VppClient::send`] does; the service configuration
-    /// is read first (cached) to learn Apple's `maxRequestPerSecond`.
-    ///
-    /// Pages arrive in the order Apple answers them, not by index, except that each pass
-    /// starts with page 0, alone. See the [sync loop](crate::client#the-sync-loop-an-mdm-writes) an MDM
-    /// writes around it.
-    pub fn pages<'a, E, T>(&'a self, token: &'a VppToken, request: E) -> PageStream<'a, E, T>
+    /// [`super::LocationHandle::pages`] with the location's `token` (documented there).
+    pub(crate) fn pages<'a, E, T>(&'a self, token: &'a VppToken, request: E) -> PageStream<'a, E, T>
     where
         E: Paged + Send + Sync + 'a,
         E::Response: Send,
@@ -456,25 +440,8 @@ impl VppClient {
         }
     }
 
-    /// Reads every page of `request` and hands each page's records to `on_page` as it
-    /// arrives; returns the [`SyncOutcome`]: the FIRST page's `versionId` (keep it for
-    /// the next incremental sync), whether the sync was full, whether it fell back.
-    ///
-    /// [`VppClient::pages`] with a handler: the same pages, the same requests. Memory: at
-    /// most five pages are held at once (those in flight), whatever the location's size;
-    /// `on_page` owns each page's records. A handler error stops the sync there
-    /// ([`SyncError::Handler`]).
-    ///
-    /// With a lease store ([`super::VppClientBuilder::leases`]), the sync runs under the
-    /// location's [`LeaseKind::Sync`] lease (so the five pages in flight are the fleet's
-    /// five): every page carries its fencing number ([`SyncPage::fence`]), and so does
-    /// the outcome ([`SyncOutcome::lease_fence`]). The lease is confirmed with the store
-    /// before each page is handed over and before the outcome is returned: a sync whose
-    /// lease was lost (it stalled past the lease's time to live, another replica took
-    /// it) ends with [`ClientError::Lease`] ([`crate::client::LeaseError::Lost`]), never
-    /// `Ok`. ([`VppClient::pages`] takes no lease: run it inside
-    /// [`VppClient::with_lease`] with [`PageStream::under_lease`].)
-    pub async fn for_each_page<E, T, X>(
+    /// [`super::LocationHandle::for_each_page`] with the location's `token` (documented there).
+    pub(crate) async fn for_each_page<E, T, X>(
         &self,
         token: &VppToken,
         request: &E,
@@ -492,7 +459,7 @@ impl VppClient {
         Ok(outcome)
     }
 
-    /// [`VppClient::for_each_page`] under `lease` (already held, or none).
+    /// [`super::LocationHandle::for_each_page`] under `lease` (already held, or none).
     pub(super) async fn every_page<E, T, X>(
         &self,
         token: &VppToken,
