@@ -186,7 +186,7 @@ pub use location::{Location, LocationSnapshot, Protocol};
 pub use notification::{Notification, NotificationSecret, NotificationSubscription};
 pub use ownership::{MdmIdentity, MdmIdentityBuilder, MdmOwner, Ownership, Takeover};
 
-pub use paging::{PageTraversal, SyncOutcome};
+pub use paging::{PageTraversal, SyncOutcome, SyncPasses};
 pub use secret::SecretString;
 pub use token::VppToken;
 pub use url;

@@ -17,7 +17,7 @@ use super::{ClientError, LeaseKind, VppClient};
 use crate::api::{Endpoint, Paged};
 use crate::assets::RecordError;
 use crate::ownership::{MdmIdentity, MdmOwner, Ownership};
-use crate::paging::{PageTraversal, SyncOutcome};
+use crate::paging::{SyncOutcome, SyncPasses};
 use crate::token::VppToken;
 use crate::wire::Page;
 
@@ -159,7 +159,8 @@ pub struct PageStream<'a, E: Paged, T> {
     client: &'a VppClient,
     token: &'a VppToken,
     request: E,
-    traversal: PageTraversal,
+    /// The core's passes of the sync: the traversal of each, and when to read again.
+    passes: SyncPasses,
     /// The service configuration read first (Apple's rate applies from page 0 on).
     start: Option<BoxFuture<'a, Result<(), ClientError>>>,
     /// The pages in flight, polled together in the caller's task (no spawning).
@@ -167,13 +168,6 @@ pub struct PageStream<'a, E: Paged, T> {
     ended: bool,
     /// Whether the stream ended with an error (then no outcome).
     failed: bool,
-    /// The pass being read (1 for the first).
-    pass: u32,
-    /// Page 0's `versionId` in the first pass: the cursor of a sync that never settled.
-    /// (Whether that pass was full, its page 0's `versionId`.)
-    first_version: Option<(bool, Option<String>)>,
-    /// Whether any pass fell back to a full sync (9721).
-    fell_back: bool,
     /// Our MDM's id, when the stream stops at a page that shows another MDM.
     our_id: Option<String>,
     /// The lease the stream runs under, confirmed before every page and before the end.
@@ -194,7 +188,7 @@ impl<E: Paged + fmt::Debug, T> fmt::Debug for PageStream<'_, E, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PageStream")
             .field("request", &self.request)
-            .field("traversal", &self.traversal)
+            .field("passes", &self.passes)
             .field("in_flight", &self.in_flight.len())
             .field("ended", &self.ended)
             .finish_non_exhaustive()
@@ -237,34 +231,17 @@ impl<E: Paged, T> PageStream<'_, E, T> {
         if !self.ended || self.failed {
             return None;
         }
-        let mut outcome = self.traversal.outcome()?;
-        outcome.passes = self.pass;
-        outcome.fell_back |= self.fell_back;
-        if !outcome.complete {
-            if let Some((_, first)) = &self.first_version {
-                outcome.version_id.clone_from(first);
-            }
-        }
-        Some(outcome)
+        self.passes.outcome()
     }
 
-    /// After a finished pass that did not settle: starts the next one (after a backoff)
-    /// and returns `true`, unless the passes are used up.
+    /// After a finished pass that did not settle: starts the next one (after the wait the
+    /// core's [`SyncPasses`] says) and returns `true`, unless the passes are used up.
     fn next_pass(&mut self) -> bool {
-        let settled = self.traversal.outcome().is_none_or(|o| o.complete);
-        if settled || self.pass >= crate::paging::MAX_PASSES {
+        let Some(wait) = self.passes.next_pass() else {
             return false;
-        }
-        self.fell_back |= self.traversal.fell_back();
-        self.traversal = if self.traversal.is_full() {
-            PageTraversal::new()
-        } else {
-            PageTraversal::for_version(self.request.since_version())
         };
-        let backoff = std::time::Duration::from_millis(500) * (1 << (self.pass - 1));
-        self.pass += 1;
         self.start = Some(Box::pin(async move {
-            tokio::time::sleep(backoff).await;
+            tokio::time::sleep(wait).await;
             Ok(())
         }));
         true
@@ -336,8 +313,10 @@ where
             }
         }
         loop {
-            for index in this.traversal.next_pages() {
-                let page = this.request.page(index, this.traversal.is_full());
+            let indexes = this.passes.traversal_mut().next_pages();
+            let full = this.passes.traversal().is_full();
+            for index in indexes {
+                let page = this.request.page(index, full);
                 let (client, token) = (this.client, this.token);
                 this.in_flight.push(Box::pin(async move {
                     (index, client.send(&page, Some(token)).await)
@@ -356,29 +335,20 @@ where
             let page = match answer {
                 Ok(page) => page,
                 Err(ClientError::Response(error)) => {
-                    if let Err(error) = this.traversal.record_error(index, error) {
+                    if let Err(error) = this.passes.traversal_mut().record_error(index, error) {
                         return this.end(ClientError::Paging(error));
                     }
                     continue;
                 }
                 Err(error) => return this.end(error),
             };
-            if let Err(error) = this.traversal.record(index, page.page_info()) {
+            if let Err(error) = this.passes.traversal_mut().record(index, page.page_info()) {
                 return this.end(ClientError::Paging(error));
             }
-            // The cursor of a sync that never settles: page 0 of the first pass (of the
-            // full sync, after a fallback).
-            let first_unknown = match &this.first_version {
-                None => true,
-                Some((full, _)) => !full && this.traversal.is_full(),
-            };
-            if index == 0 && first_unknown {
-                let version = this.traversal.version_id().map(str::to_owned);
-                this.first_version = Some((this.traversal.is_full(), version));
-            }
+            this.passes.recorded(index);
             // An answer for the incremental pass that a 9721 abandoned: the full pass
             // replaces it.
-            if !this.traversal.is_full() && this.traversal.fell_back() {
+            if !this.passes.traversal().is_full() && this.passes.traversal().fell_back() {
                 continue;
             }
             let managed_by = page
@@ -400,9 +370,9 @@ where
             let page = SyncPage {
                 index,
                 records,
-                full: this.traversal.is_full(),
-                fell_back: this.fell_back || this.traversal.fell_back(),
-                pass: this.pass,
+                full: this.passes.traversal().is_full(),
+                fell_back: this.passes.fell_back(),
+                pass: this.passes.pass(),
                 managed_by,
                 fence: this.lease.as_ref().and_then(LeaseGuard::fence),
             };
@@ -422,7 +392,7 @@ impl VppClient {
         PageStream {
             client: self,
             token,
-            traversal: PageTraversal::for_version(request.since_version()),
+            passes: SyncPasses::new(request.since_version()),
             request,
             start: Some(Box::pin(
                 async move { self.service_config().await.map(drop) },
@@ -430,9 +400,6 @@ impl VppClient {
             in_flight: FuturesUnordered::new(),
             ended: false,
             failed: false,
-            pass: 1,
-            first_version: None,
-            fell_back: false,
             our_id: None,
             lease: None,
             checking: None,
