@@ -217,7 +217,7 @@ impl LocationHandle {
     /// types) in one `POST client/config` that also carries our `mdmInfo`, so subscribing
     /// never drops the claim.
     ///
-    /// It takes the same path as [`super::LocationHandle::configure`] with
+    /// It takes the same path as [`LocationHandle::configure`] with
     /// [`ClaimOptions`]` { takeover: Refuse, notifications: Some(subscription.settings_update()) }`:
     /// read; refuse without writing when another MDM holds the location
     /// ([`SubscribeOutcome::ManagedElsewhere`]); write (on an unclaimed location this
@@ -230,12 +230,12 @@ impl LocationHandle {
     /// receiver must be up and answer 2xx to the new secret before this is called.
     ///
     /// # Errors
-    /// - [`ClientError::Subscribe`] with [`SubscribeError::TestNotificationNotDelivered`]
+    /// - [`ClientError::Subscribe`] with [`crate::notification::SubscribeError::TestNotificationNotDelivered`]
     ///   (Apple's 9728, with the URL; nothing was changed) or
-    ///   [`SubscribeError::NotRecorded`] (the read-back differs);
+    ///   [`crate::notification::SubscribeError::NotRecorded`] (the read-back differs);
     /// - [`ClientError::LegacyUnsupported`] for a legacy (v1) token, which has no
     ///   notifications;
-    /// - the errors of [`super::LocationHandle::configure`].
+    /// - the errors of [`LocationHandle::configure`].
     ///
     /// No error holds the secret.
     pub async fn subscribe(
@@ -248,7 +248,7 @@ impl LocationHandle {
             .await
     }
 
-    /// [`super::LocationHandle::subscribe`] for a fleet behind a load balancer: Apple's
+    /// [`LocationHandle::subscribe`] for a fleet behind a load balancer: Apple's
     /// `TEST_NOTIFICATION` may reach any replica, so the secret is first stored in
     /// `secrets` under the location's `uId` (read from `client/config`), then the location
     /// is subscribed. Nothing is subscribed when the secret could not be stored
@@ -380,7 +380,7 @@ impl LocationHandle {
     /// `since`, else what changed since that `versionId` (the previous sync's
     /// [`SyncOutcome::version_id`]), falling back to a full sync when Apple no longer
     /// knows it (9721). See the [client docs](super) for the loop around it. For
-    /// filters, use [`super::LocationHandle::for_each_page`] with a [`GetAssignments`].
+    /// filters, use [`LocationHandle::for_each_page`] with a [`crate::api::GetAssignments`].
     pub async fn sync_assignments<X>(
         &self,
         since: Option<&str>,
@@ -393,7 +393,7 @@ impl LocationHandle {
 
     /// The location's users (`GET users`, all pages; one `clientUserId` may appear
     /// several times: retired entries and one active), in full or since a `versionId`,
-    /// like [`super::LocationHandle::sync_assignments`].
+    /// like [`LocationHandle::sync_assignments`].
     pub async fn sync_users<X>(
         &self,
         since: Option<&str>,
@@ -417,7 +417,7 @@ impl LocationHandle {
     }
 
     /// `POST assets/disassociate`: takes the request's assets back from its devices and
-    /// users, batched like [`super::LocationHandle::associate`].
+    /// users, batched like [`LocationHandle::associate`].
     pub async fn disassociate(
         &self,
         request: LicensesRequest,
@@ -437,7 +437,7 @@ impl LocationHandle {
 
     /// `POST users/create`, in batches of `maxUsers`
     /// ([`user_batches`](crate::batching::user_batches)), with the default
-    /// [`CreationPolicy`]: see [`super::LocationHandle::create_users_with`].
+    /// [`CreationPolicy`]: see [`LocationHandle::create_users_with`].
     pub async fn create_users(&self, request: UsersRequest) -> Result<UsersCreated, ClientError> {
         self.client.create_users(&self.token, request).await
     }
@@ -449,7 +449,7 @@ impl LocationHandle {
     ///
     /// A batch whose answer was lost (a time-out, a 5xx, a broken answer: Apple may have
     /// applied it, later than it would have answered) is followed here to its end by a
-    /// [`UserCreation`] (the decision; this only drives it): wait `policy.settle`, read the
+    /// [`crate::events::UserCreation`] (the decision; this only drives it): wait `policy.settle`, read the
     /// batch's users (`GET users?clientUserId=`, without the location's Sync lease: a
     /// replica that syncs meanwhile does not stop it), send again only the missing ones,
     /// and follow that send's event to its end, polling `status` every
@@ -491,7 +491,7 @@ impl LocationHandle {
     /// [`crate::api::Replay`] allows. One [`SentBatch`] per batch, in batch order.
     ///
     /// If a batch fails after others were sent: [`ClientError::PartlySent`] with their
-    /// events. [`super::LocationHandle::associate`] and the other writes are this with their endpoint.
+    /// events. [`LocationHandle::associate`] and the other writes are this with their endpoint.
     pub async fn send_batched<E: BatchedWrite>(
         &self,
         request: E::Request,
@@ -511,7 +511,7 @@ impl LocationHandle {
     ///
     /// The first poll comes after `poll` (or at the deadline, if sooner); one last poll
     /// happens at the deadline. A `wait` too long for the clock (e.g. [`Duration::MAX`])
-    /// means no deadline: polls go on until no event is pending. Use [`DEFAULT_POLL_INTERVAL`] (30 s, Apple's minimum)
+    /// means no deadline: polls go on until no event is pending. Use [`super::DEFAULT_POLL_INTERVAL`] (30 s, Apple's minimum)
     /// against Apple; shorter intervals are for simulators. Where notifications arrive,
     /// [`crate::events::EventTracker`] follows Apple's whole schedule instead.
     pub async fn wait_for_events(
@@ -525,7 +525,7 @@ impl LocationHandle {
             .await
     }
 
-    /// Sends `GET status` for every [`Next::Poll`] that `tracker` has due at `now`, one
+    /// Sends `GET status` for every [`crate::events::Next::Poll`] that `tracker` has due at `now`, one
     /// after the other (within the token's rate limit), and feeds each answer back
     /// ([`EventTracker::on_status_at`], or [`EventTracker::on_status_error_at`] for
     /// Apple's errors such as 9708), all at `now`. Then collects what is due besides
@@ -536,15 +536,16 @@ impl LocationHandle {
     ///
     /// The tracker is borrowed for the whole round, HTTP calls included: use it for a
     /// tracker one task owns. Replicas (or tasks) that share a stored tracker use
-    /// [`super::LocationHandle::poll_shared_at`], which holds nothing while it talks to Apple.
+    /// [`LocationHandle::poll_shared_at`], which holds nothing while it talks to Apple.
     ///
     /// A loop that follows Apple's schedule:
     ///
     /// ```no_run
     /// # use apple_vpp::{chrono::Utc, client::VppClient, events::EventTracker, VppToken};
     /// # async fn run(client: VppClient, token: VppToken, mut tracker: EventTracker) {
+    /// let berlin = client.location(&token);
     /// loop {
-    ///     let round = client.poll_due_at(&token, &mut tracker, Utc::now()).await;
+    ///     let round = berlin.poll_due_at(&mut tracker, Utc::now()).await;
     ///     for outcome in round.completed() { /* act on outcome.succeeded, .failed */ }
     ///     for resend in &round.resend { /* send again, then tracker.resent_at(..) */ }
     ///     let Some(wake) = round.next_wake else { break };
@@ -557,17 +558,17 @@ impl LocationHandle {
         self.client.poll_due_at(&self.token, tracker, now).await
     }
 
-    /// [`super::LocationHandle::poll_due_at`] for a tracker that several replicas share through
-    /// `store` (the fleet protocol of [`super::shared`]): claims what is due at `now` in
+    /// [`LocationHandle::poll_due_at`] for a tracker that several replicas share through
+    /// `store` (the fleet protocol of [`TrackerStore`]): claims what is due at `now` in
     /// one read-modify-write ([`EventTracker::claim_due_at`], for
-    /// [`DEFAULT_CLAIM_HOLD`]), sends the `status` polls holding nothing, then hands the
+    /// [`super::DEFAULT_CLAIM_HOLD`]), sends the `status` polls holding nothing, then hands the
     /// answers to the stored tracker as it is by then, keeping what other replicas applied
     /// meanwhile (notifications, resends). A poll that got no answer from Apple releases
     /// its claim (due again on the next round); an answer from Apple counts as a poll.
     ///
     /// [`PollRound::resend`] and [`PollRound::give_up`] list what this replica claimed:
     /// send each again, then `update_tracker(store, |t| t.resent_at(..))`, which ends
-    /// the claim (or let it lapse after [`DEFAULT_CLAIM_HOLD`]). Fails only when the
+    /// the claim (or let it lapse after [`super::DEFAULT_CLAIM_HOLD`]). Fails only when the
     /// store fails ([`StoreError`]); Apple's failures are in [`PollRound::failed`].
     pub async fn poll_shared_at(
         &self,
