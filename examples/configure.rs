@@ -24,7 +24,8 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use apple_vpp::client::{ClientError, ConfigureOutcome, VppClient};
+use apple_vpp::ConfigureOutcome;
+use apple_vpp::client::{ClientError, VppClient};
 use apple_vpp::wire::ErrorKind;
 use apple_vpp::{ConfigureError, MdmIdentity, Protocol, Takeover, VppAccount, VppToken};
 use apple_vpp_sim::{LocationSpec, MdmInfo, RunningSimulator, Scenario, SimOptions, Simulator};

@@ -170,8 +170,8 @@ pub mod users;
 pub mod wire;
 
 pub use account::{
-    AccountStatus, AppleVerdict, ClaimOptions, ClaimState, Configure, PendingClaim, Reclaim,
-    Renewal, Verification, VppAccount, configure_again_at, configure_at,
+    AccountStatus, AppleVerdict, ClaimOptions, ClaimState, Configure, ConfigureOutcome,
+    PendingClaim, Reclaim, Renewal, Verification, VppAccount, configure_again_at, configure_at,
 };
 pub use assets::{Asset, Assignment, AssignmentTarget};
 pub use chrono;

@@ -7,8 +7,9 @@ mod common;
 
 use std::time::Duration;
 
+use apple_vpp::ConfigureOutcome;
 use apple_vpp::api::RetryPolicy;
-use apple_vpp::client::{BuildError, ClientError, ConfigureOutcome, TransportKind, VppClient};
+use apple_vpp::client::{BuildError, ClientError, TransportKind, VppClient};
 use apple_vpp::wire::{ClientConfigUpdate, ErrorKind, ErrorNumber};
 use apple_vpp::{
     ConfigureError, RenewError, ResponseError, Takeover, Verification, VppAccount, VppToken,

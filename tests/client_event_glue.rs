@@ -214,7 +214,7 @@ async fn uploading_a_managed_token_again_keeps_the_accounts_history() {
     let (c, token) = (client(&sim), token(&sim));
     let us = common::us();
     let takeover = apple_vpp::ClaimOptions::from(apple_vpp::Takeover::Accept);
-    let apple_vpp::client::ConfigureOutcome::Claimed(stored) =
+    let apple_vpp::ConfigureOutcome::Claimed(stored) =
         c.location(&token).configure(&us, &takeover).await.unwrap()
     else {
         panic!("claimed with consent")
@@ -226,13 +226,13 @@ async fn uploading_a_managed_token_again_keeps_the_accounts_history() {
         .configure_again(&stored, &apple_vpp::ClaimOptions::default())
         .await
         .unwrap();
-    let apple_vpp::client::ConfigureOutcome::AlreadyOurs(again) = again else {
+    let apple_vpp::ConfigureOutcome::AlreadyOurs(again) = again else {
         panic!("{again:?}")
     };
     assert_eq!(again.took_over_from(), Some(&previous));
     assert_eq!(again.configured(), stored.configured());
     // A plain configure makes a new account without that history.
-    let apple_vpp::client::ConfigureOutcome::AlreadyOurs(fresh) = c
+    let apple_vpp::ConfigureOutcome::AlreadyOurs(fresh) = c
         .location(&token)
         .configure(&us, &apple_vpp::ClaimOptions::default())
         .await

@@ -133,7 +133,7 @@ async fn configure_with_a_legacy_token_takes_the_same_config_lease_as_verify() {
         .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap();
-    let apple_vpp::client::ConfigureOutcome::Claimed(mut account) = outcome else {
+    let apple_vpp::ConfigureOutcome::Claimed(mut account) = outcome else {
         panic!("{outcome:?}")
     };
     // verify keys by the account's `uId`: the same lease.

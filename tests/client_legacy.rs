@@ -6,8 +6,9 @@ mod common;
 
 use std::time::Duration;
 
+use apple_vpp::ConfigureOutcome;
 use apple_vpp::api::RetryPolicy;
-use apple_vpp::client::{ClientError, ConfigureOutcome, VppClient};
+use apple_vpp::client::{ClientError, VppClient};
 use apple_vpp::{AppleVerdict, ConfigureError, Protocol, Takeover, Verification};
 use common::fake_apple::{FakeApple, berlin_claimed_elsewhere, unclaimed};
 use common::{assert_no_secret, token, us};

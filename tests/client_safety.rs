@@ -9,7 +9,8 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use apple_vpp::client::{ClientError, ConfigureOutcome, VppClient};
+use apple_vpp::ConfigureOutcome;
+use apple_vpp::client::{ClientError, VppClient};
 use apple_vpp::wire::ClientConfigUpdate;
 use apple_vpp::{ConfigureError, Takeover, VppToken};
 use common::fake_apple::{BASE_PATH, FakeApple, base, client_for, fast, server, unclaimed};

@@ -6,11 +6,12 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use apple_vpp::ConfigureOutcome;
 use apple_vpp::api::{GetAssets, GetAssignments, GetUsers};
 use apple_vpp::chrono::Utc;
 use apple_vpp::client::{
-    ClientError, ConfigureOutcome, InProcessBudget, InProcessLeases, LeaseError, LeaseStore,
-    MetadataOptions, NotificationDedup, RequestBudget, SyncPage, VppClient,
+    ClientError, InProcessBudget, InProcessLeases, LeaseError, LeaseStore, MetadataOptions,
+    NotificationDedup, RequestBudget, SyncPage, VppClient,
 };
 use apple_vpp::events::{Next, Update};
 use apple_vpp::notification::NotificationDeduper;

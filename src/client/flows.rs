@@ -12,10 +12,9 @@ use std::time::Instant;
 use chrono::Utc;
 
 use super::{ClientError, LeaseKind, LocationKey, VppClient};
-pub use crate::account::ConfigureOutcome;
 use crate::account::{
-    ClaimOptions, ConfigureError, ConfigureFlow, FlowAnswer, FlowProgress, FlowStep, RenewFlow,
-    RenewFlowError, Renewal, Verification, VerifyFlow, VppAccount,
+    ClaimOptions, ConfigureError, ConfigureFlow, ConfigureOutcome, FlowAnswer, FlowProgress,
+    FlowStep, RenewFlow, RenewFlowError, Renewal, Verification, VerifyFlow, VppAccount,
 };
 use crate::api::{
     Failure, GetClientConfig, GetLegacyClientConfig, Replay, SetClientConfig,

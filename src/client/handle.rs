@@ -13,7 +13,6 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::events::PollRound;
-use super::flows::ConfigureOutcome;
 use super::leasing::LeaseGuard;
 use super::licenses::{LocationPage, LocationSync, SentBatch, UsersCreated};
 use super::metadata::{
@@ -23,6 +22,7 @@ use super::notifications::SubscribeOutcome;
 use super::pages::{PageStream, SyncError, SyncPage};
 use super::shared::{NotificationSecrets, StoreError, TrackerStore};
 use super::{ClientError, LeaseKind, LocationKey, TokenId, VppClient};
+use crate::account::ConfigureOutcome;
 use crate::account::{ClaimOptions, Renewal, Verification, VppAccount};
 use crate::api::{BatchedWrite, Endpoint, Paged};
 use crate::assets::{Asset, Assignment, RecordError};

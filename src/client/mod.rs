@@ -22,8 +22,8 @@
 //! [`VppClientBuilder::http_client`].
 //!
 //! ```no_run
-//! use apple_vpp::client::{ConfigureOutcome, VppClient};
-//! use apple_vpp::{ClaimOptions, MdmIdentity, VppToken};
+//! use apple_vpp::client::VppClient;
+//! use apple_vpp::{ClaimOptions, ConfigureOutcome, MdmIdentity, VppToken};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = VppClient::builder().build()?;
@@ -154,7 +154,6 @@ pub use builder::{
 pub use dedup::{DedupError, NotificationDedup};
 pub use error::{ClientError, TransportKind};
 pub use events::{DEFAULT_CLAIM_HOLD, PollRound};
-pub use flows::ConfigureOutcome;
 pub use handle::LocationHandle;
 pub use lease::{
     DEFAULT_LEASE_TTL, InProcessLeases, Lease, LeaseError, LeaseKind, LeaseStore, LocationKey,

@@ -2,7 +2,8 @@
 //! the same update, then a check of what Apple recorded.
 
 use super::shared::NotificationSecrets;
-use super::{ClientError, ConfigureOutcome, VppClient};
+use super::{ClientError, VppClient};
+use crate::account::ConfigureOutcome;
 use crate::account::{ClaimOptions, VppAccount};
 use crate::location::Location;
 use crate::notification::{NotificationSubscription, SubscribeError};
