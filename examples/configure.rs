@@ -24,7 +24,8 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use apple_vpp::client::{ConfigureOutcome, VppClient};
+use apple_vpp::ConfigureOutcome;
+use apple_vpp::client::VppClient;
 use apple_vpp::{MdmIdentity, Protocol, Takeover, VppAccount, VppToken};
 use apple_vpp_sim::{LocationSpec, MdmInfo, RunningSimulator, Scenario, SimOptions, Simulator};
 
@@ -214,7 +215,8 @@ async fn main() -> ExitCode {
     );
 
     match client
-        .configure(&token, &args.identity, &args.takeover.clone().into())
+        .location(&token)
+        .configure(&args.identity, &args.takeover.clone().into())
         .await
     {
         Ok(ConfigureOutcome::AlreadyOurs(account)) => {

@@ -301,7 +301,7 @@ async fn read_until(client: &VppClient, token: &VppToken, deadline: Instant) -> 
     }
     let mut answered = 0;
     while Instant::now() < deadline {
-        if client.client_config(token).await.is_ok() {
+        if client.location(token).client_config().await.is_ok() {
             answered += 1;
         }
     }
@@ -339,7 +339,8 @@ async fn run_worker(args: &Args, worker: &Worker, store: Option<RedisStore>) -> 
     while Instant::now() < deadline {
         let mut first = true;
         let outcome = client
-            .sync_users(&token, None, |page| {
+            .location(&token)
+            .sync_users(None, |page| {
                 if first {
                     first = false;
                     println!(

@@ -170,8 +170,8 @@ pub mod users;
 pub mod wire;
 
 pub use account::{
-    AccountStatus, AppleVerdict, ClaimOptions, ClaimState, Configure, PendingClaim, Reclaim,
-    Renewal, Verification, VppAccount, configure_again_at, configure_at,
+    AccountStatus, AppleVerdict, ClaimOptions, ClaimState, Configure, ConfigureOutcome,
+    PendingClaim, Reclaim, Renewal, Verification, VppAccount, configure_again_at, configure_at,
 };
 pub use assets::{Asset, Assignment, AssignmentTarget};
 pub use chrono;
@@ -189,7 +189,7 @@ pub use location::{Location, LocationSnapshot, Protocol};
 pub use notification::{Notification, NotificationSecret, NotificationSubscription};
 pub use ownership::{MdmIdentity, MdmIdentityBuilder, MdmOwner, Ownership, Takeover};
 
-pub use paging::{PageTraversal, SyncOutcome};
+pub use paging::{PageTraversal, SyncOutcome, SyncPasses};
 pub use secret::SecretString;
 pub use token::VppToken;
 pub use url;

@@ -77,6 +77,7 @@
 //! [`PageTraversal::is_finished`].
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -447,5 +448,124 @@ impl PageTraversal {
         if self.in_flight.is_empty() && self.end.is_some_and(|end| self.next >= end) {
             self.state = State::Done;
         }
+    }
+}
+
+/// The passes of one sync: a [`PageTraversal`] per pass, and the decision to read the
+/// list again when a pass did not settle (the location changed between its pages, see
+/// [`SyncOutcome::complete`]), up to [`MAX_PASSES`] passes, waiting 0.5 s and then 1 s
+/// before each. A pass whose pages all carry page 0's `versionId` is complete and its
+/// page 0's `versionId` is the cursor; when no pass settles, the cursor is the FIRST
+/// pass's page 0 `versionId` (the earliest: the next incremental sync brings every
+/// change since). Sans-IO: the caller drives [`SyncPasses::traversal_mut`] as it drives
+/// any traversal, tells the passes each page it recorded, and waits as told.
+///
+/// ```
+/// use apple_vpp::paging::SyncPasses;
+/// use apple_vpp::wire::PageInfo;
+///
+/// let mut sync = SyncPasses::new(None);
+/// let first = sync.traversal_mut().next_page();
+/// assert_eq!(first, Some(0));
+/// let mut page = PageInfo::default();
+/// page.version_id = Some("v1".into());
+/// sync.traversal_mut().record(0, &page).unwrap();
+/// sync.recorded(0);
+/// // One page, and it settled: no other pass.
+/// assert_eq!(sync.next_pass(), None);
+/// let outcome = sync.outcome().unwrap();
+/// assert_eq!((outcome.passes, outcome.version_id.as_deref()), (1, Some("v1")));
+/// ```
+#[derive(Debug, Clone)]
+pub struct SyncPasses {
+    since_version_id: Option<String>,
+    traversal: PageTraversal,
+    pass: u32,
+    /// Whether an earlier pass fell back to a full sync (9721).
+    fell_back: bool,
+    /// Page 0's `versionId` of the first pass (of the first full pass after a fallback),
+    /// with whether that pass was full: the cursor of a sync that never settles.
+    first_version: Option<(bool, Option<String>)>,
+}
+
+impl SyncPasses {
+    /// A sync of a list, incremental from `since_version_id` when there is one.
+    pub fn new(since_version_id: Option<&str>) -> Self {
+        Self {
+            since_version_id: since_version_id.map(str::to_owned),
+            traversal: PageTraversal::for_version(since_version_id),
+            pass: 1,
+            fell_back: false,
+            first_version: None,
+        }
+    }
+
+    /// The traversal of the current pass.
+    pub fn traversal(&self) -> &PageTraversal {
+        &self.traversal
+    }
+
+    /// The traversal of the current pass, to drive: ask it for pages, record their
+    /// answers (then call [`SyncPasses::recorded`]).
+    pub fn traversal_mut(&mut self) -> &mut PageTraversal {
+        &mut self.traversal
+    }
+
+    /// The current pass (1 first).
+    pub fn pass(&self) -> u32 {
+        self.pass
+    }
+
+    /// Whether the sync fell back to a full one (9721), in this pass or an earlier one.
+    pub fn fell_back(&self) -> bool {
+        self.fell_back || self.traversal.fell_back()
+    }
+
+    /// Notes that page `index` was recorded in the current traversal (keeps the cursor of
+    /// a sync that never settles: page 0 of the first pass, of the full sync after a
+    /// fallback).
+    pub fn recorded(&mut self, index: u32) {
+        let first_unknown = match &self.first_version {
+            None => true,
+            Some((full, _)) => !full && self.traversal.is_full(),
+        };
+        if index == 0 && first_unknown {
+            let version = self.traversal.version_id().map(str::to_owned);
+            self.first_version = Some((self.traversal.is_full(), version));
+        }
+    }
+
+    /// Once the current traversal has no page left to ask for: `Some(wait)` when the pass
+    /// did not settle and another is due (its traversal is ready: wait, then drive it),
+    /// `None` when the sync is done ([`SyncPasses::outcome`]).
+    pub fn next_pass(&mut self) -> Option<Duration> {
+        let settled = self.traversal.outcome().is_none_or(|o| o.complete);
+        if settled || self.pass >= MAX_PASSES {
+            return None;
+        }
+        self.fell_back |= self.traversal.fell_back();
+        self.traversal = if self.traversal.is_full() {
+            PageTraversal::new()
+        } else {
+            PageTraversal::for_version(self.since_version_id.as_deref())
+        };
+        let wait = Duration::from_millis(500) * (1 << (self.pass - 1));
+        self.pass += 1;
+        Some(wait)
+    }
+
+    /// What the sync found, once its last pass finished: as
+    /// [`PageTraversal::outcome`], with the passes read, whether any pass fell back, and
+    /// the cursor of a sync that never settled.
+    pub fn outcome(&self) -> Option<SyncOutcome> {
+        let mut outcome = self.traversal.outcome()?;
+        outcome.passes = self.pass;
+        outcome.fell_back |= self.fell_back;
+        if !outcome.complete {
+            if let Some((_, first)) = &self.first_version {
+                outcome.version_id.clone_from(first);
+            }
+        }
+        Some(outcome)
     }
 }

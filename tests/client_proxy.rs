@@ -39,7 +39,7 @@ async fn an_environment_proxy_never_sees_a_loopback_request() {
         .base_url(format!("{}/mdm/v2", apple.uri()))
         .build()
         .unwrap();
-    let config = client.client_config(&token).await.unwrap();
+    let config = client.location(&token).client_config().await.unwrap();
     assert_eq!(config.location_name.as_deref(), Some("Berlin Office"));
     assert_eq!(proxy.received_requests().await.unwrap().len(), 0);
     assert_eq!(apple.received_requests().await.unwrap().len(), 1);

@@ -309,7 +309,8 @@ async fn execute(a: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
         Command::Assets if a.metadata => {
             let mut described: Vec<DescribedAsset> = Vec::new();
             let outcome = client
-                .describe_assets(&token, &MetadataOptions::default(), |batch| {
+                .location(&token)
+                .describe_assets(&MetadataOptions::default(), |batch| {
                     described.extend(batch);
                     Ok::<_, Infallible>(())
                 })
@@ -320,7 +321,8 @@ async fn execute(a: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
         Command::Assets => {
             let mut assets: Vec<Asset> = Vec::new();
             let outcome = client
-                .list_assets(&token, |page| {
+                .location(&token)
+                .list_assets(|page| {
                     // A new pass (the location changed mid-sync) replaces the last one.
                     if page.abandons_previous_pass() {
                         assets.clear();
@@ -335,7 +337,8 @@ async fn execute(a: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
         Command::Assignments => {
             let mut records: Vec<Assignment> = Vec::new();
             let outcome = client
-                .sync_assignments(&token, a.since.as_deref(), |page| {
+                .location(&token)
+                .sync_assignments(a.since.as_deref(), |page| {
                     // A new pass (the location changed mid-sync) replaces the last one.
                     if page.abandons_previous_pass() {
                         records.clear();
@@ -353,7 +356,8 @@ async fn execute(a: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
         Command::Users => {
             let mut records: Vec<VppUser> = Vec::new();
             let outcome = client
-                .sync_users(&token, a.since.as_deref(), |page| {
+                .location(&token)
+                .sync_users(a.since.as_deref(), |page| {
                     // A new pass (the location changed mid-sync) replaces the last one.
                     if page.abandons_previous_pass() {
                         records.clear();
@@ -397,15 +401,15 @@ async fn write(
     let users = a.users.clone().unwrap_or_default();
     let events: Vec<EventId> = if command == Command::Revoke {
         let request = RevokeRequest::new(serials, users);
-        ids(client.revoke(token, request).await?)
+        ids(client.location(token).revoke(request).await?)
     } else {
         let adam_id = a.adam_id.clone().expect("checked");
         let pricing = a.pricing.clone().unwrap_or(PricingParam::Stdq);
         let request = LicensesRequest::new([AssetRef::new(adam_id, pricing)], serials, users);
         if command == Command::Assign {
-            ids(client.associate(token, request).await?)
+            ids(client.location(token).associate(request).await?)
         } else {
-            ids(client.disassociate(token, request).await?)
+            ids(client.location(token).disassociate(request).await?)
         }
     };
     let poll = a.poll.unwrap_or(DEFAULT_POLL_INTERVAL);
@@ -417,7 +421,10 @@ async fn write(
         poll.as_secs(),
         wait.as_secs()
     );
-    let statuses = client.wait_for_events(token, &events, poll, wait).await?;
+    let statuses = client
+        .location(token)
+        .wait_for_events(&events, poll, wait)
+        .await?;
     output::events(out, a.json, &events, &statuses);
     let complete = statuses
         .iter()
@@ -449,14 +456,10 @@ async fn seed(client: &VppClient, token: &VppToken) -> Result<(), Failure> {
         ["C02SIM000001", "C02SIM000002"],
         ["u-1"],
     );
-    let events = ids(client.associate(token, request).await?);
+    let events = ids(client.location(token).associate(request).await?);
     client
-        .wait_for_events(
-            token,
-            &events,
-            Duration::from_millis(50),
-            Duration::from_secs(10),
-        )
+        .location(token)
+        .wait_for_events(&events, Duration::from_millis(50), Duration::from_secs(10))
         .await?;
     Ok(())
 }

@@ -6,11 +6,12 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use apple_vpp::ConfigureOutcome;
 use apple_vpp::api::{GetAssets, GetAssignments, GetUsers};
 use apple_vpp::chrono::Utc;
 use apple_vpp::client::{
-    ClientError, ConfigureOutcome, InProcessBudget, InProcessLeases, LeaseError, LeaseStore,
-    MetadataOptions, NotificationDedup, NotificationSecrets, RequestBudget, SyncPage, VppClient,
+    ClientError, InProcessBudget, InProcessLeases, LeaseError, LeaseStore, MetadataOptions,
+    NotificationDedup, NotificationSecrets, RequestBudget, SyncPage, VppClient,
 };
 use apple_vpp::events::{EventOutcome, Update};
 use apple_vpp::notification::NotificationDeduper;
@@ -232,7 +233,7 @@ impl Mdm {
             })?;
             let subscription = NotificationSubscription::new(&url, secret)
                 .map_err(|e| MdmError::Other(e.to_string()))?;
-            let uid = self.client.client_config(&token).await?.u_id.ok_or_else(|| {
+            let uid = self.client.location(&token).client_config().await?.u_id.ok_or_else(|| {
                 MdmError::Other(
                     "Apple sent no location id for this token; download a new token from Apple Business Manager".into(),
                 )
@@ -245,7 +246,8 @@ impl Mdm {
         }
         let (account, claimed) = match self
             .client
-            .configure(&token, &self.identity, &options)
+            .location(&token)
+            .configure(&self.identity, &options)
             .await?
         {
             ConfigureOutcome::Claimed(account) => (account, true),
@@ -290,7 +292,7 @@ impl Mdm {
             serials,
             users,
         );
-        let batches = self.client.associate(&token, request).await?;
+        let batches = self.client.location(&token).associate(request).await?;
         let now = Utc::now();
         let mut refused = None;
         self.db()?.update_tracker(uid, |tracker| {
@@ -325,7 +327,8 @@ impl Mdm {
         let token = self.token(uid)?;
         let batches = self
             .client
-            .revoke(&token, RevokeRequest::new(serials, users))
+            .location(&token)
+            .revoke(RevokeRequest::new(serials, users))
             .await?;
         let now = Utc::now();
         self.db()?.update_tracker(uid, |tracker| {
@@ -372,7 +375,8 @@ impl Mdm {
             // `poll_shared_at`); then store the events that finished.
             let round = self
                 .client
-                .poll_shared_at(&token, &self.shared.tracker(uid), Utc::now())
+                .location(&token)
+                .poll_shared_at(&self.shared.tracker(uid), Utc::now())
                 .await
                 .map_err(ClientError::SharedStore)?;
             // (The tracker was written before these rows: a replica that dies in between
@@ -389,7 +393,8 @@ impl Mdm {
         let token = self.token(uid)?;
         let mut found = Vec::new();
         self.client
-            .describe_assets(&token, &MetadataOptions::default(), |batch| {
+            .location(&token)
+            .describe_assets(&MetadataOptions::default(), |batch| {
                 for item in batch {
                     let name = item
                         .metadata
@@ -428,7 +433,8 @@ impl Mdm {
                     Error = apple_vpp::assets::RecordError,
                 >,
         {
-            let mut pages = client.pages(token, request);
+            let location = client.location(token);
+            let mut pages = location.pages(request);
             let mut n = 0;
             while let Some(page) = pages.next().await {
                 let page: SyncPage<T> = page?;

@@ -7,7 +7,7 @@
 
 use apple_vpp::api::{GetAssets, GetAssignments, GetUsers, Paged};
 use apple_vpp::assets::RecordError;
-use apple_vpp::client::{LeaseGuard, LeaseKind, LocationKey, SyncPage};
+use apple_vpp::client::{LeaseGuard, LeaseKind, SyncPage};
 use apple_vpp::wire::Page;
 use apple_vpp::{Asset, Assignment, SyncOutcome, VppToken, VppUser};
 use futures_util::StreamExt;
@@ -43,10 +43,10 @@ impl Mdm {
         // checks it once more at the end, and releases it. The work gets the lease from
         // its start: its fence goes with every write, and each page is handed over only
         // after the lease was confirmed with the store.
-        let location = LocationKey::of_uid(uid);
         let (report, _) = self
             .client
-            .with_lease(LeaseKind::Sync, &location, |lease| {
+            .location(&token)
+            .with_lease(LeaseKind::Sync, |lease| {
                 self.sync_lists(uid, &token, lease, full)
             })
             .await?;
@@ -133,9 +133,9 @@ impl Mdm {
         E::Response: Send,
         T: Row + TryFrom<<E::Response as Page>::Item, Error = RecordError>,
     {
-        let mut pages = self
-            .client
-            .pages(token, request)
+        let location = self.client.location(token);
+        let mut pages = location
+            .pages(request)
             .under_lease(lease.clone())
             .stop_if_managed_elsewhere(&self.identity);
         let mut stored = 0;

@@ -31,6 +31,17 @@ pub enum ConfigureError {
     /// The read-back describes another location.
     #[error(transparent)]
     LocationChanged(#[from] LocationMismatch),
+    /// Notification settings were asked for a location served by Apple's legacy (v1)
+    /// API (a legacy, account-based token), which has no notifications: nothing was
+    /// sent, and the same request would be refused the same way
+    /// ([`super::Configure::NotificationsUnsupported`]).
+    #[error(
+        "the location {location} is served by Apple's legacy (v1) API, which has no notifications: configure it without notification settings, or upload a current (v2) token for it"
+    )]
+    NotificationsUnsupported {
+        /// The location.
+        location: Location,
+    },
 }
 
 /// Apple described a different location than expected.

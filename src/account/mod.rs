@@ -38,6 +38,13 @@
 //! reading back, call [`VppAccount::finish_reclaim_at`] and set the renewal's `reclaim` to
 //! [`Reclaim::Held`].
 //!
+//! # The whole loops
+//! [`ConfigureFlow`], [`RenewFlow`] and [`VerifyFlow`] run the steps above from the first
+//! read to the read-back as state machines in the style of [`crate::PageTraversal`]: each
+//! says what to send ([`FlowStep`]), takes what came of it ([`FlowAnswer`]) with the time,
+//! and says what to send next or how it ended ([`FlowProgress`]). The `client` feature
+//! only drives them; an MDM with its own HTTP stack drives them the same way.
+//!
 //! # Status precedence
 //! [`VppAccount::status_at`] shows one [`AccountStatus`], the first that applies:
 //! wrong location, revoked, invalid, expired (by Apple or by date), displaced, read-only,
@@ -86,15 +93,23 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 mod configure;
+mod configure_flow;
 mod error;
+mod flow;
 mod renew;
+mod renew_flow;
 mod stored;
 mod verify;
+mod verify_flow;
 
 pub use configure::{ClaimOptions, Configure, PendingClaim, configure_again_at, configure_at};
+pub use configure_flow::{ConfigureFlow, ConfigureOutcome};
 pub use error::{ConfigureError, LocationMismatch, RenewError};
+pub use flow::{FlowAnswer, FlowProgress, FlowStep};
 pub use renew::{Reclaim, Renewal};
+pub use renew_flow::{RenewFlow, RenewFlowError};
 pub use stored::STORED_ACCOUNT_VERSION;
+pub use verify_flow::VerifyFlow;
 
 use crate::expiry::{self, ExpiryStatus, RenewalPolicy};
 use crate::location::{Location, LocationSnapshot, Protocol};

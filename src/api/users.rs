@@ -103,7 +103,7 @@ impl Paged for GetUsers {
 /// replay makes no duplicate user; but Apple applies a create after answering, so a
 /// replay sent while the first is pending gets an event that fails with 9716 for the
 /// users the first created, and the first event's id is lost.
-/// [`VppClient::create_users`](crate::client::VppClient::create_users) decides from
+/// [`LocationHandle::create_users`](crate::client::LocationHandle::create_users) decides from
 /// the event model instead ([`crate::events::UserCreation`]): after a lost answer it
 /// waits, reads, sends only the missing users and follows that event to its end.
 #[derive(Debug, Clone, PartialEq, Eq)]

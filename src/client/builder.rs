@@ -73,8 +73,8 @@ impl VppClientBuilder {
     }
 
     /// The MDM vendor's developer key, for the metadata catalog
-    /// ([`VppClient::send`] of a metadata endpoint, [`VppClient::describe_assets`]). Without one,
-    /// [`VppClient::describe_assets`] uses the legacy lookup.
+    /// ([`VppClient::send`] of a metadata endpoint, [`super::LocationHandle::describe_assets`]). Without one,
+    /// [`super::LocationHandle::describe_assets`] uses the legacy lookup.
     pub fn developer_key(mut self, key: Arc<crate::metadata::DeveloperKey>) -> Self {
         self.developer = Some(key);
         self

@@ -108,7 +108,7 @@ pub enum ClientError {
 
     /// A page of a sync showed another MDM managing the location
     /// ([`super::PageStream::stop_if_managed_elsewhere`]): the same verdict as
-    /// [`VppClient::verify`](super::VppClient::verify)'s
+    /// [`super::LocationHandle::verify`](super::LocationHandle::verify)'s
     /// [`crate::Verification::Displaced`]. The sync stopped there.
     #[error(
         "{0} manages this location now, as the sync's pages show: the sync stopped; stop using the location until an admin accepts a takeover again"

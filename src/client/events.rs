@@ -10,12 +10,12 @@ use crate::events::{EventOutcome, EventStatus, EventTracker, Next, Resend, Updat
 use crate::ids::EventId;
 use crate::token::VppToken;
 
-/// How long [`VppClient::poll_shared_at`] claims a due poll or resend for this replica
+/// How long [`super::LocationHandle::poll_shared_at`] claims a due poll or resend for this replica
 /// (2 minutes): long enough for a poll with its retries; a replica that died while
 /// holding a claim delays that event by at most this.
 pub const DEFAULT_CLAIM_HOLD: std::time::Duration = std::time::Duration::from_secs(120);
 
-/// What one round of [`VppClient::poll_due_at`] did, and what is left for the caller.
+/// What one round of [`super::LocationHandle::poll_due_at`] did, and what is left for the caller.
 #[derive(Debug, Default)]
 #[non_exhaustive]
 pub struct PollRound {
@@ -49,35 +49,8 @@ impl PollRound {
 }
 
 impl VppClient {
-    /// Sends `GET status` for every [`Next::Poll`] that `tracker` has due at `now`, one
-    /// after the other (within the token's rate limit), and feeds each answer back
-    /// ([`EventTracker::on_status_at`], or [`EventTracker::on_status_error_at`] for
-    /// Apple's errors such as 9708), all at `now`. Then collects what is due besides
-    /// polls: the resends and give-ups, for the caller to act on.
-    ///
-    /// A failed poll does not stop the round: it is listed in [`PollRound::failed`], so
-    /// that an outcome already taken from the tracker is never lost to an error.
-    ///
-    /// The tracker is borrowed for the whole round, HTTP calls included: use it for a
-    /// tracker one task owns. Replicas (or tasks) that share a stored tracker use
-    /// [`VppClient::poll_shared_at`], which holds nothing while it talks to Apple.
-    ///
-    /// A loop that follows Apple's schedule:
-    ///
-    /// ```no_run
-    /// # use apple_vpp::{chrono::Utc, client::VppClient, events::EventTracker, VppToken};
-    /// # async fn run(client: VppClient, token: VppToken, mut tracker: EventTracker) {
-    /// loop {
-    ///     let round = client.poll_due_at(&token, &mut tracker, Utc::now()).await;
-    ///     for outcome in round.completed() { /* act on outcome.succeeded, .failed */ }
-    ///     for resend in &round.resend { /* send again, then tracker.resent_at(..) */ }
-    ///     let Some(wake) = round.next_wake else { break };
-    ///     let wait = (wake - Utc::now()).to_std().unwrap_or_default();
-    ///     tokio::time::sleep(wait).await; // or until a notification arrives
-    /// }
-    /// # }
-    /// ```
-    pub async fn poll_due_at(
+    /// [`super::LocationHandle::poll_due_at`] with the location's `token` (documented there).
+    pub(crate) async fn poll_due_at(
         &self,
         token: &VppToken,
         tracker: &mut EventTracker,
@@ -116,19 +89,8 @@ impl VppClient {
         round
     }
 
-    /// [`VppClient::poll_due_at`] for a tracker that several replicas share through
-    /// `store` (the fleet protocol of [`super::TrackerStore`]): claims what is due at `now` in
-    /// one read-modify-write ([`EventTracker::claim_due_at`], for
-    /// [`DEFAULT_CLAIM_HOLD`]), sends the `status` polls holding nothing, then hands the
-    /// answers to the stored tracker as it is by then, keeping what other replicas applied
-    /// meanwhile (notifications, resends). A poll that got no answer from Apple releases
-    /// its claim (due again on the next round); an answer from Apple counts as a poll.
-    ///
-    /// [`PollRound::resend`] and [`PollRound::give_up`] list what this replica claimed:
-    /// send each again, then `update_tracker(store, |t| t.resent_at(..))`, which ends
-    /// the claim (or let it lapse after [`DEFAULT_CLAIM_HOLD`]). Fails only when the
-    /// store fails ([`StoreError`]); Apple's failures are in [`PollRound::failed`].
-    pub async fn poll_shared_at(
+    /// [`super::LocationHandle::poll_shared_at`] with the location's `token` (documented there).
+    pub(crate) async fn poll_shared_at(
         &self,
         token: &VppToken,
         store: &dyn TrackerStore,

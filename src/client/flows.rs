@@ -13,57 +13,21 @@ use chrono::Utc;
 
 use super::{ClientError, LeaseKind, LocationKey, VppClient};
 use crate::account::{
-    ClaimOptions, Configure, Reclaim, Renewal, Verification, VppAccount, configure_at,
+    ClaimOptions, ConfigureError, ConfigureFlow, ConfigureOutcome, FlowAnswer, FlowProgress,
+    FlowStep, RenewFlow, RenewFlowError, Renewal, Verification, VerifyFlow, VppAccount,
 };
 use crate::api::{
     Failure, GetClientConfig, GetLegacyClientConfig, Replay, SetClientConfig,
     SetLegacyClientContext,
 };
-use crate::location::{Location, LocationSnapshot, Protocol};
-use crate::ownership::{MdmIdentity, MdmOwner};
+use crate::location::{LocationSnapshot, Protocol};
+use crate::ownership::MdmIdentity;
 use crate::token::VppToken;
-use crate::wire::{ClientConfig, ClientConfigUpdate, ErrorNumber, ResponseError};
-
-/// The result of [`VppClient::configure`]: the same outcomes as the core's
-/// [`Configure`], after the write.
-#[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
-#[non_exhaustive]
-pub enum ConfigureOutcome {
-    /// Apple already recorded us; nothing was written.
-    AlreadyOurs(VppAccount),
-    /// We wrote our claim and read it back.
-    ///
-    /// Apple offers no conditional write: two MDMs that claim at the same moment can both
-    /// read back their own claim before the later write lands. `Claimed` is therefore not
-    /// exclusive; [`VppClient::verify`] soon after (and at the start of every session)
-    /// catches a later writer.
-    Claimed(VppAccount),
-    /// Another MDM manages the location and the admin has not accepted a takeover from
-    /// it: nothing was written.
-    ManagedElsewhere {
-        /// The other MDM, as Apple records it.
-        owner: MdmOwner,
-        /// The location.
-        location: Location,
-    },
-}
+use crate::wire::{ClientConfig, ClientConfigUpdate, ResponseError};
 
 impl VppClient {
-    /// Claims the token's location for `identity`: reads the client configuration, writes
-    /// our claim only when needed (never over another MDM's claim without
-    /// `options.takeover` allowing it; not when it already records us with the same name
-    /// and metadata), then reads it back to check that our claim stuck.
-    ///
-    /// Requests, when nothing fails: a v2 read; when v2 shows no claim, a read-only v1
-    /// read of the legacy `clientContext` (an MDM that speaks only v1, such as one that
-    /// writes `{"hostname","guid"}` there, is invisible to v2, so its claim is looked for
-    /// there and needs consent like any other); the write; the read-back: 4 requests on
-    /// an unclaimed location (and, before a client's first request with a token, the
-    /// service configuration, for Apple's rate). A legacy (account-based) token, which v2
-    /// refuses with 9647, is configured over v1 the same way, and the account records
-    /// [`Protocol::V1`].
-    pub async fn configure(
+    /// [`super::LocationHandle::configure`] with the location's `token` (documented there).
+    pub(crate) async fn configure(
         &self,
         token: &VppToken,
         identity: &MdmIdentity,
@@ -74,31 +38,24 @@ impl VppClient {
             .map(|(outcome, _)| outcome)
     }
 
-    /// [`VppClient::configure`] for a token uploaded again while the MDM has `stored`, an
-    /// account: for `stored`'s location the account returned keeps its history (see
-    /// [`crate::configure_again_at`]); for another location it is a new account.
-    pub async fn configure_again(
+    /// [`super::LocationHandle::configure_again`]: the claim of a token uploaded again
+    /// while the MDM has `stored`.
+    pub(crate) async fn configure_again(
         &self,
         stored: &VppAccount,
         token: &VppToken,
         options: &ClaimOptions,
     ) -> Result<ConfigureOutcome, ClientError> {
-        let (outcome, _) = self.claim(token, stored.identity(), options).await?;
-        let keep = |account: VppAccount| {
-            if crate::account::ensure_same_location(stored.location(), account.location()).is_ok() {
-                account.with_history_of(stored)
-            } else {
-                account
-            }
-        };
-        Ok(match outcome {
-            ConfigureOutcome::AlreadyOurs(a) => ConfigureOutcome::AlreadyOurs(keep(a)),
-            ConfigureOutcome::Claimed(a) => ConfigureOutcome::Claimed(keep(a)),
-            other => other,
-        })
+        let flow = ConfigureFlow::again(stored.clone(), token.clone(), options.clone());
+        let work = |_lease| self.drive_configure(flow);
+        Ok(self
+            .under_token_lease(LeaseKind::Config, token, work)
+            .await?
+            .0
+            .0)
     }
 
-    /// [`VppClient::configure`], also giving the client configuration read back after a
+    /// [`super::LocationHandle::configure`], also giving the client configuration read back after a
     /// v2 write (for checks beyond the claim, such as the notification settings).
     /// Under the location's [`LeaseKind::Config`] lease when the client takes leases.
     pub(super) async fn claim(
@@ -107,96 +64,96 @@ impl VppClient {
         identity: &MdmIdentity,
         options: &ClaimOptions,
     ) -> Result<(ConfigureOutcome, Option<ClientConfig>), ClientError> {
-        let work = |_lease| self.claim_unleased(token, identity, options);
+        let flow = ConfigureFlow::new(token.clone(), identity.clone(), options.clone());
+        let work = |_lease| self.drive_configure(flow);
         Ok(self
             .under_token_lease(LeaseKind::Config, token, work)
             .await?
             .0)
     }
 
-    async fn claim_unleased(
+    /// Drives a [`ConfigureFlow`]: sends what it asks for and hands it the answers. The
+    /// last v2 configuration read is kept: after a write, it is the read-back.
+    async fn drive_configure(
         &self,
-        token: &VppToken,
-        identity: &MdmIdentity,
-        options: &ClaimOptions,
+        mut flow: ConfigureFlow,
     ) -> Result<(ConfigureOutcome, Option<ClientConfig>), ClientError> {
-        let start = Instant::now();
-        let mut attempts = 0;
+        let token = flow.token().clone();
+        let identity = flow.identity().clone();
+        let mut retry = DecideAgain::new();
+        let mut step = flow.start();
+        let mut last_config = None;
         loop {
-            attempts += 1;
-            let mut first = self.read_any(token).await?;
-            if first.protocol == Protocol::V2 && first.claim.is_none() {
-                self.merge_v1_claim(token, &mut first).await?;
-            }
-            let pending = match configure_at(token, identity, &first, options, Utc::now()) {
-                Configure::AlreadyOurs(account) => {
-                    return Ok((ConfigureOutcome::AlreadyOurs(account), None));
+            let (answer, error) = match step {
+                FlowStep::Read(protocol) => {
+                    match self.read_config(&token, protocol, &mut last_config).await {
+                        Ok(snapshot) => (FlowAnswer::Read(snapshot), None),
+                        Err(e) => {
+                            let (answer, error) = refusal(e)?;
+                            (answer, Some(error))
+                        }
+                    }
                 }
-                Configure::ManagedElsewhere { owner, location } => {
-                    let outcome = ConfigureOutcome::ManagedElsewhere { owner, location };
-                    return Ok((outcome, None));
+                FlowStep::Write { protocol, update } => {
+                    let written = self.write(protocol, &token, &identity, &update).await;
+                    (self.answer_to_write(written, &mut retry).await?, None)
                 }
-                Configure::NotificationsUnsupported { .. } => {
-                    return Err(ClientError::LegacyUnsupported("notifications"));
-                }
-                Configure::SendUpdate(pending) => pending,
             };
-            let written = self
-                .write(first.protocol, token, identity, pending.update())
-                .await;
-            if let Err(failed) = written {
-                self.wait_to_decide_again(failed, attempts, start).await?;
-                continue;
-            }
-            let (read_back, config) = match first.protocol {
-                Protocol::V2 => {
-                    let config = self.client_config(token).await?;
-                    let snapshot = LocationSnapshot::from_v2(&config)?.read_with(token);
-                    (snapshot, Some(config))
+            match flow
+                .answer_at(answer, Utc::now())
+                .map_err(configure_error)?
+            {
+                FlowProgress::Send(next) => step = next,
+                FlowProgress::Done(outcome) => {
+                    let config = match &outcome {
+                        ConfigureOutcome::Claimed(_) => last_config,
+                        _ => None,
+                    };
+                    return Ok((outcome, config));
                 }
-                Protocol::V1 => (self.read(token, Protocol::V1).await?, None),
-            };
-            let mut account = pending.finish_at(&read_back, Utc::now())?;
-            account.record_write_accepted_at(Utc::now());
-            return Ok((ConfigureOutcome::Claimed(account), config));
+                FlowProgress::GiveUp => return Err(give_up(error)),
+            }
         }
     }
 
-    /// Re-checks `account` with Apple (do it at the start of every session), over the
-    /// protocol it uses. Apple's verdict on the token (expired, invalid, revoked,
-    /// read-only) is recorded on the account before the error is returned.
-    ///
-    /// Under the location's [`LeaseKind::Config`] lease when the client takes leases.
-    pub async fn verify(&self, account: &mut VppAccount) -> Result<Verification, ClientError> {
+    /// [`super::LocationHandle::verify`] with the location's `token` (documented there).
+    pub(crate) async fn verify(
+        &self,
+        token: &VppToken,
+        account: &mut VppAccount,
+    ) -> Result<Verification, ClientError> {
         let location = LocationKey::of_uid(&account.location().uid);
         let work = move |_lease| {
             let account = account;
-            self.verify_unleased(account)
+            self.verify_unleased(token, account)
         };
         Ok(self.with_lease(LeaseKind::Config, &location, work).await?.0)
     }
 
-    async fn verify_unleased(&self, account: &mut VppAccount) -> Result<Verification, ClientError> {
-        let snapshot = match self.read(account.token(), account.protocol()).await {
-            Ok(snapshot) => snapshot,
-            Err(ClientError::Response(ResponseError::Apple(apple))) => {
-                account.record_apple_error(&apple);
-                return Err(ClientError::Response(ResponseError::Apple(apple)));
-            }
-            Err(e) => return Err(e),
+    async fn verify_unleased(
+        &self,
+        token: &VppToken,
+        account: &mut VppAccount,
+    ) -> Result<Verification, ClientError> {
+        let mut flow = VerifyFlow::new(token.clone());
+        let FlowStep::Read(protocol) = flow.start(account) else {
+            unreachable!("verifying starts with a read")
         };
-        Ok(account.verify_at(&snapshot, Utc::now())?)
+        let (answer, error) = match self.read(token, protocol).await {
+            Ok(snapshot) => (FlowAnswer::Read(snapshot), None),
+            Err(e) => {
+                let (answer, error) = refusal(e)?;
+                (answer, Some(error))
+            }
+        };
+        match flow.answer_at(account, answer, Utc::now())? {
+            FlowProgress::Done(verification) => Ok(verification),
+            FlowProgress::Send(_) | FlowProgress::GiveUp => Err(give_up(error)),
+        }
     }
 
-    /// Replaces `account`'s token with `new_token` if the core's renewal rules accept it
-    /// (same location, not the same token, later expiry, not claimed by another MDM). If
-    /// the location has no claim any more, re-claims it and reads it back: another MDM
-    /// there is [`crate::ConfigureError::LostRace`], no claim
-    /// [`crate::ConfigureError::NotApplied`]; a re-claim that held is
-    /// [`Reclaim::Held`]. `account` is unchanged on error.
-    ///
-    /// Under the location's [`LeaseKind::Config`] lease when the client takes leases.
-    pub async fn renew(
+    /// [`super::LocationHandle::renew`] with the location's `token` (documented there).
+    pub(crate) async fn renew(
         &self,
         account: &mut VppAccount,
         new_token: VppToken,
@@ -214,35 +171,42 @@ impl VppClient {
         account: &mut VppAccount,
         new_token: VppToken,
     ) -> Result<Renewal, ClientError> {
-        let start = Instant::now();
-        let mut attempts = 0;
+        let mut flow = RenewFlow::new(account.clone(), new_token.clone());
+        let identity = account.identity().clone();
+        let mut retry = DecideAgain::new();
+        let mut step = flow.start();
         loop {
-            attempts += 1;
-            let snapshot = self.read_any(&new_token).await?;
-            let mut renewed = account.clone();
-            let mut renewal = renewed.renew_at(new_token.clone(), &snapshot, Utc::now())?;
-            if let Some(update) = renewal.reclaim_update().cloned() {
-                let identity = renewed.identity().clone();
-                let written = self
-                    .write(snapshot.protocol, &new_token, &identity, &update)
-                    .await;
-                if let Err(failed) = written {
-                    self.wait_to_decide_again(failed, attempts, start).await?;
-                    continue;
+            let (answer, error) = match step {
+                FlowStep::Read(protocol) => match self.read(&new_token, protocol).await {
+                    Ok(snapshot) => (FlowAnswer::Read(snapshot), None),
+                    Err(e) => {
+                        let (answer, error) = refusal(e)?;
+                        (answer, Some(error))
+                    }
+                },
+                FlowStep::Write { protocol, update } => {
+                    let written = self.write(protocol, &new_token, &identity, &update).await;
+                    (self.answer_to_write(written, &mut retry).await?, None)
                 }
-                renewed.record_write_accepted_at(Utc::now());
-                let read_back = self.read(&new_token, snapshot.protocol).await?;
-                renewed.finish_reclaim_at(&read_back, Utc::now())?;
-                renewal.reclaim = Reclaim::Held;
+            };
+            let progress = flow.answer_at(answer, Utc::now()).map_err(|e| match e {
+                RenewFlowError::Renew(e) => ClientError::Renew(e),
+                RenewFlowError::Reclaim(e) => configure_error(e),
+            })?;
+            match progress {
+                FlowProgress::Send(next) => step = next,
+                FlowProgress::Done((renewed, renewal)) => {
+                    *account = renewed;
+                    return Ok(renewal);
+                }
+                FlowProgress::GiveUp => return Err(give_up(error)),
             }
-            *account = renewed;
-            return Ok(renewal);
         }
     }
 
     /// Reads the location with `token` over `protocol`, recording the token on the
     /// snapshot.
-    pub async fn read(
+    pub(crate) async fn read(
         &self,
         token: &VppToken,
         protocol: Protocol,
@@ -259,33 +223,22 @@ impl VppClient {
         Ok(snapshot.read_with(token))
     }
 
-    /// Reads over v2, or over v1 when v2 refuses the token as a legacy one (9647).
-    async fn read_any(&self, token: &VppToken) -> Result<LocationSnapshot, ClientError> {
-        match self.read(token, Protocol::V2).await {
-            Err(e)
-                if e.apple()
-                    .is_some_and(|a| a.number == ErrorNumber::LegacyTokenNotSupported) =>
-            {
-                self.read(token, Protocol::V1).await
-            }
-            other => other,
-        }
-    }
-
-    /// Takes the claim of the location's v1 `clientContext` into a v2 snapshot that shows
-    /// none. A v1 service that is gone has nothing to say: see [`v1_is_gone`].
-    async fn merge_v1_claim(
+    /// [`VppClient::read`], keeping the v2 configuration read in `last` (the configure
+    /// flow hands the read-back to its caller).
+    async fn read_config(
         &self,
         token: &VppToken,
-        v2: &mut LocationSnapshot,
-    ) -> Result<(), ClientError> {
-        match self.read(token, Protocol::V1).await {
-            Ok(v1) => {
-                v2.merge_legacy_claim(&v1);
-                Ok(())
+        protocol: Protocol,
+        last: &mut Option<ClientConfig>,
+    ) -> Result<LocationSnapshot, ClientError> {
+        match protocol {
+            Protocol::V2 => {
+                let config = self.client_config(token).await?;
+                let snapshot = LocationSnapshot::from_v2(&config)?.read_with(token);
+                *last = Some(config);
+                Ok(snapshot)
             }
-            Err(e) if v1_is_gone(&e) => Ok(()),
-            Err(e) => Err(e),
+            Protocol::V1 => self.read(token, Protocol::V1).await,
         }
     }
 
@@ -324,40 +277,78 @@ impl VppClient {
         }
     }
 
-    /// After a failed write decided from a read: waits as the retry policy allows a
-    /// read (not the write) to be retried, so the caller reads again and decides again;
-    /// or gives the error back.
-    async fn wait_to_decide_again(
+    /// What came of a write, for a flow: accepted; or, after a failure the retry policy
+    /// allows reading again after (it waited as the policy says), failed; or the error.
+    async fn answer_to_write(
         &self,
-        (error, failure): (ClientError, Failure),
-        attempts: u32,
-        start: Instant,
-    ) -> Result<(), ClientError> {
+        written: Result<(), (ClientError, Failure)>,
+        retry: &mut DecideAgain,
+    ) -> Result<FlowAnswer, ClientError> {
+        let Err((error, failure)) = written else {
+            return Ok(FlowAnswer::WriteAccepted);
+        };
+        retry.attempts += 1;
         let delay = self.inner.retry.next_delay(
-            attempts,
+            retry.attempts,
             failure,
             Replay::Safe,
-            start.elapsed(),
+            retry.start.elapsed(),
             super::send::jitter(),
         );
         match delay {
             Some(delay) => {
                 tokio::time::sleep(delay).await;
-                Ok(())
+                Ok(FlowAnswer::WriteFailed)
             }
             None => Err(error),
         }
     }
 }
 
-/// The v1 service answered that it is gone: HTTP 404 or 410 whatever the body (bare, or
-/// with any Apple error, e.g. 9600), or Apple's "service removed" (9634) at any status.
-fn v1_is_gone(e: &ClientError) -> bool {
-    match e {
-        ClientError::Response(ResponseError::Http { status }) => matches!(status, 404 | 410),
-        ClientError::Response(ResponseError::Apple(a)) => {
-            matches!(a.status, Some(404 | 410)) || a.number == ErrorNumber::ServiceRemoved
+/// The attempts of a flow's read-decide-write cycle, for the retry policy: a write decided
+/// from a read is never replayed; the flow reads again and decides again.
+struct DecideAgain {
+    attempts: u32,
+    start: Instant,
+}
+
+impl DecideAgain {
+    fn new() -> Self {
+        Self {
+            attempts: 0,
+            start: Instant::now(),
         }
-        _ => false,
     }
+}
+
+/// A read's failure as a flow's answer, with the error to return should the flow give
+/// up; a failure that is no answer of Apple's (transport, a body that does not decode)
+/// ends the flow at once.
+fn refusal(error: ClientError) -> Result<(FlowAnswer, ClientError), ClientError> {
+    match &error {
+        ClientError::Response(ResponseError::Apple(apple)) => {
+            Ok((FlowAnswer::RefusedByApple(apple.clone()), error))
+        }
+        ClientError::Response(ResponseError::Http { status }) => {
+            Ok((FlowAnswer::RefusedWithStatus(*status), error))
+        }
+        _ => Err(error),
+    }
+}
+
+/// The configure flow's error as the client's: notification settings for a v1 location
+/// stay [`ClientError::LegacyUnsupported`].
+fn configure_error(error: ConfigureError) -> ClientError {
+    match error {
+        ConfigureError::NotificationsUnsupported { .. } => {
+            ClientError::LegacyUnsupported("notifications")
+        }
+        other => ClientError::Configure(other),
+    }
+}
+
+/// The error of the refusal a flow gave up on. A flow gives up only on a refusal it has no
+/// way around, and the drivers here hand it only answers to the step it asked for.
+fn give_up(refused: Option<ClientError>) -> ClientError {
+    refused.unwrap_or_else(|| unreachable!("a flow gives up only after a refused read"))
 }

@@ -20,7 +20,7 @@ use super::{ClientError, VppClient};
 use crate::location::Protocol;
 use crate::token::VppToken;
 
-/// The lease a piece of work runs under, handed to it by [`VppClient::with_lease`] from
+/// The lease a piece of work runs under, handed to it by [`super::LocationHandle::with_lease`] from
 /// its start. Cheap to clone.
 ///
 /// Store [`LeaseGuard::fence`] with every write the work makes, and make the write
@@ -122,7 +122,7 @@ impl VppClient {
     }
 
     /// Runs `work` under the `kind` lease of `token`'s location when a lease store is
-    /// set (see [`VppClient::with_lease`]); returns the lease's fencing number with the
+    /// set (see [`super::LocationHandle::with_lease`]); returns the lease's fencing number with the
     /// result.
     pub(super) async fn under_token_lease<T, E, F, Fut>(
         &self,
@@ -155,7 +155,7 @@ impl VppClient {
     /// [`LeaseError::Lost`], not `Ok`), and released. [`ClientError::Lease`] when it is
     /// held elsewhere, when the store does not answer, or when it is lost while held (the
     /// work is then stopped where it was: it may have sent part of its requests).
-    pub async fn with_lease<T, E, F, Fut>(
+    pub(crate) async fn with_lease<T, E, F, Fut>(
         &self,
         kind: LeaseKind,
         location: &LocationKey,

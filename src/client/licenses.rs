@@ -27,7 +27,7 @@ use crate::wire::{
 };
 
 /// Apple's shortest interval between two `status` polls of one event (30 s), the default
-/// of [`VppClient::wait_for_events`].
+/// of [`super::LocationHandle::wait_for_events`].
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(30);
 
 /// One request of a batched write, and the event Apple answered for it.
@@ -43,7 +43,7 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(30);
 pub struct SentBatch<R> {
     /// The batch as sent (what the event concerns).
     pub request: R,
-    /// The event to follow ([`VppClient::event_status`], a notification, or
+    /// The event to follow ([`super::LocationHandle::event_status`], a notification, or
     /// [`crate::events::EventTracker`]).
     pub event_id: EventId,
     /// What the request does (associate, disassociate, revoke; create, update, retire).
@@ -56,7 +56,7 @@ fn request_key<R: serde::Serialize>(request: &R) -> String {
     serde_json::to_string(request).unwrap_or_default()
 }
 
-/// What [`VppClient::create_users`] did.
+/// What [`super::LocationHandle::create_users`] did.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UsersCreated {
@@ -130,7 +130,7 @@ where
     }
 }
 
-/// One page of [`VppClient::sync_location`]: a page of one of the location's three lists.
+/// One page of [`super::LocationHandle::sync_location`]: a page of one of the location's three lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LocationPage {
@@ -154,7 +154,7 @@ impl LocationPage {
     }
 }
 
-/// What [`VppClient::sync_location`] found: the outcome of each list (keep the
+/// What [`super::LocationHandle::sync_location`] found: the outcome of each list (keep the
 /// assignments' and users' `versionId` for the next incremental sync), and the fencing
 /// number of the one lease they ran under.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,22 +171,8 @@ pub struct LocationSync {
 }
 
 impl VppClient {
-    /// The location's three lists as ONE unit under ONE [`LeaseKind::Sync`] lease: the
-    /// assets, then the assignments (since `assignments_since`, or in full), then the
-    /// users (since `users_since`, or in full), each page handed to `on_page` as it
-    /// arrives.
-    ///
-    /// This is the day's sync for a fleet: the lease is taken once, before the first
-    /// request, and held (renewed) until the last list ended, so no other replica can
-    /// start the same sync between two lists; a replica that tries meanwhile gets
-    /// [`ClientError::Lease`] ([`crate::client::LeaseError::Held`]) before it sends
-    /// anything, and can leave the day's sync to the holder. Every page carries the
-    /// lease's fencing number ([`LocationPage::fence`]); the lease is confirmed with the
-    /// store before each page and before the result, so a sync whose lease was lost ends
-    /// with [`ClientError::Lease`], never `Ok`. Without a lease store it simply reads the
-    /// three lists in turn. A handler error stops the sync there ([`SyncError::Handler`],
-    /// with the index of the page in its list).
-    pub async fn sync_location<X>(
+    /// [`super::LocationHandle::sync_location`] with the location's `token` (documented there).
+    pub(crate) async fn sync_location<X>(
         &self,
         token: &VppToken,
         assignments_since: Option<&str>,
@@ -229,9 +215,8 @@ impl VppClient {
         Ok(outcome)
     }
 
-    /// Every asset of the location (`GET assets`, all pages), handed over page by page.
-    /// Assets have no incremental form: each call is a full listing.
-    pub async fn list_assets<X>(
+    /// [`super::LocationHandle::list_assets`] with the location's `token` (documented there).
+    pub(crate) async fn list_assets<X>(
         &self,
         token: &VppToken,
         on_page: impl FnMut(SyncPage<Asset>) -> Result<(), X>,
@@ -239,12 +224,8 @@ impl VppClient {
         self.for_each_page(token, &GetAssets::new(), on_page).await
     }
 
-    /// The location's assignments (`GET assignments`, all pages): in full without
-    /// `since`, else what changed since that `versionId` (the previous sync's
-    /// [`SyncOutcome::version_id`]), falling back to a full sync when Apple no longer
-    /// knows it (9721). See the [client docs](super) for the loop around it. For
-    /// filters, use [`VppClient::for_each_page`] with a [`GetAssignments`].
-    pub async fn sync_assignments<X>(
+    /// [`super::LocationHandle::sync_assignments`] with the location's `token` (documented there).
+    pub(crate) async fn sync_assignments<X>(
         &self,
         token: &VppToken,
         since: Option<&str>,
@@ -257,10 +238,8 @@ impl VppClient {
         self.for_each_page(token, &request, on_page).await
     }
 
-    /// The location's users (`GET users`, all pages; one `clientUserId` may appear
-    /// several times: retired entries and one active), in full or since a `versionId`,
-    /// like [`VppClient::sync_assignments`].
-    pub async fn sync_users<X>(
+    /// [`super::LocationHandle::sync_users`] with the location's `token` (documented there).
+    pub(crate) async fn sync_users<X>(
         &self,
         token: &VppToken,
         since: Option<&str>,
@@ -278,14 +257,8 @@ impl VppClient {
         Ok(BatchLimits::from(&self.service_config().await?.limits))
     }
 
-    /// `POST assets/associate`: assigns the request's assets to its devices and users,
-    /// in batches of Apple's limits ([`license_batches`](crate::batching::license_batches):
-    /// duplicates removed, an empty request refused before sending), one event per batch,
-    /// in batch order.
-    ///
-    /// If a batch fails after others were sent: [`ClientError::PartlySent`] with their
-    /// events.
-    pub async fn associate(
+    /// [`super::LocationHandle::associate`] with the location's `token` (documented there).
+    pub(crate) async fn associate(
         &self,
         token: &VppToken,
         request: LicensesRequest,
@@ -293,9 +266,8 @@ impl VppClient {
         self.send_batched::<Associate>(token, request).await
     }
 
-    /// `POST assets/disassociate`: takes the request's assets back from its devices and
-    /// users, batched like [`VppClient::associate`].
-    pub async fn disassociate(
+    /// [`super::LocationHandle::disassociate`] with the location's `token` (documented there).
+    pub(crate) async fn disassociate(
         &self,
         token: &VppToken,
         request: LicensesRequest,
@@ -303,10 +275,8 @@ impl VppClient {
         self.send_batched::<Disassociate>(token, request).await
     }
 
-    /// `POST assets/revoke`: takes back every revocable license of the devices and users,
-    /// in batches of `maxRevokeSerialNumbers` / `maxRevokeClientUserIds`
-    /// ([`revoke_batches`](crate::batching::revoke_batches)).
-    pub async fn revoke(
+    /// [`super::LocationHandle::revoke`] with the location's `token` (documented there).
+    pub(crate) async fn revoke(
         &self,
         token: &VppToken,
         request: RevokeRequest,
@@ -314,10 +284,8 @@ impl VppClient {
         self.send_batched::<Revoke>(token, request).await
     }
 
-    /// `POST users/create`, in batches of `maxUsers`
-    /// ([`user_batches`](crate::batching::user_batches)), with the default
-    /// [`CreationPolicy`]: see [`VppClient::create_users_with`].
-    pub async fn create_users(
+    /// [`super::LocationHandle::create_users`] with the location's `token` (documented there).
+    pub(crate) async fn create_users(
         &self,
         token: &VppToken,
         request: UsersRequest,
@@ -326,24 +294,8 @@ impl VppClient {
             .await
     }
 
-    /// `POST users/create`, in batches of `maxUsers`, never sent again blind.
-    ///
-    /// A batch Apple answers goes to [`UsersCreated::sent`] with its event: follow it as
-    /// any other event (a `USER_MANAGEMENT` notification, [`crate::events::EventTracker`]).
-    ///
-    /// A batch whose answer was lost (a time-out, a 5xx, a broken answer: Apple may have
-    /// applied it, later than it would have answered) is followed here to its end by a
-    /// [`UserCreation`] (the decision; this only drives it): wait `policy.settle`, read the
-    /// batch's users (`GET users?clientUserId=`, without the location's Sync lease: a
-    /// replica that syncs meanwhile does not stop it), send again only the missing ones,
-    /// and follow that send's event to its end, polling `status` every
-    /// `policy.poll_interval`; a user that event refuses with 9716 already exists (an
-    /// earlier send created it). The outcome goes to [`UsersCreated::settled`]. A batch
-    /// Apple refused for now (429) is sent again within the retry policy.
-    ///
-    /// If a batch fails after others were sent: [`ClientError::PartlySent`] with their
-    /// events.
-    pub async fn create_users_with(
+    /// [`super::LocationHandle::create_users_with`] with the location's `token` (documented there).
+    pub(crate) async fn create_users_with(
         &self,
         token: &VppToken,
         request: UsersRequest,
@@ -505,7 +457,7 @@ impl VppClient {
     }
 
     /// `POST users/update`, in batches of `maxUsers`.
-    pub async fn update_users(
+    pub(crate) async fn update_users(
         &self,
         token: &VppToken,
         request: UsersRequest,
@@ -514,7 +466,7 @@ impl VppClient {
     }
 
     /// `POST users/retire` (their licenses are taken back), in batches of `maxUsers`.
-    pub async fn retire_users(
+    pub(crate) async fn retire_users(
         &self,
         token: &VppToken,
         request: UsersRequest,
@@ -522,9 +474,8 @@ impl VppClient {
         self.send_batched::<RetireUsers>(token, request).await
     }
 
-    /// `GET status?eventId=`: how far an event has got, failures grouped by error number.
-    /// Apple asks for at least 30 s between polls of one event.
-    pub async fn event_status(
+    /// [`super::LocationHandle::event_status`] with the location's `token` (documented there).
+    pub(crate) async fn event_status(
         &self,
         token: &VppToken,
         event_id: &EventId,
@@ -535,16 +486,8 @@ impl VppClient {
         Ok(EventStatus::from_wire(&answer)?)
     }
 
-    /// Polls the `status` of `events` every `poll` until none is pending or `wait` has
-    /// passed, and returns the last status of each, in the order given (one still
-    /// pending at the deadline shows [`EventStatus::is_pending`]).
-    ///
-    /// The first poll comes after `poll` (or at the deadline, if sooner); one last poll
-    /// happens at the deadline. A `wait` too long for the clock (e.g. [`Duration::MAX`])
-    /// means no deadline: polls go on until no event is pending. Use [`DEFAULT_POLL_INTERVAL`] (30 s, Apple's minimum)
-    /// against Apple; shorter intervals are for simulators. Where notifications arrive,
-    /// [`crate::events::EventTracker`] follows Apple's whole schedule instead.
-    pub async fn wait_for_events(
+    /// [`super::LocationHandle::wait_for_events`] with the location's `token` (documented there).
+    pub(crate) async fn wait_for_events(
         &self,
         token: &VppToken,
         events: &[EventId],
@@ -570,14 +513,8 @@ impl VppClient {
         }
     }
 
-    /// Sends a [`BatchedWrite`]: splits `request` by Apple's limits
-    /// ([`BatchedWrite::split`], with [`VppClient::batch_limits`]) and sends the batches
-    /// one after the other, in order, each retried only as its endpoint's
-    /// [`crate::api::Replay`] allows. One [`SentBatch`] per batch, in batch order.
-    ///
-    /// If a batch fails after others were sent: [`ClientError::PartlySent`] with their
-    /// events. [`VppClient::associate`] and the other writes are this with their endpoint.
-    pub async fn send_batched<E: BatchedWrite>(
+    /// [`super::LocationHandle::send_batched`] with the location's `token` (documented there).
+    pub(crate) async fn send_batched<E: BatchedWrite>(
         &self,
         token: &VppToken,
         request: E::Request,

@@ -1,5 +1,5 @@
-//! App and book metadata for the MDM's catalog screen: [`VppClient::metadata`] for a set
-//! of adamIds, [`VppClient::describe_assets`] for the location's assets joined with
+//! App and book metadata for the MDM's catalog screen: [`super::LocationHandle::metadata`] for a set
+//! of adamIds, [`super::LocationHandle::describe_assets`] for the location's assets joined with
 //! their metadata, batch by batch.
 //!
 //! With a developer key ([`super::VppClientBuilder::developer_key`]) the answers come
@@ -32,7 +32,7 @@ use crate::wire::{Page, ProductType, ResponseError, StorefrontResource};
 /// 8 pages of 25); a service that keeps answering full pages is not followed further.
 pub const MAX_STOREFRONT_PAGES: u32 = 64;
 
-/// How [`VppClient::metadata`] and [`VppClient::describe_assets`] search.
+/// How [`super::LocationHandle::metadata`] and [`super::LocationHandle::describe_assets`] search.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MetadataOptions {
@@ -109,7 +109,7 @@ pub struct DescribedAsset {
     pub storefront: Option<Storefront>,
 }
 
-/// What [`VppClient::describe_assets`] did.
+/// What [`super::LocationHandle::describe_assets`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DescribeOutcome {
@@ -122,18 +122,8 @@ pub struct DescribeOutcome {
 }
 
 impl VppClient {
-    /// The metadata of `ids` (apps or books): the `home` storefront first, then each of
-    /// the fallbacks once for the ids still missing, at most
-    /// [`crate::metadata::MAX_IDS_PER_REQUEST`] ids per request. Uses the catalog with the
-    /// developer key when the client has one, else the legacy lookup (which answers for
-    /// apps and books alike). `token` is the location's: the `itvt` cookie of both
-    /// services (the lookup finds custom apps only with it), and the key of the
-    /// per-token rate limit.
-    ///
-    /// No request is sent for an empty `ids` (Apple would refuse it: HTTP 403, code
-    /// 40300). Each id is in the answer at most once, from the first storefront asked
-    /// that knows it, even when Apple repeats an id within or across answers.
-    pub async fn metadata(
+    /// [`super::LocationHandle::metadata`] with the location's `token` (documented there).
+    pub(crate) async fn metadata(
         &self,
         token: &VppToken,
         home: Option<Storefront>,
@@ -276,15 +266,8 @@ impl VppClient {
             .ok_or(ClientError::Request(RequestError::MissingLookupUrl))
     }
 
-    /// The location's assets joined with their metadata, for the MDM's catalog screen:
-    /// one `GET client/config` for the location's country (its storefront is asked
-    /// first), then each page of `GET assets` with its apps' and books' metadata
-    /// ([`VppClient::metadata`]), handed to `on_batch` as it is ready. An asset found in
-    /// no storefront is handed over with `metadata: None`, never dropped.
-    ///
-    /// Memory: one page of assets and its metadata at a time. Pages are read one after
-    /// the other.
-    pub async fn describe_assets<X>(
+    /// [`super::LocationHandle::describe_assets`] with the location's `token` (documented there).
+    pub(crate) async fn describe_assets<X>(
         &self,
         token: &VppToken,
         options: &MetadataOptions,

@@ -2,9 +2,9 @@
 //!
 //! A thin adapter over the sans-IO core: [`VppClient::send`] sends any
 //! [`crate::api::Endpoint`] (rate limit, retries where safe, body limit, no redirects);
-//! the flows ([`VppClient::configure`], [`VppClient::verify`], [`VppClient::renew`],
-//! [`VppClient::subscribe`]) read what the core's decisions need and send what they
-//! decide; [`VppClient::poll_due_at`] polls the events a [`crate::events::EventTracker`]
+//! the flows ([`LocationHandle::configure`], [`LocationHandle::verify`], [`LocationHandle::renew`],
+//! [`LocationHandle::subscribe`]) read what the core's decisions need and send what they
+//! decide; [`LocationHandle::poll_due_at`] polls the events a [`crate::events::EventTracker`]
 //! says to poll. No business rule lives here.
 //!
 //! Runs on any tokio runtime with the time driver enabled (`#[tokio::main]` has it); TLS is
@@ -22,8 +22,8 @@
 //! [`VppClientBuilder::http_client`].
 //!
 //! ```no_run
-//! use apple_vpp::client::{ConfigureOutcome, VppClient};
-//! use apple_vpp::{ClaimOptions, MdmIdentity, VppToken};
+//! use apple_vpp::client::VppClient;
+//! use apple_vpp::{ClaimOptions, ConfigureOutcome, MdmIdentity, VppToken};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = VppClient::builder().build()?;
@@ -33,7 +33,7 @@
 //!     .name("Example MDM")
 //!     .metadata("mdm.example.com")
 //!     .build()?;
-//! match client.configure(&token, &us, &ClaimOptions::default()).await? {
+//! match client.location(&token).configure(&us, &ClaimOptions::default()).await? {
 //!     ConfigureOutcome::Claimed(account) | ConfigureOutcome::AlreadyOurs(account) => {
 //!         println!("managing {} until {}", account.location(), account.expiry());
 //!     }
@@ -50,12 +50,12 @@
 //! The lists (assets, assignments, users), the license and user writes (associate,
 //! disassociate, revoke; create, update, retire users) and their events.
 //!
-//! Every list is read by one page driver, [`VppClient::pages`], a [`Stream`] of pages
-//! the caller drives ([`VppClient::for_each_page`] and the `list_assets` / `sync_*`
+//! Every list is read by one page driver, [`LocationHandle::pages`], a [`Stream`] of pages
+//! the caller drives ([`LocationHandle::for_each_page`] and the `list_assets` / `sync_*`
 //! methods hand the same pages to a handler); every write is split by the core's
 //! [`crate::batching`] with Apple's limits from the (cached) service configuration and
 //! answers one [`SentBatch`] per request sent, in batch order
-//! ([`VppClient::send_batched`]); [`VppClient::create_users`] follows a batch whose answer
+//! ([`LocationHandle::send_batched`]); [`LocationHandle::create_users`] follows a batch whose answer
 //! was lost to its end ([`crate::events::UserCreation`]) and returns [`UsersCreated`]. Decisions stay in the core
 //! ([`crate::paging::PageTraversal`], [`crate::batching`], [`crate::events::EventStatus`]); these
 //! methods drive them.
@@ -92,7 +92,8 @@
 //!     Some(version) => GetAssignments::new().since_version_id(version),
 //!     None => GetAssignments::new(),
 //! };
-//! let mut pages = client.pages(&token, request);
+//! let location = client.location(&token);
+//! let mut pages = location.pages(request);
 //! while let Some(page) = pages.next().await {
 //!     let page: SyncPage<Assignment> = page?;
 //!     if page.full && page.is_first() {
@@ -126,6 +127,7 @@ mod error;
 mod error_is;
 mod events;
 mod flows;
+mod handle;
 pub(crate) mod lease;
 mod leasing;
 mod licenses;
@@ -153,7 +155,7 @@ pub use builder::{
 pub use dedup::{DedupError, NotificationDedup};
 pub use error::{ClientError, TransportKind};
 pub use events::{DEFAULT_CLAIM_HOLD, PollRound};
-pub use flows::ConfigureOutcome;
+pub use handle::LocationHandle;
 pub use lease::{
     DEFAULT_LEASE_TTL, InProcessLeases, Lease, LeaseError, LeaseKind, LeaseStore, LocationKey,
     MAX_LEASE_TTL, MIN_LEASE_TTL,
@@ -300,17 +302,16 @@ impl VppClient {
         self.inner.budget.status()
     }
 
-    /// `GET client/config` with `token`.
-    pub async fn client_config(&self, token: &VppToken) -> Result<ClientConfig, ClientError> {
+    /// [`super::LocationHandle::client_config`] with the location's `token` (documented there).
+    pub(crate) async fn client_config(
+        &self,
+        token: &VppToken,
+    ) -> Result<ClientConfig, ClientError> {
         self.send(&GetClientConfig, Some(token)).await
     }
 
-    /// `POST client/config` with `token`. Build `update` with
-    /// [`ClientConfigUpdate::builder`], which refuses what Apple would refuse.
-    ///
-    /// Not retried once it may have reached Apple: an update overwrites what was read
-    /// before it, so after a failure read again and decide again (the flows do).
-    pub async fn update_client_config(
+    /// [`super::LocationHandle::update_client_config`] with the location's `token` (documented there).
+    pub(crate) async fn update_client_config(
         &self,
         token: &VppToken,
         update: &ClientConfigUpdate,
@@ -320,8 +321,8 @@ impl VppClient {
             .map(|_| ())
     }
 
-    /// `GET client/config` as a [`LocationSnapshot`] read with `token` (v2).
-    pub async fn snapshot(&self, token: &VppToken) -> Result<LocationSnapshot, ClientError> {
+    /// [`super::LocationHandle::snapshot`] with the location's `token` (documented there).
+    pub(crate) async fn snapshot(&self, token: &VppToken) -> Result<LocationSnapshot, ClientError> {
         self.read(token, crate::location::Protocol::V2).await
     }
 }

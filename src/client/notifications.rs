@@ -2,7 +2,8 @@
 //! the same update, then a check of what Apple recorded.
 
 use super::shared::NotificationSecrets;
-use super::{ClientError, ConfigureOutcome, VppClient};
+use super::{ClientError, VppClient};
+use crate::account::ConfigureOutcome;
 use crate::account::{ClaimOptions, VppAccount};
 use crate::location::Location;
 use crate::notification::{NotificationSubscription, SubscribeError};
@@ -10,7 +11,7 @@ use crate::ownership::{MdmIdentity, MdmOwner, Takeover};
 use crate::token::VppToken;
 use crate::wire::ErrorNumber;
 
-/// The result of [`VppClient::subscribe`].
+/// The result of [`super::LocationHandle::subscribe`].
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)]
 #[non_exhaustive]
@@ -18,7 +19,7 @@ pub enum SubscribeOutcome {
     /// Apple recorded our claim and the notification settings (read back and checked).
     Subscribed(VppAccount),
     /// Another MDM manages the location: nothing was written. Subscribing never takes a
-    /// location over; claim it first with [`VppClient::configure`] and the admin's consent.
+    /// location over; claim it first with [`super::LocationHandle::configure`] and the admin's consent.
     ManagedElsewhere {
         /// The other MDM, as Apple records it.
         owner: MdmOwner,
@@ -28,32 +29,8 @@ pub enum SubscribeOutcome {
 }
 
 impl VppClient {
-    /// Subscribes the token's location to `subscription` (URL, secret, the complete set of
-    /// types) in one `POST client/config` that also carries our `mdmInfo`, so subscribing
-    /// never drops the claim.
-    ///
-    /// It takes the same path as [`VppClient::configure`] with
-    /// [`ClaimOptions`]` { takeover: Refuse, notifications: Some(subscription.settings_update()) }`:
-    /// read; refuse without writing when another MDM holds the location
-    /// ([`SubscribeOutcome::ManagedElsewhere`]); write (on an unclaimed location this
-    /// claims it for `identity`); read back. The write is never
-    /// replayed as it is: after a retryable failure the location is read again and the
-    /// decision made again. The read-back must show our claim and the settings
-    /// ([`NotificationSubscription::check_read_back`]).
-    ///
-    /// Setting the URL makes Apple POST a `TEST_NOTIFICATION` to it at once, so the
-    /// receiver must be up and answer 2xx to the new secret before this is called.
-    ///
-    /// # Errors
-    /// - [`ClientError::Subscribe`] with [`SubscribeError::TestNotificationNotDelivered`]
-    ///   (Apple's 9728, with the URL; nothing was changed) or
-    ///   [`SubscribeError::NotRecorded`] (the read-back differs);
-    /// - [`ClientError::LegacyUnsupported`] for a legacy (v1) token, which has no
-    ///   notifications;
-    /// - the errors of [`VppClient::configure`].
-    ///
-    /// No error holds the secret.
-    pub async fn subscribe(
+    /// [`super::LocationHandle::subscribe`] with the location's `token` (documented there).
+    pub(crate) async fn subscribe(
         &self,
         token: &VppToken,
         identity: &MdmIdentity,
@@ -90,13 +67,8 @@ impl VppClient {
 }
 
 impl VppClient {
-    /// [`VppClient::subscribe`] for a fleet behind a load balancer: Apple's
-    /// `TEST_NOTIFICATION` may reach any replica, so the secret is first stored in
-    /// `secrets` under the location's `uId` (read from `client/config`), then the location
-    /// is subscribed. Nothing is subscribed when the secret could not be stored
-    /// ([`ClientError::SharedStore`]). Receivers accept the location's stored secrets
-    /// ([`NotificationSecrets::get`], [`crate::notification::authenticate_any`]).
-    pub async fn subscribe_shared(
+    /// [`super::LocationHandle::subscribe_shared`] with the location's `token` (documented there).
+    pub(crate) async fn subscribe_shared(
         &self,
         token: &VppToken,
         identity: &MdmIdentity,

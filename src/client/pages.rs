@@ -1,6 +1,6 @@
-//! The one page driver of the client: [`VppClient::pages`] runs the core's
+//! The one page driver of the client: [`super::LocationHandle::pages`] runs the core's
 //! [`PageTraversal`] over any [`Paged`] endpoint, several pages at once, as a [`Stream`]
-//! of pages the caller drives; [`VppClient::for_each_page`] hands the same pages to a
+//! of pages the caller drives; [`super::LocationHandle::for_each_page`] hands the same pages to a
 //! handler.
 
 use std::convert::Infallible;
@@ -17,11 +17,11 @@ use super::{ClientError, LeaseKind, VppClient};
 use crate::api::{Endpoint, Paged};
 use crate::assets::RecordError;
 use crate::ownership::{MdmIdentity, MdmOwner, Ownership};
-use crate::paging::{PageTraversal, SyncOutcome};
+use crate::paging::{SyncOutcome, SyncPasses};
 use crate::token::VppToken;
 use crate::wire::Page;
 
-/// One page of a sync, as [`VppClient::pages`] yields it.
+/// One page of a sync, as [`super::LocationHandle::pages`] yields it.
 ///
 /// Pages arrive in the order Apple answers them, not by index, except that each pass
 /// starts with page 0, alone, before any other page of that pass.
@@ -48,7 +48,7 @@ pub struct SyncPage<T> {
     pub pass: u32,
     /// The MDM this page says manages the location (its `mdmInfo`; `None`: unclaimed).
     /// Another MDM's here means the location was taken over: stop using it, as
-    /// [`VppClient::verify`] would say ([`crate::Verification::Displaced`]);
+    /// [`super::LocationHandle::verify`] would say ([`crate::Verification::Displaced`]);
     /// [`PageStream::stop_if_managed_elsewhere`] does it for you.
     pub managed_by: Option<MdmOwner>,
     /// The fencing number of the lease the sync runs under (`None` without a lease):
@@ -70,7 +70,7 @@ impl<T> SyncPage<T> {
     }
 }
 
-/// Why [`VppClient::for_each_page`] stopped: Apple, the network or a record; or the
+/// Why [`super::LocationHandle::for_each_page`] stopped: Apple, the network or a record; or the
 /// caller's page handler.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -146,7 +146,7 @@ impl<X> SyncError<X> {
     }
 }
 
-/// The pages of a list as a [`Stream`], from [`VppClient::pages`]: poll it to read the
+/// The pages of a list as a [`Stream`], from [`super::LocationHandle::pages`]: poll it to read the
 /// next page, drop it to stop.
 ///
 /// Pages are asked for only while the stream is polled, at most five at once (those in
@@ -162,7 +162,8 @@ pub struct PageStream<'a, E: Paged, T> {
     client: &'a VppClient,
     token: &'a VppToken,
     request: E,
-    traversal: PageTraversal,
+    /// The core's passes of the sync: the traversal of each, and when to read again.
+    passes: SyncPasses,
     /// The service configuration read first (Apple's rate applies from page 0 on).
     start: Option<BoxFuture<'a, Result<(), ClientError>>>,
     /// The pages in flight, polled together in the caller's task; each one's wait for its
@@ -171,13 +172,6 @@ pub struct PageStream<'a, E: Paged, T> {
     ended: bool,
     /// Whether the stream ended with an error (then no outcome).
     failed: bool,
-    /// The pass being read (1 for the first).
-    pass: u32,
-    /// Page 0's `versionId` in the first pass: the cursor of a sync that never settled.
-    /// (Whether that pass was full, its page 0's `versionId`.)
-    first_version: Option<(bool, Option<String>)>,
-    /// Whether any pass fell back to a full sync (9721).
-    fell_back: bool,
     /// Our MDM's id, when the stream stops at a page that shows another MDM.
     our_id: Option<String>,
     /// The lease the stream runs under, confirmed before every page and before the end.
@@ -198,7 +192,7 @@ impl<E: Paged + fmt::Debug, T> fmt::Debug for PageStream<'_, E, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PageStream")
             .field("request", &self.request)
-            .field("traversal", &self.traversal)
+            .field("passes", &self.passes)
             .field("in_flight", &self.in_flight.len())
             .field("ended", &self.ended)
             .finish_non_exhaustive()
@@ -208,14 +202,14 @@ impl<E: Paged + fmt::Debug, T> fmt::Debug for PageStream<'_, E, T> {
 impl<E: Paged, T> PageStream<'_, E, T> {
     /// Ends the stream with [`ClientError::ManagedElsewhere`] at the first page whose
     /// `mdmInfo` shows another MDM than `identity` (the verdict
-    /// [`VppClient::verify`] gives: [`crate::Verification::Displaced`]); no further page
+    /// [`super::LocationHandle::verify`] gives: [`crate::Verification::Displaced`]); no further page
     /// is asked for. A page without `mdmInfo` (unclaimed) does not stop it.
     pub fn stop_if_managed_elsewhere(mut self, identity: &MdmIdentity) -> Self {
         self.our_id = Some(identity.id().to_owned());
         self
     }
 
-    /// Runs the stream under `lease` (the guard [`VppClient::with_lease`] hands its
+    /// Runs the stream under `lease` (the guard [`super::LocationHandle::with_lease`] hands its
     /// work): before each page is handed over, and before the stream ends, the lease is
     /// confirmed with the store ([`LeaseGuard::check`]); once it is lost the stream ends
     /// with [`ClientError::Lease`] and hands nothing more over, and
@@ -241,34 +235,17 @@ impl<E: Paged, T> PageStream<'_, E, T> {
         if !self.ended || self.failed {
             return None;
         }
-        let mut outcome = self.traversal.outcome()?;
-        outcome.passes = self.pass;
-        outcome.fell_back |= self.fell_back;
-        if !outcome.complete {
-            if let Some((_, first)) = &self.first_version {
-                outcome.version_id.clone_from(first);
-            }
-        }
-        Some(outcome)
+        self.passes.outcome()
     }
 
-    /// After a finished pass that did not settle: starts the next one (after a backoff)
-    /// and returns `true`, unless the passes are used up.
+    /// After a finished pass that did not settle: starts the next one (after the wait the
+    /// core's [`SyncPasses`] says) and returns `true`, unless the passes are used up.
     fn next_pass(&mut self) -> bool {
-        let settled = self.traversal.outcome().is_none_or(|o| o.complete);
-        if settled || self.pass >= crate::paging::MAX_PASSES {
+        let Some(wait) = self.passes.next_pass() else {
             return false;
-        }
-        self.fell_back |= self.traversal.fell_back();
-        self.traversal = if self.traversal.is_full() {
-            PageTraversal::new()
-        } else {
-            PageTraversal::for_version(self.request.since_version())
         };
-        let backoff = std::time::Duration::from_millis(500) * (1 << (self.pass - 1));
-        self.pass += 1;
         self.start = Some(Box::pin(async move {
-            tokio::time::sleep(backoff).await;
+            tokio::time::sleep(wait).await;
             Ok(())
         }));
         true
@@ -340,8 +317,10 @@ where
             }
         }
         loop {
-            for index in this.traversal.next_pages() {
-                let page = this.request.page(index, this.traversal.is_full());
+            let indexes = this.passes.traversal_mut().next_pages();
+            let full = this.passes.traversal().is_full();
+            for index in indexes {
+                let page = this.request.page(index, full);
                 let (client, token) = (this.client, this.token);
                 this.in_flight.push(Box::pin(async move {
                     (index, client.send(&page, Some(token)).await)
@@ -360,29 +339,20 @@ where
             let page = match answer {
                 Ok(page) => page,
                 Err(ClientError::Response(error)) => {
-                    if let Err(error) = this.traversal.record_error(index, error) {
+                    if let Err(error) = this.passes.traversal_mut().record_error(index, error) {
                         return this.end(ClientError::Paging(error));
                     }
                     continue;
                 }
                 Err(error) => return this.end(error),
             };
-            if let Err(error) = this.traversal.record(index, page.page_info()) {
+            if let Err(error) = this.passes.traversal_mut().record(index, page.page_info()) {
                 return this.end(ClientError::Paging(error));
             }
-            // The cursor of a sync that never settles: page 0 of the first pass (of the
-            // full sync, after a fallback).
-            let first_unknown = match &this.first_version {
-                None => true,
-                Some((full, _)) => !full && this.traversal.is_full(),
-            };
-            if index == 0 && first_unknown {
-                let version = this.traversal.version_id().map(str::to_owned);
-                this.first_version = Some((this.traversal.is_full(), version));
-            }
+            this.passes.recorded(index);
             // An answer for the incremental pass that a 9721 abandoned: the full pass
             // replaces it.
-            if !this.traversal.is_full() && this.traversal.fell_back() {
+            if !this.passes.traversal().is_full() && this.passes.traversal().fell_back() {
                 continue;
             }
             let managed_by = page
@@ -404,9 +374,9 @@ where
             let page = SyncPage {
                 index,
                 records,
-                full: this.traversal.is_full(),
-                fell_back: this.fell_back || this.traversal.fell_back(),
-                pass: this.pass,
+                full: this.passes.traversal().is_full(),
+                fell_back: this.passes.fell_back(),
+                pass: this.passes.pass(),
                 managed_by,
                 fence: this.lease.as_ref().and_then(LeaseGuard::fence),
             };
@@ -416,24 +386,8 @@ where
 }
 
 impl VppClient {
-    /// Every page of `request` as a [`PageStream`], each page's records checked with
-    /// [`TryFrom`] (e.g. [`crate::Assignment::try_from`]; a record Apple sent without a
-    /// required field ends the stream with [`ClientError::Record`]).
-    ///
-    /// The core's [`PageTraversal`] decides which page to ask for: page 0 first, then up
-    /// to five pages at once (Apple's limit), never a page twice or past the end;
-    /// `totalPages` that grows or shrinks and a `versionId` that changes between pages
-    /// are followed. When `request` carries a `sinceVersionId` that Apple refuses (9721),
-    /// the sync starts again in full and says so ([`SyncPage::fell_back`],
-    /// [`SyncOutcome::fell_back`]). A 9650 for a page that should exist is an error
-    /// ([`ClientError::Paging`]), never a loop. Each request waits for the per-token
-    /// rate limit and is retried as [`VppClient::send`] does; the service configuration
-    /// is read first (cached) to learn Apple's `maxRequestPerSecond`.
-    ///
-    /// Pages arrive in the order Apple answers them, not by index, except that each pass
-    /// starts with page 0, alone. See the [sync loop](crate::client#the-sync-loop-an-mdm-writes) an MDM
-    /// writes around it.
-    pub fn pages<'a, E, T>(&'a self, token: &'a VppToken, request: E) -> PageStream<'a, E, T>
+    /// [`super::LocationHandle::pages`] with the location's `token` (documented there).
+    pub(crate) fn pages<'a, E, T>(&'a self, token: &'a VppToken, request: E) -> PageStream<'a, E, T>
     where
         E: Paged + Send + Sync + 'a,
         E::Response: Send,
@@ -442,7 +396,7 @@ impl VppClient {
         PageStream {
             client: self,
             token,
-            traversal: PageTraversal::for_version(request.since_version()),
+            passes: SyncPasses::new(request.since_version()),
             request,
             start: Some(Box::pin(
                 async move { self.service_config().await.map(drop) },
@@ -450,9 +404,6 @@ impl VppClient {
             in_flight: FuturesUnordered::new(),
             ended: false,
             failed: false,
-            pass: 1,
-            first_version: None,
-            fell_back: false,
             our_id: None,
             lease: None,
             checking: None,
@@ -460,25 +411,8 @@ impl VppClient {
         }
     }
 
-    /// Reads every page of `request` and hands each page's records to `on_page` as it
-    /// arrives; returns the [`SyncOutcome`]: the FIRST page's `versionId` (keep it for
-    /// the next incremental sync), whether the sync was full, whether it fell back.
-    ///
-    /// [`VppClient::pages`] with a handler: the same pages, the same requests. Memory: at
-    /// most five pages are held at once (those in flight), whatever the location's size;
-    /// `on_page` owns each page's records. A handler error stops the sync there
-    /// ([`SyncError::Handler`]).
-    ///
-    /// With a lease store ([`super::VppClientBuilder::leases`]), the sync runs under the
-    /// location's [`LeaseKind::Sync`] lease (so the five pages in flight are the fleet's
-    /// five): every page carries its fencing number ([`SyncPage::fence`]), and so does
-    /// the outcome ([`SyncOutcome::lease_fence`]). The lease is confirmed with the store
-    /// before each page is handed over and before the outcome is returned: a sync whose
-    /// lease was lost (it stalled past the lease's time to live, another replica took
-    /// it) ends with [`ClientError::Lease`] ([`crate::client::LeaseError::Lost`]), never
-    /// `Ok`. ([`VppClient::pages`] takes no lease: run it inside
-    /// [`VppClient::with_lease`] with [`PageStream::under_lease`].)
-    pub async fn for_each_page<E, T, X>(
+    /// [`super::LocationHandle::for_each_page`] with the location's `token` (documented there).
+    pub(crate) async fn for_each_page<E, T, X>(
         &self,
         token: &VppToken,
         request: &E,
@@ -496,7 +430,7 @@ impl VppClient {
         Ok(outcome)
     }
 
-    /// [`VppClient::for_each_page`] under `lease` (already held, or none).
+    /// [`super::LocationHandle::for_each_page`] under `lease` (already held, or none).
     pub(super) async fn every_page<E, T, X>(
         &self,
         token: &VppToken,

@@ -16,7 +16,7 @@
 //! 3. in a second read-modify-write, hand the answers to the tracker as it is *now*,
 //!    with what other replicas applied meanwhile.
 //!
-//! [`super::VppClient::poll_shared_at`] is that round. A notification goes to the stored
+//! [`super::LocationHandle::poll_shared_at`] is that round. A notification goes to the stored
 //! tracker the same way, in one read-modify-write
 //! (`update_tracker(store, |t| t.on_notification_at(&n, now))`), on whichever replica it
 //! lands. A claim lapses after its hold (a replica that died), and the work is due again.
@@ -26,7 +26,7 @@
 //! Setting the notification URL makes Apple send a `TEST_NOTIFICATION` at once, to
 //! whichever replica the load balancer picks, and Apple refuses the settings (9728) unless
 //! it is answered 2xx. So the secret is in shared storage before subscribing:
-//! [`super::VppClient::subscribe_shared`] stores it ([`NotificationSecrets::put`]) and only
+//! [`super::LocationHandle::subscribe_shared`] stores it ([`NotificationSecrets::put`]) and only
 //! then subscribes. A receiver reads the secrets of the notification's location
 //! ([`NotificationSecrets::get`]: the newest and the one before, so notifications signed
 //! with the previous secret while it changes are still accepted) and checks the header
@@ -164,7 +164,7 @@ impl TrackerStore for InProcessTrackerStore {
 }
 
 /// The notification secrets every replica accepts, by location (the MDM's key: the
-/// location's `uId` in [`super::VppClient::subscribe_shared`]).
+/// location's `uId` in [`super::LocationHandle::subscribe_shared`]).
 ///
 /// Holds secrets: protect the store as the content tokens' store.
 pub trait NotificationSecrets: Send + Sync + fmt::Debug {

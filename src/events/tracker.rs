@@ -586,7 +586,7 @@ impl EventTracker {
     ///
     /// This is how replicas sharing one stored tracker split the work: claim in one short
     /// read-modify-write of the stored tracker, send the requests without holding it,
-    /// then take the answers in another (see `VppClient::poll_shared_at`, feature
+    /// then take the answers in another (see `LocationHandle::poll_shared_at`, feature
     /// `client`). Returns what was claimed.
     pub fn claim_due_at(&mut self, now: DateTime<Utc>, hold: Duration) -> Vec<Next> {
         self.claims.retain(|_, until| *until > now);

@@ -7,8 +7,9 @@ use crate::common;
 
 use std::time::Duration;
 
+use apple_vpp::ConfigureOutcome;
 use apple_vpp::api::RetryPolicy;
-use apple_vpp::client::{BuildError, ClientError, ConfigureOutcome, TransportKind, VppClient};
+use apple_vpp::client::{BuildError, ClientError, TransportKind, VppClient};
 use apple_vpp::wire::{ClientConfigUpdate, ErrorKind, ErrorNumber};
 use apple_vpp::{
     ConfigureError, RenewError, ResponseError, Takeover, Verification, VppAccount, VppToken,
@@ -89,7 +90,7 @@ async fn client_config_request_shape() {
         .user_agent("my-mdm/2.0")
         .build()
         .unwrap();
-    let config = c.client_config(&token()).await.unwrap();
+    let config = c.location(&token()).client_config().await.unwrap();
     assert_eq!(config.location_name.as_deref(), Some("Berlin Office"));
 }
 
@@ -117,7 +118,8 @@ async fn update_request_shape() {
         .mount(&s)
         .await;
     client_for(&base(&s))
-        .update_client_config(&token(), &update)
+        .location(&token())
+        .update_client_config(&update)
         .await
         .unwrap();
 }
@@ -128,7 +130,8 @@ async fn update_request_shape() {
 async fn configure_unclaimed_claims_and_reads_back() {
     let fake = FakeApple::start(config_with(None), token().expose_credential()).await;
     let out = client_for(&fake.base_url())
-        .configure(&token(), &us(), &Takeover::Refuse.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap();
     let ConfigureOutcome::Claimed(account) = out else {
@@ -184,7 +187,8 @@ async fn configure_takes_a_v1_404_or_410_with_any_body_as_v1_having_nothing_to_s
             .mount(&fake.server)
             .await;
         let out = client_for(&fake.base_url())
-            .configure(&token(), &us(), &Takeover::Refuse.into())
+            .location(&token())
+            .configure(&us(), &Takeover::Refuse.into())
             .await
             .unwrap_or_else(|e| panic!("v1 {status} {body}: {e:?}"));
         assert!(
@@ -203,7 +207,8 @@ async fn configure_takes_a_v1_404_or_410_with_any_body_as_v1_having_nothing_to_s
 async fn configure_already_ours_sends_no_post() {
     let fake = FakeApple::start(config_with(Some(our_info())), token().expose_credential()).await;
     let out = client_for(&fake.base_url())
-        .configure(&token(), &us(), &Takeover::Refuse.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap();
     assert!(matches!(out, ConfigureOutcome::AlreadyOurs(_)), "{out:?}");
@@ -216,7 +221,8 @@ async fn configure_ours_with_an_old_name_rewrites_it() {
     let old = json!({"id": OUR_ID, "name": "Old name", "metadata": "old.host"});
     let fake = FakeApple::start(config_with(Some(old)), token().expose_credential()).await;
     let out = client_for(&fake.base_url())
-        .configure(&token(), &us(), &Takeover::Refuse.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap();
     assert!(
@@ -230,7 +236,8 @@ async fn configure_ours_with_an_old_name_rewrites_it() {
 async fn configure_managed_elsewhere_never_posts_without_consent() {
     let fake = FakeApple::start(berlin_claimed_elsewhere(), token().expose_credential()).await;
     let out = client_for(&fake.base_url())
-        .configure(&token(), &us(), &Takeover::Refuse.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap();
     let ConfigureOutcome::ManagedElsewhere { owner, location } = out else {
@@ -249,7 +256,8 @@ async fn configure_managed_elsewhere_never_posts_without_consent() {
 async fn configure_takes_over_with_consent() {
     let fake = FakeApple::start(berlin_claimed_elsewhere(), token().expose_credential()).await;
     let out = client_for(&fake.base_url())
-        .configure(&token(), &us(), &Takeover::Accept.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Accept.into())
         .await
         .unwrap();
     let ConfigureOutcome::Claimed(account) = out else {
@@ -296,7 +304,8 @@ async fn configure_lost_race() {
         .mount(&s)
         .await;
     let err = client_for(&base(&s))
-        .configure(&token(), &us(), &Takeover::Refuse.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap_err();
     let ClientError::Configure(ConfigureError::LostRace { owner }) = &err else {
@@ -313,7 +322,8 @@ async fn configure_lost_race() {
 async fn configure_with_a_bad_token_is_rejected_by_apple() {
     let fake = FakeApple::start(berlin_claimed_elsewhere(), "some-other-credential").await;
     let err = client_for(&fake.base_url())
-        .configure(&token(), &us(), &Takeover::Accept.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Accept.into())
         .await
         .unwrap_err();
     assert_eq!(
@@ -339,7 +349,10 @@ async fn one_answer(
         .respond_with(template)
         .mount(&s)
         .await;
-    let r = client_for(&base(&s)).client_config(&token()).await;
+    let r = client_for(&base(&s))
+        .location(&token())
+        .client_config()
+        .await;
     (s, r)
 }
 
@@ -415,7 +428,7 @@ async fn a_body_over_the_limit_is_refused() {
         .retry_policy(fast())
         .build()
         .unwrap();
-    let err = c.client_config(&token()).await.unwrap_err();
+    let err = c.location(&token()).client_config().await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -440,7 +453,7 @@ async fn a_body_over_the_limit_is_refused() {
         .max_body_bytes(exact.len())
         .build()
         .unwrap();
-    assert!(c.client_config(&token()).await.is_ok());
+    assert!(c.location(&token()).client_config().await.is_ok());
 }
 
 // ---- retries ----
@@ -472,7 +485,11 @@ async fn retries_429_with_and_without_retry_after() {
             .set_body_json(json!({"errorNumber": 9646, "errorMessage": "Too many requests"})),
     ] {
         let s = flaky(template, 2).await;
-        let config = client_for(&base(&s)).client_config(&token()).await.unwrap();
+        let config = client_for(&base(&s))
+            .location(&token())
+            .client_config()
+            .await
+            .unwrap();
         assert_eq!(config.u_id.as_deref(), Some("981060278089131045"));
         assert_eq!(requests(&s).await, 3);
     }
@@ -485,7 +502,13 @@ async fn retries_9646_in_a_200_body() {
         1,
     )
     .await;
-    assert!(client_for(&base(&s)).client_config(&token()).await.is_ok());
+    assert!(
+        client_for(&base(&s))
+            .location(&token())
+            .client_config()
+            .await
+            .is_ok()
+    );
     assert_eq!(requests(&s).await, 2);
 }
 
@@ -502,7 +525,13 @@ async fn retries_5xx_with_retry_after_in_seconds_and_as_a_date() {
     ] {
         let s = flaky(template, 1).await;
         let started = std::time::Instant::now();
-        assert!(client_for(&base(&s)).client_config(&token()).await.is_ok());
+        assert!(
+            client_for(&base(&s))
+                .location(&token())
+                .client_config()
+                .await
+                .is_ok()
+        );
         assert_eq!(requests(&s).await, 2);
         assert!(
             started.elapsed() < Duration::from_secs(2),
@@ -520,7 +549,8 @@ async fn retries_stop_at_the_bound() {
         .mount(&s)
         .await;
     let err = client_for(&base(&s))
-        .client_config(&token())
+        .location(&token())
+        .client_config()
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Retryable);
@@ -535,7 +565,7 @@ async fn retries_stop_at_the_bound() {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    c.client_config(&token()).await.unwrap_err();
+    c.location(&token()).client_config().await.unwrap_err();
     assert_eq!(requests(&s).await, 5, "RetryPolicy::none makes one attempt");
 }
 
@@ -553,7 +583,7 @@ async fn a_timeout_is_retried_then_reported() {
         .retry_policy(fast().with_max_attempts(2))
         .build()
         .unwrap();
-    let err = c.client_config(&token()).await.unwrap_err();
+    let err = c.location(&token()).client_config().await.unwrap_err();
     let ClientError::Transport { kind, attempts, .. } = &err else {
         panic!("{err:?}")
     };
@@ -580,7 +610,7 @@ async fn connection_refused_is_retried_then_reported() {
         .unwrap()
         .port();
     let c = client_for(&format!("http://127.0.0.1:{port}/mdm/v2"));
-    let err = c.client_config(&token()).await.unwrap_err();
+    let err = c.location(&token()).client_config().await.unwrap_err();
     let ClientError::Transport { kind, attempts, .. } = &err else {
         panic!("{err:?}")
     };
@@ -642,7 +672,8 @@ async fn a_shared_reqwest_client_is_used() {
         .build()
         .unwrap();
     assert!(matches!(
-        c.configure(&token(), &us(), &Takeover::Refuse.into())
+        c.location(&token())
+            .configure(&us(), &Takeover::Refuse.into())
             .await
             .unwrap(),
         ConfigureOutcome::AlreadyOurs(_)
@@ -653,7 +684,8 @@ async fn a_shared_reqwest_client_is_used() {
 
 async fn configured(fake: &FakeApple) -> VppAccount {
     match client_for(&fake.base_url())
-        .configure(&token(), &us(), &Takeover::Refuse.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap()
     {
@@ -668,12 +700,19 @@ async fn verify_detects_displacement_and_apple_verdicts() {
     let mut account = configured(&fake).await;
     let c = client_for(&fake.base_url());
     assert_eq!(
-        c.verify(&mut account).await.unwrap(),
+        c.location(account.token())
+            .verify(&mut account)
+            .await
+            .unwrap(),
         Verification::StillOurs
     );
     fake.state.lock().unwrap().config["mdmInfo"] =
         json!({"id": "rival", "name": "Rival MDM", "metadata": "rival.example"});
-    let v = c.verify(&mut account).await.unwrap();
+    let v = c
+        .location(account.token())
+        .verify(&mut account)
+        .await
+        .unwrap();
     assert!(
         matches!(v, Verification::Displaced(ref o) if o.name.as_deref() == Some("Rival MDM")),
         "{v:?}"
@@ -681,7 +720,11 @@ async fn verify_detects_displacement_and_apple_verdicts() {
     assert!(!account.is_usable_at(chrono::Utc::now()));
     // Apple revokes the token: the verdict lands on the account.
     fake.state.lock().unwrap().credential = "revoked".into();
-    let err = c.verify(&mut account).await.unwrap_err();
+    let err = c
+        .location(account.token())
+        .verify(&mut account)
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TokenInvalid);
     assert_eq!(account.verdict(), apple_vpp::AppleVerdict::Invalid);
 }
@@ -704,7 +747,7 @@ async fn renew_accepts_only_the_same_location() {
         s.config["locationName"] = "Munich".into();
         s.config["tokenExpirationDate"] = "2028-09-26T08:30:39+0000".into();
     }
-    let err = c.renew(&mut account, new.clone()).await.unwrap_err();
+    let err = c.location(&new).renew(&mut account).await.unwrap_err();
     assert!(
         matches!(err, ClientError::Renew(RenewError::DifferentLocation(_))),
         "{err:?}"
@@ -716,7 +759,7 @@ async fn renew_accepts_only_the_same_location() {
         s.config["uId"] = "981060278089131045".into();
         s.config["locationName"] = "Berlin Office".into();
     }
-    let r = c.renew(&mut account, new.clone()).await.unwrap();
+    let r = c.location(&new).renew(&mut account).await.unwrap();
     assert_eq!(r.new_expiry.to_rfc3339(), "2028-09-26T08:30:39+00:00");
     assert_eq!(account.token(), &new);
 }
@@ -736,7 +779,8 @@ async fn renew_reclaims_a_released_location() {
         s.config["tokenExpirationDate"] = "2028-09-26T08:30:39+0000".into();
     }
     let r = client_for(&fake.base_url())
-        .renew(&mut account, new)
+        .location(&new)
+        .renew(&mut account)
         .await
         .unwrap();
     assert_eq!(r.reclaim, apple_vpp::Reclaim::Held);

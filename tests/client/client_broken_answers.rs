@@ -98,7 +98,11 @@ async fn read_request(socket: &mut tokio::net::TcpStream) {
 #[tokio::test]
 async fn a_read_whose_answer_broke_off_mid_body_is_sent_again() {
     let (base, connections) = serve(vec![reset_mid_body(CONFIG), whole(CONFIG)]).await;
-    let config = client_for(&base).client_config(&token()).await.unwrap();
+    let config = client_for(&base)
+        .location(&token())
+        .client_config()
+        .await
+        .unwrap();
     assert_eq!(config.location_name.as_deref(), Some("Berlin Office"));
     assert_eq!(connections.load(Ordering::SeqCst), 2);
 }
@@ -106,7 +110,11 @@ async fn a_read_whose_answer_broke_off_mid_body_is_sent_again() {
 #[tokio::test]
 async fn a_read_whose_2xx_body_arrived_cut_is_sent_again() {
     let (base, connections) = serve(vec![cut(CONFIG), cut(CONFIG), whole(CONFIG)]).await;
-    let config = client_for(&base).client_config(&token()).await.unwrap();
+    let config = client_for(&base)
+        .location(&token())
+        .client_config()
+        .await
+        .unwrap();
     assert_eq!(config.u_id.as_deref(), Some("981060278089131045"));
     assert_eq!(connections.load(Ordering::SeqCst), 3);
 }
@@ -115,7 +123,11 @@ async fn a_read_whose_2xx_body_arrived_cut_is_sent_again() {
 async fn a_read_broken_on_every_attempt_stops_at_the_policys_attempts() {
     // The tests' policy allows 4 attempts.
     let (base, connections) = serve(vec![cut(CONFIG)]).await;
-    let err = client_for(&base).client_config(&token()).await.unwrap_err();
+    let err = client_for(&base)
+        .location(&token())
+        .client_config()
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             err,
@@ -126,7 +138,11 @@ async fn a_read_broken_on_every_attempt_stops_at_the_policys_attempts() {
     assert_eq!(connections.load(Ordering::SeqCst), 4);
 
     let (base, connections) = serve(vec![reset_mid_body(CONFIG)]).await;
-    let err = client_for(&base).client_config(&token()).await.unwrap_err();
+    let err = client_for(&base)
+        .location(&token())
+        .client_config()
+        .await
+        .unwrap_err();
     assert!(matches!(err, ClientError::Transport { .. }), "{err:?}");
     assert_eq!(connections.load(Ordering::SeqCst), 4);
 }
@@ -135,7 +151,11 @@ async fn a_read_broken_on_every_attempt_stops_at_the_policys_attempts() {
 async fn a_complete_2xx_body_of_another_shape_is_not_sent_again() {
     // Complete JSON that is not a client configuration: the same answer would come again.
     let (base, connections) = serve(vec![whole("[1,2]"), whole(CONFIG)]).await;
-    let err = client_for(&base).client_config(&token()).await.unwrap_err();
+    let err = client_for(&base)
+        .location(&token())
+        .client_config()
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             err,
@@ -155,7 +175,8 @@ async fn a_write_whose_answer_broke_is_never_sent_again() {
     for script in [reset_mid_body(CONFIG), cut(CONFIG)] {
         let (base, connections) = serve(vec![script, whole(CONFIG)]).await;
         let err = client_for(&base)
-            .update_client_config(&token(), &update)
+            .location(&token())
+            .update_client_config(&update)
             .await
             .unwrap_err();
         assert!(

@@ -62,7 +62,8 @@ fn is_error<E: std::error::Error + Send + Sync + 'static>(_: &E) {}
 /// What an MDM writes: its own storage error type is `anyhow::Error`.
 async fn store_users(client: &VppClient, token: &VppToken) -> anyhow::Result<()> {
     client
-        .sync_users(token, None, |_page: SyncPage<VppUser>| {
+        .location(token)
+        .sync_users(None, |_page: SyncPage<VppUser>| {
             Err(anyhow::anyhow!("the users table is locked"))
         })
         .await?;
@@ -89,7 +90,8 @@ async fn a_sent_batch_is_tracked_as_it_is() {
     let sim = sim().await;
     let (c, token) = (client(&sim), token(&sim));
     let sent = c
-        .associate(&token, request(&["C02GLUE0001", "C02GLUE0002"]))
+        .location(&token)
+        .associate(request(&["C02GLUE0001", "C02GLUE0002"]))
         .await
         .unwrap();
     assert_eq!(sent.len(), 1);
@@ -113,7 +115,10 @@ async fn a_sent_batch_is_tracked_as_it_is() {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let outcome = loop {
         assert!(std::time::Instant::now() < deadline, "never completed");
-        let round = c.poll_due_at(&token, &mut tracker, Utc::now()).await;
+        let round = c
+            .location(&token)
+            .poll_due_at(&mut tracker, Utc::now())
+            .await;
         if let Some(o) = round.completed().next() {
             break o.clone();
         }
@@ -140,12 +145,13 @@ async fn waiting_for_events_for_the_longest_duration_has_no_deadline() {
     let sim = sim().await;
     let (c, token) = (client(&sim), token(&sim));
     let sent = c
-        .associate(&token, request(&["C02WAIT0001"]))
+        .location(&token)
+        .associate(request(&["C02WAIT0001"]))
         .await
         .unwrap();
     let statuses = c
+        .location(&token)
         .wait_for_events(
-            &token,
             &[sent[0].event_id.clone()],
             Duration::from_millis(10),
             Duration::MAX,
@@ -208,25 +214,27 @@ async fn uploading_a_managed_token_again_keeps_the_accounts_history() {
     let (c, token) = (client(&sim), token(&sim));
     let us = common::us();
     let takeover = apple_vpp::ClaimOptions::from(apple_vpp::Takeover::Accept);
-    let apple_vpp::client::ConfigureOutcome::Claimed(stored) =
-        c.configure(&token, &us, &takeover).await.unwrap()
+    let apple_vpp::ConfigureOutcome::Claimed(stored) =
+        c.location(&token).configure(&us, &takeover).await.unwrap()
     else {
         panic!("claimed with consent")
     };
     let previous = stored.took_over_from().cloned().expect("taken over");
     // The admin uploads the same token again.
     let again = c
-        .configure_again(&stored, &token, &apple_vpp::ClaimOptions::default())
+        .location(&token)
+        .configure_again(&stored, &apple_vpp::ClaimOptions::default())
         .await
         .unwrap();
-    let apple_vpp::client::ConfigureOutcome::AlreadyOurs(again) = again else {
+    let apple_vpp::ConfigureOutcome::AlreadyOurs(again) = again else {
         panic!("{again:?}")
     };
     assert_eq!(again.took_over_from(), Some(&previous));
     assert_eq!(again.configured(), stored.configured());
     // A plain configure makes a new account without that history.
-    let apple_vpp::client::ConfigureOutcome::AlreadyOurs(fresh) = c
-        .configure(&token, &us, &apple_vpp::ClaimOptions::default())
+    let apple_vpp::ConfigureOutcome::AlreadyOurs(fresh) = c
+        .location(&token)
+        .configure(&us, &apple_vpp::ClaimOptions::default())
         .await
         .unwrap()
     else {
@@ -235,7 +243,7 @@ async fn uploading_a_managed_token_again_keeps_the_accounts_history() {
     assert_eq!(fresh.took_over_from(), None);
     // Renewing with the token in use is a refresh.
     let mut account = again.clone();
-    let renewal = c.renew(&mut account, token.clone()).await.unwrap();
+    let renewal = c.location(&token).renew(&mut account).await.unwrap();
     assert_eq!(renewal.previous_expiry, renewal.new_expiry);
     assert_eq!(account.took_over_from(), Some(&previous));
 }

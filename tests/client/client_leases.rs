@@ -78,7 +78,8 @@ async fn a_failed_uid_read_fails_the_leased_sync_and_never_keys_the_lease_by_the
     // attempts).
     sim.inject_fault(FaultSpec::new("client/config", 4, FaultKind::Status503));
     let error = client
-        .sync_users(&token, None, |_| Ok::<_, Infallible>(()))
+        .location(&token)
+        .sync_users(None, |_| Ok::<_, Infallible>(()))
         .await
         .map_err(ClientError::from)
         .expect_err("a sync whose location is unknown must not run");
@@ -94,14 +95,16 @@ async fn a_failed_uid_read_fails_the_leased_sync_and_never_keys_the_lease_by_the
     // first read failed, must find it held (a key cached from the failure would not).
     let other = take(&leases, LeaseKind::Sync);
     let error = client
-        .sync_users(&token, None, |_| Ok::<_, Infallible>(()))
+        .location(&token)
+        .sync_users(None, |_| Ok::<_, Infallible>(()))
         .await
         .map_err(ClientError::from)
         .unwrap_err();
     assert_held(error, LeaseKind::Sync);
     leases.release(&other).await.unwrap();
     let outcome = client
-        .sync_users(&token, None, |_| Ok::<_, Infallible>(()))
+        .location(&token)
+        .sync_users(None, |_| Ok::<_, Infallible>(()))
         .await
         .unwrap();
     assert_eq!(outcome.pages, 3);
@@ -117,7 +120,8 @@ async fn configure_with_a_legacy_token_takes_the_same_config_lease_as_verify() {
     // Another replica verifies the account (its key: the account's `uId`).
     let verifying = take(&leases, LeaseKind::Config);
     let error = client
-        .configure(&token(), &us(), &Takeover::Refuse.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Refuse.into())
         .await
         .expect_err("the location's config lease is held");
     assert_held(error, LeaseKind::Config);
@@ -127,20 +131,29 @@ async fn configure_with_a_legacy_token_takes_the_same_config_lease_as_verify() {
     );
     leases.release(&verifying).await.unwrap();
     let outcome = client
-        .configure(&token(), &us(), &Takeover::Refuse.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap();
-    let apple_vpp::client::ConfigureOutcome::Claimed(mut account) = outcome else {
+    let apple_vpp::ConfigureOutcome::Claimed(mut account) = outcome else {
         panic!("{outcome:?}")
     };
     // verify keys by the account's `uId`: the same lease.
     let held = take(&leases, LeaseKind::Config);
     assert_held(
-        client.verify(&mut account).await.unwrap_err(),
+        client
+            .location(account.token())
+            .verify(&mut account)
+            .await
+            .unwrap_err(),
         LeaseKind::Config,
     );
     leases.release(&held).await.unwrap();
-    client.verify(&mut account).await.unwrap();
+    client
+        .location(account.token())
+        .verify(&mut account)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -157,7 +170,8 @@ async fn subscribe_with_a_legacy_token_takes_the_locations_config_lease_too() {
     .unwrap();
     let held = take(&leases, LeaseKind::Config);
     let error = client
-        .subscribe(&token(), &us(), &subscription)
+        .location(&token())
+        .subscribe(&us(), &subscription)
         .await
         .expect_err("the location's config lease is held");
     assert_held(error, LeaseKind::Config);
@@ -165,7 +179,8 @@ async fn subscribe_with_a_legacy_token_takes_the_locations_config_lease_too() {
     // Free: the lease is had, and the legacy token then meets v1's own refusal of
     // notifications (not a lease error).
     let error = client
-        .subscribe(&token(), &us(), &subscription)
+        .location(&token())
+        .subscribe(&us(), &subscription)
         .await
         .unwrap_err();
     assert!(!matches!(error, ClientError::Lease(_)), "{error:?}");
@@ -183,7 +198,8 @@ async fn a_sync_whose_handler_stalled_past_the_ttl_while_another_replica_took_th
     let mut handed = 0;
     let mut other = None;
     let outcome = client
-        .sync_users(&token, None, |_page: SyncPage<VppUser>| {
+        .location(&token)
+        .sync_users(None, |_page: SyncPage<VppUser>| {
             handed += 1;
             if handed == 2 {
                 // The last page: a blocking commit outlives the lease, and meanwhile
@@ -214,7 +230,8 @@ async fn after_a_stall_past_the_ttl_no_further_page_is_handed_over() {
     let client = leased(&sim.base_url(), &leases, ttl);
     let mut fences = Vec::new();
     let outcome = client
-        .sync_users(&token, None, |page: SyncPage<VppUser>| {
+        .location(&token)
+        .sync_users(None, |page: SyncPage<VppUser>| {
             fences.push(page.fence);
             if fences.len() == 1 {
                 std::thread::sleep(ttl * 2);
@@ -244,14 +261,15 @@ async fn with_lease_hands_the_fence_to_the_work_from_its_start_and_on_every_page
     let leases = Arc::new(InProcessLeases::new());
     let client = leased(&sim.base_url(), &leases, Duration::from_secs(30));
     let seen = Mutex::new(Vec::new());
-    let (pages, fence) = client
-        .with_lease(LeaseKind::Sync, &here(), |lease: LeaseGuard| {
-            let (client, token, seen) = (&client, &token, &seen);
+    let location = client.location(&token);
+    let (pages, fence) = location
+        .with_lease(LeaseKind::Sync, |lease: LeaseGuard| {
+            let (location, seen) = (&location, &seen);
             async move {
                 // Before any request: the fence to make the writes conditional on.
                 seen.lock().unwrap().push(lease.fence());
-                let mut stream = client
-                    .pages::<_, VppUser>(token, apple_vpp::api::GetUsers::new())
+                let mut stream = location
+                    .pages::<_, VppUser>(apple_vpp::api::GetUsers::new())
                     .under_lease(lease);
                 let mut n = 0;
                 while let Some(page) = stream.next().await {
@@ -275,7 +293,8 @@ async fn with_lease_hands_the_fence_to_the_work_from_its_start_and_on_every_page
         .build()
         .unwrap();
     let (none, fence) = plain
-        .with_lease(LeaseKind::Sync, &here(), |lease: LeaseGuard| async move {
+        .location(&token)
+        .with_lease(LeaseKind::Sync, |lease: LeaseGuard| async move {
             lease.check().await?;
             Ok::<_, ClientError>(lease.fence())
         })
@@ -291,12 +310,13 @@ async fn a_stream_under_a_lost_lease_ends_with_the_lease_error_and_no_outcome() 
     let leases = Arc::new(InProcessLeases::new());
     let ttl = Duration::from_millis(100);
     let client = leased(&sim.base_url(), &leases, ttl);
-    let result = client
-        .with_lease(LeaseKind::Sync, &here(), |lease: LeaseGuard| {
-            let (client, token, leases) = (&client, &token, leases.clone());
+    let location = client.location(&token);
+    let result = location
+        .with_lease(LeaseKind::Sync, |lease: LeaseGuard| {
+            let (location, leases) = (&location, leases.clone());
             async move {
-                let mut stream = client
-                    .pages::<_, VppUser>(token, apple_vpp::api::GetUsers::new())
+                let mut stream = location
+                    .pages::<_, VppUser>(apple_vpp::api::GetUsers::new())
                     .under_lease(lease);
                 // The only page: handed over under the lease.
                 let page = stream.next().await.expect("a page")?;
@@ -328,11 +348,13 @@ async fn a_stream_under_a_lost_lease_ends_with_the_lease_error_and_no_outcome() 
 
 #[tokio::test]
 async fn a_guard_check_fails_once_another_holder_has_the_lease() {
+    let (sim, token) = sim(1, 1).await;
     let leases = Arc::new(InProcessLeases::new());
     let ttl = Duration::from_millis(100);
-    let client = leased("https://vpp.itunes.apple.com/mdm/v2", &leases, ttl);
+    let client = leased(&sim.base_url(), &leases, ttl);
     let result = client
-        .with_lease(LeaseKind::Sync, &here(), |lease: LeaseGuard| {
+        .location(&token)
+        .with_lease(LeaseKind::Sync, |lease: LeaseGuard| {
             let leases = leases.clone();
             async move {
                 lease.check().await?;
@@ -347,6 +369,7 @@ async fn a_guard_check_fails_once_another_holder_has_the_lease() {
         matches!(result, Err(ClientError::Lease(LeaseError::Lost { .. }))),
         "{result:?}"
     );
+    sim.shutdown().await;
 }
 
 // ----- the day's sync: one unit, one lease -----
@@ -359,7 +382,8 @@ async fn two_replicas_doing_the_days_sync_of_three_lists_send_it_once_not_twice(
     let alone = leased(&sim.base_url(), &alone_leases, Duration::from_secs(30));
     let mut kinds = [0u32; 3];
     let day = alone
-        .sync_location(&token, None, None, |page| {
+        .location(&token)
+        .sync_location(None, None, |page| {
             let fence = page.fence();
             assert!(fence.is_some());
             match page {
@@ -386,7 +410,8 @@ async fn two_replicas_doing_the_days_sync_of_three_lists_send_it_once_not_twice(
         let token = token.clone();
         async move {
             client
-                .sync_location(&token, None, None, |_| Ok::<_, Infallible>(()))
+                .location(&token)
+                .sync_location(None, None, |_| Ok::<_, Infallible>(()))
                 .await
                 .map_err(ClientError::from)
         }
@@ -432,7 +457,8 @@ async fn a_lease_ttl_at_the_maximum_works() {
     let leases = Arc::new(InProcessLeases::new());
     let client = leased(&sim.base_url(), &leases, MAX_LEASE_TTL);
     let outcome = client
-        .sync_users(&token, None, |_| Ok::<_, Infallible>(()))
+        .location(&token)
+        .sync_users(None, |_| Ok::<_, Infallible>(()))
         .await
         .unwrap();
     assert!(outcome.lease_fence.is_some());
@@ -446,9 +472,8 @@ async fn a_sync_while_another_replica_holds_the_lease_says_so_without_a_match() 
     let client = leased(&sim.base_url(), &leases, Duration::from_secs(30));
     let held = take(&leases, LeaseKind::Sync);
     let error = client
-        .sync_users(&token, None, |_page: SyncPage<VppUser>| {
-            Ok::<_, Infallible>(())
-        })
+        .location(&token)
+        .sync_users(None, |_page: SyncPage<VppUser>| Ok::<_, Infallible>(()))
         .await
         .expect_err("another replica holds the sync lease");
     assert!(error.is_lease_held(), "{error:?}");
@@ -457,7 +482,8 @@ async fn a_sync_while_another_replica_holds_the_lease_says_so_without_a_match() 
     // A handler's error is the handler's: no question about Apple answers yes.
     leases.release(&held).await.unwrap();
     let stopped = client
-        .sync_users(&token, None, |_page: SyncPage<VppUser>| Err("disk full"))
+        .location(&token)
+        .sync_users(None, |_page: SyncPage<VppUser>| Err("disk full"))
         .await
         .expect_err("the handler stopped the sync");
     assert!(stopped.client_error().is_none());

@@ -6,8 +6,9 @@ use crate::common;
 
 use std::time::Duration;
 
+use apple_vpp::ConfigureOutcome;
 use apple_vpp::api::RetryPolicy;
-use apple_vpp::client::{ClientError, ConfigureOutcome, VppClient};
+use apple_vpp::client::{ClientError, VppClient};
 use apple_vpp::{AppleVerdict, ConfigureError, Protocol, Takeover, Verification};
 use common::fake_apple::{FakeApple, berlin_claimed_elsewhere, unclaimed};
 use common::{assert_no_secret, token, us};
@@ -50,7 +51,8 @@ async fn paths(fake: &FakeApple) -> Vec<String> {
 async fn a_legacy_token_refused_by_v2_is_claimed_over_v1() {
     let fake = legacy_fake(None).await;
     let outcome = client(&fake)
-        .configure(&token(), &us(), &Takeover::Refuse.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap();
     let ConfigureOutcome::Claimed(account) = outcome else {
@@ -84,7 +86,8 @@ async fn a_legacy_token_refused_by_v2_is_claimed_over_v1() {
 async fn a_legacy_account_that_is_already_ours_is_not_written() {
     let fake = legacy_fake(Some(&us().legacy_client_context())).await;
     let outcome = client(&fake)
-        .configure(&token(), &us(), &Takeover::Refuse.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap();
     assert!(
@@ -98,7 +101,8 @@ async fn a_legacy_account_that_is_already_ours_is_not_written() {
 async fn another_guid_needs_consent_and_shows_its_hostname() {
     let fake = legacy_fake(Some(OTHER)).await;
     let outcome = client(&fake)
-        .configure(&token(), &us(), &Takeover::Refuse.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap();
     let ConfigureOutcome::ManagedElsewhere { owner, .. } = outcome else {
@@ -109,7 +113,8 @@ async fn another_guid_needs_consent_and_shows_its_hostname() {
     assert!(fake.state.lock().unwrap().legacy_writes.is_empty());
 
     let outcome = client(&fake)
-        .configure(&token(), &us(), &Takeover::AcceptFrom(owner.clone()).into())
+        .location(&token())
+        .configure(&us(), &Takeover::AcceptFrom(owner.clone()).into())
         .await
         .unwrap();
     let ConfigureOutcome::Claimed(account) = outcome else {
@@ -123,7 +128,8 @@ async fn a_lost_race_on_the_v1_read_back_is_reported() {
     let fake = legacy_fake(None).await;
     fake.state.lock().unwrap().legacy_racer = Some(OTHER.to_owned());
     let err = client(&fake)
-        .configure(&token(), &us(), &Takeover::Refuse.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap_err();
     assert!(
@@ -136,7 +142,8 @@ async fn a_lost_race_on_the_v1_read_back_is_reported() {
 async fn revoked_and_expired_in_a_v1_failure_status_are_recorded_and_not_retried() {
     let fake = legacy_fake(None).await;
     let ConfigureOutcome::Claimed(mut account) = client(&fake)
-        .configure(&token(), &us(), &Takeover::Refuse.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap()
     else {
@@ -145,7 +152,11 @@ async fn revoked_and_expired_in_a_v1_failure_status_are_recorded_and_not_retried
     for (number, verdict) in [(9625, AppleVerdict::Revoked), (9621, AppleVerdict::Expired)] {
         fake.state.lock().unwrap().legacy_error = Some(number);
         let before = fake.server.received_requests().await.unwrap().len();
-        let err = client(&fake).verify(&mut account).await.unwrap_err();
+        let err = client(&fake)
+            .location(account.token())
+            .verify(&mut account)
+            .await
+            .unwrap_err();
         assert_eq!(
             err.apple().map(|a| a.number.code()),
             Some(number),
@@ -157,7 +168,11 @@ async fn revoked_and_expired_in_a_v1_failure_status_are_recorded_and_not_retried
         assert_no_secret(&format!("{err} {err:?}"), token().expose_credential());
     }
     fake.state.lock().unwrap().legacy_error = None;
-    let verification = client(&fake).verify(&mut account).await.unwrap();
+    let verification = client(&fake)
+        .location(account.token())
+        .verify(&mut account)
+        .await
+        .unwrap();
     assert_eq!(verification, Verification::StillOurs);
     assert_eq!(account.verdict(), AppleVerdict::Active);
 }
@@ -169,7 +184,8 @@ async fn a_v1_only_mdm_on_a_v2_location_needs_consent() {
     let fake = FakeApple::start(unclaimed(), token().expose_credential()).await;
     fake.state.lock().unwrap().legacy_context = Some(OTHER.to_owned());
     let outcome = client(&fake)
-        .configure(&token(), &us(), &Takeover::Refuse.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap();
     let ConfigureOutcome::ManagedElsewhere { owner, .. } = outcome else {
@@ -184,7 +200,8 @@ async fn a_v1_only_mdm_on_a_v2_location_needs_consent() {
     let fake = FakeApple::start(berlin_claimed_elsewhere(), token().expose_credential()).await;
     fake.state.lock().unwrap().legacy_context = Some(us().legacy_client_context());
     let outcome = client(&fake)
-        .configure(&token(), &us(), &Takeover::Refuse.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap();
     assert!(matches!(outcome, ConfigureOutcome::ManagedElsewhere { .. }));
@@ -206,7 +223,8 @@ async fn notification_settings_for_a_legacy_token_are_refused_at_once_without_a_
     let sub = NotificationSubscription::new("https://mdm.example.com/n", secret).unwrap();
     let options = ClaimOptions::from(Takeover::Refuse).with_notifications(sub.settings_update());
     let error = client
-        .configure(&token(), &us(), &options)
+        .location(&token())
+        .configure(&us(), &options)
         .await
         .unwrap_err();
     assert!(

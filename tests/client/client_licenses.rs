@@ -23,9 +23,17 @@ fn the_sync_futures_are_send() {
     let token: VppToken = VppToken::builder("o", "2031-01-01T00:00:00+00:00".parse().unwrap())
         .build()
         .unwrap();
-    assert_send(&client.sync_assignments(&token, None, |_| Ok::<_, Infallible>(())));
-    assert_send(&client.associate(&token, LicensesRequest::default()));
-    assert_send(&client.wait_for_events(&token, &[], POLL, WAIT));
+    assert_send(
+        &client
+            .location(&token)
+            .sync_assignments(None, |_| Ok::<_, Infallible>(())),
+    );
+    assert_send(
+        &client
+            .location(&token)
+            .associate(LicensesRequest::default()),
+    );
+    assert_send(&client.location(&token).wait_for_events(&[], POLL, WAIT));
 }
 
 #[tokio::test]
@@ -37,7 +45,8 @@ async fn assets_are_listed_page_by_page_each_page_asked_once() {
     .await;
     let mut pages = Vec::new();
     let outcome = client
-        .list_assets(&token, |page| {
+        .location(&token)
+        .list_assets(|page| {
             pages.push((page.index, page.records));
             Ok::<_, Infallible>(())
         })
@@ -92,7 +101,8 @@ async fn batches_full_and_incremental_syncs_and_an_empty_incremental_answer() {
     let mut wanted = serials("C02A", 2500);
     wanted.push(wanted[7].clone());
     let sent = client
-        .associate(&token, licenses("555000111", wanted.clone()))
+        .location(&token)
+        .associate(licenses("555000111", wanted.clone()))
         .await
         .unwrap();
     let sizes: Vec<usize> = sent
@@ -108,7 +118,8 @@ async fn batches_full_and_incremental_syncs_and_an_empty_incremental_answer() {
     assert_eq!(sent[2].request.serial_numbers[499], "C02A02499");
     assert_eq!(requests_to(&sim, "POST", "assets/associate").len(), 3);
     let statuses = client
-        .wait_for_events(&token, &ids(&sent), POLL, WAIT)
+        .location(&token)
+        .wait_for_events(&ids(&sent), POLL, WAIT)
         .await
         .unwrap();
     assert_eq!(statuses.len(), 3);
@@ -129,11 +140,13 @@ async fn batches_full_and_incremental_syncs_and_an_empty_incremental_answer() {
 
     // Two more; the incremental sync lists only them.
     let more = client
-        .associate(&token, licenses("409203825", serials("C02B", 2)))
+        .location(&token)
+        .associate(licenses("409203825", serials("C02B", 2)))
         .await
         .unwrap();
     client
-        .wait_for_events(&token, &ids(&more), POLL, WAIT)
+        .location(&token)
+        .wait_for_events(&ids(&more), POLL, WAIT)
         .await
         .unwrap();
     let (records, pages, incremental) = all_assignments(&client, &token, Some(&version))
@@ -165,10 +178,11 @@ async fn batches_full_and_incremental_syncs_and_an_empty_incremental_answer() {
 
     // Revoke 250 devices, maxRevokeSerialNumbers 100: three requests.
     let revoked = client
-        .revoke(
-            &token,
-            RevokeRequest::new(serials("C02A", 250), Vec::<String>::new()),
-        )
+        .location(&token)
+        .revoke(RevokeRequest::new(
+            serials("C02A", 250),
+            Vec::<String>::new(),
+        ))
         .await
         .unwrap();
     let sizes: Vec<usize> = revoked
@@ -204,7 +218,8 @@ async fn an_unknown_version_falls_back_to_a_full_sync_and_says_so() {
     // The pages after the fallback say so.
     let mut seen = Vec::new();
     client
-        .sync_users(&token, Some("v-unknown"), |page| {
+        .location(&token)
+        .sync_users(Some("v-unknown"), |page| {
             seen.push((page.index, page.full, page.fell_back));
             Ok::<_, Infallible>(())
         })
@@ -226,9 +241,15 @@ async fn a_sync_during_which_the_data_changes_is_read_again_and_keeps_the_settle
     let (sync, write) = tokio::join!(all_users(&client, &token, None), async {
         tokio::time::sleep(Duration::from_millis(120)).await;
         let request = UsersRequest::new([UserEntry::new("late-user")]);
-        let sent = client.create_users(&token, request).await.unwrap().sent;
+        let sent = client
+            .location(&token)
+            .create_users(request)
+            .await
+            .unwrap()
+            .sent;
         client
-            .wait_for_events(&token, &ids(&sent), POLL, WAIT)
+            .location(&token)
+            .wait_for_events(&ids(&sent), POLL, WAIT)
             .await
             .unwrap()
     });
@@ -256,12 +277,14 @@ async fn not_enough_licenses_fails_part_of_the_event_with_9709_per_device() {
     let (_sim, client, token) = start(scenario()).await;
     // 361309726 has 5 licenses.
     let sent = client
-        .associate(&token, licenses("361309726", serials("C02F", 7)))
+        .location(&token)
+        .associate(licenses("361309726", serials("C02F", 7)))
         .await
         .unwrap();
     assert_eq!(sent.len(), 1);
     let status = client
-        .wait_for_events(&token, &ids(&sent), POLL, WAIT)
+        .location(&token)
+        .wait_for_events(&ids(&sent), POLL, WAIT)
         .await
         .unwrap()
         .remove(0);
@@ -283,14 +306,16 @@ async fn users_are_created_updated_and_retired_in_batches() {
     let entries =
         (0..5).map(|i| UserEntry::new(format!("new-{i}")).with_email(format!("n{i}@example.com")));
     let created = client
-        .create_users(&token, UsersRequest::new(entries))
+        .location(&token)
+        .create_users(UsersRequest::new(entries))
         .await
         .unwrap()
         .sent;
     assert_eq!(created.len(), 3, "maxUsers 2: 2 + 2 + 1");
     assert_eq!(requests_to(&sim, "POST", "users/create").len(), 3);
     let done = client
-        .wait_for_events(&token, &ids(&created), POLL, WAIT)
+        .location(&token)
+        .wait_for_events(&ids(&created), POLL, WAIT)
         .await
         .unwrap();
     assert!(
@@ -299,19 +324,21 @@ async fn users_are_created_updated_and_retired_in_batches() {
     );
 
     let updated = client
-        .update_users(
-            &token,
-            UsersRequest::new([UserEntry::new("new-0").with_email("zero@example.com")]),
-        )
+        .location(&token)
+        .update_users(UsersRequest::new([
+            UserEntry::new("new-0").with_email("zero@example.com")
+        ]))
         .await
         .unwrap();
     let retired = client
-        .retire_users(&token, UsersRequest::new([UserEntry::new("new-1")]))
+        .location(&token)
+        .retire_users(UsersRequest::new([UserEntry::new("new-1")]))
         .await
         .unwrap();
     let both = [ids(&updated), ids(&retired)].concat();
     let done = client
-        .wait_for_events(&token, &both, POLL, WAIT)
+        .location(&token)
+        .wait_for_events(&both, POLL, WAIT)
         .await
         .unwrap();
     assert!(
@@ -331,7 +358,8 @@ async fn users_are_created_updated_and_retired_in_batches() {
 async fn an_empty_request_is_refused_before_anything_is_sent() {
     let (sim, client, token) = start(scenario()).await;
     let error = client
-        .associate(&token, licenses("409203825", Vec::new()))
+        .location(&token)
+        .associate(licenses("409203825", Vec::new()))
         .await
         .unwrap_err();
     assert!(
@@ -339,7 +367,8 @@ async fn an_empty_request_is_refused_before_anything_is_sent() {
         "{error:?}"
     );
     let error = client
-        .revoke(&token, RevokeRequest::new(["  "], Vec::<String>::new()))
+        .location(&token)
+        .revoke(RevokeRequest::new(["  "], Vec::<String>::new()))
         .await
         .unwrap_err();
     assert!(matches!(
@@ -360,13 +389,14 @@ async fn waiting_stops_at_the_deadline_with_the_event_still_pending() {
     })
     .await;
     let sent = client
-        .associate(&token, licenses("409203825", serials("C02P", 1)))
+        .location(&token)
+        .associate(licenses("409203825", serials("C02P", 1)))
         .await
         .unwrap();
     let start = Instant::now();
     let statuses = client
+        .location(&token)
         .wait_for_events(
-            &token,
             &ids(&sent),
             Duration::from_millis(100),
             Duration::from_millis(350),
@@ -379,7 +409,8 @@ async fn waiting_stops_at_the_deadline_with_the_event_still_pending() {
     assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
 
     let unknown = client
-        .event_status(&token, &EventId::new("no-such-event"))
+        .location(&token)
+        .event_status(&EventId::new("no-such-event"))
         .await
         .unwrap_err();
     assert_eq!(unknown.apple().map(|a| a.number.code()), Some(9708));
@@ -393,7 +424,8 @@ async fn a_rejected_token_stops_the_listing_with_apples_error() {
             .build()
             .unwrap();
     let error = client
-        .list_assets(&unknown, |_| Ok::<_, Infallible>(()))
+        .location(&unknown)
+        .list_assets(|_| Ok::<_, Infallible>(()))
         .await
         .map_err(ClientError::from)
         .unwrap_err();
@@ -412,7 +444,8 @@ async fn a_failing_page_handler_stops_the_sync() {
     })
     .await;
     let error = client
-        .sync_users(&token, None, |page| {
+        .location(&token)
+        .sync_users(None, |page| {
             if page.index == 0 {
                 Ok(())
             } else {
@@ -454,7 +487,8 @@ fn asked_pages(sim: &apple_vpp_sim::RunningSimulator) -> Vec<u32> {
 async fn the_page_stream_yields_every_page_once_then_the_outcome() {
     use futures_util::StreamExt;
     let (sim, client, token) = twenty_pages().await;
-    let mut pages = client.pages(&token, apple_vpp::api::GetAssets::new());
+    let location = client.location(&token);
+    let mut pages = location.pages(apple_vpp::api::GetAssets::new());
     assert_eq!(pages.outcome(), None, "no outcome before the end");
     let mut seen = Vec::new();
     while let Some(page) = pages.next().await {
@@ -476,13 +510,14 @@ async fn dropping_the_page_stream_asks_for_no_page_beyond_those_in_flight() {
     let (sim, client, token) = twenty_pages().await;
 
     // Dropped after page 0: nothing else was in flight, so nothing else is asked for.
-    let mut pages = client.pages::<_, apple_vpp::Asset>(&token, apple_vpp::api::GetAssets::new());
+    let location = client.location(&token);
+    let mut pages = location.pages::<_, apple_vpp::Asset>(apple_vpp::api::GetAssets::new());
     assert_eq!(pages.next().await.unwrap().unwrap().index, 0);
     drop(pages);
     assert_eq!(asked_pages(&sim), [0]);
 
     // Dropped after a second page: at most the five pages then in flight were asked for.
-    let mut pages = client.pages::<_, apple_vpp::Asset>(&token, apple_vpp::api::GetAssets::new());
+    let mut pages = location.pages::<_, apple_vpp::Asset>(apple_vpp::api::GetAssets::new());
     pages.next().await.unwrap().unwrap();
     let second = pages.next().await.unwrap().unwrap();
     assert!((1..=5).contains(&second.index), "{}", second.index);

@@ -86,7 +86,8 @@ fn storefront_of(r: &RecordedRequest) -> &str {
 async fn describe(client: &VppClient, token: &VppToken) -> Vec<DescribedAsset> {
     let mut all = Vec::new();
     client
-        .describe_assets(token, &MetadataOptions::default(), |batch| {
+        .location(token)
+        .describe_assets(&MetadataOptions::default(), |batch| {
             all.extend(batch);
             Ok::<_, Infallible>(())
         })
@@ -174,8 +175,8 @@ async fn an_id_in_no_storefront_is_reported_not_dropped() {
 
     let answer = s
         .client
+        .location(&s.token)
         .metadata(
-            &s.token,
             Storefront::new("de").ok(),
             ContentKind::Apps,
             &[AdamId::new("555000111"), AdamId::new("409203825")],
@@ -262,7 +263,8 @@ async fn after_a_401_the_developer_token_is_minted_again_exactly_once() {
     let opts = MetadataOptions::default();
     let answer = s
         .client
-        .metadata(&s.token, de.clone(), ContentKind::Apps, &ids, &opts)
+        .location(&s.token)
+        .metadata(de.clone(), ContentKind::Apps, &ids, &opts)
         .await
         .unwrap();
     assert_eq!(answer.found.len(), 1);
@@ -281,7 +283,8 @@ async fn after_a_401_the_developer_token_is_minted_again_exactly_once() {
     });
     let err = s
         .client
-        .metadata(&s.token, de, ContentKind::Apps, &ids, &opts)
+        .location(&s.token)
+        .metadata(de, ContentKind::Apps, &ids, &opts)
         .await
         .unwrap_err();
     assert!(
@@ -309,8 +312,8 @@ async fn a_429_is_retried_after_retry_after() {
     let started = Instant::now();
     let answer = s
         .client
+        .location(&s.token)
         .metadata(
-            &s.token,
             Storefront::new("de").ok(),
             ContentKind::Apps,
             &[AdamId::new("409203825")],
@@ -413,8 +416,8 @@ async fn an_unknown_storefront_is_a_404_and_counts_as_knowing_nothing() {
     );
     let answer = s
         .client
+        .location(&s.token)
         .metadata(
-            &s.token,
             Storefront::new("zz").ok(),
             ContentKind::Apps,
             &[AdamId::new("409203825")],
@@ -565,8 +568,8 @@ async fn the_lookup_sends_the_cookie_and_finds_the_locations_custom_app() {
     let s = start(scenario).await;
     let answer = s
         .legacy
+        .location(&s.token)
         .metadata(
-            &s.token,
             Storefront::new("de").ok(),
             ContentKind::Apps,
             &[AdamId::new("451796775")],
@@ -595,8 +598,8 @@ async fn no_ids_send_no_request() {
     let s = start(scenario()).await;
     for client in [&s.client, &s.legacy] {
         let answer = client
+            .location(&s.token)
             .metadata(
-                &s.token,
                 Storefront::new("de").ok(),
                 ContentKind::Books,
                 &[],
@@ -631,8 +634,8 @@ async fn a_content_token_apple_refuses_is_a_typed_403_naming_both_causes() {
     };
     let err = s
         .client
+        .location(&stranger)
         .metadata(
-            &stranger,
             Storefront::new("de").ok(),
             ContentKind::Apps,
             &[AdamId::new("409203825")],
@@ -679,8 +682,8 @@ async fn an_id_apple_repeats_is_returned_once() {
         .build()
         .unwrap();
     let answer = client
+        .location(&s.token)
         .metadata(
-            &s.token,
             Storefront::new("de").ok(),
             ContentKind::Apps,
             &[AdamId::new("1"), AdamId::new("2")],

@@ -136,7 +136,7 @@ async fn subscribing_delivers_the_test_notification_and_keeps_the_claim() {
     let c = client(&sim);
     let token = token(&sim);
 
-    let out = c.subscribe(&token, &us(), &sub).await.unwrap();
+    let out = c.location(&token).subscribe(&us(), &sub).await.unwrap();
     let SubscribeOutcome::Subscribed(account) = out else {
         panic!("not subscribed: {out:?}")
     };
@@ -161,21 +161,22 @@ async fn subscribing_delivers_the_test_notification_and_keeps_the_claim() {
     // The claim is ours and the settings are recorded.
     let info = sim.mdm_info(UID).expect("claimed");
     assert_eq!(info.id, common::OUR_ID);
-    let config = c.client_config(&token).await.unwrap();
+    let config = c.location(&token).client_config().await.unwrap();
     assert_eq!(sub.check_read_back(&config), Vec::<&str>::new());
 
     // Subscribing again on our own location writes again (Apple wants the full set each
     // time) and keeps the claim.
-    let again = c.subscribe(&token, &us(), &sub).await.unwrap();
+    let again = c.location(&token).subscribe(&us(), &sub).await.unwrap();
     assert!(matches!(again, SubscribeOutcome::Subscribed(_)));
     assert_eq!(client_config_writes(&sim), 2);
     assert_eq!(sim.mdm_info(UID).unwrap().id, common::OUR_ID);
 
     // Claiming afterwards (nothing to change) does not drop the subscription.
-    c.configure(&token, &us(), &Default::default())
+    c.location(&token)
+        .configure(&us(), &Default::default())
         .await
         .unwrap();
-    let config = c.client_config(&token).await.unwrap();
+    let config = c.location(&token).client_config().await.unwrap();
     assert_eq!(sub.check_read_back(&config), Vec::<&str>::new());
 }
 
@@ -187,7 +188,7 @@ async fn a_receiver_that_fails_is_9728_with_the_url_and_without_the_secret() {
     let c = client(&sim);
     let token = token(&sim);
 
-    let err = c.subscribe(&token, &us(), &sub).await.unwrap_err();
+    let err = c.location(&token).subscribe(&us(), &sub).await.unwrap_err();
     match &err {
         ClientError::Subscribe(SubscribeError::TestNotificationNotDelivered { url }) => {
             assert_eq!(url, &receiver.url);
@@ -207,7 +208,7 @@ async fn a_receiver_that_fails_is_9728_with_the_url_and_without_the_secret() {
     assert!(!receiver.received().is_empty());
     assert_eq!(client_config_writes(&sim), 1);
     assert!(sim.mdm_info(UID).is_none());
-    let config = c.client_config(&token).await.unwrap();
+    let config = c.location(&token).client_config().await.unwrap();
     assert_eq!(config.notification_url, None);
 }
 
@@ -224,7 +225,11 @@ async fn subscribing_on_another_mdms_location_is_refused_without_writing() {
     let (sub, _) = subscription(&receiver.url);
     let c = client(&sim);
 
-    let out = c.subscribe(&token(&sim), &us(), &sub).await.unwrap();
+    let out = c
+        .location(&token(&sim))
+        .subscribe(&us(), &sub)
+        .await
+        .unwrap();
     let SubscribeOutcome::ManagedElsewhere { owner, location } = out else {
         panic!("expected a refusal: {out:?}")
     };
@@ -262,7 +267,7 @@ async fn an_associate_completes_through_the_notification() {
     let (sub, secret) = subscription(&receiver.url);
     let c = client(&sim);
     let token = token(&sim);
-    let out = c.subscribe(&token, &us(), &sub).await.unwrap();
+    let out = c.location(&token).subscribe(&us(), &sub).await.unwrap();
     assert!(matches!(out, SubscribeOutcome::Subscribed(_)));
 
     let mut tracker = EventTracker::default();
@@ -283,7 +288,10 @@ async fn an_associate_completes_through_the_notification() {
 
     // Nothing left to poll: the driver sends nothing.
     let before = sim.requests().len();
-    let round = c.poll_due_at(&token, &mut tracker, Utc::now()).await;
+    let round = c
+        .location(&token)
+        .poll_due_at(&mut tracker, Utc::now())
+        .await;
     assert!(round.updates.is_empty() && round.failed.is_empty());
     assert_eq!(round.next_wake, None);
     assert_eq!(sim.requests().len(), before);
@@ -307,7 +315,10 @@ async fn without_notifications_the_driver_polls_until_done() {
 
     // Right after sending nothing is due: no request.
     let before = sim.requests().len();
-    let round = c.poll_due_at(&token, &mut tracker, Utc::now()).await;
+    let round = c
+        .location(&token)
+        .poll_due_at(&mut tracker, Utc::now())
+        .await;
     assert!(round.updates.is_empty());
     assert!(round.next_wake.is_some());
     assert_eq!(sim.requests().len(), before);
@@ -315,7 +326,10 @@ async fn without_notifications_the_driver_polls_until_done() {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let outcome = loop {
         assert!(std::time::Instant::now() < deadline, "never completed");
-        let round = c.poll_due_at(&token, &mut tracker, Utc::now()).await;
+        let round = c
+            .location(&token)
+            .poll_due_at(&mut tracker, Utc::now())
+            .await;
         assert!(round.failed.is_empty(), "{:?}", round.failed);
         assert!(round.resend.is_empty() && round.give_up.is_empty());
         if let Some(outcome) = round.completed().next() {
@@ -358,7 +372,10 @@ async fn an_event_apple_does_not_know_is_handed_back_for_a_resend() {
         .with_serial_numbers(["C02X"]);
     tracker.track_at(sent, Utc::now()).unwrap();
 
-    let round = c.poll_due_at(&token, &mut tracker, Utc::now()).await;
+    let round = c
+        .location(&token)
+        .poll_due_at(&mut tracker, Utc::now())
+        .await;
     assert_eq!(round.failed.len(), 1);
     let (id, error) = &round.failed[0];
     assert_eq!(id.as_str(), "no-such-event");

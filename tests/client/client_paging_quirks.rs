@@ -79,7 +79,8 @@ async fn page(server: &MockServer, index: u32, status: u16, body: Value, delay_m
 async fn sync(client: &VppClient) -> Result<(Vec<String>, apple_vpp::SyncOutcome), ClientError> {
     let mut ids = Vec::new();
     let outcome = client
-        .sync_users(&token(), None, |page: SyncPage<VppUser>| {
+        .location(&token())
+        .sync_users(None, |page: SyncPage<VppUser>| {
             ids.extend(page.records.into_iter().map(|u| u.client_user_id));
             Ok::<_, Infallible>(())
         })
@@ -156,7 +157,8 @@ async fn a_version_that_never_settles_is_read_three_times_then_reported_incomple
     page_each_time(&server, 2, users_page(2, None, 3, "v9"), 3).await;
     let mut passes = Vec::new();
     let outcome = client
-        .sync_users(&token(), None, |page: SyncPage<VppUser>| {
+        .location(&token())
+        .sync_users(None, |page: SyncPage<VppUser>| {
             passes.push((page.pass, page.index, page.abandons_previous_pass()));
             Ok::<_, Infallible>(())
         })

@@ -33,7 +33,8 @@ async fn a_429_is_retried_after_retry_after() {
     }
     let start = Instant::now();
     let outcome = client
-        .list_assets(&token, |_| Ok::<_, Infallible>(()))
+        .location(&token)
+        .list_assets(|_| Ok::<_, Infallible>(()))
         .await
         .unwrap();
     assert_eq!(outcome.pages, 1);
@@ -101,10 +102,11 @@ async fn concurrent_syncs_of_one_client_share_the_per_token_rate() {
     })
     .await;
     let clone = client.clone();
+    let location = client.location(&token);
     let (a, b, c) = tokio::join!(
         all_users(&client, &token, None),
         all_users(&clone, &token, None),
-        client.list_assets(&token, |_| Ok::<_, Infallible>(())),
+        location.list_assets(|_| Ok::<_, Infallible>(())),
     );
     assert_eq!(a.unwrap().0.len(), 8);
     assert_eq!(b.unwrap().0.len(), 8);
@@ -124,7 +126,8 @@ async fn requests_before_the_service_configuration_was_read_go_at_a_safe_rate() 
         ..scenario()
     })
     .await;
-    let reads = (0..12).map(|_| client.client_config(&token));
+    let location = client.location(&token);
+    let reads = (0..12).map(|_| location.client_config());
     for answer in futures_util::future::join_all(reads).await {
         answer.unwrap();
     }
@@ -177,7 +180,7 @@ async fn pacing_bunching() {
             let token = token.clone();
             async move {
                 while Instant::now() < deadline {
-                    let _ = client.client_config(&token).await;
+                    let _ = client.location(&token).client_config().await;
                 }
             }
         });
@@ -228,7 +231,8 @@ async fn a_slow_page_handler_does_not_let_overdue_requests_leave_together() {
         ..with_users(scenario(), 60)
     })
     .await;
-    let mut pages = client.pages::<_, apple_vpp::VppUser>(&token, apple_vpp::api::GetUsers::new());
+    let location = client.location(&token);
+    let mut pages = location.pages::<_, apple_vpp::VppUser>(apple_vpp::api::GetUsers::new());
     let mut n = 0;
     while let Some(page) = pages.next().await {
         page.unwrap();
@@ -275,12 +279,12 @@ async fn the_budget_is_the_locations_once_an_answer_named_it_and_a_renewed_token
         .build()
         .unwrap();
     let old: apple_vpp::VppToken = sim.token(UID).unwrap().parse().unwrap();
-    client.client_config(&old).await.unwrap();
-    client.client_config(&old).await.unwrap();
+    client.location(&old).client_config().await.unwrap();
+    client.location(&old).client_config().await.unwrap();
     // The administrator uploads a renewed token of the same location.
     let new: apple_vpp::VppToken = sim.renew_token(UID).unwrap().parse().unwrap();
-    client.client_config(&new).await.unwrap();
-    client.client_config(&new).await.unwrap();
+    client.location(&new).client_config().await.unwrap();
+    client.location(&new).client_config().await.unwrap();
     let keys = budget.keys.lock().unwrap().clone();
     let location = LocationKey::of_uid(UID);
     let (old_id, new_id) = (TokenId::of(&old), TokenId::of(&new));

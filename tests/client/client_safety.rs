@@ -9,7 +9,8 @@ use crate::common;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use apple_vpp::client::{ClientError, ConfigureOutcome, VppClient};
+use apple_vpp::ConfigureOutcome;
+use apple_vpp::client::{ClientError, VppClient};
 use apple_vpp::wire::ClientConfigUpdate;
 use apple_vpp::{ConfigureError, Takeover, VppToken};
 use common::fake_apple::{BASE_PATH, FakeApple, base, client_for, fast, server, unclaimed};
@@ -41,7 +42,8 @@ async fn a_redirect_is_refused_and_never_followed() {
             .mount(&apple)
             .await;
         let err = client_for(&base(&apple))
-            .client_config(&token())
+            .location(&token())
+            .client_config()
             .await
             .unwrap_err();
         assert!(
@@ -80,7 +82,7 @@ async fn a_redirect_followed_by_a_caller_supplied_client_is_refused() {
         .retry_policy(fast())
         .build()
         .unwrap();
-    let err = client.client_config(&token()).await.unwrap_err();
+    let err = client.location(&token()).client_config().await.unwrap_err();
     assert!(matches!(err, ClientError::Redirect { .. }), "{err:?}");
 }
 
@@ -97,7 +99,7 @@ async fn an_oversized_answer_is_not_fetched_again() {
         .max_body_bytes(1024)
         .build()
         .unwrap();
-    let err = client.client_config(&token()).await.unwrap_err();
+    let err = client.location(&token()).client_config().await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -150,7 +152,8 @@ async fn a_refused_claim_is_decided_again_not_replayed_over_a_new_owner() {
         .mount(&apple)
         .await;
     let outcome = client_for(&base(&apple))
-        .configure(&token(), &us(), &Takeover::Refuse.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap();
     let ConfigureOutcome::ManagedElsewhere { owner, .. } = outcome else {
@@ -193,7 +196,8 @@ async fn a_timed_out_claim_is_not_sent_again_and_shows_as_ours() {
         .build()
         .unwrap();
     let outcome = client
-        .configure(&token(), &us(), &Takeover::Refuse.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap();
     assert!(
@@ -209,7 +213,8 @@ async fn renew_reports_a_lost_race_on_the_reclaim() {
     let fake = FakeApple::start(unclaimed(), token().expose_credential()).await;
     let client = client_for(&fake.base_url());
     let ConfigureOutcome::Claimed(mut account) = client
-        .configure(&token(), &us(), &Takeover::Refuse.into())
+        .location(&token())
+        .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap()
     else {
@@ -246,7 +251,8 @@ async fn renew_reports_a_lost_race_on_the_reclaim() {
         .await;
     let before = account.clone();
     let err = client_for(&base(&other))
-        .renew(&mut account, newer)
+        .location(&newer)
+        .renew(&mut account)
         .await
         .unwrap_err();
     assert!(
@@ -279,7 +285,8 @@ async fn the_notification_secret_never_comes_back_in_an_error() {
         .build()
         .unwrap();
     let err = client_for(&base(&apple))
-        .update_client_config(&token(), &update)
+        .location(&token())
+        .update_client_config(&update)
         .await
         .unwrap_err();
     let shown = format!("{err} {err:?}");
@@ -339,7 +346,7 @@ async fn the_rate_holds_in_any_one_second_window_across_concurrent_calls() {
     let calls: Vec<_> = (0..25)
         .map(|_| {
             let (client, t) = (client.clone(), t.clone());
-            tokio::spawn(async move { client.client_config(&t).await })
+            tokio::spawn(async move { client.location(&t).client_config().await })
         })
         .collect();
     for call in calls {

@@ -44,7 +44,8 @@ fn serial(a: &Assignment) -> String {
 #[tokio::test]
 async fn a_full_sync_during_a_removal_reports_every_record_that_existed_throughout() {
     let (_sim, client, token) = start(twenty_devices()).await;
-    let mut pages = client.pages(&token, GetAssignments::new());
+    let location = client.location(&token);
+    let mut pages = location.pages(GetAssignments::new());
     let mut passes: Vec<BTreeSet<String>> = Vec::new();
     let mut removed = false;
     while let Some(page) = pages.next().await {
@@ -61,11 +62,13 @@ async fn a_full_sync_during_a_removal_reports_every_record_that_existed_througho
             // every later record moves up one place and S05 lands on page 0.
             removed = true;
             let sent = client
-                .disassociate(&token, licenses("409203825", vec!["S00".to_owned()]))
+                .location(&token)
+                .disassociate(licenses("409203825", vec!["S00".to_owned()]))
                 .await
                 .unwrap();
             client
-                .wait_for_events(&token, &ids(&sent), POLL, WAIT)
+                .location(&token)
+                .wait_for_events(&ids(&sent), POLL, WAIT)
                 .await
                 .unwrap();
         }
@@ -89,11 +92,13 @@ async fn a_full_sync_during_a_removal_reports_every_record_that_existed_througho
 async fn a_sync_stops_at_a_page_that_shows_another_mdm() {
     let (sim, client, token) = start(twenty_devices()).await;
     client
-        .configure(&token, &us(), &Takeover::Refuse.into())
+        .location(&token)
+        .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap();
-    let mut pages = client
-        .pages(&token, GetAssignments::new())
+    let location = client.location(&token);
+    let mut pages = location
+        .pages(GetAssignments::new())
         .stop_if_managed_elsewhere(&us());
     let first: SyncPage<Assignment> = pages.next().await.unwrap().unwrap();
     assert_eq!(

@@ -106,7 +106,8 @@ async fn a_create_met_by_a_5xx_is_read_back_and_only_the_missing_users_are_sent_
     // Apple created u-1 before the 500; u-2 is missing.
     let s = apple_with_users(&["u-1"]).await;
     let done = client_for(&base(&s))
-        .create_users_with(&token(), two_users(), &quick())
+        .location(&token())
+        .create_users_with(two_users(), &quick())
         .await
         .unwrap();
     let bodies = creates(&s).await;
@@ -132,7 +133,8 @@ async fn a_create_met_by_a_5xx_is_read_back_and_only_the_missing_users_are_sent_
 async fn a_create_met_by_a_5xx_that_apple_applied_in_full_is_not_sent_again() {
     let s = apple_with_users(&["u-1", "u-2"]).await;
     let done = client_for(&base(&s))
-        .create_users_with(&token(), two_users(), &quick())
+        .location(&token())
+        .create_users_with(two_users(), &quick())
         .await
         .unwrap();
     assert_eq!(creates(&s).await.len(), 1, "sent once");
@@ -161,7 +163,8 @@ async fn the_check_after_a_lost_answer_does_not_wait_for_a_replica_that_syncs() 
         .build()
         .unwrap();
     let done = ours
-        .create_users_with(&token(), two_users(), &quick())
+        .location(&token())
+        .create_users_with(two_users(), &quick())
         .await;
     let done = done.expect("the read of single users takes no lease");
     assert_eq!(done.settled[0].created, ["u-1", "u-2"]);
@@ -182,7 +185,8 @@ async fn a_create_apple_applies_later_than_its_lost_answer_ends_with_every_user_
     sim.inject_fault(FaultSpec::new("users/create", 1, FaultKind::ResetMidBody));
     let request = UsersRequest::new([UserEntry::new("late-1"), UserEntry::new("late-2")]);
     let done = client
-        .create_users_with(&token, request, &quick())
+        .location(&token)
+        .create_users_with(request, &quick())
         .await
         .unwrap();
     assert!(done.sent.is_empty(), "{done:?}");
@@ -200,7 +204,8 @@ async fn a_create_apple_applies_later_than_its_lost_answer_ends_with_every_user_
     // Apple (and the simulator) keep one active record per clientUserId.
     let mut records = Vec::new();
     client
-        .sync_users(&token, None, |page| {
+        .location(&token)
+        .sync_users(None, |page| {
             records.extend(page.records);
             Ok::<_, std::convert::Infallible>(())
         })
@@ -231,7 +236,8 @@ async fn a_create_refused_as_invalid_is_not_settled_but_returned() {
         .mount(&s)
         .await;
     let error = client_for(&base(&s))
-        .create_users_with(&token(), two_users(), &quick())
+        .location(&token())
+        .create_users_with(two_users(), &quick())
         .await
         .unwrap_err();
     assert_eq!(

@@ -66,9 +66,9 @@ async fn run(calls: usize, in_flight: usize, seed: u64) -> Run {
             results.push(pending.next().await.unwrap());
         }
         let (client, token) = (client.clone(), token.clone());
-        pending.push(tokio::spawn(
-            async move { client.client_config(&token).await },
-        ));
+        pending.push(tokio::spawn(async move {
+            client.location(&token).client_config().await
+        }));
     }
     while let Some(result) = pending.next().await {
         results.push(result);

@@ -98,7 +98,8 @@ pub async fn all_assignments(
     let mut records = Vec::new();
     let mut pages = Vec::new();
     let outcome = client
-        .sync_assignments(token, since, |page: SyncPage<Assignment>| {
+        .location(token)
+        .sync_assignments(since, |page: SyncPage<Assignment>| {
             pages.push((page.index, page.full, page.fell_back));
             // A new pass (the location changed mid-sync) replaces the last one.
             if page.abandons_previous_pass() {
@@ -118,7 +119,8 @@ pub async fn all_users(
 ) -> Result<(Vec<VppUser>, apple_vpp::SyncOutcome), ClientError> {
     let mut users = Vec::new();
     let outcome = client
-        .sync_users(token, since, |page| {
+        .location(token)
+        .sync_users(since, |page| {
             // A new pass (the location changed mid-sync) replaces the last one.
             if page.abandons_previous_pass() {
                 users.clear();

@@ -440,7 +440,11 @@ async fn the_simulator_delivers_to_the_example() {
     let secret = NotificationSecret::new(SECRET.to_owned()).unwrap();
     let sub = NotificationSubscription::new(&run.url(), secret).unwrap();
 
-    let out = client.subscribe(&token, &common::us(), &sub).await.unwrap();
+    let out = client
+        .location(&token)
+        .subscribe(&common::us(), &sub)
+        .await
+        .unwrap();
     assert!(matches!(out, SubscribeOutcome::Subscribed(_)), "{out:?}");
     let line = tokio::task::block_in_place(|| run.next_json());
     assert_eq!(line["type"], "TEST_NOTIFICATION");

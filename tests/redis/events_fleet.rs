@@ -137,7 +137,8 @@ async fn a_notification_applied_during_a_poll_is_kept(
         .unwrap()
     });
     let round = a
-        .poll_shared_at(&token(), store.as_ref(), Utc::now())
+        .location(&token())
+        .poll_shared_at(store.as_ref(), Utc::now())
         .await
         .unwrap();
     b.await.unwrap();
@@ -176,9 +177,10 @@ async fn two_replicas_polling_at_once_poll_each_event_once(
     let b = client_for(&base(&apple));
     let now = Utc::now();
     let token = token();
+    let (a, b) = (a.location(&token), b.location(&token));
     let (ra, rb) = tokio::join!(
-        a.poll_shared_at(&token, store.as_ref(), now),
-        b.poll_shared_at(&token, b_store.as_ref(), now)
+        a.poll_shared_at(store.as_ref(), now),
+        b.poll_shared_at(b_store.as_ref(), now)
     );
     let (ra, rb) = (ra.unwrap(), rb.unwrap());
     assert_eq!(status_requests(&apple, "ev-1").await, 1);
@@ -409,14 +411,19 @@ async fn the_secret_is_shared_before_subscribing(
     let first = NotificationSecret::generate().unwrap();
     let sub = NotificationSubscription::new(&b_url, first.clone()).unwrap();
     let out = a
-        .subscribe_shared(&token, &common::us(), &sub, a_secrets.as_ref())
+        .location(&token)
+        .subscribe_shared(&common::us(), &sub, a_secrets.as_ref())
         .await
         .unwrap();
     assert!(matches!(out, SubscribeOutcome::Subscribed(_)), "{out:?}");
     // Without the shared store, B does not know a new secret: Apple's test fails (9728).
     let unknown = NotificationSecret::generate().unwrap();
     let sub = NotificationSubscription::new(&b_url, unknown).unwrap();
-    let error = a.subscribe(&token, &common::us(), &sub).await.unwrap_err();
+    let error = a
+        .location(&token)
+        .subscribe(&common::us(), &sub)
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             error,
@@ -427,7 +434,8 @@ async fn the_secret_is_shared_before_subscribing(
     // A new secret through the store: accepted, and the previous one still is.
     let second = NotificationSecret::generate().unwrap();
     let sub = NotificationSubscription::new(&b_url, second.clone()).unwrap();
-    a.subscribe_shared(&token, &common::us(), &sub, a_secrets.as_ref())
+    a.location(&token)
+        .subscribe_shared(&common::us(), &sub, a_secrets.as_ref())
         .await
         .unwrap();
     let kept = a_secrets.get("981060278089131045").await.unwrap();

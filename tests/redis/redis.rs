@@ -456,14 +456,11 @@ async fn a_sync_runs_under_the_lease_and_returns_its_fencing_number() {
     let token: VppToken = sim.token(&uid).unwrap().parse().unwrap();
     let a = leased_client(&sim, Arc::new(RedisLeases::new(store(&server, "sync"))));
     let b = leased_client(&sim, Arc::new(RedisLeases::new(store(&server, "sync"))));
-    let (first, second) = tokio::join!(
-        a.sync_users(&token, None, |_| Ok::<_, Infallible>(())),
-        async {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            b.sync_users(&token, None, |_| Ok::<_, Infallible>(()))
-                .await
-        }
-    );
+    let (a, b) = (a.location(&token), b.location(&token));
+    let (first, second) = tokio::join!(a.sync_users(None, |_| Ok::<_, Infallible>(())), async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        b.sync_users(None, |_| Ok::<_, Infallible>(())).await
+    });
     let first = first.unwrap();
     assert_eq!(first.pages, 21);
     let first_fence = first.lease_fence.expect("a fencing number");
@@ -476,7 +473,7 @@ async fn a_sync_runs_under_the_lease_and_returns_its_fencing_number() {
     }
     // Released at the end: the next sync gets the next number.
     let again = b
-        .sync_users(&token, None, |_| Ok::<_, Infallible>(()))
+        .sync_users(None, |_| Ok::<_, Infallible>(()))
         .await
         .unwrap();
     assert!(again.lease_fence.expect("a fencing number") > first_fence);
@@ -491,7 +488,8 @@ async fn a_sync_stops_when_its_lease_is_lost() {
     let (sim, uid) = sim_with_users(61, 1000, 200).await;
     let token: VppToken = sim.token(&uid).unwrap().parse().unwrap();
     let client = leased_client(&sim, Arc::new(RedisLeases::new(store(&server, "lost"))));
-    let sync = client.sync_users(&token, None, |_| Ok::<_, Infallible>(()));
+    let location = client.location(&token);
+    let sync = location.sync_users(None, |_| Ok::<_, Infallible>(()));
     let steal = async {
         tokio::time::sleep(Duration::from_millis(300)).await;
         // Someone deletes the lease (an operator, a failover without the key).
@@ -525,7 +523,8 @@ async fn a_redis_restart_while_a_replica_syncs_never_gives_the_location_two_hold
     let record = |pages: &Mutex<Vec<(Instant, Option<u64>)>>, fence: Option<u64>| {
         pages.lock().unwrap().push((Instant::now(), fence));
     };
-    let a_sync = a.sync_users(&token, None, |p| {
+    let a_location = a.location(&token);
+    let a_sync = a_location.sync_users(None, |p| {
         record(&a_pages, p.fence);
         Ok::<_, Infallible>(())
     });
@@ -542,7 +541,8 @@ async fn a_redis_restart_while_a_replica_syncs_never_gives_the_location_two_hold
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let outcome = b
-                .sync_users(&token, None, |p| {
+                .location(&token)
+                .sync_users(None, |p| {
                     record(&b_pages, p.fence);
                     Ok::<_, Infallible>(())
                 })
@@ -595,16 +595,18 @@ async fn without_a_lease_store_concurrent_syncs_run_as_before_and_the_in_process
         .base_url(sim.base_url())
         .build()
         .unwrap();
+    let plain = plain.location(&token);
     let (a, b) = tokio::join!(
-        plain.sync_users(&token, None, |_| Ok::<_, Infallible>(())),
-        plain.sync_users(&token, None, |_| Ok::<_, Infallible>(()))
+        plain.sync_users(None, |_| Ok::<_, Infallible>(())),
+        plain.sync_users(None, |_| Ok::<_, Infallible>(()))
     );
     assert_eq!(a.unwrap().lease_fence, None);
     assert_eq!(b.unwrap().lease_fence, None);
     let leased = leased_client(&sim, Arc::new(InProcessLeases::new()));
+    let leased = leased.location(&token);
     let (a, b) = tokio::join!(
-        leased.sync_users(&token, None, |_| Ok::<_, Infallible>(())),
-        leased.sync_users(&token, None, |_| Ok::<_, Infallible>(()))
+        leased.sync_users(None, |_| Ok::<_, Infallible>(())),
+        leased.sync_users(None, |_| Ok::<_, Infallible>(()))
     );
     let results = [a.is_ok(), b.is_ok()];
     assert_eq!(results.iter().filter(|ok| **ok).count(), 1, "{results:?}");

@@ -131,7 +131,8 @@ fn replica(
             while Instant::now() < until {
                 let pages = &mut report.pages;
                 let outcome = client
-                    .sync_users(&token, None, |_| {
+                    .location(&token)
+                    .sync_users(None, |_| {
                         *pages += 1;
                         std::thread::sleep(HANDLER);
                         if Instant::now() < until {

@@ -119,10 +119,12 @@ fn errors() {
 #[cfg(feature = "client")]
 #[test]
 fn client_types() {
+    use apple_vpp::ConfigureOutcome;
     use apple_vpp::client::{
-        BuildError, ClientError, ConfigureOutcome, TransportKind, VppClient, VppClientBuilder,
+        BuildError, ClientError, LocationHandle, TransportKind, VppClient, VppClientBuilder,
     };
     assert_send_sync::<VppClient>();
+    assert_send_sync::<LocationHandle>();
     assert_send_sync::<VppClientBuilder>();
     assert_send_sync::<ConfigureOutcome>();
     assert_send_sync::<TransportKind>();

@@ -565,3 +565,89 @@ fn typed_requests_follow_the_traversal_through_a_fallback() {
     assert!(outcome.full && outcome.fell_back);
     assert_eq!(outcome.pages, 3);
 }
+
+// ----- the passes of one sync (`SyncPasses`), without HTTP -----
+
+/// Reads every page of the current pass of `sync`, page `i` carrying `version(i)`.
+fn read_pass(
+    sync: &mut apple_vpp::paging::SyncPasses,
+    total: u32,
+    version: impl Fn(u32) -> String,
+) {
+    while let Some(i) = sync.traversal_mut().next_page() {
+        let next = (i + 1 < total).then_some(i + 1);
+        sync.traversal_mut()
+            .record(i, &page(total, next, &version(i)))
+            .unwrap();
+        sync.recorded(i);
+    }
+}
+
+#[test]
+fn a_pass_that_settles_ends_the_sync_with_its_page_zero_version() {
+    let mut sync = apple_vpp::paging::SyncPasses::new(None);
+    read_pass(&mut sync, 3, |_| "v1".into());
+    assert_eq!(sync.next_pass(), None);
+    let outcome = sync.outcome().unwrap();
+    assert_eq!(outcome.passes, 1);
+    assert!(outcome.complete && outcome.full);
+    assert_eq!(outcome.version_id.as_deref(), Some("v1"));
+}
+
+#[test]
+fn a_changing_location_is_read_again_after_a_growing_wait_and_the_settled_pass_gives_the_cursor() {
+    use std::time::Duration;
+    let mut sync = apple_vpp::paging::SyncPasses::new(None);
+    // Pass 1: the location changed after page 0.
+    read_pass(&mut sync, 3, |i| if i == 0 { "v1" } else { "v2" }.into());
+    assert_eq!(sync.next_pass(), Some(Duration::from_millis(500)));
+    assert_eq!(sync.pass(), 2);
+    // Pass 2 changes again; pass 3 settles.
+    read_pass(&mut sync, 3, |i| if i == 0 { "v2" } else { "v3" }.into());
+    assert_eq!(sync.next_pass(), Some(Duration::from_millis(1000)));
+    read_pass(&mut sync, 3, |_| "v3".into());
+    assert_eq!(sync.next_pass(), None);
+    let outcome = sync.outcome().unwrap();
+    assert_eq!((outcome.passes, outcome.complete), (3, true));
+    assert_eq!(outcome.version_id.as_deref(), Some("v3"));
+}
+
+#[test]
+fn a_sync_that_never_settles_stops_after_the_last_pass_with_the_first_passs_cursor() {
+    let mut sync = apple_vpp::paging::SyncPasses::new(None);
+    for pass in 1..=apple_vpp::paging::MAX_PASSES {
+        read_pass(&mut sync, 2, |i| format!("p{pass}-{i}"));
+        let again = sync.next_pass();
+        assert_eq!(
+            again.is_some(),
+            pass < apple_vpp::paging::MAX_PASSES,
+            "pass {pass}"
+        );
+    }
+    let outcome = sync.outcome().unwrap();
+    assert_eq!(outcome.passes, apple_vpp::paging::MAX_PASSES);
+    assert!(!outcome.complete);
+    // The earliest cursor: the next incremental sync brings every change since.
+    assert_eq!(outcome.version_id.as_deref(), Some("p1-0"));
+}
+
+#[test]
+fn an_incremental_sync_is_read_again_incrementally_and_a_fallback_is_kept() {
+    let mut sync = apple_vpp::paging::SyncPasses::new(Some("old"));
+    assert!(!sync.traversal().is_full());
+    let first = sync.traversal_mut().next_page().unwrap();
+    // 9721: the version is no longer valid; the traversal restarts in full.
+    sync.traversal_mut()
+        .record_error(first, apple(400, 9721))
+        .unwrap();
+    read_pass(&mut sync, 2, |i| if i == 0 { "f1" } else { "f2" }.into());
+    assert!(sync.traversal().is_full());
+    assert!(sync.next_pass().is_some());
+    // The next pass of a sync that fell back is full, and the fallback is remembered.
+    assert!(sync.traversal().is_full());
+    read_pass(&mut sync, 2, |_| "f2".into());
+    assert_eq!(sync.next_pass(), None);
+    let outcome = sync.outcome().unwrap();
+    assert!(outcome.fell_back && outcome.full && outcome.complete);
+    assert_eq!(outcome.version_id.as_deref(), Some("f2"));
+}

@@ -365,7 +365,8 @@ async fn client_errors() {
         .unwrap();
     c.debug(&client);
     let e = client
-        .client_config(&token_with(INNER, EXPIRY))
+        .location(&token_with(INNER, EXPIRY))
+        .client_config()
         .await
         .unwrap_err();
     c.both(&e);
