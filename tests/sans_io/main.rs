@@ -12,6 +12,7 @@
 mod common;
 
 mod account_configure;
+mod account_flows;
 mod account_legacy;
 mod account_ownership;
 mod account_renew;

@@ -1,7 +1,7 @@
 //! The configuration flows as sans-IO machines (`ConfigureFlow`, `RenewFlow`,
 //! `VerifyFlow`), driven here without any HTTP: each test plays Apple's answers.
 
-mod common;
+use crate::common;
 
 use apple_vpp::account::{
     ConfigureFlow, ConfigureOutcome, FlowAnswer, FlowProgress, FlowStep, RenewFlow, RenewFlowError,
