@@ -8,7 +8,7 @@
 //! 40300; the per-credential rate (a budget of its own) → 429 with `Retry-After: 1`; the
 //! storefront → 404; `platform` missing → 400; no `ids` → 403 with code 40300, as Apple
 //! ("Invalid Stoken or Empty/Null ids Request Parameter", the production answer logged in
-//! fleetdm/fleet issue 43596: Apple gives the bad cookie and the missing ids one answer).
+//! fleetdm/fleet#43596: Apple gives the bad cookie and the missing ids one answer).
 //! Errors are the catalog's shape, `{"errors":[{"id","title","detail","status","code"}]}`,
 //! and never echo a token.
 //!

@@ -36,7 +36,7 @@ fn join_ids(ids: &[AdamId]) -> String {
 
 /// Apple answers a request without ids (or with only empty ones) with HTTP 403, code
 /// 40300 ("Invalid Stoken or Empty/Null ids Request Parameter", a production answer
-/// logged in fleetdm/fleet issue 43596): such a request is never built.
+/// logged in fleetdm/fleet#43596): such a request is never built.
 fn no_empty_ids(ids: &[AdamId]) -> Result<(), RequestError> {
     if ids.iter().any(|id| !id.as_str().trim().is_empty()) {
         Ok(())

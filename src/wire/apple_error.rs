@@ -137,7 +137,7 @@ pub enum ResponseError {
     /// The metadata catalog refused the request with HTTP 403: Apple did not accept the
     /// location's content token (the `itvt` cookie), or the request named no ids. Apple
     /// gives both causes one answer, code `40300` "Invalid Stoken or Empty/Null ids
-    /// Request Parameter" (a production answer logged in fleetdm/fleet issue 43596;
+    /// Request Parameter" (a production answer logged in fleetdm/fleet#43596;
     /// "Handling requests and responses": 403 means the request's authentication was not
     /// accepted). The crate never sends an empty `ids`, so for its own requests the token
     /// is the cause to check first.
