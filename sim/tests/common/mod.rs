@@ -213,3 +213,21 @@ pub async fn subscribe(sim: &RunningSimulator, url: &str, secret: &str) -> (u16,
     )
     .await
 }
+
+/// The simulator's delivery records once `ready` holds for them (or after 10 s, as they
+/// are then). The simulator records a delivery when the receiver has answered it, a moment
+/// after the receiver saw the body: a test that has just received a notification waits
+/// here rather than reading the records at once.
+pub async fn sent_records(
+    sim: &RunningSimulator,
+    ready: impl Fn(&[apple_vpp_sim::NotificationRecord]) -> bool,
+) -> Vec<apple_vpp_sim::NotificationRecord> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let records = sim.notifications_sent();
+        if ready(&records) || std::time::Instant::now() > deadline {
+            return records;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

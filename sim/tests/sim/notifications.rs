@@ -27,11 +27,11 @@ async fn asset_management_notification_follows_an_associate_event() {
     assert_eq!(p["type"], "ASSOCIATE");
     assert_eq!(p["assignments"].as_array().unwrap().len(), 2);
     assert!(p.get("error").is_none());
-    let sent = sim.notifications_sent();
-    assert!(
-        sent.iter()
-            .any(|r| r.notification_type == "ASSET_MANAGEMENT" && r.delivered && r.attempts == 1)
-    );
+    let delivered_once = |r: &apple_vpp_sim::NotificationRecord| {
+        r.notification_type == "ASSET_MANAGEMENT" && r.delivered && r.attempts == 1
+    };
+    let sent = sent_records(&sim, |recs| recs.iter().any(delivered_once)).await;
+    assert!(sent.iter().any(delivered_once));
 }
 
 #[tokio::test]
@@ -69,11 +69,15 @@ async fn delivery_is_retried_up_to_three_times_on_non_2xx() {
     );
     assert_eq!(p["users"][0]["clientUserId"], "new");
     assert_eq!(p["users"][0]["status"], "Registered");
-    let rec = sim
-        .notifications_sent()
-        .into_iter()
-        .find(|r| r.notification_type == "USER_MANAGEMENT")
-        .unwrap();
+    let is_user_management =
+        |r: &apple_vpp_sim::NotificationRecord| r.notification_type == "USER_MANAGEMENT";
+    let rec = sent_records(&sim, |recs| {
+        recs.iter().any(|r| is_user_management(r) && r.delivered)
+    })
+    .await
+    .into_iter()
+    .find(is_user_management)
+    .expect("the simulator recorded the delivery");
     assert_eq!(
         (rec.attempts, rec.delivered, rec.last_status),
         (4, true, Some(200))
@@ -90,7 +94,17 @@ async fn delivery_is_retried_up_to_three_times_on_non_2xx() {
     rx.wait_for("USER_MANAGEMENT", 8).await;
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     assert_eq!(rx.of_type("USER_MANAGEMENT").len(), 8);
-    let last = sim.notifications_sent().into_iter().last().unwrap();
+    // Both events' deliveries recorded (the create's, then the retire's).
+    let user_management = |recs: &[apple_vpp_sim::NotificationRecord]| {
+        recs.iter()
+            .filter(|r| r.notification_type == "USER_MANAGEMENT")
+            .count()
+    };
+    let last = sent_records(&sim, |recs| user_management(recs) == 2)
+        .await
+        .into_iter()
+        .rfind(|r| r.notification_type == "USER_MANAGEMENT")
+        .expect("the simulator recorded the deliveries");
     assert_eq!((last.attempts, last.delivered), (4, false));
 }
 
