@@ -338,14 +338,25 @@ impl Drop for Running {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_replica_killed_mid_sync_is_taken_over() {
-    let redis = RedisServer::start();
-    let dir = scratch("killed");
-    let (sim, token) = simulator(&dir, 40).await;
-    let db = dir.join("mdm.sqlite3");
-    let common = |extra: &[&str]| {
-        let mut a = args(&[
+/// A location after one whole day on a real Redis, with a short lease: the setting in which
+/// a second replica takes the sync over from a first that died or paused.
+struct Takeover {
+    _redis: RedisServer,
+    sim: RunningSimulator,
+    token: PathBuf,
+    db: PathBuf,
+    base: Vec<String>,
+    /// Apple's counts, from the day's report.
+    apple: Value,
+}
+
+impl Takeover {
+    async fn after_a_day(name: &str) -> Self {
+        let redis = RedisServer::start();
+        let dir = scratch(name);
+        let (sim, token) = simulator(&dir, 40).await;
+        let db = dir.join("mdm.sqlite3");
+        let base = args(&[
             "--db",
             db.to_str().unwrap(),
             "--redis",
@@ -357,45 +368,75 @@ async fn a_replica_killed_mid_sync_is_taken_over() {
             "--lease-ttl-ms",
             "1500",
         ]);
-        a.extend(args(extra));
+        let day = mdm([base.clone(), args(&["demo", "--json"])].concat()).await;
+        assert_eq!(code(&day), 0, "{}", stderr(&day));
+        assert_no_secret(&day, &token, &db);
+        let apple = report(&day)["apple"].clone();
+        Self {
+            _redis: redis,
+            sim,
+            token,
+            db,
+            base,
+            apple,
+        }
+    }
+
+    /// The shared arguments, then `extra`.
+    fn args(&self, extra: &[&str]) -> Vec<String> {
+        [self.base.clone(), args(extra)].concat()
+    }
+
+    /// Replica A, syncing in full with a pause before each page's write, once it has
+    /// stored three pages.
+    async fn slow_replica_with_pages(&self, stderr: Stdio) -> Running {
+        let before = page_fences(&self.db).len();
+        let a = Running(
+            Command::new(binary())
+                .args(self.args(&["--page-pause-ms", "300", "sync", "--full", "--json"]))
+                .stdout(Stdio::null())
+                .stderr(stderr)
+                .spawn()
+                .unwrap(),
+        );
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while page_fences(&self.db).len() < before + 3 {
+            assert!(Instant::now() < deadline, "replica A stored no pages");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         a
-    };
-    // The day first: the location stored, Apple's counts known.
-    let day = mdm(common(&["demo", "--json"])).await;
-    assert_eq!(code(&day), 0, "{}", stderr(&day));
-    assert_no_secret(&day, &token, &db);
-    let apple = report(&day)["apple"].clone();
-    let runs_before = page_fences(&db).len();
+    }
+
+    /// Replica B's full sync, which must succeed; its report.
+    async fn sync_in_full(&self) -> Value {
+        let b = mdm(self.args(&["sync", "--full", "--json"])).await;
+        assert_eq!(code(&b), 0, "{}", stderr(&b));
+        serde_json::from_str(&stdout(&b)).unwrap()
+    }
+
+    /// The database's counts are Apple's.
+    fn assert_db_is_apples(&self) {
+        let (assets, assignments, users) = counts(&self.db);
+        assert_eq!(
+            serde_json::json!({"assets": assets, "assignments": assignments, "users": users}),
+            self.apple
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replica_killed_mid_sync_is_taken_over() {
+    let t = Takeover::after_a_day("killed").await;
 
     // Replica A syncs slowly; it is killed after it stored a few pages.
-    let mut a = Running(
-        Command::new(binary())
-            .args(common(&[
-                "--page-pause-ms",
-                "300",
-                "sync",
-                "--full",
-                "--json",
-            ]))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while page_fences(&db).len() < runs_before + 3 {
-        assert!(Instant::now() < deadline, "replica A stored no pages");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let mut a = t.slow_replica_with_pages(Stdio::null()).await;
     a.0.kill().unwrap();
     a.0.wait().unwrap();
-    let a_pages = page_fences(&db);
+    let a_pages = page_fences(&t.db);
     let (a_run, a_fence) = *a_pages.last().unwrap();
 
     // Replica B waits for the dead holder's lease to expire, then syncs in full.
-    let b = mdm(common(&["sync", "--full", "--json"])).await;
-    assert_eq!(code(&b), 0, "{}", stderr(&b));
-    let b: Value = serde_json::from_str(&stdout(&b)).unwrap();
+    let b = t.sync_in_full().await;
     assert!(
         b["fence"].as_i64().unwrap() > a_fence,
         "B {b} after A's fence {a_fence}"
@@ -403,19 +444,15 @@ async fn a_replica_killed_mid_sync_is_taken_over() {
     assert_eq!(b["complete"], true);
 
     // Fences never go down from one stored page to the next; A's run stopped where it was.
-    let pages = page_fences(&db);
+    let pages = page_fences(&t.db);
     assert!(pages.windows(2).all(|w| w[0].1 <= w[1].1), "{pages:?}");
     assert!(
         pages[a_pages.len()..]
             .iter()
             .all(|(run, fence)| *run != a_run && *fence > a_fence)
     );
-    let (assets, assignments, users) = counts(&db);
-    assert_eq!(
-        serde_json::json!({"assets": assets, "assignments": assignments, "users": users}),
-        apple
-    );
-    sim.shutdown().await;
+    t.assert_db_is_apples();
+    t.sim.shutdown().await;
 }
 
 fn signal(child: &Child, signal: &str) {
@@ -428,62 +465,18 @@ fn signal(child: &Child, signal: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_paused_replica_writes_nothing_after_its_successor() {
-    let redis = RedisServer::start();
-    let dir = scratch("paused");
-    let (sim, token) = simulator(&dir, 40).await;
-    let db = dir.join("mdm.sqlite3");
-    let common = |extra: &[&str]| {
-        let mut a = args(&[
-            "--db",
-            db.to_str().unwrap(),
-            "--redis",
-            &redis.url(),
-            "--base-url",
-            &sim.base_url(),
-            "--token",
-            token.to_str().unwrap(),
-            "--lease-ttl-ms",
-            "1500",
-        ]);
-        a.extend(args(extra));
-        a
-    };
-    let day = mdm(common(&["demo", "--json"])).await;
-    assert_eq!(code(&day), 0, "{}", stderr(&day));
-    assert_no_secret(&day, &token, &db);
-    let apple = report(&day)["apple"].clone();
-    let before = page_fences(&db).len();
+    let t = Takeover::after_a_day("paused").await;
 
     // Replica A stops (SIGSTOP) mid-sync, past its lease's time to live.
-    let mut a = Running(
-        Command::new(binary())
-            .args(common(&[
-                "--page-pause-ms",
-                "300",
-                "sync",
-                "--full",
-                "--json",
-            ]))
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while page_fences(&db).len() < before + 3 {
-        assert!(Instant::now() < deadline, "replica A stored no pages");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let mut a = t.slow_replica_with_pages(Stdio::piped()).await;
     signal(&a.0, "-STOP");
-    let a_fence = page_fences(&db).last().unwrap().1;
+    let a_fence = page_fences(&t.db).last().unwrap().1;
 
     // Replica B takes the lease over and syncs in full; then A wakes up.
-    let b = mdm(common(&["sync", "--full", "--json"])).await;
-    assert_eq!(code(&b), 0, "{}", stderr(&b));
-    let b: Value = serde_json::from_str(&stdout(&b)).unwrap();
+    let b = t.sync_in_full().await;
     let b_fence = b["fence"].as_i64().unwrap();
     assert!(b_fence > a_fence);
-    let after_b = page_fences(&db).len();
+    let after_b = page_fences(&t.db).len();
     signal(&a.0, "-CONT");
     let a_out = tokio::task::spawn_blocking(move || {
         let child = std::mem::replace(&mut a.0, Command::new("true").spawn().unwrap());
@@ -492,20 +485,16 @@ async fn a_paused_replica_writes_nothing_after_its_successor() {
     .await
     .unwrap();
     assert_eq!(code(&a_out), 1, "A must stop: {}", stderr(&a_out));
-    assert_no_secret(&a_out, &token, &db);
+    assert_no_secret(&a_out, &t.token, &t.db);
     let said = stderr(&a_out);
     assert!(said.contains("fence") || said.contains("lease"), "{said}");
 
     // Nothing A did after waking is stored; the database equals Apple.
-    let pages = page_fences(&db);
+    let pages = page_fences(&t.db);
     assert_eq!(pages.len(), after_b, "A wrote after B: {pages:?}");
     assert!(pages.windows(2).all(|w| w[0].1 <= w[1].1), "{pages:?}");
-    let (assets, assignments, users) = counts(&db);
-    assert_eq!(
-        serde_json::json!({"assets": assets, "assignments": assignments, "users": users}),
-        apple
-    );
-    sim.shutdown().await;
+    t.assert_db_is_apples();
+    t.sim.shutdown().await;
 }
 
 /// `mdm serve` as a process; its first stdout line says where it listens.
