@@ -8,7 +8,7 @@ use reqwest::header::HeaderValue;
 use super::budget::{InProcessBudget, RequestBudget};
 use super::lease::{DEFAULT_LEASE_TTL, LeaseStore, MAX_LEASE_TTL, MIN_LEASE_TTL};
 use super::rate::RateLimit;
-use super::{Inner, VppClient};
+use super::vpp_client::{Inner, VppClient};
 use crate::api::{BaseUrlError, RetryPolicy, ServiceBase};
 
 /// Default `User-Agent`: the crate's name and version, `apple-vpp/<version>`.
