@@ -337,12 +337,12 @@ async fn run_worker(args: &Args, worker: &Worker, store: Option<RedisStore>) -> 
         return ExitCode::SUCCESS;
     }
     while Instant::now() < deadline {
-        let mut first = true;
+        let mut fence = None;
         let outcome = client
             .location(&token)
             .sync_users(None, |page| {
-                if first {
-                    first = false;
+                if fence.is_none() {
+                    fence = Some(page.fence.unwrap_or(0));
                     println!(
                         "{{\"event\":\"page\",\"fence\":{},\"ms\":{}}}",
                         page.fence.unwrap_or(0),
@@ -353,9 +353,10 @@ async fn run_worker(args: &Args, worker: &Worker, store: Option<RedisStore>) -> 
             })
             .await;
         match outcome {
-            Ok(outcome) => println!(
+            // Every page of the sync carries the lease's fencing number.
+            Ok(_) => println!(
                 "{{\"event\":\"synced\",\"fence\":{},\"ms\":{}}}",
-                outcome.lease_fence.unwrap_or(0),
+                fence.unwrap_or(0),
                 unix_ms()
             ),
             Err(e) if e.is_lease_held() => {

@@ -2,7 +2,7 @@
 //! raises it and is re-exported here; each message says what was wrong and what the admin
 //! should do, and none contains a secret.
 
-pub use crate::account::{ConfigureError, LocationMismatch, RenewError};
+pub use crate::account::{ConfigureError, LocationMismatch, RenewError, RenewRefusal};
 pub use crate::api::{BaseUrlError, RequestError};
 pub use crate::assets::RecordError;
 pub use crate::batching::BatchError;
@@ -13,6 +13,14 @@ pub use crate::ownership::IdentityError;
 pub use crate::paging::PagingError;
 pub use crate::token::{Base64Problem, TokenError};
 pub use crate::wire::{AppleError, ErrorKind, ErrorNumber, ResponseError, UpdateError};
+
+/// The client's errors (feature `client`): [`SendError`], the shared envelope (sending one
+/// request failed), and one error per flow over it.
+#[cfg(feature = "client")]
+pub use crate::client::{
+    BuildError, DedupError, FlowError, FlowStop, LeaseError, SendError, StoreError,
+    SubscribeFailure, SyncError, TransportKind, WriteError,
+};
 
 #[cfg(test)]
 mod tests {
@@ -82,15 +90,15 @@ mod tests {
     #[cfg(feature = "client")]
     mod client {
         use super::*;
-        use crate::client::{BuildError, ClientError, TransportKind};
+        use crate::client::{BuildError, SendError, SyncError, TransportKind, WriteError};
         use crate::ids::EventId;
 
         fn reqwest_error() -> reqwest::Error {
             reqwest::Client::new().get("not a URL").build().unwrap_err()
         }
 
-        fn transport() -> ClientError {
-            ClientError::Transport {
+        fn transport() -> SendError {
+            SendError::Transport {
                 kind: TransportKind::Connect,
                 attempts: 3,
                 source: reqwest_error(),
@@ -109,23 +117,23 @@ mod tests {
 
         #[test]
         fn partly_sent_request_does_not_repeat_the_failed_batch() {
-            let error = ClientError::PartlySent {
+            let error = WriteError::PartlySent {
                 sent: vec![EventId::new("event-1")],
                 unsent: 1,
-                source: Box::new(transport()),
+                source: transport(),
             };
             assert_says_each_thing_once(&error, 3);
-            let error = ClientError::PartlySent {
+            let error = WriteError::PartlySent {
                 sent: vec![EventId::new("event-1")],
                 unsent: 1,
-                source: Box::new(ClientError::Response(apple_error())),
+                source: SendError::Response(apple_error()),
             };
             assert_says_each_thing_once(&error, 2);
         }
 
         #[test]
-        fn page_error_in_client_error_does_not_repeat_apple_error() {
-            let error = ClientError::Paging(PagingError::Response {
+        fn page_error_in_sync_error_does_not_repeat_apple_error() {
+            let error: SyncError = SyncError::Paging(PagingError::Response {
                 index: 2,
                 error: apple_error(),
             });

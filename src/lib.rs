@@ -178,7 +178,7 @@ pub use chrono;
 pub use date::{format_apple_date, parse_apple_date};
 pub use error::{
     AppleError, BatchError, ConfigureError, IdentityError, LocationMismatch, PagingError,
-    RecordError, RenewError, ResponseError, TokenError, UpdateError,
+    RecordError, RenewError, RenewRefusal, ResponseError, TokenError, UpdateError,
 };
 pub use expiry::{ExpiryStatus, RenewalPolicy};
 /// The `http` crate (1.x), whose `Request` an [`api::HttpRequest`] converts into and

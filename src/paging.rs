@@ -162,12 +162,6 @@ pub struct SyncOutcome {
     /// again).
     #[serde(default = "one")]
     pub passes: u32,
-    /// The fencing number of the sync lease the sync ran under, when the client takes
-    /// leases (`client::VppClientBuilder::leases`): the same number every page carried
-    /// (`client::SyncPage::fence`). Store it with what the sync wrote, and refuse a later
-    /// write that carries a smaller one. `None` without leases.
-    #[serde(default)]
-    pub lease_fence: Option<u64>,
 }
 
 fn yes() -> bool {
@@ -425,7 +419,6 @@ impl PageTraversal {
             pages: self.recorded,
             complete: self.settled,
             passes: 1,
-            lease_fence: None,
         })
     }
 

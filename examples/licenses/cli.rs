@@ -8,7 +8,8 @@ use std::io::Write;
 use std::time::Duration;
 
 use apple_vpp::client::{
-    ClientError, DEFAULT_POLL_INTERVAL, DescribedAsset, MetadataOptions, SentBatch, VppClient,
+    DEFAULT_POLL_INTERVAL, DescribedAsset, MetadataOptions, SendError, SentBatch, SyncError,
+    VppClient, WriteError,
 };
 use apple_vpp::metadata::DeveloperKey;
 use apple_vpp::wire::{AssetRef, LicensesRequest, PricingParam, RevokeRequest};
@@ -91,12 +92,18 @@ pub async fn run(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
             let _ = writeln!(err, "error: {message}");
             BAD_ARGS
         }
-        Err(Failure::Client(error)) => {
-            let _ = writeln!(err, "error: {}", with_causes(&error));
-            match &error {
-                _ if error.needs_new_token() => TOKEN_REJECTED,
-                ClientError::Batch(_) => BAD_ARGS,
-                _ => FAILED,
+        Err(Failure::Client {
+            error,
+            needs_new_token,
+            refused,
+        }) => {
+            let _ = writeln!(err, "error: {}", with_causes(error.as_ref()));
+            if needs_new_token {
+                TOKEN_REJECTED
+            } else if refused {
+                BAD_ARGS
+            } else {
+                FAILED
             }
         }
         Err(Failure::Other(message)) => {
@@ -119,13 +126,43 @@ fn with_causes(error: &dyn std::error::Error) -> String {
 
 enum Failure {
     BadInput(String),
-    Client(ClientError),
+    /// The client's error; whether Apple refused the token; whether the write was refused
+    /// before anything was sent (bad arguments).
+    Client {
+        error: Box<dyn std::error::Error + Send + Sync>,
+        needs_new_token: bool,
+        refused: bool,
+    },
     Other(String),
 }
 
-impl From<ClientError> for Failure {
-    fn from(error: ClientError) -> Self {
-        Self::Client(error)
+impl From<SendError> for Failure {
+    fn from(error: SendError) -> Self {
+        Self::Client {
+            needs_new_token: error.needs_new_token(),
+            refused: false,
+            error: Box::new(error),
+        }
+    }
+}
+
+impl From<SyncError> for Failure {
+    fn from(error: SyncError) -> Self {
+        Self::Client {
+            needs_new_token: error.needs_new_token(),
+            refused: false,
+            error: Box::new(error),
+        }
+    }
+}
+
+impl From<WriteError> for Failure {
+    fn from(error: WriteError) -> Self {
+        Self::Client {
+            needs_new_token: error.needs_new_token(),
+            refused: matches!(error, WriteError::Batch(_)),
+            error: Box::new(error),
+        }
     }
 }
 
@@ -314,8 +351,7 @@ async fn execute(a: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
                     described.extend(batch);
                     Ok::<_, Infallible>(())
                 })
-                .await
-                .map_err(ClientError::from)?;
+                .await?;
             output::described_assets(out, a.json, &described, outcome.pages);
         }
         Command::Assets => {
@@ -330,8 +366,7 @@ async fn execute(a: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
                     assets.extend(page.records);
                     Ok::<_, Infallible>(())
                 })
-                .await
-                .map_err(ClientError::from)?;
+                .await?;
             output::assets(out, a.json, &assets, outcome.pages);
         }
         Command::Assignments => {
@@ -346,8 +381,7 @@ async fn execute(a: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
                     records.extend(page.records);
                     Ok::<_, Infallible>(())
                 })
-                .await
-                .map_err(ClientError::from)?;
+                .await?;
             note_fallback(err, outcome.fell_back);
             let listing = Listing::new(&records, &outcome);
             output::warn_incomplete(err, "assignments", &listing);
@@ -365,8 +399,7 @@ async fn execute(a: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u
                     records.extend(page.records);
                     Ok::<_, Infallible>(())
                 })
-                .await
-                .map_err(ClientError::from)?;
+                .await?;
             note_fallback(err, outcome.fell_back);
             let listing = Listing::new(&records, &outcome);
             output::warn_incomplete(err, "users", &listing);

@@ -10,8 +10,9 @@ use apple_vpp::ConfigureOutcome;
 use apple_vpp::api::{GetAssets, GetAssignments, GetUsers};
 use apple_vpp::chrono::Utc;
 use apple_vpp::client::{
-    ClientError, InProcessBudget, InProcessLeases, LeaseError, LeaseStore, MetadataOptions,
-    NotificationDedup, NotificationSecrets, RequestBudget, SyncPage, VppClient,
+    FlowError, FlowStop, InProcessBudget, InProcessLeases, LeaseError, LeaseStore, MetadataOptions,
+    NotificationDedup, NotificationSecrets, RequestBudget, SendError, StoreError, SyncError,
+    SyncPage, VppClient, WriteError,
 };
 use apple_vpp::events::{EventOutcome, Update};
 use apple_vpp::notification::NotificationDeduper;
@@ -31,8 +32,13 @@ use crate::shared::SharedDb;
 pub enum MdmError {
     #[error(transparent)]
     Db(#[from] DbError),
-    #[error("Apple's service: {0}")]
-    Client(ClientError),
+    /// The client's error (Apple, the network, a shared store), and whether it says that
+    /// another MDM manages the location now.
+    #[error("Apple's service: {error}")]
+    Client {
+        error: Box<dyn std::error::Error + Send + Sync>,
+        managed_elsewhere: bool,
+    },
     #[error(transparent)]
     Lease(#[from] LeaseError),
     /// Another MDM manages the location and the admin did not consent.
@@ -44,12 +50,58 @@ pub enum MdmError {
     Other(String),
 }
 
-impl From<ClientError> for MdmError {
-    /// A lease the client could not take or lost is told apart: another replica syncs.
-    fn from(e: ClientError) -> Self {
+impl MdmError {
+    fn client(
+        error: impl std::error::Error + Send + Sync + 'static,
+        managed_elsewhere: bool,
+    ) -> Self {
+        Self::Client {
+            error: Box::new(error),
+            managed_elsewhere,
+        }
+    }
+}
+
+impl From<SendError> for MdmError {
+    fn from(e: SendError) -> Self {
+        Self::client(e, false)
+    }
+}
+
+impl From<WriteError> for MdmError {
+    fn from(e: WriteError) -> Self {
+        Self::client(e, false)
+    }
+}
+
+impl From<StoreError> for MdmError {
+    fn from(e: StoreError) -> Self {
+        Self::client(e, false)
+    }
+}
+
+impl<E: FlowStop + Send + Sync + 'static> From<FlowError<E>> for MdmError {
+    /// A lease the client could not take or lost is told apart: another replica works.
+    fn from(e: FlowError<E>) -> Self {
         match e {
-            ClientError::Lease(e) => Self::Lease(e),
-            e => Self::Client(e),
+            FlowError::Lease(e) => Self::Lease(e),
+            e => {
+                let managed_elsewhere = e.is_managed_elsewhere();
+                Self::client(e, managed_elsewhere)
+            }
+        }
+    }
+}
+
+impl From<SyncError> for MdmError {
+    /// A lease the client could not take or lost is told apart: another replica syncs.
+    fn from(e: SyncError) -> Self {
+        match e {
+            SyncError::Lease(e) => Self::Lease(e),
+            e => {
+                let managed_elsewhere = e.is_managed_elsewhere();
+                Self::client(e, managed_elsewhere)
+            }
         }
     }
 }
@@ -60,7 +112,6 @@ impl MdmError {
     pub fn is_lease_held(&self) -> bool {
         match self {
             Self::Lease(e) => e.is_held(),
-            Self::Client(e) => e.is_lease_held(),
             _ => false,
         }
     }
@@ -70,7 +121,9 @@ impl MdmError {
     pub fn is_managed_elsewhere(&self) -> bool {
         match self {
             Self::ManagedElsewhere { .. } => true,
-            Self::Client(e) => e.is_managed_elsewhere(),
+            Self::Client {
+                managed_elsewhere, ..
+            } => *managed_elsewhere,
             _ => false,
         }
     }
@@ -238,10 +291,7 @@ impl Mdm {
                     "Apple sent no location id for this token; download a new token from Apple Business Manager".into(),
                 )
             })?;
-            self.shared
-                .put(&uid, subscription.secret())
-                .await
-                .map_err(ClientError::SharedStore)?;
+            self.shared.put(&uid, subscription.secret()).await?;
             options = options.with_notifications(subscription.settings_update());
         }
         let (account, claimed) = match self
@@ -377,8 +427,7 @@ impl Mdm {
                 .client
                 .location(&token)
                 .poll_shared_at(&self.shared.tracker(uid), Utc::now())
-                .await
-                .map_err(ClientError::SharedStore)?;
+                .await?;
             // (The tracker was written before these rows: a replica that dies in between
             // leaves the event finished without its rows; its status can be asked again.)
             let done: Vec<EventOutcome> = round.completed().cloned().collect();
@@ -408,8 +457,7 @@ impl Mdm {
                 }
                 Ok::<_, std::convert::Infallible>(())
             })
-            .await
-            .map_err(ClientError::from)?;
+            .await?;
         let mut db = self.db()?;
         for (adam_id, name, artwork) in &found {
             db.set_metadata(uid, adam_id, name.as_deref(), artwork.as_deref())?;

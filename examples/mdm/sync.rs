@@ -141,7 +141,7 @@ impl Mdm {
         let mut stored = 0;
         while let Some(page) = pages.next().await {
             // The lease was confirmed just before the page was handed over; a lost lease
-            // ends the stream with `ClientError::Lease(Lost)`.
+            // ends the stream with `SyncError::Lease(Lost)`.
             let page: SyncPage<T> = page?;
             if page.abandons_previous_pass() {
                 stored = 0; // the rows of the abandoned pass are deleted at the end

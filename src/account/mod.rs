@@ -107,7 +107,7 @@ pub use configure_flow::{ConfigureFlow, ConfigureOutcome};
 pub use error::{ConfigureError, LocationMismatch, RenewError};
 pub use flow::{FlowAnswer, FlowProgress, FlowStep};
 pub use renew::{Reclaim, Renewal};
-pub use renew_flow::{RenewFlow, RenewFlowError};
+pub use renew_flow::{RenewFlow, RenewRefusal};
 pub use stored::STORED_ACCOUNT_VERSION;
 pub use verify_flow::VerifyFlow;
 

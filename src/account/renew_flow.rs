@@ -11,7 +11,7 @@ use crate::token::VppToken;
 /// Why a [`RenewFlow`] ended without a renewed account.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
-pub enum RenewFlowError {
+pub enum RenewRefusal {
     /// The core's renewal rules refused the new token ([`VppAccount::renew_at`]).
     #[error(transparent)]
     Renew(#[from] RenewError),
@@ -96,7 +96,7 @@ impl RenewFlow {
         &mut self,
         answer: FlowAnswer,
         now: DateTime<Utc>,
-    ) -> Result<FlowProgress<(VppAccount, Renewal)>, RenewFlowError> {
+    ) -> Result<FlowProgress<(VppAccount, Renewal)>, RenewRefusal> {
         let stage = std::mem::replace(&mut self.stage, Stage::Done);
         match (stage, answer) {
             (Stage::Read | Stage::ReadLegacy, FlowAnswer::Read(snapshot)) => {

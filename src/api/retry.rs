@@ -40,6 +40,10 @@ pub enum Failure {
     /// sending (e.g. notification settings for a legacy token). Apple never saw it and
     /// the same request would fail the same way: never retried.
     NotSent,
+    /// The attempt was cancelled before its answer arrived (the async runtime running it
+    /// shut down): it may have reached Apple, and nothing more can be sent from there;
+    /// never retried.
+    Cancelled,
 }
 
 impl Failure {
@@ -67,7 +71,7 @@ impl Failure {
     ///   decide again.
     pub fn allows_replay(self, replay: Replay) -> bool {
         match (self, replay) {
-            (Self::NotSent, _) => false,
+            (Self::NotSent | Self::Cancelled, _) => false,
             (Self::Connect, _) => true,
             (Self::BodyTooLarge | Self::Redirect, _) | (_, Replay::Never) => false,
             (Self::Timeout | Self::Transport | Self::BrokenAnswer, Replay::Safe) => true,
@@ -266,6 +270,7 @@ mod tests {
             (Failure::BodyTooLarge, false, false, false),
             (Failure::Redirect, false, false, false),
             (Failure::NotSent, false, false, false),
+            (Failure::Cancelled, false, false, false),
             (refused, true, true, false),
             (broken, true, true, false),
             (fatal, false, false, false),

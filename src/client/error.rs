@@ -1,25 +1,25 @@
-//! What a [`super::VppClient`] call can fail with.
+//! [`SendError`]: sending one request failed. The shared envelope of every client error:
+//! each flow's error ([`super::FlowError`], [`super::SyncError`], [`super::WriteError`])
+//! wraps it beside what only that flow can fail with.
 
-use crate::account::{ConfigureError, LocationMismatch, RenewError};
-use crate::api::RequestError;
-use crate::assets::RecordError;
-use crate::batching::BatchError;
-use crate::ids::EventId;
-use crate::notification::SubscribeError;
-use crate::ownership::MdmOwner;
-use crate::paging::PagingError;
+use std::time::Duration;
+
+use crate::api::{Failure, RequestError};
 use crate::wire::{AppleError, ErrorKind, ResponseError};
 
-/// How a request failed to reach Apple.
+/// How a request failed to reach Apple, or Apple's answer failed to reach us.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TransportKind {
-    /// The connection could not be made.
+    /// The connection could not be made: the request never reached Apple.
     Connect,
-    /// No answer within the timeout.
+    /// No answer within the timeout: the request may have been applied.
     Timeout,
-    /// Anything else (e.g. the connection broke).
+    /// The connection broke before the answer began: the request may have been applied.
     Other,
+    /// Apple's answer began but the connection broke before its end: the request reached
+    /// Apple and may have been applied.
+    Interrupted,
 }
 
 impl TransportKind {
@@ -28,26 +28,34 @@ impl TransportKind {
             Self::Connect => "the connection failed",
             Self::Timeout => "no answer in time",
             Self::Other => "the connection broke",
+            Self::Interrupted => "the answer broke off",
         }
     }
 }
 
-/// What a [`super::VppClient`] call can fail with. Never contains a secret.
+/// Sending one request failed: it could not be built, Apple could not be reached, or
+/// Apple's answer was an error or unusable. Never contains a secret.
+///
+/// Every method of the client that sends returns it, alone ([`super::VppClient::send`],
+/// [`super::LocationHandle::client_config`], the metadata calls) or inside its flow's
+/// error. Whether the request was sent again before this error came back is decided from
+/// the error itself ([`SendError::failure`]): a request that never reached Apple because
+/// the crate refused it is never sent again.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum ClientError {
+pub enum SendError {
     /// Apple answered with an error, a bad status or an unusable body (after retries, for
     /// the retryable ones). Carries the HTTP status, Apple's number and message.
     #[error(transparent)]
     Response(#[from] ResponseError),
 
-    /// Apple could not be reached (after retries).
+    /// Apple could not be reached, or its answer broke off (after retries).
     #[error(
         "could not reach Apple's Apps and Books service ({}, after {attempts} attempt(s)): check the network and try again later",
         kind.describe()
     )]
     Transport {
-        /// Connect, timeout or other.
+        /// Connect, timeout, a broken connection or a broken answer.
         kind: TransportKind,
         /// Attempts made.
         attempts: u32,
@@ -78,67 +86,10 @@ pub enum ClientError {
         status: u16,
     },
 
-    /// The request could not be built (e.g. no token for an endpoint that needs one).
+    /// The request could not be built (e.g. no developer key for the metadata catalog, or
+    /// a metadata request without ids): nothing was sent.
     #[error(transparent)]
     Request(#[from] RequestError),
-
-    /// Claiming the location did not end with our claim.
-    #[error(transparent)]
-    Configure(#[from] ConfigureError),
-
-    /// A renewed token was refused.
-    #[error(transparent)]
-    Renew(#[from] RenewError),
-
-    /// Apple described another location than the account's.
-    #[error(transparent)]
-    Verify(#[from] LocationMismatch),
-
-    /// Notification settings were refused: Apple could not deliver its test notification
-    /// (9728, with the URL), or did not record the settings. Never holds the secret.
-    #[error(transparent)]
-    Subscribe(#[from] SubscribeError),
-
-    /// The location's token is a legacy (account-based) one, served by Apple's v1 API,
-    /// which does not offer this.
-    #[error(
-        "this location's token is a legacy (account-based) token, served by Apple's v1 API, which has no {0}: download a location token from Apple Business Manager > Settings > Apps and Books to use them"
-    )]
-    LegacyUnsupported(&'static str),
-
-    /// A page of a sync showed another MDM managing the location
-    /// ([`super::PageStream::stop_if_managed_elsewhere`]): the same verdict as
-    /// [`super::LocationHandle::verify`](super::LocationHandle::verify)'s
-    /// [`crate::Verification::Displaced`]. The sync stopped there.
-    #[error(
-        "{0} manages this location now, as the sync's pages show: the sync stopped; stop using the location until an admin accepts a takeover again"
-    )]
-    ManagedElsewhere(MdmOwner),
-
-    /// A paged list stopped: Apple refused a page (after retries), or answered 9650 for
-    /// a page that should exist. Carries the page index and Apple's error.
-    #[error(transparent)]
-    Paging(#[from] PagingError),
-
-    /// Apple sent a record this crate cannot use (e.g. an assignment without a target);
-    /// the sync stopped there.
-    #[error(transparent)]
-    Record(#[from] RecordError),
-
-    /// A license or user request was refused before anything was sent (empty, or an
-    /// empty identifier).
-    #[error(transparent)]
-    Batch(#[from] BatchError),
-
-    /// A store shared by the replicas (the notification secrets, a stored event tracker)
-    /// failed: nothing was sent to Apple.
-    #[error(transparent)]
-    SharedStore(super::shared::StoreError),
-
-    /// The location's lease could not be had (held by another replica, or the lease
-    /// store did not answer), or was lost while held: nothing more was done.
-    #[error(transparent)]
-    Lease(#[from] super::lease::LeaseError),
 
     /// The Tokio runtime that ran the request's task shut down before the request was
     /// sent or answered.
@@ -146,90 +97,90 @@ pub enum ClientError {
         "the request was cancelled because the Tokio runtime running the client shut down; it may not have reached Apple: send it again from a running runtime"
     )]
     RuntimeShutDown,
-
-    /// A request split into batches failed part-way: the first batches were sent (their
-    /// events are in `sent`, in batch order), the failing one and those after it were
-    /// not (or, after a timeout, may have been: see `source`).
-    #[error(
-        "{} of {} requests were sent (events {}), then one failed (the cause follows): follow the sent events and send the rest again",
-        sent.len(),
-        sent.len() + unsent,
-        list(sent)
-    )]
-    PartlySent {
-        /// The events of the batches sent, in batch order.
-        sent: Vec<EventId>,
-        /// Batches not sent (the failing one included).
-        unsent: usize,
-        /// Why the next batch failed.
-        #[source]
-        source: Box<ClientError>,
-    },
 }
 
-fn list(ids: &[EventId]) -> String {
-    ids.iter()
-        .map(EventId::as_str)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-impl ClientError {
-    /// The class of the error, for every variant: Apple's class when Apple answered;
-    /// [`ErrorKind::Retryable`] when Apple could not be reached, a location's lease
-    /// could not be had or a shared store failed (try again later); [`ErrorKind::Other`]
-    /// for the rest (a redirect, an oversized answer, a refused claim or renewal), which
-    /// need a person rather than a retry.
-    ///
-    /// A paged list that stopped on a page takes the class of that page's error; a
-    /// request sent in part, the class of the batch that failed.
+impl SendError {
+    /// The class of the error: Apple's class when Apple answered;
+    /// [`ErrorKind::Retryable`] when Apple could not be reached or its answer broke off;
+    /// [`ErrorKind::Other`] for the rest (a redirect, an oversized answer, a request that
+    /// could not be built, a runtime that shut down), which need a person rather than a
+    /// retry.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::PartlySent { source, .. } => return source.kind(),
-            Self::Lease(_) | Self::SharedStore(_) => return ErrorKind::Retryable,
-            _ => {}
-        }
-        match self.answer() {
-            Answer::Response(e) => e.kind(),
-            Answer::Apple(e) => e.kind(),
-            Answer::Unreached => ErrorKind::Retryable,
-            Answer::None => ErrorKind::Other,
+            Self::Response(e) => e.kind(),
+            Self::Transport { .. } => ErrorKind::Retryable,
+            Self::BodyTooLarge { .. }
+            | Self::Redirect { .. }
+            | Self::Request(_)
+            | Self::RuntimeShutDown => ErrorKind::Other,
         }
     }
 
-    /// Apple's error, when Apple answered with one (also for a page of a list, or the
-    /// failing batch of a request sent in part).
+    /// Apple's error, when Apple answered with one.
     pub fn apple(&self) -> Option<&AppleError> {
-        match self.answer() {
-            Answer::Response(e) => e.apple(),
-            Answer::Apple(e) => Some(e),
-            Answer::Unreached | Answer::None => None,
-        }
-    }
-
-    /// What Apple answered (for a page of a list, or the failing batch of a request sent
-    /// in part, that page's or batch's answer): the one place that sorts the variants.
-    fn answer(&self) -> Answer<'_> {
         match self {
-            Self::Response(e) | Self::Paging(PagingError::Response { error: e, .. }) => {
-                Answer::Response(e)
-            }
-            Self::Paging(PagingError::BadPageIndex { error, .. }) => Answer::Apple(error),
-            Self::PartlySent { source, .. } => source.answer(),
-            Self::Transport { .. } => Answer::Unreached,
-            _ => Answer::None,
+            Self::Response(e) => e.apple(),
+            _ => None,
         }
     }
-}
 
-/// What Apple answered, as [`ClientError::kind`] and [`ClientError::apple`] read it.
-enum Answer<'a> {
-    /// An unusable answer (Apple's error among them).
-    Response(&'a ResponseError),
-    /// Apple's error.
-    Apple(&'a AppleError),
-    /// Apple could not be reached.
-    Unreached,
-    /// Nothing from Apple is involved.
-    None,
+    /// Whether the request may have reached Apple (and, for a write, been applied):
+    /// `false` only when it was never sent (it could not be built) or the connection
+    /// could not be made.
+    pub fn may_have_reached_apple(&self) -> bool {
+        !matches!(
+            self,
+            Self::Request(_)
+                | Self::Transport {
+                    kind: TransportKind::Connect,
+                    ..
+                }
+        )
+    }
+
+    /// Whether Apple is limiting requests (9646 or HTTP 429): back off and retry later.
+    pub fn is_rate_limited(&self) -> bool {
+        self.kind().is_rate_limited()
+    }
+
+    /// Whether a retry after a delay may succeed (see [`SendError::kind`]).
+    pub fn is_retryable(&self) -> bool {
+        self.kind().is_retryable()
+    }
+
+    /// Whether Apple refused the location's token (expired, not recognised or revoked):
+    /// the admin must download a new one from Apple Business Manager > Settings > Apps
+    /// and Books; retrying never helps.
+    pub fn needs_new_token(&self) -> bool {
+        self.kind().needs_new_token()
+    }
+
+    /// How the attempt that ended with this error failed, as far as sending it again is
+    /// concerned: the one place the client derives it, so a failure that never reached
+    /// Apple ([`SendError::Request`]) is [`Failure::NotSent`], never retried.
+    /// `retry_after` is the answer's `Retry-After`, when an answer came with one.
+    ///
+    /// A 2xx answer whose JSON ended early ([`ResponseError::Malformed`] at end of input)
+    /// arrived cut short on the way: [`Failure::BrokenAnswer`], like a connection that
+    /// broke mid-body. A complete body of another shape would come again the same way.
+    pub fn failure(&self, retry_after: Option<Duration>) -> Failure {
+        match self {
+            Self::Response(ResponseError::Malformed {
+                status: 200..=299,
+                source: Some(json),
+                ..
+            }) if json.classify() == serde_json::error::Category::Eof => Failure::BrokenAnswer,
+            Self::Response(e) => Failure::response(e, retry_after),
+            Self::Transport { kind, .. } => match kind {
+                TransportKind::Connect => Failure::Connect,
+                TransportKind::Timeout => Failure::Timeout,
+                TransportKind::Other => Failure::Transport,
+                TransportKind::Interrupted => Failure::BrokenAnswer,
+            },
+            Self::BodyTooLarge { .. } => Failure::BodyTooLarge,
+            Self::Redirect { .. } => Failure::Redirect,
+            Self::Request(_) => Failure::NotSent,
+            Self::RuntimeShutDown => Failure::Cancelled,
+        }
+    }
 }

@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Utc};
 
+use super::error::SendError;
 use super::shared::{StoreError, TrackerStore, update_tracker};
-use super::{ClientError, VppClient};
+use super::vpp_client::VppClient;
 use crate::api::GetEventStatus;
 use crate::events::{EventOutcome, EventStatus, EventTracker, Next, Resend, Update};
 use crate::ids::EventId;
@@ -33,7 +34,7 @@ pub struct PollRound {
     /// to the tracker ([`EventTracker::on_status_error_at`], which counts them as a poll
     /// and turns 9708 into a resend); the others (Apple unreachable, an unreadable
     /// answer) leave the event due, to be polled on the next round.
-    pub failed: Vec<(EventId, ClientError)>,
+    pub failed: Vec<(EventId, SendError)>,
     /// When to call again (`None` when no event is open).
     pub next_wake: Option<DateTime<Utc>>,
 }
@@ -62,7 +63,7 @@ impl VppClient {
                 continue;
             };
             let answer = self
-                .send(&GetEventStatus::new(event_id.clone()), Some(token))
+                .send_with(&GetEventStatus::new(event_id.clone()), Some(token))
                 .await
                 .and_then(|wire| Ok(EventStatus::from_wire(&wire)?));
             match answer {
@@ -103,7 +104,7 @@ impl VppClient {
             match next {
                 Next::Poll(event_id) => {
                     let answer = self
-                        .send(&GetEventStatus::new(event_id.clone()), Some(token))
+                        .send_with(&GetEventStatus::new(event_id.clone()), Some(token))
                         .await
                         .and_then(|wire| Ok(EventStatus::from_wire(&wire)?));
                     answers.push((event_id, answer));

@@ -11,14 +11,18 @@ use std::time::Instant;
 
 use chrono::Utc;
 
-use super::{ClientError, LeaseKind, LocationKey, VppClient};
+use super::error::SendError;
+use super::flow_error::FlowError;
+use super::lease::{LeaseKind, LocationKey};
+use super::send::Failed;
+use super::vpp_client::VppClient;
 use crate::account::{
     ClaimOptions, ConfigureError, ConfigureFlow, ConfigureOutcome, FlowAnswer, FlowProgress,
-    FlowStep, RenewFlow, RenewFlowError, Renewal, Verification, VerifyFlow, VppAccount,
+    FlowStep, LocationMismatch, RenewFlow, RenewRefusal, Renewal, Verification, VerifyFlow,
+    VppAccount,
 };
 use crate::api::{
-    Failure, GetClientConfig, GetLegacyClientConfig, Replay, SetClientConfig,
-    SetLegacyClientContext,
+    GetClientConfig, GetLegacyClientConfig, Replay, SetClientConfig, SetLegacyClientContext,
 };
 use crate::location::{LocationSnapshot, Protocol};
 use crate::ownership::MdmIdentity;
@@ -32,7 +36,7 @@ impl VppClient {
         token: &VppToken,
         identity: &MdmIdentity,
         options: &ClaimOptions,
-    ) -> Result<ConfigureOutcome, ClientError> {
+    ) -> Result<ConfigureOutcome, FlowError<ConfigureError>> {
         self.claim(token, identity, options)
             .await
             .map(|(outcome, _)| outcome)
@@ -45,7 +49,7 @@ impl VppClient {
         stored: &VppAccount,
         token: &VppToken,
         options: &ClaimOptions,
-    ) -> Result<ConfigureOutcome, ClientError> {
+    ) -> Result<ConfigureOutcome, FlowError<ConfigureError>> {
         let flow = ConfigureFlow::again(stored.clone(), token.clone(), options.clone());
         let work = |_lease| self.drive_configure(flow);
         Ok(self
@@ -63,7 +67,7 @@ impl VppClient {
         token: &VppToken,
         identity: &MdmIdentity,
         options: &ClaimOptions,
-    ) -> Result<(ConfigureOutcome, Option<ClientConfig>), ClientError> {
+    ) -> Result<(ConfigureOutcome, Option<ClientConfig>), FlowError<ConfigureError>> {
         let flow = ConfigureFlow::new(token.clone(), identity.clone(), options.clone());
         let work = |_lease| self.drive_configure(flow);
         Ok(self
@@ -77,7 +81,7 @@ impl VppClient {
     async fn drive_configure(
         &self,
         mut flow: ConfigureFlow,
-    ) -> Result<(ConfigureOutcome, Option<ClientConfig>), ClientError> {
+    ) -> Result<(ConfigureOutcome, Option<ClientConfig>), FlowError<ConfigureError>> {
         let token = flow.token().clone();
         let identity = flow.identity().clone();
         let mut retry = DecideAgain::new();
@@ -101,7 +105,7 @@ impl VppClient {
             };
             match flow
                 .answer_at(answer, Utc::now())
-                .map_err(configure_error)?
+                .map_err(FlowError::Flow)?
             {
                 FlowProgress::Send(next) => step = next,
                 FlowProgress::Done(outcome) => {
@@ -121,7 +125,7 @@ impl VppClient {
         &self,
         token: &VppToken,
         account: &mut VppAccount,
-    ) -> Result<Verification, ClientError> {
+    ) -> Result<Verification, FlowError<LocationMismatch>> {
         let location = LocationKey::of_uid(&account.location().uid);
         let work = move |_lease| {
             let account = account;
@@ -134,7 +138,7 @@ impl VppClient {
         &self,
         token: &VppToken,
         account: &mut VppAccount,
-    ) -> Result<Verification, ClientError> {
+    ) -> Result<Verification, FlowError<LocationMismatch>> {
         let mut flow = VerifyFlow::new(token.clone());
         let FlowStep::Read(protocol) = flow.start(account) else {
             unreachable!("verifying starts with a read")
@@ -146,7 +150,10 @@ impl VppClient {
                 (answer, Some(error))
             }
         };
-        match flow.answer_at(account, answer, Utc::now())? {
+        match flow
+            .answer_at(account, answer, Utc::now())
+            .map_err(FlowError::Flow)?
+        {
             FlowProgress::Done(verification) => Ok(verification),
             FlowProgress::Send(_) | FlowProgress::GiveUp => Err(give_up(error)),
         }
@@ -157,7 +164,7 @@ impl VppClient {
         &self,
         account: &mut VppAccount,
         new_token: VppToken,
-    ) -> Result<Renewal, ClientError> {
+    ) -> Result<Renewal, FlowError<RenewRefusal>> {
         let location = LocationKey::of_uid(&account.location().uid);
         let work = move |_lease| {
             let account = account;
@@ -170,7 +177,7 @@ impl VppClient {
         &self,
         account: &mut VppAccount,
         new_token: VppToken,
-    ) -> Result<Renewal, ClientError> {
+    ) -> Result<Renewal, FlowError<RenewRefusal>> {
         let mut flow = RenewFlow::new(account.clone(), new_token.clone());
         let identity = account.identity().clone();
         let mut retry = DecideAgain::new();
@@ -189,10 +196,9 @@ impl VppClient {
                     (self.answer_to_write(written, &mut retry).await?, None)
                 }
             };
-            let progress = flow.answer_at(answer, Utc::now()).map_err(|e| match e {
-                RenewFlowError::Renew(e) => ClientError::Renew(e),
-                RenewFlowError::Reclaim(e) => configure_error(e),
-            })?;
+            let progress = flow
+                .answer_at(answer, Utc::now())
+                .map_err(FlowError::Flow)?;
             match progress {
                 FlowProgress::Send(next) => step = next,
                 FlowProgress::Done((renewed, renewal)) => {
@@ -210,13 +216,13 @@ impl VppClient {
         &self,
         token: &VppToken,
         protocol: Protocol,
-    ) -> Result<LocationSnapshot, ClientError> {
+    ) -> Result<LocationSnapshot, SendError> {
         let snapshot = match protocol {
-            Protocol::V2 => {
-                LocationSnapshot::from_v2_owned(self.send(&GetClientConfig, Some(token)).await?)?
-            }
+            Protocol::V2 => LocationSnapshot::from_v2_owned(
+                self.send_with(&GetClientConfig, Some(token)).await?,
+            )?,
             Protocol::V1 => {
-                let config = self.send(&GetLegacyClientConfig, Some(token)).await?;
+                let config = self.send_with(&GetLegacyClientConfig, Some(token)).await?;
                 LocationSnapshot::from_legacy(&config)?
             }
         };
@@ -230,7 +236,7 @@ impl VppClient {
         token: &VppToken,
         protocol: Protocol,
         last: &mut Option<ClientConfig>,
-    ) -> Result<LocationSnapshot, ClientError> {
+    ) -> Result<LocationSnapshot, SendError> {
         match protocol {
             Protocol::V2 => {
                 let config = self.client_config(token).await?;
@@ -249,29 +255,26 @@ impl VppClient {
         token: &VppToken,
         identity: &MdmIdentity,
         update: &ClientConfigUpdate,
-    ) -> Result<(), (ClientError, Failure)> {
+    ) -> Result<(), Failed> {
         match protocol {
             Protocol::V2 => self
                 .send_inner(&SetClientConfig(update), Some(token))
                 .await
                 .map(|_| ()),
             Protocol::V1 => {
-                if update.notification_url.is_some() || update.notification_types.is_some() {
-                    // The core refuses this before any write ([`Configure::NotificationsUnsupported`]);
-                    // should it come here anyway, nothing is sent and nothing is retried.
-                    return Err((
-                        ClientError::LegacyUnsupported("notifications"),
-                        Failure::NotSent,
-                    ));
-                }
+                // v1 has no notification settings: the core's flow refuses them for a
+                // legacy location before any write (`ConfigureError::NotificationsUnsupported`).
+                debug_assert!(
+                    update.notification_url.is_none() && update.notification_types.is_none()
+                );
                 let write = SetLegacyClientContext::new(identity.legacy_client_context());
                 let answer = self.send_inner(&write, Some(token)).await?;
                 // v1 reports failure as `status: -1`, with HTTP 200.
                 LocationSnapshot::from_legacy(&answer)
                     .map(|_| ())
-                    .map_err(|e| {
-                        let failure = Failure::response(&e, None);
-                        (ClientError::Response(e), failure)
+                    .map_err(|e| Failed {
+                        error: SendError::Response(e),
+                        retry_after: None,
                     })
             }
         }
@@ -281,16 +284,16 @@ impl VppClient {
     /// allows reading again after (it waited as the policy says), failed; or the error.
     async fn answer_to_write(
         &self,
-        written: Result<(), (ClientError, Failure)>,
+        written: Result<(), Failed>,
         retry: &mut DecideAgain,
-    ) -> Result<FlowAnswer, ClientError> {
-        let Err((error, failure)) = written else {
+    ) -> Result<FlowAnswer, SendError> {
+        let Err(failed) = written else {
             return Ok(FlowAnswer::WriteAccepted);
         };
         retry.attempts += 1;
         let delay = self.inner.retry.next_delay(
             retry.attempts,
-            failure,
+            failed.failure(),
             Replay::Safe,
             retry.start.elapsed(),
             super::send::jitter(),
@@ -300,7 +303,7 @@ impl VppClient {
                 tokio::time::sleep(delay).await;
                 Ok(FlowAnswer::WriteFailed)
             }
-            None => Err(error),
+            None => Err(failed.error),
         }
     }
 }
@@ -324,31 +327,22 @@ impl DecideAgain {
 /// A read's failure as a flow's answer, with the error to return should the flow give
 /// up; a failure that is no answer of Apple's (transport, a body that does not decode)
 /// ends the flow at once.
-fn refusal(error: ClientError) -> Result<(FlowAnswer, ClientError), ClientError> {
+fn refusal(error: SendError) -> Result<(FlowAnswer, SendError), SendError> {
     match &error {
-        ClientError::Response(ResponseError::Apple(apple)) => {
+        SendError::Response(ResponseError::Apple(apple)) => {
             Ok((FlowAnswer::RefusedByApple(apple.clone()), error))
         }
-        ClientError::Response(ResponseError::Http { status }) => {
+        SendError::Response(ResponseError::Http { status }) => {
             Ok((FlowAnswer::RefusedWithStatus(*status), error))
         }
         _ => Err(error),
     }
 }
 
-/// The configure flow's error as the client's: notification settings for a v1 location
-/// stay [`ClientError::LegacyUnsupported`].
-fn configure_error(error: ConfigureError) -> ClientError {
-    match error {
-        ConfigureError::NotificationsUnsupported { .. } => {
-            ClientError::LegacyUnsupported("notifications")
-        }
-        other => ClientError::Configure(other),
-    }
-}
-
 /// The error of the refusal a flow gave up on. A flow gives up only on a refusal it has no
 /// way around, and the drivers here hand it only answers to the step it asked for.
-fn give_up(refused: Option<ClientError>) -> ClientError {
-    refused.unwrap_or_else(|| unreachable!("a flow gives up only after a refused read"))
+fn give_up<E: super::FlowStop>(refused: Option<SendError>) -> FlowError<E> {
+    FlowError::Send(
+        refused.unwrap_or_else(|| unreachable!("a flow gives up only after a refused read")),
+    )
 }

@@ -12,18 +12,26 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::budget::TokenId;
+use super::error::SendError;
 use super::events::PollRound;
+use super::flow_error::{FlowError, SubscribeFailure};
+use super::lease::{LeaseError, LeaseKind, LocationKey};
 use super::leasing::LeaseGuard;
 use super::licenses::{LocationPage, LocationSync, SentBatch, UsersCreated};
 use super::metadata::{
     ContentKind, DescribeOutcome, DescribedAsset, MetadataAnswer, MetadataOptions,
 };
 use super::notifications::SubscribeOutcome;
-use super::pages::{PageStream, SyncError, SyncPage};
+use super::pages::{PageStream, SyncPage};
 use super::shared::{NotificationSecrets, StoreError, TrackerStore};
-use super::{ClientError, LeaseKind, LocationKey, TokenId, VppClient};
-use crate::account::ConfigureOutcome;
-use crate::account::{ClaimOptions, Renewal, Verification, VppAccount};
+use super::sync_error::SyncError;
+use super::vpp_client::VppClient;
+use super::write_error::WriteError;
+use crate::account::{
+    ClaimOptions, ConfigureError, ConfigureOutcome, LocationMismatch, RenewRefusal, Renewal,
+    Verification, VppAccount,
+};
 use crate::api::{BatchedWrite, Endpoint, Paged};
 use crate::assets::{Asset, Assignment, RecordError};
 use crate::events::{CreationPolicy, EventStatus, EventTracker};
@@ -110,19 +118,19 @@ impl LocationHandle {
     /// The location's key for leases ([`LocationKey::of_uid`] of its `uId`), read with
     /// the token once (a v2 read, or v1 for a legacy token) and then remembered by the
     /// client for every handle of the same token.
-    pub async fn location_key(&self) -> Result<LocationKey, ClientError> {
+    pub async fn location_key(&self) -> Result<LocationKey, SendError> {
         self.client.location_key(&self.token).await
     }
 
     /// Sends `endpoint` with the bound token and decodes Apple's answer, as
     /// [`VppClient::send`] does (rate limit, retries where safe, body limit, no
     /// redirects).
-    pub async fn send<E: Endpoint>(&self, endpoint: &E) -> Result<E::Response, ClientError> {
-        self.client.send(endpoint, Some(&self.token)).await
+    pub async fn send<E: Endpoint>(&self, endpoint: &E) -> Result<E::Response, SendError> {
+        self.client.send_with(endpoint, Some(&self.token)).await
     }
 
     /// `GET client/config`.
-    pub async fn client_config(&self) -> Result<ClientConfig, ClientError> {
+    pub async fn client_config(&self) -> Result<ClientConfig, SendError> {
         self.client.client_config(&self.token).await
     }
 
@@ -131,21 +139,18 @@ impl LocationHandle {
     ///
     /// Not retried once it may have reached Apple: an update overwrites what was read
     /// before it, so after a failure read again and decide again (the flows do).
-    pub async fn update_client_config(
-        &self,
-        update: &ClientConfigUpdate,
-    ) -> Result<(), ClientError> {
+    pub async fn update_client_config(&self, update: &ClientConfigUpdate) -> Result<(), SendError> {
         self.client.update_client_config(&self.token, update).await
     }
 
     /// `GET client/config` as a [`LocationSnapshot`] (v2), recorded as read with the
     /// bound token.
-    pub async fn snapshot(&self) -> Result<LocationSnapshot, ClientError> {
+    pub async fn snapshot(&self) -> Result<LocationSnapshot, SendError> {
         self.client.snapshot(&self.token).await
     }
 
     /// Reads the location over `protocol`, recording the bound token on the snapshot.
-    pub async fn read(&self, protocol: Protocol) -> Result<LocationSnapshot, ClientError> {
+    pub async fn read(&self, protocol: Protocol) -> Result<LocationSnapshot, SendError> {
         self.client.read(&self.token, protocol).await
     }
 
@@ -168,7 +173,7 @@ impl LocationHandle {
         &self,
         identity: &MdmIdentity,
         options: &ClaimOptions,
-    ) -> Result<ConfigureOutcome, ClientError> {
+    ) -> Result<ConfigureOutcome, FlowError<ConfigureError>> {
         self.client.configure(&self.token, identity, options).await
     }
 
@@ -180,7 +185,7 @@ impl LocationHandle {
         &self,
         stored: &VppAccount,
         options: &ClaimOptions,
-    ) -> Result<ConfigureOutcome, ClientError> {
+    ) -> Result<ConfigureOutcome, FlowError<ConfigureError>> {
         self.client
             .configure_again(stored, &self.token, options)
             .await
@@ -194,7 +199,10 @@ impl LocationHandle {
     /// recorded on the account before the error is returned.
     ///
     /// Under the location's [`LeaseKind::Config`] lease when the client takes leases.
-    pub async fn verify(&self, account: &mut VppAccount) -> Result<Verification, ClientError> {
+    pub async fn verify(
+        &self,
+        account: &mut VppAccount,
+    ) -> Result<Verification, FlowError<LocationMismatch>> {
         self.client.verify(&self.token, account).await
     }
 
@@ -207,7 +215,10 @@ impl LocationHandle {
     /// error.
     ///
     /// Under the location's [`LeaseKind::Config`] lease when the client takes leases.
-    pub async fn renew(&self, account: &mut VppAccount) -> Result<Renewal, ClientError> {
+    pub async fn renew(
+        &self,
+        account: &mut VppAccount,
+    ) -> Result<Renewal, FlowError<RenewRefusal>> {
         self.client
             .renew(account, VppToken::clone(&self.token))
             .await
@@ -230,10 +241,10 @@ impl LocationHandle {
     /// receiver must be up and answer 2xx to the new secret before this is called.
     ///
     /// # Errors
-    /// - [`ClientError::Subscribe`] with [`crate::notification::SubscribeError::TestNotificationNotDelivered`]
+    /// - [`SubscribeFailure::Subscribe`] with [`crate::notification::SubscribeError::TestNotificationNotDelivered`]
     ///   (Apple's 9728, with the URL; nothing was changed) or
     ///   [`crate::notification::SubscribeError::NotRecorded`] (the read-back differs);
-    /// - [`ClientError::LegacyUnsupported`] for a legacy (v1) token, which has no
+    /// - [`SubscribeFailure::LegacyToken`] for a legacy (v1) token, which has no
     ///   notifications;
     /// - the errors of [`LocationHandle::configure`].
     ///
@@ -242,7 +253,7 @@ impl LocationHandle {
         &self,
         identity: &MdmIdentity,
         subscription: &NotificationSubscription,
-    ) -> Result<SubscribeOutcome, ClientError> {
+    ) -> Result<SubscribeOutcome, FlowError<SubscribeFailure>> {
         self.client
             .subscribe(&self.token, identity, subscription)
             .await
@@ -252,14 +263,14 @@ impl LocationHandle {
     /// `TEST_NOTIFICATION` may reach any replica, so the secret is first stored in
     /// `secrets` under the location's `uId` (read from `client/config`), then the location
     /// is subscribed. Nothing is subscribed when the secret could not be stored
-    /// ([`ClientError::SharedStore`]). Receivers accept the location's stored secrets
+    /// ([`SubscribeFailure::Store`]). Receivers accept the location's stored secrets
     /// ([`NotificationSecrets::get`], [`crate::notification::authenticate_any`]).
     pub async fn subscribe_shared(
         &self,
         identity: &MdmIdentity,
         subscription: &NotificationSubscription,
         secrets: &dyn NotificationSecrets,
-    ) -> Result<SubscribeOutcome, ClientError> {
+    ) -> Result<SubscribeOutcome, FlowError<SubscribeFailure>> {
         self.client
             .subscribe_shared(&self.token, identity, subscription, secrets)
             .await
@@ -270,14 +281,14 @@ impl LocationHandle {
     /// without a lease store `work` runs at once with [`LeaseGuard::none`]. Returns what
     /// `work` returned and the lease's fencing number. The lease is kept alive while
     /// `work` runs and confirmed before its result is returned: a lease lost meanwhile is
-    /// [`ClientError::Lease`], never `Ok`.
+    /// a [`LeaseError`], never `Ok`.
     pub async fn with_lease<T, E, F, Fut>(
         &self,
         kind: LeaseKind,
         work: F,
     ) -> Result<(T, Option<u64>), E>
     where
-        E: From<ClientError>,
+        E: From<LeaseError> + From<SendError>,
         F: FnOnce(LeaseGuard) -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
@@ -286,7 +297,7 @@ impl LocationHandle {
 
     /// Every page of `request` as a [`PageStream`], each page's records checked with
     /// [`TryFrom`] (e.g. [`crate::Assignment::try_from`]; a record Apple sent without a
-    /// required field ends the stream with [`ClientError::Record`]).
+    /// required field ends the stream with [`SyncError::Record`]).
     ///
     /// The core's [`crate::paging::PageTraversal`] decides which page to ask for: page 0
     /// first, then up to five pages at once (Apple's limit), never a page twice or past
@@ -294,7 +305,7 @@ impl LocationHandle {
     /// pages are followed. When `request` carries a `sinceVersionId` that Apple refuses
     /// (9721), the sync starts again in full and says so ([`SyncPage::fell_back`],
     /// [`SyncOutcome::fell_back`]). A 9650 for a page that should exist is an error
-    /// ([`ClientError::Paging`]), never a loop. Each request waits for the per-token
+    /// ([`SyncError::Paging`]), never a loop. Each request waits for the per-token
     /// rate limit and is retried as [`VppClient::send`] does; the service configuration
     /// is read first (cached) to learn Apple's `maxRequestPerSecond`.
     ///
@@ -322,10 +333,10 @@ impl LocationHandle {
     ///
     /// With a lease store ([`super::VppClientBuilder::leases`]), the sync runs under the
     /// location's [`LeaseKind::Sync`] lease (so the five pages in flight are the fleet's
-    /// five): every page carries its fencing number ([`SyncPage::fence`]), and so does
-    /// the outcome ([`SyncOutcome::lease_fence`]). The lease is confirmed with the store
+    /// five): every page carries its fencing number ([`SyncPage::fence`]; store it with
+    /// the outcome too). The lease is confirmed with the store
     /// before each page is handed over and before the outcome is returned: a sync whose
-    /// lease was lost ends with [`ClientError::Lease`], never `Ok`.
+    /// lease was lost ends with [`SyncError::Lease`], never `Ok`.
     pub async fn for_each_page<E, T, X>(
         &self,
         request: &E,
@@ -349,11 +360,11 @@ impl LocationHandle {
     /// This is the day's sync for a fleet: the lease is taken once, before the first
     /// request, and held (renewed) until the last list ended, so no other replica can
     /// start the same sync between two lists; a replica that tries meanwhile gets
-    /// [`ClientError::Lease`] ([`crate::client::LeaseError::Held`]) before it sends
+    /// [`SyncError::Lease`] ([`LeaseError::Held`]) before it sends
     /// anything, and can leave the day's sync to the holder. Every page carries the
     /// lease's fencing number ([`LocationPage::fence`]); the lease is confirmed with the
     /// store before each page and before the result, so a sync whose lease was lost ends
-    /// with [`ClientError::Lease`], never `Ok`. Without a lease store it simply reads the
+    /// with [`SyncError::Lease`], never `Ok`. Without a lease store it simply reads the
     /// three lists in turn. A handler error stops the sync there ([`SyncError::Handler`],
     /// with the index of the page in its list).
     pub async fn sync_location<X>(
@@ -407,12 +418,12 @@ impl LocationHandle {
     /// duplicates removed, an empty request refused before sending), one event per batch,
     /// in batch order.
     ///
-    /// If a batch fails after others were sent: [`ClientError::PartlySent`] with their
+    /// If a batch fails after others were sent: [`WriteError::PartlySent`] with their
     /// events.
     pub async fn associate(
         &self,
         request: LicensesRequest,
-    ) -> Result<Vec<SentBatch<LicensesRequest>>, ClientError> {
+    ) -> Result<Vec<SentBatch<LicensesRequest>>, WriteError> {
         self.client.associate(&self.token, request).await
     }
 
@@ -421,7 +432,7 @@ impl LocationHandle {
     pub async fn disassociate(
         &self,
         request: LicensesRequest,
-    ) -> Result<Vec<SentBatch<LicensesRequest>>, ClientError> {
+    ) -> Result<Vec<SentBatch<LicensesRequest>>, WriteError> {
         self.client.disassociate(&self.token, request).await
     }
 
@@ -431,14 +442,14 @@ impl LocationHandle {
     pub async fn revoke(
         &self,
         request: RevokeRequest,
-    ) -> Result<Vec<SentBatch<RevokeRequest>>, ClientError> {
+    ) -> Result<Vec<SentBatch<RevokeRequest>>, WriteError> {
         self.client.revoke(&self.token, request).await
     }
 
     /// `POST users/create`, in batches of `maxUsers`
     /// ([`user_batches`](crate::batching::user_batches)), with the default
     /// [`CreationPolicy`]: see [`LocationHandle::create_users_with`].
-    pub async fn create_users(&self, request: UsersRequest) -> Result<UsersCreated, ClientError> {
+    pub async fn create_users(&self, request: UsersRequest) -> Result<UsersCreated, WriteError> {
         self.client.create_users(&self.token, request).await
     }
 
@@ -457,13 +468,13 @@ impl LocationHandle {
     /// earlier send created it). The outcome goes to [`UsersCreated::settled`]. A batch
     /// Apple refused for now (429) is sent again within the retry policy.
     ///
-    /// If a batch fails after others were sent: [`ClientError::PartlySent`] with their
+    /// If a batch fails after others were sent: [`WriteError::PartlySent`] with their
     /// events.
     pub async fn create_users_with(
         &self,
         request: UsersRequest,
         policy: &CreationPolicy,
-    ) -> Result<UsersCreated, ClientError> {
+    ) -> Result<UsersCreated, WriteError> {
         self.client
             .create_users_with(&self.token, request, policy)
             .await
@@ -473,7 +484,7 @@ impl LocationHandle {
     pub async fn update_users(
         &self,
         request: UsersRequest,
-    ) -> Result<Vec<SentBatch<UsersRequest>>, ClientError> {
+    ) -> Result<Vec<SentBatch<UsersRequest>>, WriteError> {
         self.client.update_users(&self.token, request).await
     }
 
@@ -481,7 +492,7 @@ impl LocationHandle {
     pub async fn retire_users(
         &self,
         request: UsersRequest,
-    ) -> Result<Vec<SentBatch<UsersRequest>>, ClientError> {
+    ) -> Result<Vec<SentBatch<UsersRequest>>, WriteError> {
         self.client.retire_users(&self.token, request).await
     }
 
@@ -490,18 +501,18 @@ impl LocationHandle {
     /// one after the other, in order, each retried only as its endpoint's
     /// [`crate::api::Replay`] allows. One [`SentBatch`] per batch, in batch order.
     ///
-    /// If a batch fails after others were sent: [`ClientError::PartlySent`] with their
+    /// If a batch fails after others were sent: [`WriteError::PartlySent`] with their
     /// events. [`LocationHandle::associate`] and the other writes are this with their endpoint.
     pub async fn send_batched<E: BatchedWrite>(
         &self,
         request: E::Request,
-    ) -> Result<Vec<SentBatch<E::Request>>, ClientError> {
+    ) -> Result<Vec<SentBatch<E::Request>>, WriteError> {
         self.client.send_batched::<E>(&self.token, request).await
     }
 
     /// `GET status?eventId=`: how far an event has got, failures grouped by error number.
     /// Apple asks for at least 30 s between polls of one event.
-    pub async fn event_status(&self, event_id: &EventId) -> Result<EventStatus, ClientError> {
+    pub async fn event_status(&self, event_id: &EventId) -> Result<EventStatus, SendError> {
         self.client.event_status(&self.token, event_id).await
     }
 
@@ -519,7 +530,7 @@ impl LocationHandle {
         events: &[EventId],
         poll: Duration,
         wait: Duration,
-    ) -> Result<Vec<EventStatus>, ClientError> {
+    ) -> Result<Vec<EventStatus>, SendError> {
         self.client
             .wait_for_events(&self.token, events, poll, wait)
             .await
@@ -594,7 +605,7 @@ impl LocationHandle {
         kind: ContentKind,
         ids: &[AdamId],
         options: &MetadataOptions,
-    ) -> Result<MetadataAnswer, ClientError> {
+    ) -> Result<MetadataAnswer, SendError> {
         self.client
             .metadata(&self.token, home, kind, ids, options)
             .await

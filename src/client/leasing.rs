@@ -1,7 +1,7 @@
 //! The client's use of a [`LeaseStore`]: a sync, or a flow, runs while the location's
 //! lease is held, and the lease is kept alive (renewed every third of its time to live)
 //! until the work ends. A lease that cannot be had, or is lost while held, stops the work
-//! ([`ClientError::Lease`]): leases fail closed.
+//! ([`LeaseError`]): leases fail closed.
 //!
 //! The work receives a [`LeaseGuard`] from its start: the fencing number to store with
 //! every write, and [`LeaseGuard::check`] to confirm, with the store, that the lease is
@@ -15,8 +15,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use futures_util::future::{Either, select};
 
 use super::budget::TokenId;
+use super::error::SendError;
 use super::lease::{Lease, LeaseError, LeaseKind, LeaseStore, LocationKey};
-use super::{ClientError, VppClient};
+use super::vpp_client::VppClient;
 use crate::location::Protocol;
 use crate::token::VppToken;
 
@@ -63,22 +64,22 @@ impl LeaseGuard {
     }
 
     /// Confirms with the store that the lease is still this holder's, extending it by its
-    /// time to live. [`ClientError::Lease`] ([`LeaseError::Lost`]) when it expired, was
+    /// time to live. [`LeaseError::Lost`] when it expired, was
     /// taken over, or the store cannot confirm it (leases fail closed): stop, and hand
     /// nothing more on. Always `Ok` without a lease store.
-    pub async fn check(&self) -> Result<(), ClientError> {
+    pub async fn check(&self) -> Result<(), LeaseError> {
         let Some(held) = &self.held else {
             return Ok(());
         };
         let kind = held.lease.kind();
         if held.lost.load(Ordering::Acquire) {
-            return Err(ClientError::Lease(LeaseError::Lost { kind }));
+            return Err(LeaseError::Lost { kind });
         }
         match held.store.renew(&held.lease).await {
             Ok(()) => Ok(()),
             Err(_) => {
                 held.lost.store(true, Ordering::Release);
-                Err(ClientError::Lease(LeaseError::Lost { kind }))
+                Err(LeaseError::Lost { kind })
             }
         }
     }
@@ -90,7 +91,7 @@ impl VppClient {
     /// once read. A read that fails (after the retries of [`VppClient::send`]) fails the
     /// call with the read's error: a lease is never keyed by anything but the location,
     /// so two replicas can never hold "different" leases of one location.
-    pub(super) async fn location_key(&self, token: &VppToken) -> Result<LocationKey, ClientError> {
+    pub(super) async fn location_key(&self, token: &VppToken) -> Result<LocationKey, SendError> {
         let id = TokenId::of(token);
         if let Some(key) = self.lock_uids().get(&id) {
             return Ok(*key);
@@ -131,7 +132,7 @@ impl VppClient {
         work: F,
     ) -> Result<(T, Option<u64>), E>
     where
-        E: From<ClientError>,
+        E: From<LeaseError> + From<SendError>,
         F: FnOnce(LeaseGuard) -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
@@ -152,7 +153,7 @@ impl VppClient {
     ///
     /// The lease is renewed every third of its time to live while `work` runs, checked
     /// once more when `work` ends (a holder that stalled past the time to live ends with
-    /// [`LeaseError::Lost`], not `Ok`), and released. [`ClientError::Lease`] when it is
+    /// [`LeaseError::Lost`], not `Ok`), and released. A [`LeaseError`] when it is
     /// held elsewhere, when the store does not answer, or when it is lost while held (the
     /// work is then stopped where it was: it may have sent part of its requests).
     pub(crate) async fn with_lease<T, E, F, Fut>(
@@ -162,7 +163,7 @@ impl VppClient {
         work: F,
     ) -> Result<(T, Option<u64>), E>
     where
-        E: From<ClientError>,
+        E: From<LeaseError> + From<SendError>,
         F: FnOnce(LeaseGuard) -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
@@ -170,10 +171,7 @@ impl VppClient {
             return work(LeaseGuard::none()).await.map(|v| (v, None));
         };
         let ttl = self.inner.lease_ttl;
-        let lease = store
-            .acquire(kind, location, ttl)
-            .await
-            .map_err(|e| E::from(ClientError::Lease(e)))?;
+        let lease = store.acquire(kind, location, ttl).await.map_err(E::from)?;
         let guard = LeaseGuard {
             held: Some(Held {
                 store: store.clone(),
@@ -192,7 +190,7 @@ impl VppClient {
                 Err(lost) => Err(E::from(lost)),
             },
             Either::Left((Err(e), _)) => Err(e),
-            Either::Right((lost, _)) => Err(E::from(ClientError::Lease(lost))),
+            Either::Right((lost, _)) => Err(E::from(lost)),
         };
         // Releasing is a courtesy: a lease not released expires.
         let _ = store.release(&lease).await;

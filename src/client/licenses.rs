@@ -4,13 +4,18 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use futures_util::StreamExt as _;
 
-use super::pages::{SyncError, SyncPage};
-use super::{ClientError, LeaseKind, VppClient};
+use super::error::SendError;
+use super::lease::LeaseKind;
+use super::leasing::LeaseGuard;
+use super::pages::SyncPage;
+use super::send::Failed;
+use super::sync_error::SyncError;
+use super::vpp_client::VppClient;
+use super::write_error::WriteError;
 use crate::api::{
     Associate, BatchedWrite, CreateUsers, Disassociate, Failure, GetAssets, GetAssignments,
-    GetEventStatus, GetUsers, Replay, RetireUsers, Revoke, UpdateUsers,
+    GetEventStatus, GetUsers, Paged, Replay, RetireUsers, Revoke, UpdateUsers,
 };
 use crate::assets::{Asset, Assignment};
 use crate::batching::BatchLimits;
@@ -187,7 +192,7 @@ impl VppClient {
             Some(version) => GetUsers::new().since_version_id(version),
             None => GetUsers::new(),
         };
-        let work = |lease: super::LeaseGuard| async move {
+        let work = |lease: LeaseGuard| async move {
             let on_page = &mut on_page;
             let assets = self
                 .every_page(token, &GetAssets::new(), lease.clone(), |p| {
@@ -253,7 +258,7 @@ impl VppClient {
     }
 
     /// Apple's per-request limits, from the (cached) service configuration.
-    pub async fn batch_limits(&self) -> Result<BatchLimits, ClientError> {
+    pub async fn batch_limits(&self) -> Result<BatchLimits, SendError> {
         Ok(BatchLimits::from(&self.service_config().await?.limits))
     }
 
@@ -262,7 +267,7 @@ impl VppClient {
         &self,
         token: &VppToken,
         request: LicensesRequest,
-    ) -> Result<Vec<SentBatch<LicensesRequest>>, ClientError> {
+    ) -> Result<Vec<SentBatch<LicensesRequest>>, WriteError> {
         self.send_batched::<Associate>(token, request).await
     }
 
@@ -271,7 +276,7 @@ impl VppClient {
         &self,
         token: &VppToken,
         request: LicensesRequest,
-    ) -> Result<Vec<SentBatch<LicensesRequest>>, ClientError> {
+    ) -> Result<Vec<SentBatch<LicensesRequest>>, WriteError> {
         self.send_batched::<Disassociate>(token, request).await
     }
 
@@ -280,7 +285,7 @@ impl VppClient {
         &self,
         token: &VppToken,
         request: RevokeRequest,
-    ) -> Result<Vec<SentBatch<RevokeRequest>>, ClientError> {
+    ) -> Result<Vec<SentBatch<RevokeRequest>>, WriteError> {
         self.send_batched::<Revoke>(token, request).await
     }
 
@@ -289,7 +294,7 @@ impl VppClient {
         &self,
         token: &VppToken,
         request: UsersRequest,
-    ) -> Result<UsersCreated, ClientError> {
+    ) -> Result<UsersCreated, WriteError> {
         self.create_users_with(token, request, &CreationPolicy::default())
             .await
     }
@@ -300,7 +305,7 @@ impl VppClient {
         token: &VppToken,
         request: UsersRequest,
         policy: &CreationPolicy,
-    ) -> Result<UsersCreated, ClientError> {
+    ) -> Result<UsersCreated, WriteError> {
         let batches = CreateUsers::split(request, &self.batch_limits().await?)?;
         let total = batches.len();
         let mut done = UsersCreated::default();
@@ -330,12 +335,12 @@ impl VppClient {
                     .chain(done.settled.into_iter().flat_map(|s| s.events))
                     .collect();
                 if i == 0 && sent.is_empty() {
-                    return Err(error);
+                    return Err(WriteError::Send(error));
                 }
-                return Err(ClientError::PartlySent {
+                return Err(WriteError::PartlySent {
                     unsent: total - i,
                     sent,
-                    source: Box::new(error),
+                    source: error,
                 });
             }
         }
@@ -347,9 +352,9 @@ impl VppClient {
         &self,
         token: &VppToken,
         batch: UsersRequest,
-        first: (ClientError, Failure),
+        first: Failed,
         policy: &CreationPolicy,
-    ) -> Result<CreationOutcome, ClientError> {
+    ) -> Result<CreationOutcome, SendError> {
         let start = Instant::now();
         let mut attempts = 1;
         let mut creation = UserCreation::new(batch, *policy, Utc::now());
@@ -391,10 +396,12 @@ impl VppClient {
     /// up).
     fn creation_failure(
         &self,
-        (error, failure): (ClientError, Failure),
+        failed: Failed,
         attempts: u32,
         start: Instant,
-    ) -> Result<SendFailure, ClientError> {
+    ) -> Result<SendFailure, SendError> {
+        let failure = failed.failure();
+        let error = failed.error;
         if error
             .apple()
             .is_some_and(|a| a.number == ErrorNumber::ClientUserIdExists)
@@ -431,23 +438,27 @@ impl VppClient {
         }
     }
 
-    /// Which of `users` have an active record (`GET users?clientUserId=`, one read each).
-    /// Takes no lease: it reads single users, not the location's list.
+    /// Which of `users` have an active record (`GET users?clientUserId=`, every page of
+    /// each). Takes no lease: it reads single users, not the location's list.
     async fn active_users(
         &self,
         token: &VppToken,
         users: &[String],
-    ) -> Result<Vec<String>, ClientError> {
+    ) -> Result<Vec<String>, SendError> {
         let mut active = Vec::new();
         for id in users {
             let query = GetUsers::new().client_user_id(id.clone());
-            let mut pages = self.pages::<_, VppUser>(token, query);
-            let mut exists = false;
-            while let Some(page) = pages.next().await {
-                exists |= page?
-                    .records
-                    .iter()
-                    .any(|u| u.client_user_id == *id && u.is_active());
+            let (mut index, mut exists) = (0, false);
+            loop {
+                let page = self.send_with(&query.at_page(index), Some(token)).await?;
+                exists |= page.users.iter().any(|u| {
+                    u.client_user_id.as_deref() == Some(id.as_str())
+                        && u.status.as_ref().is_none_or(|s| s.is_active())
+                });
+                index += 1;
+                if index >= page.paging.total_pages.unwrap_or(0) {
+                    break;
+                }
             }
             if exists {
                 active.push(id.clone());
@@ -461,7 +472,7 @@ impl VppClient {
         &self,
         token: &VppToken,
         request: UsersRequest,
-    ) -> Result<Vec<SentBatch<UsersRequest>>, ClientError> {
+    ) -> Result<Vec<SentBatch<UsersRequest>>, WriteError> {
         self.send_batched::<UpdateUsers>(token, request).await
     }
 
@@ -470,7 +481,7 @@ impl VppClient {
         &self,
         token: &VppToken,
         request: UsersRequest,
-    ) -> Result<Vec<SentBatch<UsersRequest>>, ClientError> {
+    ) -> Result<Vec<SentBatch<UsersRequest>>, WriteError> {
         self.send_batched::<RetireUsers>(token, request).await
     }
 
@@ -479,9 +490,9 @@ impl VppClient {
         &self,
         token: &VppToken,
         event_id: &EventId,
-    ) -> Result<EventStatus, ClientError> {
+    ) -> Result<EventStatus, SendError> {
         let answer = self
-            .send(&GetEventStatus::new(event_id.clone()), Some(token))
+            .send_with(&GetEventStatus::new(event_id.clone()), Some(token))
             .await?;
         Ok(EventStatus::from_wire(&answer)?)
     }
@@ -493,7 +504,7 @@ impl VppClient {
         events: &[EventId],
         poll: Duration,
         wait: Duration,
-    ) -> Result<Vec<EventStatus>, ClientError> {
+    ) -> Result<Vec<EventStatus>, SendError> {
         // A wait too long for the clock (e.g. `Duration::MAX`) has no deadline.
         let deadline = Instant::now().checked_add(wait);
         let mut last: Vec<Option<EventStatus>> = vec![None; events.len()];
@@ -518,23 +529,26 @@ impl VppClient {
         &self,
         token: &VppToken,
         request: E::Request,
-    ) -> Result<Vec<SentBatch<E::Request>>, ClientError> {
+    ) -> Result<Vec<SentBatch<E::Request>>, WriteError> {
         let batches = E::split(request, &self.batch_limits().await?)?;
         let total = batches.len();
         let mut sent: Vec<SentBatch<E::Request>> = Vec::with_capacity(total);
         for batch in batches {
-            match self.send(&E::with_batch(batch.clone()), Some(token)).await {
+            match self
+                .send_with(&E::with_batch(batch.clone()), Some(token))
+                .await
+            {
                 Ok(answer) => sent.push(SentBatch {
                     request: batch,
                     event_id: answer.event_id,
                     event_type: E::event_type(),
                 }),
-                Err(error) if sent.is_empty() => return Err(error),
+                Err(error) if sent.is_empty() => return Err(WriteError::Send(error)),
                 Err(error) => {
-                    return Err(ClientError::PartlySent {
+                    return Err(WriteError::PartlySent {
                         unsent: total - sent.len(),
                         sent: sent.into_iter().map(|s| s.event_id).collect(),
-                        source: Box::new(error),
+                        source: error,
                     });
                 }
             }

@@ -12,8 +12,9 @@ use std::collections::{HashMap, HashSet};
 
 use url::Url;
 
-use super::pages::SyncError;
-use super::{ClientError, VppClient};
+use super::error::SendError;
+use super::sync_error::SyncError;
+use super::vpp_client::VppClient;
 use crate::api::{
     GetAppsMetadata, GetAssets, GetBooksMetadata, GetStorefronts, LookupContentMetadata,
     LookupPlatform, Paged, RequestError,
@@ -130,7 +131,7 @@ impl VppClient {
         kind: ContentKind,
         ids: &[AdamId],
         options: &MetadataOptions,
-    ) -> Result<MetadataAnswer, ClientError> {
+    ) -> Result<MetadataAnswer, SendError> {
         let lookup = match self.inner.developer {
             Some(_) => None,
             None => Some(self.lookup_url().await?),
@@ -145,7 +146,7 @@ impl VppClient {
                     .await
                 {
                     // A storefront Apple does not have (404) knows none of the ids.
-                    Err(ClientError::Response(ResponseError::Catalog { status: 404, .. })) => {
+                    Err(SendError::Response(ResponseError::Catalog { status: 404, .. })) => {
                         Vec::new()
                     }
                     other => other?,
@@ -178,13 +179,13 @@ impl VppClient {
         ids: &[AdamId],
         lookup: Option<&Url>,
         options: &MetadataOptions,
-    ) -> Result<Vec<Metadata>, ClientError> {
+    ) -> Result<Vec<Metadata>, SendError> {
         if let Some(url) = lookup {
             let mut request =
                 LookupContentMetadata::new(url.clone(), storefront.clone(), ids.to_vec());
             request.platform = options.lookup_platform;
             request.language = options.language.clone();
-            let answer = self.send(&request, Some(token)).await?;
+            let answer = self.send_with(&request, Some(token)).await?;
             return Ok(answer
                 .results
                 .into_iter()
@@ -195,7 +196,7 @@ impl VppClient {
             ContentKind::Apps => {
                 let mut request = GetAppsMetadata::new(storefront.clone(), ids.to_vec());
                 request.language = options.language.clone();
-                self.send(&request, Some(token))
+                self.send_with(&request, Some(token))
                     .await?
                     .data
                     .into_iter()
@@ -206,7 +207,7 @@ impl VppClient {
             ContentKind::Books => {
                 let mut request = GetBooksMetadata::new(storefront.clone(), ids.to_vec());
                 request.language = options.language.clone();
-                self.send(&request, Some(token))
+                self.send_with(&request, Some(token))
                     .await?
                     .data
                     .into_iter()
@@ -225,7 +226,7 @@ impl VppClient {
     pub async fn storefronts(
         &self,
         platform: Option<&str>,
-    ) -> Result<Vec<StorefrontResource>, ClientError> {
+    ) -> Result<Vec<StorefrontResource>, SendError> {
         let mut request = GetStorefronts::new();
         if let Some(p) = platform {
             request.platform = p.to_owned();
@@ -234,7 +235,7 @@ impl VppClient {
         let mut seen = HashSet::new();
         let mut offset: u32 = 0;
         for _ in 0..MAX_STOREFRONT_PAGES {
-            let page = self.send(&request.at_offset(offset), None).await?;
+            let page = self.send(&request.at_offset(offset)).await?;
             let read = page.data.len();
             let before = all.len();
             for storefront in page.data {
@@ -256,14 +257,14 @@ impl VppClient {
 
     /// The service configuration's `contentMetadataLookup`, parsed (checked when the
     /// request is built).
-    async fn lookup_url(&self) -> Result<Url, ClientError> {
+    async fn lookup_url(&self) -> Result<Url, SendError> {
         let config = self.service_config().await?;
         config
             .urls
             .content_metadata_lookup
             .as_deref()
             .and_then(|u| Url::parse(u).ok())
-            .ok_or(ClientError::Request(RequestError::MissingLookupUrl))
+            .ok_or(SendError::Request(RequestError::MissingLookupUrl))
     }
 
     /// [`super::LocationHandle::describe_assets`] with the location's `token` (documented there).
@@ -280,21 +281,28 @@ impl VppClient {
         let mut traversal = PageTraversal::new().with_max_in_flight(1);
         let mut outcome = DescribeOutcome::default();
         while let Some(index) = traversal.next_page() {
-            let page = match self.send(&request.page(index, true), Some(token)).await {
+            let page = match self
+                .send_with(&request.page(index, true), Some(token))
+                .await
+            {
                 Ok(page) => page,
-                Err(ClientError::Response(error)) => {
-                    traversal.record_error(index, error).map_err(paging)?;
+                Err(SendError::Response(error)) => {
+                    traversal
+                        .record_error(index, error)
+                        .map_err(SyncError::Paging)?;
                     continue;
                 }
                 Err(error) => return Err(error.into()),
             };
-            traversal.record(index, page.page_info()).map_err(paging)?;
+            traversal
+                .record(index, page.page_info())
+                .map_err(SyncError::Paging)?;
             let assets = page
                 .into_items()
                 .into_iter()
                 .map(Asset::try_from)
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(ClientError::Record)?;
+                .map_err(SyncError::Record)?;
             let described = self.describe(token, home.clone(), assets, options).await?;
             outcome.pages += 1;
             outcome.assets += described.len();
@@ -310,7 +318,7 @@ impl VppClient {
         home: Option<Storefront>,
         assets: Vec<Asset>,
         options: &MetadataOptions,
-    ) -> Result<Vec<DescribedAsset>, ClientError> {
+    ) -> Result<Vec<DescribedAsset>, SendError> {
         let is_book = |a: &Asset| a.product_type == Some(ProductType::Book);
         let ids = |books: bool| {
             assets
@@ -350,8 +358,4 @@ impl VppClient {
             })
             .collect())
     }
-}
-
-fn paging<X>(error: crate::paging::PagingError) -> SyncError<X> {
-    SyncError::Client(ClientError::Paging(error))
 }

@@ -126,6 +126,7 @@ mod dedup;
 mod error;
 mod error_is;
 mod events;
+mod flow_error;
 mod flows;
 mod handle;
 pub(crate) mod lease;
@@ -137,15 +138,18 @@ mod pages;
 pub(crate) mod rate;
 mod send;
 mod shared;
+mod sync_error;
 mod vpp_client;
+mod write_error;
 
 pub use budget::{BudgetCell, BudgetKey, BudgetStatus, InProcessBudget, RequestBudget, TokenId};
 pub use builder::{
     BuildError, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, VppClientBuilder,
 };
 pub use dedup::{DedupError, NotificationDedup};
-pub use error::{ClientError, TransportKind};
+pub use error::{SendError, TransportKind};
 pub use events::{DEFAULT_CLAIM_HOLD, PollRound};
+pub use flow_error::{FlowError, FlowStop, SubscribeFailure};
 pub use handle::LocationHandle;
 pub use lease::{
     DEFAULT_LEASE_TTL, InProcessLeases, Lease, LeaseError, LeaseKind, LeaseStore, LocationKey,
@@ -158,7 +162,7 @@ pub use metadata::{
     MetadataOptions,
 };
 pub use notifications::SubscribeOutcome;
-pub use pages::{PageStream, SyncError, SyncPage};
+pub use pages::{PageStream, SyncPage};
 pub use rate::{
     DEFAULT_MAX_REQUESTS_PER_SECOND, MAX_LATENESS, UNKNOWN_LIMIT_REQUESTS_PER_SECOND, WINDOW_SLACK,
     spacing,
@@ -168,6 +172,8 @@ pub use shared::{
     StoreError, StoredTracker, TrackerStore, update_tracker,
 };
 
+pub use sync_error::SyncError;
 pub use vpp_client::{SERVICE_CONFIG_TTL, VppClient};
+pub use write_error::WriteError;
 
 pub use reqwest;

@@ -1,10 +1,11 @@
 //! Subscribing to Apple's notifications: the claim flow with the notification settings in
 //! the same update, then a check of what Apple recorded.
 
+use super::flow_error::{FlowError, SubscribeFailure};
 use super::shared::NotificationSecrets;
-use super::{ClientError, VppClient};
-use crate::account::ConfigureOutcome;
+use super::vpp_client::VppClient;
 use crate::account::{ClaimOptions, VppAccount};
+use crate::account::{ConfigureError, ConfigureOutcome};
 use crate::location::Location;
 use crate::notification::{NotificationSubscription, SubscribeError};
 use crate::ownership::{MdmIdentity, MdmOwner, Takeover};
@@ -35,7 +36,7 @@ impl VppClient {
         token: &VppToken,
         identity: &MdmIdentity,
         subscription: &NotificationSubscription,
-    ) -> Result<SubscribeOutcome, ClientError> {
+    ) -> Result<SubscribeOutcome, FlowError<SubscribeFailure>> {
         let options =
             ClaimOptions::from(Takeover::Refuse).with_notifications(subscription.settings_update());
         let (outcome, read_back) = match self.claim(token, identity, &options).await {
@@ -53,7 +54,7 @@ impl VppClient {
                 let Some(config) = read_back else {
                     // Only a v1 write reads back without a v2 configuration, and v1 has
                     // no notifications (refused before writing).
-                    return Err(ClientError::LegacyUnsupported("notifications"));
+                    return Err(FlowError::Flow(SubscribeFailure::LegacyToken));
                 };
                 let differs = subscription.check_read_back(&config);
                 if differs.is_empty() {
@@ -74,38 +75,55 @@ impl VppClient {
         identity: &MdmIdentity,
         subscription: &NotificationSubscription,
         secrets: &dyn NotificationSecrets,
-    ) -> Result<SubscribeOutcome, ClientError> {
+    ) -> Result<SubscribeOutcome, FlowError<SubscribeFailure>> {
         let config = self.client_config(token).await?;
         let Some(uid) = config.u_id else {
-            return Err(ClientError::LegacyUnsupported("notifications"));
+            return Err(FlowError::Flow(SubscribeFailure::LegacyToken));
         };
         secrets
             .put(&uid, subscription.secret())
             .await
-            .map_err(ClientError::SharedStore)?;
+            .map_err(|e| FlowError::Flow(SubscribeFailure::Store(e)))?;
         self.subscribe(token, identity, subscription).await
     }
 }
 
-fn not_recorded(subscription: &NotificationSubscription, fields: Vec<&'static str>) -> ClientError {
+fn not_recorded(
+    subscription: &NotificationSubscription,
+    fields: Vec<&'static str>,
+) -> FlowError<SubscribeFailure> {
     let fields = if fields.is_empty() {
         vec!["notificationUrl", "subscribedNotificationTypes"]
     } else {
         fields
     };
-    ClientError::Subscribe(SubscribeError::NotRecorded {
+    FlowError::Flow(SubscribeFailure::Subscribe(SubscribeError::NotRecorded {
         url: subscription.url().to_string(),
         fields,
-    })
+    }))
 }
 
-/// Apple's 9728 becomes [`SubscribeError::TestNotificationNotDelivered`]; the rest is
-/// kept as it is.
-fn subscribe_error(error: ClientError, subscription: &NotificationSubscription) -> ClientError {
-    match error.apple() {
-        Some(apple) if apple.number == ErrorNumber::TestNotificationFailed => {
-            SubscribeError::from_apple(apple.clone(), subscription).into()
+/// The claim's error as subscribing's: Apple's 9728 becomes
+/// [`SubscribeError::TestNotificationNotDelivered`], notification settings refused for a
+/// legacy location [`SubscribeFailure::LegacyToken`]; the rest is kept as it is.
+fn subscribe_error(
+    error: FlowError<ConfigureError>,
+    subscription: &NotificationSubscription,
+) -> FlowError<SubscribeFailure> {
+    match error {
+        FlowError::Send(e) => match e.apple() {
+            Some(apple) if apple.number == ErrorNumber::TestNotificationFailed => {
+                FlowError::Flow(SubscribeFailure::Subscribe(SubscribeError::from_apple(
+                    apple.clone(),
+                    subscription,
+                )))
+            }
+            _ => FlowError::Send(e),
+        },
+        FlowError::Lease(e) => FlowError::Lease(e),
+        FlowError::Flow(ConfigureError::NotificationsUnsupported { .. }) => {
+            FlowError::Flow(SubscribeFailure::LegacyToken)
         }
-        _ => error,
+        FlowError::Flow(e) => FlowError::Flow(SubscribeFailure::Claim(e)),
     }
 }

@@ -3,7 +3,6 @@
 //! of pages the caller drives; [`super::LocationHandle::for_each_page`] hands the same pages to a
 //! handler.
 
-use std::convert::Infallible;
 use std::fmt;
 use std::marker::PhantomData;
 use std::pin::Pin;
@@ -12,8 +11,11 @@ use std::task::{Context, Poll};
 use futures_util::future::BoxFuture;
 use futures_util::stream::{FuturesUnordered, Stream, StreamExt};
 
+use super::error::SendError;
+use super::lease::LeaseKind;
 use super::leasing::LeaseGuard;
-use super::{ClientError, LeaseKind, VppClient};
+use super::sync_error::SyncError;
+use super::vpp_client::VppClient;
 use crate::api::{Endpoint, Paged};
 use crate::assets::RecordError;
 use crate::ownership::{MdmIdentity, MdmOwner, Ownership};
@@ -70,82 +72,6 @@ impl<T> SyncPage<T> {
     }
 }
 
-/// Why [`super::LocationHandle::for_each_page`] stopped: Apple, the network or a record; or the
-/// caller's page handler.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum SyncError<X> {
-    /// Apple, the network, or a record Apple sent (see [`ClientError`]).
-    Client(ClientError),
-    /// The page handler returned an error for page `index`; no further page was handed
-    /// over, and no outcome (nor `versionId`) is returned: sync again.
-    Handler {
-        /// The page.
-        index: u32,
-        /// The handler's error.
-        error: X,
-    },
-}
-
-impl<X> From<ClientError> for SyncError<X> {
-    fn from(error: ClientError) -> Self {
-        Self::Client(error)
-    }
-}
-
-impl From<SyncError<Infallible>> for ClientError {
-    fn from(error: SyncError<Infallible>) -> Self {
-        match error {
-            SyncError::Client(error) => error,
-            SyncError::Handler { error, .. } => match error {},
-        }
-    }
-}
-
-impl<X: fmt::Display> fmt::Display for SyncError<X> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Client(error) => error.fmt(f),
-            Self::Handler { index, error } => write!(
-                f,
-                "storing page {index} of the list failed: {error}; the sync stopped there, run it again"
-            ),
-        }
-    }
-}
-
-/// An error whatever the handler's error type, as long as it prints: `anyhow::Error`
-/// and `eyre::Report` (which do not implement [`std::error::Error`] themselves) work
-/// with `?` into `anyhow`/`eyre`. The handler's error is part of the message, not a
-/// [`source`](std::error::Error::source); take it back with
-/// [`SyncError::into_handler_error`].
-impl<X: fmt::Debug + fmt::Display> std::error::Error for SyncError<X> {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Client(error) => error.source(),
-            Self::Handler { .. } => None,
-        }
-    }
-}
-
-impl<X> SyncError<X> {
-    /// The page handler's error, when the handler stopped the sync.
-    pub fn handler_error(&self) -> Option<&X> {
-        match self {
-            Self::Handler { error, .. } => Some(error),
-            Self::Client(_) => None,
-        }
-    }
-
-    /// The page handler's error (`Ok`), or the client's (`Err`).
-    pub fn into_handler_error(self) -> Result<X, ClientError> {
-        match self {
-            Self::Handler { error, .. } => Ok(error),
-            Self::Client(error) => Err(error),
-        }
-    }
-}
-
 /// The pages of a list as a [`Stream`], from [`super::LocationHandle::pages`]: poll it to read the
 /// next page, drop it to stop.
 ///
@@ -165,7 +91,7 @@ pub struct PageStream<'a, E: Paged, T> {
     /// The core's passes of the sync: the traversal of each, and when to read again.
     passes: SyncPasses,
     /// The service configuration read first (Apple's rate applies from page 0 on).
-    start: Option<BoxFuture<'a, Result<(), ClientError>>>,
+    start: Option<BoxFuture<'a, Result<(), SyncError>>>,
     /// The pages in flight, polled together in the caller's task; each one's wait for its
     /// slot and its HTTP request run in a task of their own (aborted when dropped).
     in_flight: FuturesUnordered<PageFetch<'a, E>>,
@@ -181,9 +107,9 @@ pub struct PageStream<'a, E: Paged, T> {
     records: PhantomData<fn() -> T>,
 }
 
-type Checking<'a, T> = (BoxFuture<'a, Result<(), ClientError>>, Option<SyncPage<T>>);
+type Checking<'a, T> = (BoxFuture<'a, Result<(), SyncError>>, Option<SyncPage<T>>);
 
-type PageFetch<'a, E> = BoxFuture<'a, (u32, Result<<E as Endpoint>::Response, ClientError>)>;
+type PageFetch<'a, E> = BoxFuture<'a, (u32, Result<<E as Endpoint>::Response, SendError>)>;
 
 // No field is pinned in place: the futures are boxed.
 impl<E: Paged, T> Unpin for PageStream<'_, E, T> {}
@@ -200,7 +126,7 @@ impl<E: Paged + fmt::Debug, T> fmt::Debug for PageStream<'_, E, T> {
 }
 
 impl<E: Paged, T> PageStream<'_, E, T> {
-    /// Ends the stream with [`ClientError::ManagedElsewhere`] at the first page whose
+    /// Ends the stream with [`SyncError::ManagedElsewhere`] at the first page whose
     /// `mdmInfo` shows another MDM than `identity` (the verdict
     /// [`super::LocationHandle::verify`] gives: [`crate::Verification::Displaced`]); no further page
     /// is asked for. A page without `mdmInfo` (unclaimed) does not stop it.
@@ -212,7 +138,7 @@ impl<E: Paged, T> PageStream<'_, E, T> {
     /// Runs the stream under `lease` (the guard [`super::LocationHandle::with_lease`] hands its
     /// work): before each page is handed over, and before the stream ends, the lease is
     /// confirmed with the store ([`LeaseGuard::check`]); once it is lost the stream ends
-    /// with [`ClientError::Lease`] and hands nothing more over, and
+    /// with [`SyncError::Lease`] and hands nothing more over, and
     /// [`PageStream::outcome`] stays `None`. Each page carries the lease's fencing number
     /// ([`SyncPage::fence`]).
     pub fn under_lease(mut self, lease: LeaseGuard) -> Self {
@@ -246,12 +172,12 @@ impl<E: Paged, T> PageStream<'_, E, T> {
         };
         self.start = Some(Box::pin(async move {
             tokio::time::sleep(wait).await;
-            Ok(())
+            Ok::<(), SyncError>(())
         }));
         true
     }
 
-    fn end(&mut self, error: ClientError) -> Poll<Option<Result<SyncPage<T>, ClientError>>> {
+    fn end(&mut self, error: SyncError) -> Poll<Option<Result<SyncPage<T>, SyncError>>> {
         self.ended = true;
         self.failed = true;
         self.in_flight.clear();
@@ -264,20 +190,20 @@ impl<E: Paged, T> PageStream<'_, E, T> {
         &mut self,
         page: Option<SyncPage<T>>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<SyncPage<T>, ClientError>>> {
+    ) -> Poll<Option<Result<SyncPage<T>, SyncError>>> {
         let Some(lease) = self.lease.clone() else {
             self.ended |= page.is_none();
             return Poll::Ready(page.map(Ok));
         };
-        self.checking = Some((Box::pin(async move { lease.check().await }), page));
+        self.checking = Some((
+            Box::pin(async move { lease.check().await.map_err(SyncError::Lease) }),
+            page,
+        ));
         self.poll_check(cx)
     }
 
     /// Polls the lease check under way.
-    fn poll_check(
-        &mut self,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<SyncPage<T>, ClientError>>> {
+    fn poll_check(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<SyncPage<T>, SyncError>>> {
         let Some((check, _)) = &mut self.checking else {
             return Poll::Pending;
         };
@@ -299,7 +225,7 @@ where
     E::Response: Send,
     T: TryFrom<<E::Response as Page>::Item, Error = RecordError>,
 {
-    type Item = Result<SyncPage<T>, ClientError>;
+    type Item = Result<SyncPage<T>, SyncError>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
@@ -317,15 +243,7 @@ where
             }
         }
         loop {
-            let indexes = this.passes.traversal_mut().next_pages();
-            let full = this.passes.traversal().is_full();
-            for index in indexes {
-                let page = this.request.page(index, full);
-                let (client, token) = (this.client, this.token);
-                this.in_flight.push(Box::pin(async move {
-                    (index, client.send(&page, Some(token)).await)
-                }));
-            }
+            this.ask_for_pages();
             let (index, answer) = match this.in_flight.poll_next_unpin(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(None) => {
@@ -336,52 +254,82 @@ where
                 }
                 Poll::Ready(Some(answer)) => answer,
             };
-            let page = match answer {
-                Ok(page) => page,
-                Err(ClientError::Response(error)) => {
-                    if let Err(error) = this.passes.traversal_mut().record_error(index, error) {
-                        return this.end(ClientError::Paging(error));
-                    }
-                    continue;
-                }
+            match this.take_answer(index, answer) {
+                Ok(Some(page)) => return this.hand_over(Some(page), cx),
+                Ok(None) => continue,
                 Err(error) => return this.end(error),
-            };
-            if let Err(error) = this.passes.traversal_mut().record(index, page.page_info()) {
-                return this.end(ClientError::Paging(error));
             }
-            this.passes.recorded(index);
-            // An answer for the incremental pass that a 9721 abandoned: the full pass
-            // replaces it.
-            if !this.passes.traversal().is_full() && this.passes.traversal().fell_back() {
-                continue;
-            }
-            let managed_by = page
-                .page_info()
-                .mdm_info
-                .as_ref()
-                .map(MdmOwner::from_mdm_info);
-            if let Some(our_id) = &this.our_id {
-                if let Ownership::ManagedElsewhere(owner) =
-                    Ownership::of(managed_by.as_ref(), our_id)
-                {
-                    return this.end(ClientError::ManagedElsewhere(owner));
-                }
-            }
-            let records = match page.into_items().into_iter().map(T::try_from).collect() {
-                Ok(records) => records,
-                Err(error) => return this.end(ClientError::Record(error)),
-            };
-            let page = SyncPage {
-                index,
-                records,
-                full: this.passes.traversal().is_full(),
-                fell_back: this.passes.fell_back(),
-                pass: this.passes.pass(),
-                managed_by,
-                fence: this.lease.as_ref().and_then(LeaseGuard::fence),
-            };
-            return this.hand_over(Some(page), cx);
         }
+    }
+}
+
+impl<'a, E, T> PageStream<'a, E, T>
+where
+    E: Paged + Send + Sync + 'a,
+    E::Response: Send,
+    T: TryFrom<<E::Response as Page>::Item, Error = RecordError>,
+{
+    /// Asks for the pages the traversal says to ask for now.
+    fn ask_for_pages(&mut self) {
+        let indexes = self.passes.traversal_mut().next_pages();
+        let full = self.passes.traversal().is_full();
+        for index in indexes {
+            let page = self.request.page(index, full);
+            let (client, token) = (self.client, self.token);
+            self.in_flight.push(Box::pin(async move {
+                (index, client.send_with(&page, Some(token)).await)
+            }));
+        }
+    }
+
+    /// Records the answer for page `index` with the traversal: the page to hand over;
+    /// `None` when there is none (Apple's error the traversal works around, an answer of
+    /// an abandoned pass); or the error that ends the stream.
+    fn take_answer(
+        &mut self,
+        index: u32,
+        answer: Result<E::Response, SendError>,
+    ) -> Result<Option<SyncPage<T>>, SyncError> {
+        let traversal = self.passes.traversal_mut();
+        let page = match answer {
+            Ok(page) => page,
+            Err(SendError::Response(error)) => {
+                traversal.record_error(index, error)?;
+                return Ok(None);
+            }
+            Err(error) => return Err(error.into()),
+        };
+        traversal.record(index, page.page_info())?;
+        self.passes.recorded(index);
+        // An answer for the incremental pass that a 9721 abandoned: the full pass
+        // replaces it.
+        if !self.passes.traversal().is_full() && self.passes.traversal().fell_back() {
+            return Ok(None);
+        }
+        let managed_by = page
+            .page_info()
+            .mdm_info
+            .as_ref()
+            .map(MdmOwner::from_mdm_info);
+        if let Some(our_id) = &self.our_id {
+            if let Ownership::ManagedElsewhere(owner) = Ownership::of(managed_by.as_ref(), our_id) {
+                return Err(SyncError::ManagedElsewhere(owner));
+            }
+        }
+        let records = page
+            .into_items()
+            .into_iter()
+            .map(T::try_from)
+            .collect::<Result<_, _>>()?;
+        Ok(Some(SyncPage {
+            index,
+            records,
+            full: self.passes.traversal().is_full(),
+            fell_back: self.passes.fell_back(),
+            pass: self.passes.pass(),
+            managed_by,
+            fence: self.lease.as_ref().and_then(LeaseGuard::fence),
+        }))
     }
 }
 
@@ -398,9 +346,12 @@ impl VppClient {
             token,
             passes: SyncPasses::new(request.since_version()),
             request,
-            start: Some(Box::pin(
-                async move { self.service_config().await.map(drop) },
-            )),
+            start: Some(Box::pin(async move {
+                self.service_config()
+                    .await
+                    .map(drop)
+                    .map_err(SyncError::from)
+            })),
             in_flight: FuturesUnordered::new(),
             ended: false,
             failed: false,
@@ -443,17 +394,14 @@ impl VppClient {
         E::Response: Send,
         T: TryFrom<<E::Response as Page>::Item, Error = RecordError>,
     {
-        let fence = lease.fence();
         let mut pages = self.pages(token, request.clone()).under_lease(lease);
         while let Some(page) = pages.next().await {
-            let page = page?;
+            let page = page.map_err(SyncError::with_handler)?;
             let index = page.index;
             on_page(page).map_err(|error| SyncError::Handler { index, error })?;
         }
-        let mut outcome = pages
+        Ok(pages
             .outcome()
-            .expect("a stream that ended without error has finished its traversal");
-        outcome.lease_fence = fence;
-        Ok(outcome)
+            .expect("a stream that ended without error has finished its traversal"))
     }
 }

@@ -6,29 +6,66 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use reqwest::header::{CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
 
+use super::budget::{BudgetKey, TokenId};
+use super::error::{SendError, TransportKind};
 use super::lease::LocationKey;
-use super::{BudgetKey, ClientError, TokenId, TransportKind, VppClient, rate};
+use super::rate;
+use super::vpp_client::VppClient;
 use crate::api::{
-    Auth, Credentials, Endpoint, Failure, Host, HttpRequest, is_cut_short, parse_retry_after_at,
-    redact_error,
+    Auth, Credentials, Endpoint, Failure, Host, HttpRequest, parse_retry_after_at, redact_error,
 };
 use crate::token::VppToken;
 use crate::wire::ResponseError;
 
-/// Status, body and `Retry-After` of an answer; or why there is none to decode.
-type Attempt = Result<(u16, Vec<u8>, Option<Duration>), (ClientError, Failure)>;
+/// What one attempt brought back: Apple's answer (to decode), or why there is none.
+type Attempt = Result<Answer, Failed>;
+
+/// An answer of Apple's, not decoded yet.
+struct Answer {
+    status: u16,
+    body: Vec<u8>,
+    retry_after: Option<Duration>,
+}
+
+/// A request that failed: the error, and the `Retry-After` of the answer it failed with
+/// (when an answer came with one). How it failed, for the retry policy, is derived from
+/// the error ([`Failed::failure`]), never set by hand.
+#[derive(Debug)]
+pub(super) struct Failed {
+    pub(super) error: SendError,
+    pub(super) retry_after: Option<Duration>,
+}
+
+impl Failed {
+    fn new(error: impl Into<SendError>) -> Self {
+        Self {
+            error: error.into(),
+            retry_after: None,
+        }
+    }
+
+    /// How the request failed, as far as sending it again is concerned
+    /// ([`SendError::failure`]).
+    pub(super) fn failure(&self) -> Failure {
+        self.error.failure(self.retry_after)
+    }
+}
 
 impl VppClient {
-    /// Sends `endpoint` and decodes Apple's answer: the one way the client sends.
+    /// Sends a service-wide `endpoint` (one that needs no location's token: the service
+    /// configuration, the metadata catalog) and decodes Apple's answer. A location's
+    /// calls are sent by its handle, [`super::LocationHandle::send`], the same way with
+    /// its token: between them, the one way the client sends.
     ///
-    /// It brings the credentials the endpoint's [`Endpoint::AUTH`] needs: `token` (the
-    /// location's content token) where the endpoint needs one, and for the metadata
+    /// It brings the credentials the endpoint's [`Endpoint::AUTH`] needs: the location's
+    /// content token (only through a [`super::LocationHandle`]), and for the metadata
     /// catalog ([`crate::api::GetAppsMetadata`], [`crate::api::GetBooksMetadata`],
     /// [`crate::api::GetStorefronts`]) the developer token of
     /// [`super::VppClientBuilder::developer_key`] (minted, or cached until shortly before
     /// it expires); when the catalog answers 401 it is minted again once and the request
-    /// sent again, and a second 401 is the error. A call whose credential is missing fails
-    /// before anything is sent ([`crate::api::RequestError`]).
+    /// sent again, and a second 401 is the error. A call whose credential is missing
+    /// (here: every endpoint that needs a content token) fails before anything is sent
+    /// ([`SendError::Request`]).
     ///
     /// Then:
     /// - requests carrying a token wait for their slot in the request budget
@@ -42,7 +79,8 @@ impl VppClient {
     ///   leave within [`super::MAX_LATENESS`] of its slot takes a new one; the
     ///   metadata hosts have a pacing of their own;
     /// - a failed attempt is sent again only as [`crate::api::Failure::allows_replay`]
-    ///   allows for the endpoint's [`crate::api::Replay`] class (a read whose answer broke
+    ///   allows, for how it failed ([`SendError::failure`]) and the endpoint's
+    ///   [`crate::api::Replay`] class (a read whose answer broke
     ///   off mid-body or arrived cut is sent again; a write never is), within the
     ///   [`crate::api::RetryPolicy`] (attempts, total time, `Retry-After`);
     /// - a redirect is never followed, a body over the limit never read to its end;
@@ -52,21 +90,18 @@ impl VppClient {
     /// The request on the wire is exactly [`HttpRequest::build`]'s, converted into an
     /// [`http::Request`] (plus the client's `User-Agent`): what any other HTTP stack
     /// sends.
-    pub async fn send<E: Endpoint>(
-        &self,
-        endpoint: &E,
-        token: Option<&VppToken>,
-    ) -> Result<E::Response, ClientError> {
-        self.send_inner(endpoint, token).await.map_err(|(e, _)| e)
+    pub async fn send<E: Endpoint>(&self, endpoint: &E) -> Result<E::Response, SendError> {
+        self.send_inner(endpoint, None).await.map_err(|f| f.error)
     }
 
-    /// [`VppClient::send`], also telling how the last attempt failed (for flows that
-    /// read again and decide again instead of replaying a write).
+    /// Sends `endpoint` with a location's `token` where it needs one (what
+    /// [`super::LocationHandle::send`] does), telling how the last attempt failed (for
+    /// flows that read again and decide again instead of replaying a write).
     pub(super) async fn send_inner<E: Endpoint>(
         &self,
         endpoint: &E,
         token: Option<&VppToken>,
-    ) -> Result<E::Response, (ClientError, Failure)> {
+    ) -> Result<E::Response, Failed> {
         let developer = match E::AUTH {
             Auth::Developer | Auth::DeveloperAndCookie => self.inner.developer.as_ref(),
             Auth::None | Auth::Bearer | Auth::InBody | Auth::CookieIfToken => None,
@@ -79,70 +114,67 @@ impl VppClient {
                 credentials = credentials.with_developer(jwt.expose_secret());
             }
             let answer = self.send_request(endpoint, credentials).await;
-            match (answer, developer) {
-                (
-                    Err((ClientError::Response(ResponseError::Catalog { status: 401, .. }), _)),
-                    Some(key),
-                ) if !reminted => {
+            match (&answer, developer) {
+                (Err(failed), Some(key)) if !reminted && is_catalog_401(&failed.error) => {
                     key.invalidate();
                     reminted = true;
                 }
-                (other, _) => return other,
+                _ => return answer,
             }
         }
     }
 
-    /// Builds the request with `credentials` and runs its retry loop.
+    /// [`VppClient::send_inner`] without how it failed.
+    pub(super) async fn send_with<E: Endpoint>(
+        &self,
+        endpoint: &E,
+        token: Option<&VppToken>,
+    ) -> Result<E::Response, SendError> {
+        self.send_inner(endpoint, token).await.map_err(|f| f.error)
+    }
+
+    /// Builds the request with `credentials` and runs its retry loop: each failed attempt
+    /// is sent again only as the retry policy allows for how it failed
+    /// ([`SendError::failure`]) and the endpoint's replay class.
     async fn send_request<E: Endpoint>(
         &self,
         endpoint: &E,
         credentials: Credentials<'_>,
-    ) -> Result<E::Response, (ClientError, Failure)> {
-        let not_sent = |e: crate::api::RequestError| (ClientError::from(e), Failure::NotSent);
+    ) -> Result<E::Response, Failed> {
         let request =
-            HttpRequest::build(endpoint, &self.inner.base, credentials).map_err(not_sent)?;
+            HttpRequest::build(endpoint, &self.inner.base, credentials).map_err(Failed::new)?;
         let (replay, url) = (request.replay, request.url.clone());
-        let request = http::Request::<Vec<u8>>::try_from(request).map_err(not_sent)?;
+        let request = http::Request::<Vec<u8>>::try_from(request).map_err(Failed::new)?;
         let start = Instant::now();
         let budget_key = credentials.content_token().map(TokenId::of);
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let answer = self
+            let attempt = self
                 .paced_attempt(E::HOST, budget_key, &url, &request, attempts)
                 .await;
-            let (mut error, failure) = match answer {
-                Ok((status, body, retry_after)) => match E::decode(status, &body) {
-                    Ok(value) => {
-                        if let (Some(id), Host::Vpp) = (budget_key, E::HOST) {
-                            self.learn_location(id, &body);
-                        }
-                        return Ok(value);
+            let mut failed = match attempt.and_then(decode::<E>) {
+                Ok((value, body)) => {
+                    if let (Some(id), Host::Vpp) = (budget_key, E::HOST) {
+                        self.learn_location(id, &body);
                     }
-                    Err(error) => {
-                        let cut = (200..300).contains(&status)
-                            && matches!(error, ResponseError::Malformed { .. })
-                            && is_cut_short(&body);
-                        let failure = if cut {
-                            Failure::BrokenAnswer
-                        } else {
-                            Failure::response(&error, retry_after)
-                        };
-                        (ClientError::Response(error), failure)
-                    }
-                },
-                Err(e) => e,
+                    return Ok(value);
+                }
+                Err(failed) => failed,
             };
-            if let ClientError::Response(response) = &mut error {
+            if let SendError::Response(response) = &mut failed.error {
                 redact_error(endpoint, credentials, response);
             }
-            let delay =
-                self.inner
-                    .retry
-                    .next_delay(attempts, failure, replay, start.elapsed(), jitter());
+            let delay = self.inner.retry.next_delay(
+                attempts,
+                failed.failure(),
+                replay,
+                start.elapsed(),
+                jitter(),
+            );
             match delay {
                 Some(delay) => tokio::time::sleep(delay).await,
-                None => return Err((error, failure)),
+                None => return Err(failed),
             }
         }
     }
@@ -176,7 +208,7 @@ impl VppClient {
             Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
             // Only this future aborts the task, and it is being dropped then; a runtime
             // that shuts down cancels it too.
-            Err(_) => Err((ClientError::RuntimeShutDown, Failure::Transport)),
+            Err(_) => Err(Failed::new(SendError::RuntimeShutDown)),
         }
     }
 
@@ -252,9 +284,9 @@ impl VppClient {
             .unwrap_or_else(|e| e.into_inner())
     }
 
-    /// One attempt: the status and the body, or the error and how it failed. A non-2xx
-    /// answer is returned as an error here only when it cannot be decoded (redirect,
-    /// body too large); Apple's error bodies are decoded by the endpoint.
+    /// One attempt: Apple's answer, or why there is none. A non-2xx answer is returned
+    /// as an error here only when it cannot be decoded (redirect, body too large);
+    /// Apple's error bodies are decoded by the endpoint.
     ///
     /// `request` is [`HttpRequest::build`]'s converted into the `http` crate's, `url` its
     /// URL as built (what reqwest takes).
@@ -264,22 +296,6 @@ impl VppClient {
         request: &http::Request<Vec<u8>>,
         attempts: u32,
     ) -> Attempt {
-        let transport = |source: reqwest::Error| {
-            let (kind, failure) = if source.is_timeout() {
-                (TransportKind::Timeout, Failure::Timeout)
-            } else if source.is_connect() {
-                (TransportKind::Connect, Failure::Connect)
-            } else {
-                (TransportKind::Other, Failure::Transport)
-            };
-            let source = source.without_url();
-            let error = ClientError::Transport {
-                kind,
-                attempts,
-                source,
-            };
-            (error, failure)
-        };
         let mut builder = self
             .inner
             .http
@@ -291,45 +307,93 @@ impl VppClient {
         if request.headers().contains_key(CONTENT_TYPE) {
             builder = builder.body(request.body().clone());
         }
-        let mut response = builder.send().await.map_err(transport)?;
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| transport(e, attempts, false))?;
         let status = response.status().as_u16();
         // A caller-supplied client may follow redirects: refuse what it followed.
         if (300..400).contains(&status) || response.url() != url {
-            return Err((ClientError::Redirect { status }, Failure::Redirect));
+            return Err(Failed::new(SendError::Redirect { status }));
         }
         let retry_after = response
             .headers()
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after_at(v, Utc::now()));
+        let body = self.read_body(response, attempts).await?;
+        Ok(Answer {
+            status,
+            body,
+            retry_after,
+        })
+    }
+
+    /// Reads the body of `response` up to the client's limit.
+    async fn read_body(
+        &self,
+        mut response: reqwest::Response,
+        attempts: u32,
+    ) -> Result<Vec<u8>, Failed> {
+        let status = response.status().as_u16();
         let limit = self.inner.max_body;
-        let too_large = || {
-            (
-                ClientError::BodyTooLarge { status, limit },
-                Failure::BodyTooLarge,
-            )
-        };
+        let too_large = || Failed::new(SendError::BodyTooLarge { status, limit });
         if response.content_length().is_some_and(|n| n > limit as u64) {
             return Err(too_large());
         }
         let mut body = Vec::new();
         // The answer began: a failure from here on is a broken answer.
-        let broken = |source: reqwest::Error| {
-            let (error, failure) = transport(source);
-            let failure = match failure {
-                Failure::Transport => Failure::BrokenAnswer,
-                other => other,
-            };
-            (error, failure)
-        };
-        while let Some(chunk) = response.chunk().await.map_err(broken)? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| transport(e, attempts, true))?
+        {
             if body.len() + chunk.len() > limit {
                 return Err(too_large());
             }
             body.extend_from_slice(&chunk);
         }
-        Ok((status, body, retry_after))
+        Ok(body)
     }
+}
+
+/// Decodes `answer` as `endpoint`'s response, keeping the body (its `uId` names the
+/// location); Apple's error, or a body that does not decode, is the failure.
+fn decode<E: Endpoint>(answer: Answer) -> Result<(E::Response, Vec<u8>), Failed> {
+    match E::decode(answer.status, &answer.body) {
+        Ok(value) => Ok((value, answer.body)),
+        Err(error) => Err(Failed {
+            error: SendError::Response(error),
+            retry_after: answer.retry_after,
+        }),
+    }
+}
+
+/// reqwest's error as the client's: a timeout, a connection that could not be made, or
+/// one that broke (`answer_began`: while the answer was arriving).
+fn transport(source: reqwest::Error, attempts: u32, answer_began: bool) -> Failed {
+    let kind = if source.is_timeout() {
+        TransportKind::Timeout
+    } else if source.is_connect() {
+        TransportKind::Connect
+    } else if answer_began {
+        TransportKind::Interrupted
+    } else {
+        TransportKind::Other
+    };
+    Failed::new(SendError::Transport {
+        kind,
+        attempts,
+        source: source.without_url(),
+    })
+}
+
+/// Whether the metadata catalog refused the developer token (HTTP 401): minted again once.
+fn is_catalog_401(error: &SendError) -> bool {
+    matches!(
+        error,
+        SendError::Response(ResponseError::Catalog { status: 401, .. })
+    )
 }
 
 /// A number in `[0, 1)` for backoff jitter, from the standard library's randomly keyed

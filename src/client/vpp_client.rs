@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use super::budget::{BudgetStatus, RequestBudget, TokenId};
 use super::builder::VppClientBuilder;
-use super::error::ClientError;
+use super::error::SendError;
 use super::lease::{LeaseStore, LocationKey};
 use super::rate;
 
@@ -87,7 +87,7 @@ impl VppClient {
 
     /// `GET service/config`, reused for [`SERVICE_CONFIG_TTL`] (5 minutes). Concurrent
     /// calls on a cold cache share one request.
-    pub async fn service_config(&self) -> Result<ServiceConfig, ClientError> {
+    pub async fn service_config(&self) -> Result<ServiceConfig, SendError> {
         let mut cache = self.inner.service_config.lock().await;
         if let Some((at, config)) = &*cache {
             if at.elapsed() < SERVICE_CONFIG_TTL {
@@ -98,7 +98,7 @@ impl VppClient {
     }
 
     /// `GET service/config`, bypassing the cache (e.g. after error 9617).
-    pub async fn refresh_service_config(&self) -> Result<ServiceConfig, ClientError> {
+    pub async fn refresh_service_config(&self) -> Result<ServiceConfig, SendError> {
         let mut cache = self.inner.service_config.lock().await;
         self.fetch_service_config(&mut cache).await
     }
@@ -106,8 +106,8 @@ impl VppClient {
     async fn fetch_service_config(
         &self,
         cache: &mut Option<(Instant, ServiceConfig)>,
-    ) -> Result<ServiceConfig, ClientError> {
-        let config = self.send(&GetServiceConfig, None).await?;
+    ) -> Result<ServiceConfig, SendError> {
+        let config = self.send(&GetServiceConfig).await?;
         let rate = max_requests_per_second(&config).unwrap_or(0);
         self.inner.apple_rate.store(rate, Ordering::Relaxed);
         *cache = Some((Instant::now(), config.clone()));
@@ -141,11 +141,8 @@ impl VppClient {
     }
 
     /// [`super::LocationHandle::client_config`] with the location's `token` (documented there).
-    pub(crate) async fn client_config(
-        &self,
-        token: &VppToken,
-    ) -> Result<ClientConfig, ClientError> {
-        self.send(&GetClientConfig, Some(token)).await
+    pub(crate) async fn client_config(&self, token: &VppToken) -> Result<ClientConfig, SendError> {
+        self.send_with(&GetClientConfig, Some(token)).await
     }
 
     /// [`super::LocationHandle::update_client_config`] with the location's `token` (documented there).
@@ -153,14 +150,14 @@ impl VppClient {
         &self,
         token: &VppToken,
         update: &ClientConfigUpdate,
-    ) -> Result<(), ClientError> {
-        self.send(&crate::api::SetClientConfig(update), Some(token))
+    ) -> Result<(), SendError> {
+        self.send_with(&crate::api::SetClientConfig(update), Some(token))
             .await
             .map(|_| ())
     }
 
     /// [`super::LocationHandle::snapshot`] with the location's `token` (documented there).
-    pub(crate) async fn snapshot(&self, token: &VppToken) -> Result<LocationSnapshot, ClientError> {
+    pub(crate) async fn snapshot(&self, token: &VppToken) -> Result<LocationSnapshot, SendError> {
         self.read(token, crate::location::Protocol::V2).await
     }
 }

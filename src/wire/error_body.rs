@@ -245,6 +245,20 @@ impl ErrorKind {
     pub fn is_retryable(self) -> bool {
         matches!(self, Self::RateLimited | Self::Retryable)
     }
+
+    /// Whether Apple is limiting requests (9646 or HTTP 429): back off and retry later.
+    pub fn is_rate_limited(self) -> bool {
+        self == Self::RateLimited
+    }
+
+    /// Whether Apple refused the location's token (expired, not recognised or revoked):
+    /// the admin must download a new one; retrying never helps.
+    pub fn needs_new_token(self) -> bool {
+        matches!(
+            self,
+            Self::TokenExpired | Self::TokenInvalid | Self::TokenRevoked
+        )
+    }
 }
 
 impl ErrorNumber {

@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use apple_vpp::ConfigureOutcome;
 use apple_vpp::api::RetryPolicy;
-use apple_vpp::client::{BuildError, ClientError, TransportKind, VppClient};
+use apple_vpp::client::{BuildError, FlowError, FlowStop, SendError, TransportKind, VppClient};
 use apple_vpp::wire::{ClientConfigUpdate, ErrorKind, ErrorNumber};
 use apple_vpp::{
-    ConfigureError, RenewError, ResponseError, Takeover, Verification, VppAccount, VppToken,
+    ConfigureError, RenewError, RenewRefusal, ResponseError, Takeover, Verification, VppAccount,
+    VppToken,
 };
 use common::fake_apple::{
     BASE_PATH, FakeApple, base, berlin_claimed_elsewhere, client_for, fast, server,
@@ -308,7 +309,7 @@ async fn configure_lost_race() {
         .configure(&us(), &Takeover::Refuse.into())
         .await
         .unwrap_err();
-    let ClientError::Configure(ConfigureError::LostRace { owner }) = &err else {
+    let FlowError::Flow(ConfigureError::LostRace { owner }) = &err else {
         panic!("{err:?}")
     };
     assert_eq!(owner.name.as_deref(), Some("Rival MDM"));
@@ -339,10 +340,7 @@ async fn configure_with_a_bad_token_is_rejected_by_apple() {
 
 async fn one_answer(
     template: ResponseTemplate,
-) -> (
-    MockServer,
-    Result<apple_vpp::wire::ClientConfig, ClientError>,
-) {
+) -> (MockServer, Result<apple_vpp::wire::ClientConfig, SendError>) {
     let s = server().await;
     Mock::given(method("GET"))
         .and(path(format!("{BASE_PATH}/client/config")))
@@ -372,8 +370,7 @@ async fn token_errors_are_typed_and_not_retried() {
         let token_refused = matches!(number, 9621 | 9622 | 9625);
         assert_eq!(err.needs_new_token(), token_refused, "{number}");
         assert!(!err.is_retryable() && !err.is_rate_limited(), "{number}");
-        assert!(!err.is_managed_elsewhere(), "{number}");
-        let ClientError::Response(ResponseError::Apple(apple)) = &err else {
+        let SendError::Response(ResponseError::Apple(apple)) = &err else {
             panic!("{err:?}")
         };
         assert_eq!(apple.status, Some(status));
@@ -400,7 +397,7 @@ async fn complete_json_of_another_shape_is_not_retried() {
     assert!(
         matches!(
             r,
-            Err(ClientError::Response(ResponseError::Malformed {
+            Err(SendError::Response(ResponseError::Malformed {
                 status: 200,
                 ..
             }))
@@ -432,7 +429,7 @@ async fn a_body_over_the_limit_is_refused() {
     assert!(
         matches!(
             err,
-            ClientError::BodyTooLarge {
+            SendError::BodyTooLarge {
                 status: 200,
                 limit: 1024
             }
@@ -557,7 +554,7 @@ async fn retries_stop_at_the_bound() {
     assert!(err.is_retryable() && !err.is_rate_limited() && !err.needs_new_token());
     assert!(matches!(
         err,
-        ClientError::Response(ResponseError::Http { status: 503 })
+        SendError::Response(ResponseError::Http { status: 503 })
     ));
     assert_eq!(requests(&s).await, 4, "at most 4 attempts in all");
     let c = VppClient::builder()
@@ -584,7 +581,7 @@ async fn a_timeout_is_retried_then_reported() {
         .build()
         .unwrap();
     let err = c.location(&token()).client_config().await.unwrap_err();
-    let ClientError::Transport { kind, attempts, .. } = &err else {
+    let SendError::Transport { kind, attempts, .. } = &err else {
         panic!("{err:?}")
     };
     assert_eq!((*kind, *attempts), (TransportKind::Timeout, 2));
@@ -611,7 +608,7 @@ async fn connection_refused_is_retried_then_reported() {
         .port();
     let c = client_for(&format!("http://127.0.0.1:{port}/mdm/v2"));
     let err = c.location(&token()).client_config().await.unwrap_err();
-    let ClientError::Transport { kind, attempts, .. } = &err else {
+    let SendError::Transport { kind, attempts, .. } = &err else {
         panic!("{err:?}")
     };
     assert_eq!((*kind, *attempts), (TransportKind::Connect, 4));
@@ -652,7 +649,7 @@ fn client_is_clone_send_sync() {
     fn check<T: Clone + Send + Sync + 'static>() {}
     check::<VppClient>();
     fn errors<T: std::error::Error + Send + Sync + 'static>() {}
-    errors::<ClientError>();
+    errors::<SendError>();
     errors::<BuildError>();
     errors::<apple_vpp::metadata::DeveloperKeyError>();
     fn shared<T: Send + Sync + 'static>() {}
@@ -749,7 +746,10 @@ async fn renew_accepts_only_the_same_location() {
     }
     let err = c.location(&new).renew(&mut account).await.unwrap_err();
     assert!(
-        matches!(err, ClientError::Renew(RenewError::DifferentLocation(_))),
+        matches!(
+            err,
+            FlowError::Flow(RenewRefusal::Renew(RenewError::DifferentLocation(_)))
+        ),
         "{err:?}"
     );
     assert_eq!(account, before, "unchanged");
@@ -796,59 +796,69 @@ async fn renew_reclaims_a_released_location() {
 
 #[test]
 fn each_question_on_an_error_picks_its_own_errors_and_sees_through_a_partial_send() {
-    use apple_vpp::client::{LeaseError, LeaseKind};
-    use apple_vpp::{MdmOwner, RenewError};
+    use apple_vpp::client::{LeaseError, LeaseKind, SubscribeFailure, SyncError, WriteError};
+    use apple_vpp::{MdmOwner, RenewError, RenewRefusal};
     let owner = MdmOwner::default().with_name("Rival MDM");
-    let limited = || ClientError::Response(ResponseError::Http { status: 429 });
-    let held = || {
-        ClientError::Lease(LeaseError::Held {
-            kind: LeaseKind::Sync,
-            retry_after: None,
-        })
+    let limited = || SendError::Response(ResponseError::Http { status: 429 });
+    let held = || LeaseError::Held {
+        kind: LeaseKind::Sync,
+        retry_after: None,
     };
-    let cases: Vec<(&str, ClientError)> = vec![
-        ("rate limited", limited()),
-        ("lease held", held()),
-        (
-            "lease lost",
-            ClientError::Lease(LeaseError::Lost {
-                kind: LeaseKind::Sync,
-            }),
-        ),
+    let lost = LeaseError::Lost {
+        kind: LeaseKind::Sync,
+    };
+    // [rate limited, lease held, managed elsewhere, retryable, legacy]
+    fn flow<E: FlowStop>(e: &FlowError<E>) -> [bool; 5] {
+        [
+            e.is_rate_limited(),
+            e.is_lease_held(),
+            e.is_managed_elsewhere(),
+            e.is_retryable(),
+            e.is_legacy_unsupported(),
+        ]
+    }
+    fn sync(e: &SyncError) -> [bool; 5] {
+        [
+            e.is_rate_limited(),
+            e.is_lease_held(),
+            e.is_managed_elsewhere(),
+            e.is_retryable(),
+            false,
+        ]
+    }
+    fn write(e: &WriteError) -> [bool; 5] {
+        [e.is_rate_limited(), false, false, e.is_retryable(), false]
+    }
+    let renewal =
+        FlowError::<RenewRefusal>::Flow(RenewRefusal::Renew(RenewError::ManagedElsewhere {
+            owner: owner.clone(),
+        }));
+    let answers = [
+        ("rate limited", sync(&SyncError::Send(limited()))),
+        ("lease held", sync(&SyncError::Lease(held()))),
+        ("lease lost", sync(&SyncError::Lease(lost))),
         (
             "managed elsewhere",
-            ClientError::ManagedElsewhere(owner.clone()),
+            sync(&SyncError::ManagedElsewhere(owner.clone())),
+        ),
+        ("renewal found another MDM", flow(&renewal)),
+        (
+            "legacy",
+            flow(&FlowError::Flow(SubscribeFailure::LegacyToken)),
         ),
         (
-            "renewal found another MDM",
-            ClientError::Renew(RenewError::ManagedElsewhere {
-                owner: owner.clone(),
-            }),
-        ),
-        ("legacy", ClientError::LegacyUnsupported("users")),
-        (
-            "partly sent, then held",
-            ClientError::PartlySent {
+            "partly sent, then limited",
+            write(&WriteError::PartlySent {
                 sent: vec!["e-1".into()],
                 unsent: 1,
-                source: Box::new(held()),
-            },
+                source: limited(),
+            }),
+        ),
+        (
+            "subscribe lease held",
+            flow(&FlowError::<SubscribeFailure>::Lease(held())),
         ),
     ];
-    let answers: Vec<(&str, [bool; 5])> = cases
-        .iter()
-        .map(|(name, e)| {
-            let answer = [
-                e.is_rate_limited(),
-                e.is_lease_held(),
-                e.is_managed_elsewhere(),
-                e.is_retryable(),
-                e.is_legacy_unsupported(),
-            ];
-            (*name, answer)
-        })
-        .collect();
-    // [rate limited, lease held, managed elsewhere, retryable, legacy]
     assert_eq!(
         answers,
         [
@@ -861,11 +871,13 @@ fn each_question_on_an_error_picks_its_own_errors_and_sees_through_a_partial_sen
                 [false, false, true, false, false]
             ),
             ("legacy", [false, false, false, false, true]),
-            ("partly sent, then held", [false, true, false, true, false]),
+            (
+                "partly sent, then limited",
+                [true, false, false, true, false]
+            ),
+            ("subscribe lease held", [false, true, false, true, false]),
         ]
     );
-    let ClientError::Lease(lease) = held() else {
-        unreachable!()
-    };
+    let lease = held();
     assert!(lease.is_held() && !lease.is_lost() && !lease.is_unavailable());
 }

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use apple_vpp::ResponseError;
 use apple_vpp::api::CreateUsers;
-use apple_vpp::client::ClientError;
+use apple_vpp::client::SendError;
 use apple_vpp::wire::{ClientConfigUpdate, UserEntry, UsersRequest};
 use common::fake_apple::{BASE_PATH, client_for};
 use common::token;
@@ -131,7 +131,7 @@ async fn a_read_broken_on_every_attempt_stops_at_the_policys_attempts() {
     assert!(
         matches!(
             err,
-            ClientError::Response(ResponseError::Malformed { status: 200, .. })
+            SendError::Response(ResponseError::Malformed { status: 200, .. })
         ),
         "{err:?}"
     );
@@ -143,7 +143,7 @@ async fn a_read_broken_on_every_attempt_stops_at_the_policys_attempts() {
         .client_config()
         .await
         .unwrap_err();
-    assert!(matches!(err, ClientError::Transport { .. }), "{err:?}");
+    assert!(matches!(err, SendError::Transport { .. }), "{err:?}");
     assert_eq!(connections.load(Ordering::SeqCst), 4);
 }
 
@@ -159,7 +159,7 @@ async fn a_complete_2xx_body_of_another_shape_is_not_sent_again() {
     assert!(
         matches!(
             err,
-            ClientError::Response(ResponseError::Malformed { status: 200, .. })
+            SendError::Response(ResponseError::Malformed { status: 200, .. })
         ),
         "{err:?}"
     );
@@ -182,8 +182,7 @@ async fn a_write_whose_answer_broke_is_never_sent_again() {
         assert!(
             matches!(
                 err,
-                ClientError::Transport { .. }
-                    | ClientError::Response(ResponseError::Malformed { .. })
+                SendError::Transport { .. } | SendError::Response(ResponseError::Malformed { .. })
             ),
             "{err:?}"
         );
@@ -193,14 +192,14 @@ async fn a_write_whose_answer_broke_is_never_sent_again() {
     for script in [reset_mid_body(EVENT), cut(EVENT)] {
         let (base, connections) = serve(vec![script, whole(EVENT)]).await;
         let err = client_for(&base)
-            .send(&create, Some(&token()))
+            .location(&token())
+            .send(&create)
             .await
             .unwrap_err();
         assert!(
             matches!(
                 err,
-                ClientError::Transport { .. }
-                    | ClientError::Response(ResponseError::Malformed { .. })
+                SendError::Transport { .. } | SendError::Response(ResponseError::Malformed { .. })
             ),
             "{err:?}"
         );

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use apple_vpp::ConfigureOutcome;
 use apple_vpp::api::RetryPolicy;
-use apple_vpp::client::{ClientError, VppClient};
+use apple_vpp::client::{FlowError, VppClient};
 use apple_vpp::{AppleVerdict, ConfigureError, Protocol, Takeover, Verification};
 use common::fake_apple::{FakeApple, berlin_claimed_elsewhere, unclaimed};
 use common::{assert_no_secret, token, us};
@@ -133,7 +133,7 @@ async fn a_lost_race_on_the_v1_read_back_is_reported() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, ClientError::Configure(ConfigureError::LostRace { owner }) if owner.id.as_deref() == Some("0b7d-other")),
+        matches!(&err, FlowError::Flow(ConfigureError::LostRace { owner }) if owner.id.as_deref() == Some("0b7d-other")),
         "{err:?}"
     );
 }
@@ -228,7 +228,10 @@ async fn notification_settings_for_a_legacy_token_are_refused_at_once_without_a_
         .await
         .unwrap_err();
     assert!(
-        matches!(error, ClientError::LegacyUnsupported("notifications")),
+        matches!(
+            error,
+            FlowError::Flow(ConfigureError::NotificationsUnsupported { .. })
+        ) && error.is_legacy_unsupported(),
         "{error:?}"
     );
     assert_eq!(

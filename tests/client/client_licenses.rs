@@ -9,7 +9,7 @@ use crate::common;
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
-use apple_vpp::client::{ClientError, VppClient};
+use apple_vpp::client::{VppClient, WriteError};
 use apple_vpp::wire::{ErrorNumber, UserEntry, UserStatus, UsersRequest};
 use apple_vpp::wire::{EventState, LicensesRequest, RevokeRequest};
 use apple_vpp::{BatchError, EventId, VppToken};
@@ -363,7 +363,7 @@ async fn an_empty_request_is_refused_before_anything_is_sent() {
         .await
         .unwrap_err();
     assert!(
-        matches!(error, ClientError::Batch(BatchError::NoTargets)),
+        matches!(error, WriteError::Batch(BatchError::NoTargets)),
         "{error:?}"
     );
     let error = client
@@ -371,10 +371,7 @@ async fn an_empty_request_is_refused_before_anything_is_sent() {
         .revoke(RevokeRequest::new(["  "], Vec::<String>::new()))
         .await
         .unwrap_err();
-    assert!(matches!(
-        error,
-        ClientError::Batch(BatchError::Blank { .. })
-    ));
+    assert!(matches!(error, WriteError::Batch(BatchError::Blank { .. })));
     assert!(
         sim.requests().iter().all(|r| r.method == "GET"),
         "nothing was POSTed"
@@ -427,7 +424,6 @@ async fn a_rejected_token_stops_the_listing_with_apples_error() {
         .location(&unknown)
         .list_assets(|_| Ok::<_, Infallible>(()))
         .await
-        .map_err(ClientError::from)
         .unwrap_err();
     assert_eq!(error.apple().map(|a| a.number.code()), Some(9622));
     assert_eq!(error.kind(), apple_vpp::wire::ErrorKind::TokenInvalid);

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use apple_vpp::api::{Credentials, GetAppsMetadata, GetStorefronts, HttpRequest};
-use apple_vpp::client::{ClientError, ContentKind, DescribedAsset, MetadataOptions, VppClient};
+use apple_vpp::client::{ContentKind, DescribedAsset, MetadataOptions, SendError, VppClient};
 use apple_vpp::metadata::{DeveloperKey, DeveloperKeyError, Metadata, Storefront};
 use apple_vpp::wire::ResponseError;
 use apple_vpp::{AdamId, VppToken};
@@ -290,7 +290,7 @@ async fn after_a_401_the_developer_token_is_minted_again_exactly_once() {
     assert!(
         matches!(
             err,
-            ClientError::Response(ResponseError::Catalog { status: 401, .. })
+            SendError::Response(ResponseError::Catalog { status: 401, .. })
         ),
         "{err:?}"
     );
@@ -401,16 +401,17 @@ async fn an_unknown_storefront_is_a_404_and_counts_as_knowing_nothing() {
     let s = start(scenario()).await;
     let err = s
         .client
-        .send(
-            &GetAppsMetadata::new(Storefront::new("zz").unwrap(), vec!["409203825".into()]),
-            Some(&s.token),
-        )
+        .location(&s.token)
+        .send(&GetAppsMetadata::new(
+            Storefront::new("zz").unwrap(),
+            vec!["409203825".into()],
+        ))
         .await
         .unwrap_err();
     assert!(
         matches!(
             &err,
-            ClientError::Response(ResponseError::Catalog { status: 404, errors }) if errors[0].code.as_deref() == Some("40400")
+            SendError::Response(ResponseError::Catalog { status: 404, errors }) if errors[0].code.as_deref() == Some("40400")
         ),
         "{err:?}"
     );
@@ -432,7 +433,7 @@ async fn an_unknown_storefront_is_a_404_and_counts_as_knowing_nothing() {
 #[tokio::test]
 async fn storefronts_are_listed_with_the_developer_token_only() {
     let s = start(scenario()).await;
-    let list = s.client.send(&GetStorefronts::new(), None).await.unwrap();
+    let list = s.client.send(&GetStorefronts::new()).await.unwrap();
     assert!(list.data.iter().any(|s| s.id == "de"));
     s.sim.shutdown().await;
 }
@@ -455,10 +456,11 @@ async fn no_key_or_token_appears_in_debug_or_errors() {
     });
     let err = s
         .client
-        .send(
-            &GetAppsMetadata::new(Storefront::new("de").unwrap(), vec!["1".into()]),
-            Some(&s.token),
-        )
+        .location(&s.token)
+        .send(&GetAppsMetadata::new(
+            Storefront::new("de").unwrap(),
+            vec!["1".into()],
+        ))
         .await
         .unwrap_err();
     let shown = format!("{err} {err:?}");
@@ -643,7 +645,7 @@ async fn a_content_token_apple_refuses_is_a_typed_403_naming_both_causes() {
         )
         .await
         .unwrap_err();
-    let ClientError::Response(ResponseError::CatalogForbidden { errors }) = &err else {
+    let SendError::Response(ResponseError::CatalogForbidden { errors }) = &err else {
         panic!("{err:?}")
     };
     assert_eq!(errors[0].code.as_deref(), Some("40300"));

@@ -12,7 +12,7 @@ use std::time::Duration;
 use apple_vpp::api::Associate;
 use apple_vpp::api::RetryPolicy;
 use apple_vpp::chrono::Utc;
-use apple_vpp::client::{ClientError, SubscribeOutcome, VppClient};
+use apple_vpp::client::{FlowError, SubscribeFailure, SubscribeOutcome, VppClient};
 use apple_vpp::events::{CompletedBy, EventTracker, SentEvent, Subject, TrackerPolicy, Update};
 use apple_vpp::notification::{
     self, NotificationSecret, NotificationSubscription, Payload, ReceiveLimits, SubscribeError,
@@ -190,7 +190,9 @@ async fn a_receiver_that_fails_is_9728_with_the_url_and_without_the_secret() {
 
     let err = c.location(&token).subscribe(&us(), &sub).await.unwrap_err();
     match &err {
-        ClientError::Subscribe(SubscribeError::TestNotificationNotDelivered { url }) => {
+        FlowError::Flow(SubscribeFailure::Subscribe(
+            SubscribeError::TestNotificationNotDelivered { url },
+        )) => {
             assert_eq!(url, &receiver.url);
         }
         other => panic!("expected 9728, got {other:?}"),
@@ -252,7 +254,7 @@ async fn associate(
         [serial],
         Vec::<String>::new(),
     );
-    let answer = c.send(&Associate(request), Some(token)).await.unwrap();
+    let answer = c.location(token).send(&Associate(request)).await.unwrap();
     let sent = SentEvent::new(answer.event_id.clone(), EventType::Associate, "req-1")
         .with_serial_numbers([serial])
         .with_assets([EventAsset::new(APP, Some(PricingParam::Stdq))]);

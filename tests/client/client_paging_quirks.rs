@@ -10,7 +10,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use apple_vpp::api::RetryPolicy;
-use apple_vpp::client::{ClientError, SyncPage, VppClient};
+use apple_vpp::client::{SyncError, SyncPage, VppClient};
 use apple_vpp::{PagingError, VppToken, VppUser};
 use common::fake_apple::mount_catch_all;
 use serde_json::{Value, json};
@@ -76,7 +76,7 @@ async fn page(server: &MockServer, index: u32, status: u16, body: Value, delay_m
         .await;
 }
 
-async fn sync(client: &VppClient) -> Result<(Vec<String>, apple_vpp::SyncOutcome), ClientError> {
+async fn sync(client: &VppClient) -> Result<(Vec<String>, apple_vpp::SyncOutcome), SyncError> {
     let mut ids = Vec::new();
     let outcome = client
         .location(&token())
@@ -210,7 +210,7 @@ async fn an_answer_for_another_page_is_refused() {
     // Page 0 once more, answered for page 1.
     page(&server, 1, 200, users_page(0, Some(1), 2, "v1"), 0).await;
     let error = sync(&client).await.unwrap_err();
-    let ClientError::Paging(PagingError::WrongPage { asked, answered }) = &error else {
+    let SyncError::Paging(PagingError::WrongPage { asked, answered }) = &error else {
         panic!("{error:?}")
     };
     assert_eq!((*asked, *answered), (1, 0));
@@ -223,7 +223,7 @@ async fn a_9650_for_a_page_that_should_exist_is_an_error_not_a_loop() {
     let bad = json!({"errorNumber": 9650, "errorMessage": "Invalid pageIndex"});
     page(&server, 1, 400, bad, 0).await;
     let error = sync(&client).await.unwrap_err();
-    let ClientError::Paging(PagingError::BadPageIndex { index, .. }) = &error else {
+    let SyncError::Paging(PagingError::BadPageIndex { index, .. }) = &error else {
         panic!("{error:?}")
     };
     assert_eq!(*index, 1);
@@ -239,7 +239,7 @@ async fn a_record_without_its_id_stops_the_sync_naming_the_field() {
     body["users"] = json!([{"email": "x@example.com"}]);
     page(&server, 0, 200, body, 0).await;
     let error = sync(&client).await.unwrap_err();
-    assert!(matches!(error, ClientError::Record(_)), "{error:?}");
+    assert!(matches!(error, SyncError::Record(_)), "{error:?}");
     assert!(error.to_string().contains("clientUserId"), "{error}");
 }
 
@@ -258,7 +258,7 @@ async fn a_page_that_keeps_failing_is_retried_then_reported_with_its_index() {
         .mount(&server)
         .await;
     let error = sync(&client).await.unwrap_err();
-    let ClientError::Paging(PagingError::Response { index, .. }) = &error else {
+    let SyncError::Paging(PagingError::Response { index, .. }) = &error else {
         panic!("{error:?}")
     };
     assert_eq!(*index, 1);

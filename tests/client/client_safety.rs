@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use apple_vpp::ConfigureOutcome;
-use apple_vpp::client::{ClientError, VppClient};
+use apple_vpp::client::{FlowError, SendError, VppClient};
 use apple_vpp::wire::ClientConfigUpdate;
-use apple_vpp::{ConfigureError, Takeover, VppToken};
+use apple_vpp::{ConfigureError, RenewRefusal, Takeover, VppToken};
 use common::fake_apple::{BASE_PATH, FakeApple, base, client_for, fast, server, unclaimed};
 use common::{assert_no_secret, fixture, token, us};
 use serde_json::{Value, json};
@@ -47,7 +47,7 @@ async fn a_redirect_is_refused_and_never_followed() {
             .await
             .unwrap_err();
         assert!(
-            matches!(err, ClientError::Redirect { status: s } if s == status),
+            matches!(err, SendError::Redirect { status: s } if s == status),
             "{err:?}"
         );
         assert!(err.to_string().contains(&format!("HTTP {status}")), "{err}");
@@ -83,7 +83,7 @@ async fn a_redirect_followed_by_a_caller_supplied_client_is_refused() {
         .build()
         .unwrap();
     let err = client.location(&token()).client_config().await.unwrap_err();
-    assert!(matches!(err, ClientError::Redirect { .. }), "{err:?}");
+    assert!(matches!(err, SendError::Redirect { .. }), "{err:?}");
 }
 
 #[tokio::test]
@@ -103,7 +103,7 @@ async fn an_oversized_answer_is_not_fetched_again() {
     assert!(
         matches!(
             err,
-            ClientError::BodyTooLarge {
+            SendError::BodyTooLarge {
                 status: 503,
                 limit: 1024
             }
@@ -258,7 +258,7 @@ async fn renew_reports_a_lost_race_on_the_reclaim() {
     assert!(
         matches!(
             &err,
-            ClientError::Configure(ConfigureError::LostRace { owner })
+            FlowError::Flow(RenewRefusal::Reclaim(ConfigureError::LostRace { owner }))
                 if owner.id.as_deref() == Some("other-mdm")
         ),
         "{err:?}"

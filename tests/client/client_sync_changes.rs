@@ -8,7 +8,7 @@ use crate::common;
 use std::collections::BTreeSet;
 
 use apple_vpp::api::GetAssignments;
-use apple_vpp::client::{ClientError, SyncPage};
+use apple_vpp::client::{SyncError, SyncPage};
 use apple_vpp::{Assignment, AssignmentTarget, Takeover};
 use apple_vpp_sim::{AssignmentSpec, MdmInfo, Scenario};
 use common::licenses_sim::{POLL, UID, WAIT, ids, licenses, scenario, start};
@@ -119,7 +119,7 @@ async fn a_sync_stops_at_a_page_that_shows_another_mdm() {
             error = Some(e);
         }
     }
-    let Some(ClientError::ManagedElsewhere(owner)) = &error else {
+    let Some(SyncError::ManagedElsewhere(owner)) = &error else {
         panic!("{error:?}")
     };
     assert_eq!(owner.name.as_deref(), Some("Rival MDM"));

@@ -11,7 +11,7 @@
 use std::time::{Duration, Instant};
 
 use apple_vpp::VppToken;
-use apple_vpp::client::{ClientError, VppClient};
+use apple_vpp::client::{SendError, VppClient};
 use apple_vpp_sim::{FaultKind, Scenario, SimOptions, Simulator};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
@@ -90,7 +90,7 @@ async fn run(calls: usize, in_flight: usize, seed: u64) -> Run {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => {
                 run.failed += 1;
-                if matches!(&e, ClientError::Transport { attempts, .. } if *attempts < 4) {
+                if matches!(&e, SendError::Transport { attempts, .. } if *attempts < 4) {
                     run.broken_with_attempts_left += 1;
                 }
             }

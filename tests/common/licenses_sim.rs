@@ -6,7 +6,7 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use apple_vpp::client::{ClientError, SentBatch, SyncPage, VppClient};
+use apple_vpp::client::{SentBatch, SyncError, SyncPage, VppClient};
 use apple_vpp::wire::{AssetRef, LicensesRequest, PricingParam};
 use apple_vpp::{Assignment, EventId, VppToken, VppUser};
 use apple_vpp_sim::{RecordedRequest, RunningSimulator, Scenario, SimOptions, Simulator, UserSpec};
@@ -93,7 +93,7 @@ pub async fn all_assignments(
         Vec<(u32, bool, bool)>,
         apple_vpp::SyncOutcome,
     ),
-    ClientError,
+    SyncError,
 > {
     let mut records = Vec::new();
     let mut pages = Vec::new();
@@ -116,7 +116,7 @@ pub async fn all_users(
     client: &VppClient,
     token: &VppToken,
     since: Option<&str>,
-) -> Result<(Vec<VppUser>, apple_vpp::SyncOutcome), ClientError> {
+) -> Result<(Vec<VppUser>, apple_vpp::SyncOutcome), SyncError> {
     let mut users = Vec::new();
     let outcome = client
         .location(token)

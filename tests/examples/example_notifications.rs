@@ -457,7 +457,8 @@ async fn the_simulator_delivers_to_the_example() {
         Vec::<String>::new(),
     );
     let answer = client
-        .send(&Associate(request), Some(&token))
+        .location(&token)
+        .send(&Associate(request))
         .await
         .unwrap();
     let line = tokio::task::block_in_place(|| run.next_json());

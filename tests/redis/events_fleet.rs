@@ -15,8 +15,9 @@ use std::time::Duration;
 
 use apple_vpp::chrono::{DateTime, TimeDelta, Utc};
 use apple_vpp::client::{
-    ClientError, InProcessSecrets, InProcessTrackerStore, NotificationDedup, NotificationSecrets,
-    StoreError, StoredTracker, SubscribeOutcome, TrackerStore, VppClient, update_tracker,
+    FlowError, InProcessSecrets, InProcessTrackerStore, NotificationDedup, NotificationSecrets,
+    StoreError, StoredTracker, SubscribeFailure, SubscribeOutcome, TrackerStore, VppClient,
+    update_tracker,
 };
 use apple_vpp::events::{CompletedBy, EventTracker, Next, SentEvent};
 use apple_vpp::notification::{
@@ -427,7 +428,9 @@ async fn the_secret_is_shared_before_subscribing(
     assert!(
         matches!(
             error,
-            ClientError::Subscribe(SubscribeError::TestNotificationNotDelivered { .. })
+            FlowError::Flow(SubscribeFailure::Subscribe(
+                SubscribeError::TestNotificationNotDelivered { .. }
+            ))
         ),
         "{error:?}"
     );

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use apple_vpp::VppToken;
 use apple_vpp::client::{
-    BudgetKey, BudgetStatus, ClientError, InProcessLeases, LeaseError, LeaseKind, LeaseStore,
-    LocationKey, NotificationDedup, RequestBudget, TokenId, VppClient, spacing,
+    BudgetKey, BudgetStatus, InProcessLeases, LeaseError, LeaseKind, LeaseStore, LocationKey,
+    NotificationDedup, RequestBudget, SyncError, TokenId, VppClient, spacing,
 };
 use apple_vpp::notification::Delivery;
 use apple_vpp::notification::NotificationDeduper;
@@ -457,26 +457,36 @@ async fn a_sync_runs_under_the_lease_and_returns_its_fencing_number() {
     let a = leased_client(&sim, Arc::new(RedisLeases::new(store(&server, "sync"))));
     let b = leased_client(&sim, Arc::new(RedisLeases::new(store(&server, "sync"))));
     let (a, b) = (a.location(&token), b.location(&token));
-    let (first, second) = tokio::join!(a.sync_users(None, |_| Ok::<_, Infallible>(())), async {
+    let mut fences = Vec::new();
+    let sync = a.sync_users(None, |page| {
+        fences.push(page.fence);
+        Ok::<_, Infallible>(())
+    });
+    let (first, second) = tokio::join!(sync, async {
         tokio::time::sleep(Duration::from_millis(300)).await;
         b.sync_users(None, |_| Ok::<_, Infallible>(())).await
     });
     let first = first.unwrap();
     assert_eq!(first.pages, 21);
-    let first_fence = first.lease_fence.expect("a fencing number");
-    match ClientError::from(second.unwrap_err()) {
-        ClientError::Lease(LeaseError::Held {
+    // Every page carries the one lease's fencing number.
+    let first_fence = fences[0].expect("a fencing number");
+    assert!(fences.iter().all(|f| *f == Some(first_fence)), "{fences:?}");
+    match second.unwrap_err() {
+        SyncError::Lease(LeaseError::Held {
             kind: LeaseKind::Sync,
             ..
         }) => {}
         other => panic!("{other:?}"),
     }
     // Released at the end: the next sync gets the next number.
-    let again = b
-        .sync_users(None, |_| Ok::<_, Infallible>(()))
-        .await
-        .unwrap();
-    assert!(again.lease_fence.expect("a fencing number") > first_fence);
+    let mut again = None;
+    b.sync_users(None, |page| {
+        again = page.fence;
+        Ok::<_, Infallible>(())
+    })
+    .await
+    .unwrap();
+    assert!(again.expect("a fencing number") > first_fence);
     sim.shutdown().await;
 }
 
@@ -502,8 +512,8 @@ async fn a_sync_stops_when_its_lease_is_lost() {
         server.command(&["DEL", &key]);
     };
     let (outcome, ()) = tokio::join!(sync, steal);
-    match ClientError::from(outcome.unwrap_err()) {
-        ClientError::Lease(LeaseError::Lost { .. }) => {}
+    match outcome.unwrap_err() {
+        SyncError::Lease(LeaseError::Lost { .. }) => {}
         other => panic!("{other:?}"),
     }
     sim.shutdown().await;
@@ -546,8 +556,7 @@ async fn a_redis_restart_while_a_replica_syncs_never_gives_the_location_two_hold
                     record(&b_pages, p.fence);
                     Ok::<_, Infallible>(())
                 })
-                .await
-                .map_err(ClientError::from);
+                .await;
             match outcome {
                 Ok(outcome) => return outcome,
                 Err(e) if Instant::now() < deadline => {
@@ -560,8 +569,8 @@ async fn a_redis_restart_while_a_replica_syncs_never_gives_the_location_two_hold
         }
     };
     let (a_outcome, b_outcome) = tokio::join!(a_sync, restart_and_b);
-    match a_outcome.map_err(ClientError::from) {
-        Err(ClientError::Lease(LeaseError::Lost { .. })) => {}
+    match a_outcome {
+        Err(SyncError::Lease(LeaseError::Lost { .. })) => {}
         other => panic!("a lost its lease with the restart; it must not end Ok: {other:?}"),
     }
     let a_pages = a_pages.into_inner().unwrap();
@@ -569,7 +578,7 @@ async fn a_redis_restart_while_a_replica_syncs_never_gives_the_location_two_hold
     assert_eq!(b_outcome.pages, 40);
     assert_eq!(b_pages.len(), 40);
     let a_fence = a_pages[0].1.unwrap();
-    let b_fence = b_outcome.lease_fence.unwrap();
+    let b_fence = b_pages[0].1.unwrap();
     assert!(b_fence > a_fence, "{b_fence} after {a_fence}");
     assert!(b_pages.iter().all(|(_, f)| *f == Some(b_fence)));
     let a_last = a_pages.iter().map(|(at, _)| *at).max().unwrap();
@@ -596,12 +605,21 @@ async fn without_a_lease_store_concurrent_syncs_run_as_before_and_the_in_process
         .build()
         .unwrap();
     let plain = plain.location(&token);
+    let (mut a_fences, mut b_fences) = (Vec::new(), Vec::new());
     let (a, b) = tokio::join!(
-        plain.sync_users(None, |_| Ok::<_, Infallible>(())),
-        plain.sync_users(None, |_| Ok::<_, Infallible>(()))
+        plain.sync_users(None, |p| {
+            a_fences.push(p.fence);
+            Ok::<_, Infallible>(())
+        }),
+        plain.sync_users(None, |p| {
+            b_fences.push(p.fence);
+            Ok::<_, Infallible>(())
+        })
     );
-    assert_eq!(a.unwrap().lease_fence, None);
-    assert_eq!(b.unwrap().lease_fence, None);
+    assert_eq!(a.unwrap().pages, 4);
+    assert_eq!(b.unwrap().pages, 4);
+    // No lease store: no lease, no fencing number.
+    assert!(a_fences.iter().chain(&b_fences).all(Option::is_none));
     let leased = leased_client(&sim, Arc::new(InProcessLeases::new()));
     let leased = leased.location(&token);
     let (a, b) = tokio::join!(

@@ -4,7 +4,7 @@
 use crate::common;
 
 use apple_vpp::account::{
-    ConfigureFlow, ConfigureOutcome, FlowAnswer, FlowProgress, FlowStep, RenewFlow, RenewFlowError,
+    ConfigureFlow, ConfigureOutcome, FlowAnswer, FlowProgress, FlowStep, RenewFlow, RenewRefusal,
     VerifyFlow,
 };
 use apple_vpp::wire::{ClientConfigUpdate, ErrorBody, ErrorNumber, NotificationType};
@@ -280,10 +280,7 @@ fn a_reclaim_another_mdm_beat_is_a_lost_race() {
     send(flow.answer_at(FlowAnswer::WriteAccepted, now()).unwrap());
     let err = flow.answer_at(renewed_read(other()), now()).unwrap_err();
     assert!(
-        matches!(
-            err,
-            RenewFlowError::Reclaim(ConfigureError::LostRace { .. })
-        ),
+        matches!(err, RenewRefusal::Reclaim(ConfigureError::LostRace { .. })),
         "{err:?}"
     );
 }
@@ -296,7 +293,7 @@ fn the_renewal_rules_refuse_before_any_write() {
     assert!(
         matches!(
             err,
-            RenewFlowError::Renew(RenewError::ManagedElsewhere { .. })
+            RenewRefusal::Renew(RenewError::ManagedElsewhere { .. })
         ),
         "{err:?}"
     );

@@ -121,14 +121,27 @@ fn errors() {
 fn client_types() {
     use apple_vpp::ConfigureOutcome;
     use apple_vpp::client::{
-        BuildError, ClientError, LocationHandle, TransportKind, VppClient, VppClientBuilder,
+        BuildError, FlowError, LocationHandle, SendError, SubscribeFailure, SyncError,
+        TransportKind, VppClient, VppClientBuilder, WriteError,
     };
+    use apple_vpp::{ConfigureError, LocationMismatch, RenewRefusal};
     assert_send_sync::<VppClient>();
     assert_send_sync::<LocationHandle>();
     assert_send_sync::<VppClientBuilder>();
     assert_send_sync::<ConfigureOutcome>();
     assert_send_sync::<TransportKind>();
-    assert_error::<ClientError>();
+    assert_error::<SendError>();
+    assert_send_sync::<SendError>();
+    assert_error::<FlowError<ConfigureError>>();
+    assert_send_sync::<FlowError<ConfigureError>>();
+    assert_error::<FlowError<LocationMismatch>>();
+    assert_error::<FlowError<RenewRefusal>>();
+    assert_error::<FlowError<SubscribeFailure>>();
+    assert_send_sync::<FlowError<SubscribeFailure>>();
+    assert_error::<SyncError>();
+    assert_send_sync::<SyncError>();
+    assert_error::<WriteError>();
+    assert_send_sync::<WriteError>();
     assert_error::<BuildError>();
 }
 
