@@ -184,3 +184,73 @@ impl SendError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::ErrorBody;
+    use crate::wire::ErrorNumber;
+
+    fn malformed(status: u16, body: &str) -> SendError {
+        let error = serde_json::from_str::<crate::wire::ClientConfig>(body).unwrap_err();
+        SendError::Response(ResponseError::malformed(status, error))
+    }
+
+    #[test]
+    fn how_an_attempt_failed_is_read_from_its_error() {
+        let limited = SendError::Response(ResponseError::Apple(AppleError::new(
+            Some(200),
+            ErrorBody::new(ErrorNumber::TooManyRequests, "slow down"),
+        )));
+        let wait = Some(Duration::from_secs(7));
+        let table = [
+            (
+                SendError::Request(RequestError::MissingToken),
+                Failure::NotSent,
+            ),
+            (SendError::RuntimeShutDown, Failure::Cancelled),
+            (SendError::Redirect { status: 307 }, Failure::Redirect),
+            (
+                SendError::BodyTooLarge {
+                    status: 200,
+                    limit: 1,
+                },
+                Failure::BodyTooLarge,
+            ),
+            // A 2xx body that ends before its JSON: cut short on the way.
+            (malformed(200, r#"{"uId": "1", "locat"#), Failure::BrokenAnswer),
+            // Complete JSON of another shape, or an error status: the same again.
+            (
+                malformed(200, "[1, 2]"),
+                Failure::Response {
+                    kind: ErrorKind::Other,
+                    retry_after: wait,
+                },
+            ),
+            (
+                malformed(500, r#"{"uId": "#),
+                Failure::Response {
+                    kind: ErrorKind::Other,
+                    retry_after: wait,
+                },
+            ),
+            (
+                limited,
+                Failure::Response {
+                    kind: ErrorKind::RateLimited,
+                    retry_after: wait,
+                },
+            ),
+        ];
+        for (error, failure) in table {
+            assert_eq!(error.failure(wait), failure, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn only_a_request_never_sent_or_never_connected_surely_missed_apple() {
+        assert!(!SendError::Request(RequestError::MissingToken).may_have_reached_apple());
+        assert!(SendError::RuntimeShutDown.may_have_reached_apple());
+        assert!(SendError::Redirect { status: 302 }.may_have_reached_apple());
+    }
+}

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use apple_vpp::ResponseError;
 use apple_vpp::api::CreateUsers;
-use apple_vpp::client::SendError;
+use apple_vpp::client::{SendError, TransportKind};
 use apple_vpp::wire::{ClientConfigUpdate, UserEntry, UsersRequest};
 use common::fake_apple::{BASE_PATH, client_for};
 use common::token;
@@ -143,7 +143,19 @@ async fn a_read_broken_on_every_attempt_stops_at_the_policys_attempts() {
         .client_config()
         .await
         .unwrap_err();
-    assert!(matches!(err, SendError::Transport { .. }), "{err:?}");
+    // The answer began, then the connection broke: the request reached Apple.
+    assert!(
+        matches!(
+            err,
+            SendError::Transport {
+                kind: TransportKind::Interrupted,
+                attempts: 4,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.may_have_reached_apple() && err.is_retryable());
     assert_eq!(connections.load(Ordering::SeqCst), 4);
 }
 
