@@ -218,7 +218,10 @@ mod tests {
                 Failure::BodyTooLarge,
             ),
             // A 2xx body that ends before its JSON: cut short on the way.
-            (malformed(200, r#"{"uId": "1", "locat"#), Failure::BrokenAnswer),
+            (
+                malformed(200, r#"{"uId": "1", "locat"#),
+                Failure::BrokenAnswer,
+            ),
             // Complete JSON of another shape, or an error status: the same again.
             (
                 malformed(200, "[1, 2]"),

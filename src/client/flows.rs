@@ -341,7 +341,7 @@ fn refusal(error: SendError) -> Result<(FlowAnswer, SendError), SendError> {
 
 /// The error of the refusal a flow gave up on. A flow gives up only on a refusal it has no
 /// way around, and the drivers here hand it only answers to the step it asked for.
-fn give_up<E: super::FlowStop>(refused: Option<SendError>) -> FlowError<E> {
+fn give_up<E: super::flow_error::FlowStop>(refused: Option<SendError>) -> FlowError<E> {
     FlowError::Send(
         refused.unwrap_or_else(|| unreachable!("a flow gives up only after a refused read")),
     )

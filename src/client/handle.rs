@@ -122,9 +122,9 @@ impl LocationHandle {
         self.client.location_key(&self.token).await
     }
 
-    /// Sends `endpoint` with the bound token and decodes Apple's answer, as
-    /// [`VppClient::send`] does (rate limit, retries where safe, body limit, no
-    /// redirects).
+    /// Sends `endpoint` with the bound token and decodes Apple's answer: the location's
+    /// half of the client's one way to send, [`VppClient::send`] the service-wide half
+    /// (rate limit, retries where safe, body limit, no redirects; see there).
     pub async fn send<E: Endpoint>(&self, endpoint: &E) -> Result<E::Response, SendError> {
         self.client.send_with(endpoint, Some(&self.token)).await
     }

@@ -1,11 +1,13 @@
 //! An async client for Apple's Apps and Books service (feature `client`).
 //!
-//! A thin adapter over the sans-IO core: [`VppClient::send`] sends any
-//! [`crate::api::Endpoint`] (rate limit, retries where safe, body limit, no redirects);
-//! the flows ([`LocationHandle::configure`], [`LocationHandle::verify`], [`LocationHandle::renew`],
+//! A thin adapter over the sans-IO core: [`LocationHandle::send`] sends any
+//! [`crate::api::Endpoint`] with the location's token, [`VppClient::send`] the
+//! service-wide ones (rate limit, retries where safe, body limit, no redirects); the flows ([`LocationHandle::configure`], [`LocationHandle::verify`], [`LocationHandle::renew`],
 //! [`LocationHandle::subscribe`]) read what the core's decisions need and send what they
 //! decide; [`LocationHandle::poll_due_at`] polls the events a [`crate::events::EventTracker`]
-//! says to poll. No business rule lives here.
+//! says to poll. No business rule lives here. Each call's error names what it can fail
+//! with, over one envelope, [`SendError`]: [`FlowError`] for the configuration flows,
+//! [`SyncError`] for the lists, [`WriteError`] for the writes.
 //!
 //! Runs on any tokio runtime with the time driver enabled (`#[tokio::main]` has it); TLS is
 //! rustls with the webpki roots, no system OpenSSL.

@@ -423,57 +423,24 @@ impl RedisBudget {
                 .max(floor);
             match self.reserve_shared(key, spacing(rate), not_before).await {
                 Ok(SharedSlot::Granted { wait, redis_now }) => {
-                    let received = Instant::now();
-                    // The blend with local pacing runs from the first slot had back.
-                    if self.set_degraded(false) || came_back {
-                        *self.recovered_at.lock().unwrap_or_else(|e| e.into_inner()) =
-                            Some(received);
+                    let granted = Granted {
+                        sent,
+                        wait,
+                        redis_now,
+                    };
+                    match self.take_granted(&cells, granted, came_back, &mut floor) {
+                        Some(slot) => return Slot::Shared(slot),
+                        None => continue,
                     }
-                    if self.mark_clock(sent, received, redis_now) && floor.is_zero() {
-                        // Redis's clock ran ahead of ours: slots handed out before the
-                        // jump may lie later than this one. Leave this slot unused.
-                        floor = SLOT_HORIZON;
-                        continue;
-                    }
-                    let slot = received + wait;
-                    // The latest slot this replica had from Redis: local pacing, should
-                    // Redis go away, starts after it.
-                    self.local.note(&cells, slot);
-                    return Slot::Shared(slot);
                 }
                 Ok(SharedSlot::Later { retry }) => {
-                    // Redis answers: no longer degraded (the slot is still to be had).
-                    if self.set_degraded(false) {
-                        came_back = true;
-                        *self.recovered_at.lock().unwrap_or_else(|e| e.into_inner()) =
-                            Some(Instant::now());
-                    }
+                    came_back |= self.answered_again();
                     tokio::time::sleep(retry.max(Duration::from_millis(1))).await;
                 }
-                Err(_) => {
-                    let failed = Instant::now();
-                    if self.set_degraded(true) {
-                        // Slots handed out by Redis lie at most the horizon after the
-                        // moment they were: local pacing starts after every slot that
-                        // can still be pending (this replica's own are in `local`), and
-                        // after the first probe, which abandons the local slots if Redis
-                        // answers by then (the others may not have lost it).
-                        self.local.reserve_all(
-                            &cells,
-                            Duration::ZERO,
-                            failed + SLOT_HORIZON + PROBE_EVERY,
-                        );
-                        break;
-                    }
-                    match local_slot {
-                        // The local slot taken before asking Redis still holds, unless
-                        // the question took so long that it passed.
-                        Some(slot) if Instant::now() <= slot + MAX_LATENESS => {
-                            return Slot::Local(slot);
-                        }
-                        _ => break,
-                    }
-                }
+                Err(_) => match self.redis_unreachable(&cells, local_slot) {
+                    Some(slot) => return slot,
+                    None => break,
+                },
             }
         }
         match held {
@@ -481,6 +448,72 @@ impl RedisBudget {
             _ => Slot::Local(self.local.reserve_all(&cells, local, Instant::now())),
         }
     }
+}
+
+impl RedisBudget {
+    /// A slot Redis granted: the instant it is at, or `None` when it must be left unused
+    /// (Redis's clock jumped ahead of ours: slots handed out before the jump may lie
+    /// later than this one; `floor` then keeps the next one past them).
+    fn take_granted(
+        &self,
+        cells: &[BudgetCell],
+        granted: Granted,
+        came_back: bool,
+        floor: &mut Duration,
+    ) -> Option<Instant> {
+        let received = Instant::now();
+        // The blend with local pacing runs from the first slot had back.
+        if self.set_degraded(false) || came_back {
+            *self.recovered_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(received);
+        }
+        if self.mark_clock(granted.sent, received, granted.redis_now) && floor.is_zero() {
+            *floor = SLOT_HORIZON;
+            return None;
+        }
+        let slot = received + granted.wait;
+        // The latest slot this replica had from Redis: local pacing, should Redis go
+        // away, starts after it.
+        self.local.note(cells, slot);
+        Some(slot)
+    }
+
+    /// Redis answered "later": it is no longer degraded (the slot is still to be had).
+    /// Whether it came back with this answer.
+    fn answered_again(&self) -> bool {
+        let came_back = self.set_degraded(false);
+        if came_back {
+            *self.recovered_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        }
+        came_back
+    }
+
+    /// Redis did not answer: the request's local slot when one was taken before asking
+    /// and still holds; `None` to take a local slot now.
+    fn redis_unreachable(&self, cells: &[BudgetCell], local_slot: Option<Instant>) -> Option<Slot> {
+        let failed = Instant::now();
+        if self.set_degraded(true) {
+            // Slots handed out by Redis lie at most the horizon after the moment they
+            // were: local pacing starts after every slot that can still be pending (this
+            // replica's own are in `local`), and after the first probe, which abandons the
+            // local slots if Redis answers by then (the others may not have lost it).
+            self.local
+                .reserve_all(cells, Duration::ZERO, failed + SLOT_HORIZON + PROBE_EVERY);
+            return None;
+        }
+        match local_slot {
+            // The local slot taken before asking Redis still holds, unless the question
+            // took so long that it passed.
+            Some(slot) if Instant::now() <= slot + MAX_LATENESS => Some(Slot::Local(slot)),
+            _ => None,
+        }
+    }
+}
+
+/// A slot Redis granted, with when it was asked for and Redis's clock then.
+struct Granted {
+    sent: Instant,
+    wait: Duration,
+    redis_now: i64,
 }
 
 /// Where a request's slot came from.
