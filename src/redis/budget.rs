@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
 
-use super::RedisStore;
+use super::error::RedisError;
+use super::store::RedisStore;
 use crate::client::rate::{Gcra, MAX_LATENESS, spacing};
 use crate::client::{BudgetCell, BudgetKey, BudgetStatus, RequestBudget, TokenId};
 
@@ -234,7 +235,7 @@ impl RedisBudget {
         key: &BudgetKey,
         spacing: Duration,
         not_before: Duration,
-    ) -> Result<SharedSlot, super::RedisError> {
+    ) -> Result<SharedSlot, RedisError> {
         let micros = |d: Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
         let mut conn = self.store.connection();
         let mut invocation = self.script.prepare_invoke();

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 
-use super::RedisStore;
+use super::store::RedisStore;
 use crate::client::lease::random_holder;
 use crate::client::{Lease, LeaseError, LeaseKind, LeaseStore, LocationKey};
 

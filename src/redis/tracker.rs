@@ -2,7 +2,7 @@
 
 use futures_util::future::BoxFuture;
 
-use super::RedisStore;
+use super::store::RedisStore;
 use crate::client::{LocationKey, StoreError, StoredTracker, TrackerStore};
 use crate::events::{EventTracker, TrackerPolicy};
 
