@@ -165,6 +165,9 @@ pub mod paging;
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub mod redis;
 pub mod secret;
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+pub mod shared;
 pub mod token;
 pub mod users;
 pub mod wire;

@@ -9,12 +9,13 @@ use std::time::Duration;
 use apple_vpp::ConfigureOutcome;
 use apple_vpp::api::{GetAssets, GetAssignments, GetUsers};
 use apple_vpp::chrono::Utc;
-use apple_vpp::client::{
-    ClientError, InProcessBudget, InProcessLeases, LeaseError, LeaseStore, MetadataOptions,
-    NotificationDedup, NotificationSecrets, RequestBudget, SyncPage, VppClient,
-};
+use apple_vpp::client::{ClientError, MetadataOptions, SyncPage, VppClient};
 use apple_vpp::events::{EventOutcome, Update};
 use apple_vpp::notification::NotificationDeduper;
+use apple_vpp::shared::{
+    InProcessBudget, InProcessLeases, LeaseError, LeaseStore, NotificationDedup,
+    NotificationSecrets, RequestBudget,
+};
 use apple_vpp::wire::{AssetRef, LicensesRequest, PricingParam, RevokeRequest};
 use apple_vpp::{
     Asset, Assignment, ClaimOptions, EventId, MdmIdentity, NotificationSecret,

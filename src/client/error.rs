@@ -133,12 +133,12 @@ pub enum ClientError {
     /// A store shared by the replicas (the notification secrets, a stored event tracker)
     /// failed: nothing was sent to Apple.
     #[error(transparent)]
-    SharedStore(super::shared::StoreError),
+    SharedStore(crate::shared::StoreError),
 
     /// The location's lease could not be had (held by another replica, or the lease
     /// store did not answer), or was lost while held: nothing more was done.
     #[error(transparent)]
-    Lease(#[from] super::lease::LeaseError),
+    Lease(#[from] crate::shared::LeaseError),
 
     /// The Tokio runtime that ran the request's task shut down before the request was
     /// sent or answered.

@@ -10,9 +10,9 @@
 //! (<https://developer.apple.com/documentation/devicemanagement/handling-error-responses>).
 
 use super::error::ClientError;
-use super::lease::LeaseError;
 use super::pages::SyncError;
 use crate::account::{ConfigureError, RenewError};
+use crate::shared::LeaseError;
 use crate::wire::ErrorKind;
 
 impl LeaseError {

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 
-use super::{ClientError, LeaseKind, LocationKey, VppClient};
+use super::{ClientError, VppClient};
 use crate::account::{
     ClaimOptions, ConfigureError, ConfigureFlow, ConfigureOutcome, FlowAnswer, FlowProgress,
     FlowStep, RenewFlow, RenewFlowError, Renewal, Verification, VerifyFlow, VppAccount,
@@ -22,6 +22,7 @@ use crate::api::{
 };
 use crate::location::{LocationSnapshot, Protocol};
 use crate::ownership::MdmIdentity;
+use crate::shared::{LeaseKind, LocationKey};
 use crate::token::VppToken;
 use crate::wire::{ClientConfig, ClientConfigUpdate, ResponseError};
 

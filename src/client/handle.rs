@@ -20,8 +20,7 @@ use super::metadata::{
 };
 use super::notifications::SubscribeOutcome;
 use super::pages::{PageStream, SyncError, SyncPage};
-use super::shared::{NotificationSecrets, StoreError, TrackerStore};
-use super::{ClientError, LeaseKind, LocationKey, TokenId, VppClient};
+use super::{ClientError, VppClient};
 use crate::account::ConfigureOutcome;
 use crate::account::{ClaimOptions, Renewal, Verification, VppAccount};
 use crate::api::{BatchedWrite, Endpoint, Paged};
@@ -33,6 +32,9 @@ use crate::metadata::Storefront;
 use crate::notification::NotificationSubscription;
 use crate::ownership::MdmIdentity;
 use crate::paging::SyncOutcome;
+use crate::shared::{
+    LeaseKind, LocationKey, NotificationSecrets, StoreError, TokenId, TrackerStore,
+};
 use crate::token::VppToken;
 use crate::users::VppUser;
 use crate::wire::{
@@ -349,7 +351,7 @@ impl LocationHandle {
     /// This is the day's sync for a fleet: the lease is taken once, before the first
     /// request, and held (renewed) until the last list ended, so no other replica can
     /// start the same sync between two lists; a replica that tries meanwhile gets
-    /// [`ClientError::Lease`] ([`crate::client::LeaseError::Held`]) before it sends
+    /// [`ClientError::Lease`] ([`crate::shared::LeaseError::Held`]) before it sends
     /// anything, and can leave the day's sync to the holder. Every page carries the
     /// lease's fencing number ([`LocationPage::fence`]); the lease is confirmed with the
     /// store before each page and before the result, so a sync whose lease was lost ends

@@ -14,10 +14,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::future::{Either, select};
 
-use super::budget::TokenId;
-use super::lease::{Lease, LeaseError, LeaseKind, LeaseStore, LocationKey};
 use super::{ClientError, VppClient};
 use crate::location::Protocol;
+use crate::shared::{Lease, LeaseError, LeaseKind, LeaseStore, LocationKey, TokenId};
 use crate::token::VppToken;
 
 /// The lease a piece of work runs under, handed to it by [`super::LocationHandle::with_lease`] from

@@ -7,7 +7,7 @@ use chrono::Utc;
 use futures_util::StreamExt as _;
 
 use super::pages::{SyncError, SyncPage};
-use super::{ClientError, LeaseKind, VppClient};
+use super::{ClientError, VppClient};
 use crate::api::{
     Associate, BatchedWrite, CreateUsers, Disassociate, Failure, GetAssets, GetAssignments,
     GetEventStatus, GetUsers, Replay, RetireUsers, Revoke, UpdateUsers,
@@ -20,6 +20,7 @@ use crate::events::{
 };
 use crate::ids::EventId;
 use crate::paging::SyncOutcome;
+use crate::shared::LeaseKind;
 use crate::token::VppToken;
 use crate::users::VppUser;
 use crate::wire::{

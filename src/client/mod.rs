@@ -120,37 +120,26 @@
 //! An incremental answer lists what was added or changed since the version; removals
 //! (disassociate, revoke) show up in the events, their notifications, or a full sync.
 
-pub(crate) mod budget;
 mod builder;
-mod dedup;
 mod error;
 mod error_is;
 mod events;
 mod flows;
 mod handle;
-pub(crate) mod lease;
 mod leasing;
 mod licenses;
 mod metadata;
 mod notifications;
 mod pages;
-pub(crate) mod rate;
 mod send;
-mod shared;
 mod vpp_client;
 
-pub use budget::{BudgetCell, BudgetKey, BudgetStatus, InProcessBudget, RequestBudget, TokenId};
 pub use builder::{
     BuildError, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, VppClientBuilder,
 };
-pub use dedup::{DedupError, NotificationDedup};
 pub use error::{ClientError, TransportKind};
 pub use events::{DEFAULT_CLAIM_HOLD, PollRound};
 pub use handle::LocationHandle;
-pub use lease::{
-    DEFAULT_LEASE_TTL, InProcessLeases, Lease, LeaseError, LeaseKind, LeaseStore, LocationKey,
-    MAX_LEASE_TTL, MIN_LEASE_TTL,
-};
 pub use leasing::LeaseGuard;
 pub use licenses::{DEFAULT_POLL_INTERVAL, LocationPage, LocationSync, SentBatch, UsersCreated};
 pub use metadata::{
@@ -159,14 +148,6 @@ pub use metadata::{
 };
 pub use notifications::SubscribeOutcome;
 pub use pages::{PageStream, SyncError, SyncPage};
-pub use rate::{
-    DEFAULT_MAX_REQUESTS_PER_SECOND, MAX_LATENESS, UNKNOWN_LIMIT_REQUESTS_PER_SECOND, WINDOW_SLACK,
-    spacing,
-};
-pub use shared::{
-    InProcessSecrets, InProcessTrackerStore, MAX_TRACKER_CONFLICTS, NotificationSecrets,
-    StoreError, StoredTracker, TrackerStore, update_tracker,
-};
 
 pub use vpp_client::{SERVICE_CONFIG_TTL, VppClient};
 

@@ -1,13 +1,13 @@
 //! Subscribing to Apple's notifications: the claim flow with the notification settings in
 //! the same update, then a check of what Apple recorded.
 
-use super::shared::NotificationSecrets;
 use super::{ClientError, VppClient};
 use crate::account::ConfigureOutcome;
 use crate::account::{ClaimOptions, VppAccount};
 use crate::location::Location;
 use crate::notification::{NotificationSubscription, SubscribeError};
 use crate::ownership::{MdmIdentity, MdmOwner, Takeover};
+use crate::shared::NotificationSecrets;
 use crate::token::VppToken;
 use crate::wire::ErrorNumber;
 

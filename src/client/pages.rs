@@ -13,11 +13,12 @@ use futures_util::future::BoxFuture;
 use futures_util::stream::{FuturesUnordered, Stream, StreamExt};
 
 use super::leasing::LeaseGuard;
-use super::{ClientError, LeaseKind, VppClient};
+use super::{ClientError, VppClient};
 use crate::api::{Endpoint, Paged};
 use crate::assets::RecordError;
 use crate::ownership::{MdmIdentity, MdmOwner, Ownership};
 use crate::paging::{SyncOutcome, SyncPasses};
+use crate::shared::LeaseKind;
 use crate::token::VppToken;
 use crate::wire::Page;
 

@@ -6,12 +6,12 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use reqwest::header::{CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
 
-use super::lease::LocationKey;
-use super::{BudgetKey, ClientError, TokenId, TransportKind, VppClient, rate};
+use super::{ClientError, TransportKind, VppClient};
 use crate::api::{
     Auth, Credentials, Endpoint, Failure, Host, HttpRequest, is_cut_short, parse_retry_after_at,
     redact_error,
 };
+use crate::shared::{BudgetKey, LocationKey, TokenId, rate};
 use crate::token::VppToken;
 use crate::wire::ResponseError;
 

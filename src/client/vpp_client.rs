@@ -11,11 +11,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use super::budget::{BudgetStatus, RequestBudget, TokenId};
 use super::builder::VppClientBuilder;
 use super::error::ClientError;
-use super::lease::{LeaseStore, LocationKey};
-use super::rate;
+use crate::shared::rate;
+use crate::shared::{BudgetStatus, LeaseStore, LocationKey, RequestBudget, TokenId};
 
 /// How long a service configuration is reused: 300 s. Apple asks clients to re-read it
 /// about every five minutes.

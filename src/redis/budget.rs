@@ -9,8 +9,8 @@ use futures_util::future::BoxFuture;
 
 use super::error::RedisError;
 use super::store::RedisStore;
-use crate::client::rate::{Gcra, MAX_LATENESS, spacing};
-use crate::client::{BudgetCell, BudgetKey, BudgetStatus, RequestBudget, TokenId};
+use crate::shared::rate::{Gcra, MAX_LATENESS, spacing};
+use crate::shared::{BudgetCell, BudgetKey, BudgetStatus, RequestBudget, TokenId};
 
 /// The number of replicas assumed when none is set, 4: while Redis does not answer, each
 /// replica paces itself at this share of the rate.
@@ -42,7 +42,7 @@ const MAX_ASKS: u32 = 64;
 const CLOCK_TOLERANCE: Duration = Duration::from_millis(100);
 
 /// One GCRA step, atomic in Redis: the same algorithm as the in-process limiter
-/// (`src/client/rate.rs`), with one slot taken in every budget of the request (its
+/// (`src/shared/rate.rs`), with one slot taken in every budget of the request (its
 /// location's and its token's). The slot is the later of Redis's own clock (`TIME`, so
 /// the replicas' clocks do not matter) plus the caller's earliest offset, and each
 /// budget's last slot plus the spacing. A slot more than the horizon ahead is not
@@ -495,7 +495,7 @@ enum Slot {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::rate::WINDOW_SLACK;
+    use crate::shared::WINDOW_SLACK;
 
     fn mark(local: Instant, redis: i64, rtt_ms: u64) -> ClockMark {
         ClockMark {

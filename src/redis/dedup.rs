@@ -6,10 +6,10 @@ use futures_util::future::BoxFuture;
 
 use super::error::RedisError;
 use super::store::RedisStore;
-use crate::client::{DedupError, NotificationDedup};
 use crate::notification::{
     DEFAULT_PENDING_FOR, Delivery, Mark, MarkToken, MaxAgeTooLong, NotificationDeduper,
 };
+use crate::shared::{DedupError, NotificationDedup};
 
 /// `SET id p:<token> NX PX pending`: 1 when marked; else 2 when it was handled
 /// (confirmed), 3 while another holder handles it.

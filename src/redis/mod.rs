@@ -9,9 +9,9 @@
 //! and response timeouts follow it), so a Redis that is down or slow never holds a
 //! request past that. What each does then:
 //! - the budget falls back to pacing locally at the rate divided by the expected number
-//!   of replicas, reports [`crate::client::BudgetStatus::Degraded`] (and calls its hook),
+//!   of replicas, reports [`crate::shared::BudgetStatus::Degraded`] (and calls its hook),
 //!   and goes back to Redis when it answers again;
-//! - a lease fails closed: no lease, no sync ([`crate::client::LeaseError::Unavailable`]);
+//! - a lease fails closed: no lease, no sync ([`crate::shared::LeaseError::Unavailable`]);
 //! - de-duplication reports an error: the caller decides (see [`RedisDeduper`]);
 //! - the tracker and secret stores report an error (`StoreError`): nothing was changed.
 //!

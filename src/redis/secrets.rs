@@ -3,8 +3,8 @@
 use futures_util::future::BoxFuture;
 
 use super::store::RedisStore;
-use crate::client::{LocationKey, NotificationSecrets, StoreError};
 use crate::notification::NotificationSecret;
+use crate::shared::{LocationKey, NotificationSecrets, StoreError};
 
 /// Pushes the newest secret and keeps two, in one step.
 const PUT: &str = r"

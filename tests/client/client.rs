@@ -796,7 +796,7 @@ async fn renew_reclaims_a_released_location() {
 
 #[test]
 fn each_question_on_an_error_picks_its_own_errors_and_sees_through_a_partial_send() {
-    use apple_vpp::client::{LeaseError, LeaseKind};
+    use apple_vpp::shared::{LeaseError, LeaseKind};
     use apple_vpp::{MdmOwner, RenewError};
     let owner = MdmOwner::default().with_name("Rival MDM");
     let limited = || ClientError::Response(ResponseError::Http { status: 429 });

@@ -10,7 +10,7 @@
 //! The spacing is kept by [`Gcra`], a generic cell rate algorithm with a burst of 1 of
 //! this crate's own: one theoretical arrival time per token. It is the same algorithm,
 //! step for step, as the Lua script of the shared budget on Redis
-//! ([`crate::client::RequestBudget`]), so one process and a fleet pace alike. It replaced the
+//! ([`RequestBudget`](super::budget::RequestBudget)), so one process and a fleet pace alike. It replaced the
 //! `governor` crate's limiter because governor's quota is fixed when the limiter is made:
 //! when Apple's limit changed, a fresh limiter had to be made, and it let the next
 //! request go at once, however recently the last one left. Here the rate is an argument
@@ -22,7 +22,7 @@ use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::budget::TokenId;
+use super::keys::TokenId;
 
 /// Apple's per-token limit when the service configuration gives none: 15 requests a
 /// second.
@@ -58,18 +58,18 @@ pub fn spacing(rate: u32) -> Duration {
 }
 
 /// The caller's ceiling on Apple's rate.
-pub(super) struct RateLimit {
-    /// The caller's ceiling ([`super::VppClientBuilder::max_requests_per_second`]).
+pub(crate) struct RateLimit {
+    /// The caller's ceiling ([`VppClientBuilder::max_requests_per_second`](crate::client::VppClientBuilder::max_requests_per_second)).
     ceiling: Option<u32>,
 }
 
 impl RateLimit {
-    pub(super) fn new(ceiling: Option<u32>) -> Self {
+    pub(crate) fn new(ceiling: Option<u32>) -> Self {
         Self { ceiling }
     }
 
     /// The rate in force given Apple's limit (when known).
-    pub(super) fn rate(&self, apple: Option<u32>) -> u32 {
+    pub(crate) fn rate(&self, apple: Option<u32>) -> u32 {
         let apple = apple
             .filter(|&n| n > 0)
             .unwrap_or(DEFAULT_MAX_REQUESTS_PER_SECOND);
@@ -78,7 +78,7 @@ impl RateLimit {
 
     /// The rate before Apple's limit is known: the caller's ceiling (within Apple's
     /// documented default), or [`UNKNOWN_LIMIT_REQUESTS_PER_SECOND`] without one.
-    pub(super) fn rate_before_config(&self) -> u32 {
+    pub(crate) fn rate_before_config(&self) -> u32 {
         match self.ceiling {
             Some(_) => self.rate(None),
             None => UNKNOWN_LIMIT_REQUESTS_PER_SECOND,

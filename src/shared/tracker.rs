@@ -1,7 +1,5 @@
-//! State that every replica of an MDM shares for events and notifications: one
-//! [`EventTracker`] ([`TrackerStore`]) and the notification secrets
-//! ([`NotificationSecrets`]). Each trait has an in-process form here and a Redis form in
-//! `apple_vpp::redis` (feature `redis`).
+//! One [`EventTracker`] every replica of an MDM shares ([`TrackerStore`]), with an
+//! in-process form here and a Redis form in `apple_vpp::redis` (feature `redis`).
 //!
 //! # Events across replicas: claim a due poll
 //!
@@ -16,54 +14,18 @@
 //! 3. in a second read-modify-write, hand the answers to the tracker as it is *now*,
 //!    with what other replicas applied meanwhile.
 //!
-//! [`super::LocationHandle::poll_shared_at`] is that round. A notification goes to the stored
+//! [`LocationHandle::poll_shared_at`](crate::client::LocationHandle::poll_shared_at) is that round. A notification goes to the stored
 //! tracker the same way, in one read-modify-write
 //! (`update_tracker(store, |t| t.on_notification_at(&n, now))`), on whichever replica it
 //! lands. A claim lapses after its hold (a replica that died), and the work is due again.
-//!
-//! # The notification secret behind a load balancer
-//!
-//! Setting the notification URL makes Apple send a `TEST_NOTIFICATION` at once, to
-//! whichever replica the load balancer picks, and Apple refuses the settings (9728) unless
-//! it is answered 2xx. So the secret is in shared storage before subscribing:
-//! [`super::LocationHandle::subscribe_shared`] stores it ([`NotificationSecrets::put`]) and only
-//! then subscribes. A receiver reads the secrets of the notification's location
-//! ([`NotificationSecrets::get`]: the newest and the one before, so notifications signed
-//! with the previous secret while it changes are still accepted) and checks the header
-//! against them ([`crate::notification::authenticate_any`]).
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
 
 use futures_util::future::BoxFuture;
 
+use super::error::StoreError;
 use crate::events::EventTracker;
-use crate::notification::NotificationSecret;
-
-/// A shared store did not answer, or holds a value that cannot be read.
-#[derive(Debug, Clone, thiserror::Error)]
-#[non_exhaustive]
-#[error(
-    "the shared {what} store failed ({reason}): nothing was changed; check that the store runs, and for a damaged value fix or drop it"
-)]
-pub struct StoreError {
-    /// Which store (`event tracker`, `notification secrets`).
-    pub what: &'static str,
-    /// What happened (no secret).
-    pub reason: String,
-}
-
-impl StoreError {
-    /// A failure of the `what` store (`event tracker`, `notification secrets`), for a
-    /// store outside this crate (an MDM's own database); `reason` must hold no secret.
-    pub fn new(what: &'static str, reason: impl Into<String>) -> Self {
-        Self {
-            what,
-            reason: reason.into(),
-        }
-    }
-}
 
 /// A stored tracker and its version (the number of writes it has seen).
 #[derive(Debug, Clone, PartialEq)]
@@ -160,65 +122,5 @@ impl TrackerStore for InProcessTrackerStore {
             *state = (tracker.clone(), version + 1);
         }
         Box::pin(std::future::ready(Ok(saved)))
-    }
-}
-
-/// The notification secrets every replica accepts, by location (the MDM's key: the
-/// location's `uId` in [`super::LocationHandle::subscribe_shared`]).
-///
-/// Holds secrets: protect the store as the content tokens' store.
-pub trait NotificationSecrets: Send + Sync + fmt::Debug {
-    /// Stores `secret` as the newest for `location`, keeping the one before it.
-    fn put<'a>(
-        &'a self,
-        location: &'a str,
-        secret: &'a NotificationSecret,
-    ) -> BoxFuture<'a, Result<(), StoreError>>;
-    /// The secrets to accept for `location`, newest first (at most two).
-    fn get<'a>(
-        &'a self,
-        location: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<NotificationSecret>, StoreError>>;
-}
-
-/// [`NotificationSecrets`] within one process.
-#[derive(Default)]
-pub struct InProcessSecrets {
-    state: Mutex<HashMap<String, Vec<NotificationSecret>>>,
-}
-
-impl fmt::Debug for InProcessSecrets {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("InProcessSecrets([redacted])")
-    }
-}
-
-impl InProcessSecrets {
-    /// No secret stored.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
-
-impl NotificationSecrets for InProcessSecrets {
-    fn put<'a>(
-        &'a self,
-        location: &'a str,
-        secret: &'a NotificationSecret,
-    ) -> BoxFuture<'a, Result<(), StoreError>> {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let list = state.entry(location.to_owned()).or_default();
-        list.insert(0, secret.clone());
-        list.truncate(2);
-        Box::pin(std::future::ready(Ok(())))
-    }
-
-    fn get<'a>(
-        &'a self,
-        location: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<NotificationSecret>, StoreError>> {
-        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let list = state.get(location).cloned().unwrap_or_default();
-        Box::pin(std::future::ready(Ok(list)))
     }
 }

@@ -12,7 +12,7 @@
 //! cannot overwrite a newer holder's work.
 //!
 //! [`InProcessLeases`] serves one process; `apple_vpp::redis::RedisLeases` (feature
-//! `redis`) a fleet. A client given a store ([`super::VppClientBuilder::leases`]) takes
+//! `redis`) a fleet. A client given a store ([`VppClientBuilder::leases`](crate::client::VppClientBuilder::leases)) takes
 //! the lease around its syncs and flows; without one (the default) it takes none.
 
 use std::collections::HashMap;
@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
 
-use super::budget::hex;
+use super::keys::{LocationKey, hex};
 
 /// How long a lease lives unless renewed: 30 s (the client renews it every third of
 /// that while it works).
@@ -30,7 +30,7 @@ pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(30);
 
 /// The longest lease time to live a client accepts (one hour): a lease lives that long
 /// after its holder died, so anything longer stops the location's work for hours.
-/// [`super::VppClientBuilder::build`] refuses a longer one; a [`LeaseStore`] given one
+/// [`VppClientBuilder::build`](crate::client::VppClientBuilder::build) refuses a longer one; a [`LeaseStore`] given one
 /// anyway uses this.
 pub const MAX_LEASE_TTL: Duration = Duration::from_secs(3600);
 
@@ -68,31 +68,6 @@ impl LeaseKind {
             Self::Sync => "sync",
             Self::Config => "config",
         }
-    }
-}
-
-/// A non-reversible id of a location: the SHA-256 of its `uId`.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct LocationKey([u8; 32]);
-
-impl LocationKey {
-    /// The key of the location whose `uId` is `uid`.
-    pub fn of_uid(uid: &str) -> Self {
-        let digest = ring::digest::digest(&ring::digest::SHA256, uid.as_bytes());
-        let mut bytes = [0; 32];
-        bytes.copy_from_slice(digest.as_ref());
-        Self(bytes)
-    }
-
-    /// Lower-case hexadecimal, 64 characters.
-    pub fn to_hex(&self) -> String {
-        hex(&self.0)
-    }
-}
-
-impl fmt::Debug for LocationKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "LocationKey({})", self.to_hex())
     }
 }
 
@@ -394,13 +369,5 @@ mod tests {
             block_on(store.acquire(LeaseKind::Sync, &here, Duration::MAX)),
             Err(LeaseError::Held { .. })
         ));
-    }
-
-    #[test]
-    fn a_location_key_is_the_sha256_of_the_uid() {
-        assert_eq!(
-            LocationKey::of_uid("abc").to_hex(),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
     }
 }
