@@ -1,8 +1,10 @@
 //! [`VppAccount`] and the decisions that make, check and renew one.
 //!
 //! Every function here is pure: the caller reads Apple's client configuration with its own
-//! HTTP stack (or the `client` feature), turns it into a [`LocationSnapshot`], records the
-//! token it read with ([`LocationSnapshot::read_with`]), and hands it in with the time.
+//! HTTP stack (or the `client` feature), turns it into a
+//! [`LocationSnapshot`](crate::LocationSnapshot), records the token it read with
+//! ([`LocationSnapshot::read_with`](crate::LocationSnapshot::read_with)), and hands it in
+//! with the time.
 //!
 //! # Configure (claim a location)
 //! 1. Read the client configuration with the uploaded token; call [`configure_at`] with

@@ -47,8 +47,8 @@ pub enum ClaimState {
 }
 
 /// A location claimed by this MDM: the token, the location, our identity and what Apple
-/// last said. Made by [`configure_at`]; checked by [`VppAccount::verify_at`]; renewed by
-/// [`VppAccount::renew_at`].
+/// last said. Made by [`configure_at`](crate::configure_at); checked by
+/// [`VppAccount::verify_at`]; renewed by [`VppAccount::renew_at`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct VppAccount {
     pub(super) token: VppToken,
@@ -111,7 +111,8 @@ impl VppAccount {
     }
 
     /// The API the location was configured through (from the snapshot given to
-    /// [`configure_at`]; accounts stored before it was recorded load as [`Protocol::V2`]).
+    /// [`configure_at`](crate::configure_at); accounts stored before it was recorded load
+    /// as [`Protocol::V2`]).
     pub fn protocol(&self) -> Protocol {
         self.protocol
     }

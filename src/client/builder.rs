@@ -139,8 +139,9 @@ impl VppClientBuilder {
         self
     }
 
-    /// Take a lease from `store` around every sync ([`LeaseKind::Sync`](crate::shared::LeaseKind::Sync)) and
-    /// around configure, verify, renew and subscribe ([`LeaseKind::Config`](crate::shared::LeaseKind::Config)) of a
+    /// Take a lease from `store` around every sync
+    /// ([`LeaseKind::Sync`](crate::shared::LeaseKind::Sync)) and around configure, verify,
+    /// renew and subscribe ([`LeaseKind::Config`](crate::shared::LeaseKind::Config)) of a
     /// location, so that only one replica (or task) at a time runs them; the sync's
     /// [`crate::paging::SyncOutcome::lease_fence`] gives the lease's fencing number.
     /// Without a store (the default) no lease is taken, as before. A lease held

@@ -12,8 +12,8 @@ pub enum RedisError {
         /// What was wrong, without the URL (it may hold a password).
         reason: String,
     },
-    /// [`RedisStore::open`] was called outside a Tokio runtime (its connection manager
-    /// runs in a background task).
+    /// [`RedisStore::open`](super::store::RedisStore::open) was called outside a Tokio
+    /// runtime (its connection manager runs in a background task).
     #[error(
         "a Redis store must be opened within a Tokio runtime (for example inside #[tokio::main]); open it there"
     )]

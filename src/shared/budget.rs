@@ -1,5 +1,5 @@
-//! The request budget: what a [`VppClient`](crate::client::VppClient) asks before every request that carries
-//! a location token.
+//! The request budget: what a [`VppClient`](crate::client::VppClient) asks before every
+//! request that carries a location token.
 //!
 //! Whose rate is it? Apple's "Service Config" page gives `maxRequestPerSecond` among
 //! the request limits without naming its unit

@@ -12,8 +12,9 @@
 //! cannot overwrite a newer holder's work.
 //!
 //! [`InProcessLeases`] serves one process; `apple_vpp::redis::RedisLeases` (feature
-//! `redis`) a fleet. A client given a store ([`VppClientBuilder::leases`](crate::client::VppClientBuilder::leases)) takes
-//! the lease around its syncs and flows; without one (the default) it takes none.
+//! `redis`) a fleet. A client given a store
+//! ([`VppClientBuilder::leases`](crate::client::VppClientBuilder::leases)) takes the lease
+//! around its syncs and flows; without one (the default) it takes none.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -30,8 +31,8 @@ pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(30);
 
 /// The longest lease time to live a client accepts (one hour): a lease lives that long
 /// after its holder died, so anything longer stops the location's work for hours.
-/// [`VppClientBuilder::build`](crate::client::VppClientBuilder::build) refuses a longer one; a [`LeaseStore`] given one
-/// anyway uses this.
+/// [`VppClientBuilder::build`](crate::client::VppClientBuilder::build) refuses a longer
+/// one; a [`LeaseStore`] given one anyway uses this.
 pub const MAX_LEASE_TTL: Duration = Duration::from_secs(3600);
 
 /// The shortest lease time to live, 30 ms: a shorter one is raised to this.

@@ -35,6 +35,7 @@ pub use lease::{
     DEFAULT_LEASE_TTL, InProcessLeases, Lease, LeaseError, LeaseKind, LeaseStore, MAX_LEASE_TTL,
     MIN_LEASE_TTL,
 };
+#[cfg(feature = "redis")]
 pub(crate) use lease::{clamp_lease_ttl, random_holder};
 pub use rate::{
     DEFAULT_MAX_REQUESTS_PER_SECOND, MAX_LATENESS, UNKNOWN_LIMIT_REQUESTS_PER_SECOND, WINDOW_SLACK,

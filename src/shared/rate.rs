@@ -7,15 +7,15 @@
 //! at most as long as no request arrives more than [`WINDOW_SLACK`] later, relative to
 //! the one N places before it, than it left.
 //!
-//! The spacing is kept by [`Gcra`], a generic cell rate algorithm with a burst of 1 of
-//! this crate's own: one theoretical arrival time per token. It is the same algorithm,
-//! step for step, as the Lua script of the shared budget on Redis
-//! ([`RequestBudget`](super::budget::RequestBudget)), so one process and a fleet pace alike. It replaced the
-//! `governor` crate's limiter because governor's quota is fixed when the limiter is made:
-//! when Apple's limit changed, a fresh limiter had to be made, and it let the next
-//! request go at once, however recently the last one left. Here the rate is an argument
-//! of each step, and the last slot is kept across a change: the next request waits the
-//! NEW interval after the last one.
+//! The spacing is kept by [`Gcra`], a generic cell rate algorithm with a burst of 1 of this
+//! crate's own: one theoretical arrival time per token. It is the same algorithm, step for
+//! step, as the Lua script of the shared budget on Redis
+//! ([`RequestBudget`](super::budget::RequestBudget)), so one process and a fleet pace
+//! alike. It replaced the `governor` crate's limiter because governor's quota is fixed when
+//! the limiter is made: when Apple's limit changed, a fresh limiter had to be made, and it
+//! let the next request go at once, however recently the last one left. Here the rate is an
+//! argument of each step, and the last slot is kept across a change: the next request waits
+//! the NEW interval after the last one.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -59,7 +59,8 @@ pub fn spacing(rate: u32) -> Duration {
 
 /// The caller's ceiling on Apple's rate.
 pub(crate) struct RateLimit {
-    /// The caller's ceiling ([`VppClientBuilder::max_requests_per_second`](crate::client::VppClientBuilder::max_requests_per_second)).
+    /// The caller's ceiling
+    /// ([`VppClientBuilder::max_requests_per_second`](crate::client::VppClientBuilder::max_requests_per_second)).
     ceiling: Option<u32>,
 }
 
@@ -130,6 +131,7 @@ impl<K: Copy + Eq + Hash> Gcra<K> {
 
     /// Records that a request of `keys` takes the slot `at` (taken elsewhere, e.g. on
     /// Redis): the next local slot is no earlier than `at` plus the spacing.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))] // the Redis budget's
     pub(crate) fn note(&self, keys: &[K], at: Instant) {
         let mut last = self.lock(at);
         for key in keys {

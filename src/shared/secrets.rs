@@ -4,11 +4,12 @@
 //! Setting the notification URL makes Apple send a `TEST_NOTIFICATION` at once, to
 //! whichever replica the load balancer picks, and Apple refuses the settings (9728) unless
 //! it is answered 2xx. So the secret is in shared storage before subscribing:
-//! [`LocationHandle::subscribe_shared`](crate::client::LocationHandle::subscribe_shared) stores it ([`NotificationSecrets::put`]) and only
-//! then subscribes. A receiver reads the secrets of the notification's location
-//! ([`NotificationSecrets::get`]: the newest and the one before, so notifications signed
-//! with the previous secret while it changes are still accepted) and checks the header
-//! against them ([`crate::notification::authenticate_any`]).
+//! [`LocationHandle::subscribe_shared`](crate::client::LocationHandle::subscribe_shared)
+//! stores it ([`NotificationSecrets::put`]) and only then subscribes. A receiver reads the
+//! secrets of the notification's location ([`NotificationSecrets::get`]: the newest and the
+//! one before, so notifications signed with the previous secret while it changes are still
+//! accepted) and checks the header against them
+//! ([`crate::notification::authenticate_any`]).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -20,7 +21,8 @@ use super::error::StoreError;
 use crate::notification::NotificationSecret;
 
 /// The notification secrets every replica accepts, by location (the MDM's key: the
-/// location's `uId` in [`LocationHandle::subscribe_shared`](crate::client::LocationHandle::subscribe_shared)).
+/// location's `uId` in
+/// [`LocationHandle::subscribe_shared`](crate::client::LocationHandle::subscribe_shared)).
 ///
 /// Holds secrets: protect the store as the content tokens' store.
 pub trait NotificationSecrets: Send + Sync + fmt::Debug {

@@ -14,10 +14,11 @@
 //! 3. in a second read-modify-write, hand the answers to the tracker as it is *now*,
 //!    with what other replicas applied meanwhile.
 //!
-//! [`LocationHandle::poll_shared_at`](crate::client::LocationHandle::poll_shared_at) is that round. A notification goes to the stored
-//! tracker the same way, in one read-modify-write
-//! (`update_tracker(store, |t| t.on_notification_at(&n, now))`), on whichever replica it
-//! lands. A claim lapses after its hold (a replica that died), and the work is due again.
+//! [`LocationHandle::poll_shared_at`](crate::client::LocationHandle::poll_shared_at) is
+//! that round. A notification goes to the stored tracker the same way, in one
+//! read-modify-write (`update_tracker(store, |t| t.on_notification_at(&n, now))`), on
+//! whichever replica it lands. A claim lapses after its hold (a replica that died), and the
+//! work is due again.
 
 use std::fmt;
 use std::sync::Mutex;
