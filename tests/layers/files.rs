@@ -361,74 +361,55 @@ impl Crate {
         problems
     }
 
-    /// One message per import cycle found, naming its files and each import.
+    /// One message per group of files that import each other in a ring (a strongly
+    /// connected component of the import graph), naming every import inside the group,
+    /// so that the message shows each import that would have to go.
     fn cycles(&self) -> Vec<Problem> {
-        let mut next: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        for &(from, to) in self.edges.keys() {
-            next.entry(from).or_default().push(to);
-        }
-        #[derive(Clone, Copy, PartialEq)]
-        enum Mark {
-            New,
-            OnPath,
-            Done,
-        }
-        struct Search<'c> {
-            krate: &'c Crate,
-            next: BTreeMap<usize, Vec<usize>>,
-            marks: Vec<Mark>,
-            path: Vec<usize>,
-            found: Vec<Problem>,
-        }
-        impl Search<'_> {
-            fn visit(&mut self, file: usize) {
-                self.marks[file] = Mark::OnPath;
-                self.path.push(file);
-                for target in self.next.get(&file).cloned().unwrap_or_default() {
-                    match self.marks[target] {
-                        Mark::New => self.visit(target),
-                        Mark::OnPath => self.report(target),
-                        Mark::Done => {}
+        let n = self.files.len();
+        let mut reach = vec![vec![false; n]; n];
+        for (start, row) in reach.iter_mut().enumerate() {
+            let mut stack = vec![start];
+            while let Some(file) = stack.pop() {
+                for (&(from, to), _) in self.edges.range((file, 0)..=(file, usize::MAX)) {
+                    debug_assert_eq!(from, file);
+                    if !row[to] {
+                        row[to] = true;
+                        stack.push(to);
                     }
                 }
-                self.path.pop();
-                self.marks[file] = Mark::Done;
-            }
-            fn report(&mut self, target: usize) {
-                let k = self.krate;
-                let start = self.path.iter().position(|&f| f == target).unwrap();
-                let ring = &self.path[start..];
-                let steps: Vec<String> = ring
-                    .iter()
-                    .zip(ring.iter().skip(1).chain([&ring[0]]))
-                    .map(|(&a, &b)| format!("{} imports `{}`", k.name(a), k.edges[&(a, b)]))
-                    .collect();
-                // The cycle belongs to the innermost folder holding all its files.
-                let mut folder: Vec<String> = k.folder_module(ring[0]);
-                for &f in ring {
-                    let m = k.folder_module(f);
-                    let common = folder.iter().zip(&m).take_while(|(a, b)| a == b).count();
-                    folder.truncate(common);
-                }
-                self.found.push((
-                    Crate::folder_of(&folder),
-                    format!("import cycle: {}", steps.join("; ")),
-                ));
             }
         }
-        let mut search = Search {
-            krate: self,
-            next,
-            marks: vec![Mark::New; self.files.len()],
-            path: Vec::new(),
-            found: Vec::new(),
-        };
-        for file in 0..self.files.len() {
-            if search.marks[file] == Mark::New {
-                search.visit(file);
+        let mut seen = vec![false; n];
+        let mut found = Vec::new();
+        for first in 0..n {
+            if seen[first] || !reach[first][first] {
+                continue;
             }
+            let ring: Vec<usize> = (0..n)
+                .filter(|&f| reach[first][f] && reach[f][first])
+                .collect();
+            for &f in &ring {
+                seen[f] = true;
+            }
+            let steps: Vec<String> = self
+                .edges
+                .iter()
+                .filter(|((from, to), _)| ring.contains(from) && ring.contains(to))
+                .map(|(&(from, _), text)| format!("{} imports `{text}`", self.name(from)))
+                .collect();
+            // The cycle belongs to the innermost folder holding all its files.
+            let mut folder = self.folder_module(ring[0]);
+            for &f in &ring {
+                let m = self.folder_module(f);
+                let common = folder.iter().zip(&m).take_while(|(a, b)| a == b).count();
+                folder.truncate(common);
+            }
+            found.push((
+                Self::folder_of(&folder),
+                format!("import cycle: {}", steps.join("; ")),
+            ));
         }
-        search.found
+        found
     }
 
     /// The module path of the folder a file is in.
@@ -798,6 +779,20 @@ fn a_cycle_between_files_is_named_with_each_import() {
         [
             "import cycle: a/x.rs imports `super::y::Y`; a/y.rs imports `super::z::g`; a/z.rs imports `crate::a::x::X`"
         ]
+    );
+}
+
+#[test]
+fn a_cycle_across_folders_is_found_through_re_exports() {
+    let found = problems_of(&[
+        ("lib.rs", ROOT),
+        ("a/mod.rs", "// all\nmod y;\n\npub use y::Y;\n"),
+        ("a/y.rs", "pub struct Y(crate::b::Z);\n"),
+        ("b.rs", "use crate::a::Y;\npub struct Z;\n"),
+    ]);
+    assert_eq!(
+        found,
+        ["import cycle: a/y.rs imports `crate::b::Z`; b.rs imports `crate::a::Y`"]
     );
 }
 
