@@ -398,12 +398,11 @@ impl RedisBudget {
     async fn shared_or_local(&self, key: &BudgetKey, rate: u32, held: Option<Instant>) -> Slot {
         let cells = key.cells();
         let local = self.local_spacing(rate);
-        // After a jump of Redis's clock: the next slot no earlier than the horizon.
-        let mut floor = Duration::ZERO;
-        // This request's local slot, taken once (while degraded, and for a while after).
-        let mut local_slot: Option<Instant> = held;
-        // Whether Redis answered this request after an outage ("ask again later").
-        let mut came_back = false;
+        let mut asking = Asking {
+            floor: Duration::ZERO,
+            local_slot: held,
+            came_back: false,
+        };
         for _ in 0..MAX_ASKS {
             if !self.should_ask_redis() {
                 break;
@@ -413,68 +412,27 @@ impl RedisBudget {
             // meanwhile (its slot on Redis is no earlier than its local one), or the
             // fleet would send its shares and the full rate at once. The slot on Redis
             // stays the time the request leaves, so Redis's order holds.
-            if local_slot.is_none()
+            if asking.local_slot.is_none()
                 && (self.recently_recovered() || self.status() == BudgetStatus::Degraded)
             {
-                local_slot = Some(self.local.reserve_all(&cells, local, Instant::now()));
+                asking.local_slot = Some(self.local.reserve_all(&cells, local, Instant::now()));
             }
             let sent = Instant::now();
-            let not_before = local_slot
+            let not_before = asking
+                .local_slot
                 .map_or(Duration::ZERO, |slot| slot.saturating_duration_since(sent))
-                .max(floor);
-            match self.reserve_shared(key, spacing(rate), not_before).await {
+                .max(asking.floor);
+            let step = match self.reserve_shared(key, spacing(rate), not_before).await {
                 Ok(SharedSlot::Granted { wait, redis_now }) => {
-                    let received = Instant::now();
-                    // The blend with local pacing runs from the first slot had back.
-                    if self.set_degraded(false) || came_back {
-                        *self.recovered_at.lock().unwrap_or_else(|e| e.into_inner()) =
-                            Some(received);
-                    }
-                    if self.mark_clock(sent, received, redis_now) && floor.is_zero() {
-                        // Redis's clock ran ahead of ours: slots handed out before the
-                        // jump may lie later than this one. Leave this slot unused.
-                        floor = SLOT_HORIZON;
-                        continue;
-                    }
-                    let slot = received + wait;
-                    // The latest slot this replica had from Redis: local pacing, should
-                    // Redis go away, starts after it.
-                    self.local.note(&cells, slot);
-                    return Slot::Shared(slot);
+                    self.on_granted(wait, redis_now, sent, &cells, &mut asking)
                 }
-                Ok(SharedSlot::Later { retry }) => {
-                    // Redis answers: no longer degraded (the slot is still to be had).
-                    if self.set_degraded(false) {
-                        came_back = true;
-                        *self.recovered_at.lock().unwrap_or_else(|e| e.into_inner()) =
-                            Some(Instant::now());
-                    }
-                    tokio::time::sleep(retry.max(Duration::from_millis(1))).await;
-                }
-                Err(_) => {
-                    let failed = Instant::now();
-                    if self.set_degraded(true) {
-                        // Slots handed out by Redis lie at most the horizon after the
-                        // moment they were: local pacing starts after every slot that
-                        // can still be pending (this replica's own are in `local`), and
-                        // after the first probe, which abandons the local slots if Redis
-                        // answers by then (the others may not have lost it).
-                        self.local.reserve_all(
-                            &cells,
-                            Duration::ZERO,
-                            failed + SLOT_HORIZON + PROBE_EVERY,
-                        );
-                        break;
-                    }
-                    match local_slot {
-                        // The local slot taken before asking Redis still holds, unless
-                        // the question took so long that it passed.
-                        Some(slot) if Instant::now() <= slot + MAX_LATENESS => {
-                            return Slot::Local(slot);
-                        }
-                        _ => break,
-                    }
-                }
+                Ok(SharedSlot::Later { retry }) => self.on_later(retry, &mut asking).await,
+                Err(_) => self.on_failure(&cells, &asking),
+            };
+            match step {
+                Step::Take(slot) => return slot,
+                Step::AskAgain => {}
+                Step::PaceLocally => break,
             }
         }
         match held {
@@ -482,6 +440,84 @@ impl RedisBudget {
             _ => Slot::Local(self.local.reserve_all(&cells, local, Instant::now())),
         }
     }
+
+    /// Redis granted a slot `wait` after its step, asked at `sent`.
+    fn on_granted(
+        &self,
+        wait: Duration,
+        redis_now: i64,
+        sent: Instant,
+        cells: &[BudgetCell],
+        asking: &mut Asking,
+    ) -> Step {
+        let received = Instant::now();
+        // The blend with local pacing runs from the first slot had back.
+        if self.set_degraded(false) || asking.came_back {
+            *self.recovered_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(received);
+        }
+        if self.mark_clock(sent, received, redis_now) && asking.floor.is_zero() {
+            // Redis's clock ran ahead of ours: slots handed out before the jump may lie
+            // later than this one. Leave this slot unused.
+            asking.floor = SLOT_HORIZON;
+            return Step::AskAgain;
+        }
+        let slot = received + wait;
+        // The latest slot this replica had from Redis: local pacing, should Redis go
+        // away, starts after it.
+        self.local.note(cells, slot);
+        Step::Take(Slot::Shared(slot))
+    }
+
+    /// Redis answered that the slot lies beyond the horizon: ask again after `retry`.
+    async fn on_later(&self, retry: Duration, asking: &mut Asking) -> Step {
+        // Redis answers: no longer degraded (the slot is still to be had).
+        if self.set_degraded(false) {
+            asking.came_back = true;
+            *self.recovered_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        }
+        tokio::time::sleep(retry.max(Duration::from_millis(1))).await;
+        Step::AskAgain
+    }
+
+    /// Redis did not answer.
+    fn on_failure(&self, cells: &[BudgetCell], asking: &Asking) -> Step {
+        let failed = Instant::now();
+        if self.set_degraded(true) {
+            // Slots handed out by Redis lie at most the horizon after the moment they
+            // were: local pacing starts after every slot that can still be pending (this
+            // replica's own are in `local`), and after the first probe, which abandons the
+            // local slots if Redis answers by then (the others may not have lost it).
+            self.local
+                .reserve_all(cells, Duration::ZERO, failed + SLOT_HORIZON + PROBE_EVERY);
+            return Step::PaceLocally;
+        }
+        match asking.local_slot {
+            // The local slot taken before asking Redis still holds, unless the question
+            // took so long that it passed.
+            Some(slot) if Instant::now() <= slot + MAX_LATENESS => Step::Take(Slot::Local(slot)),
+            _ => Step::PaceLocally,
+        }
+    }
+}
+
+/// What one request asking Redis for its slot has learnt so far.
+struct Asking {
+    /// After a jump of Redis's clock: the next slot no earlier than the horizon.
+    floor: Duration,
+    /// This request's local slot, taken once (while degraded, and for a while after).
+    local_slot: Option<Instant>,
+    /// Whether Redis answered this request after an outage ("ask again later").
+    came_back: bool,
+}
+
+/// What to do after one of Redis's answers.
+enum Step {
+    /// Send at this slot.
+    Take(Slot),
+    /// Ask Redis again.
+    AskAgain,
+    /// Stop asking: take a local slot.
+    PaceLocally,
 }
 
 /// Where a request's slot came from.
