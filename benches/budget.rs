@@ -10,8 +10,8 @@ mod redis_server;
 
 use std::time::Instant;
 
-use apple_vpp::client::{BudgetKey, InProcessBudget, LocationKey, RequestBudget, TokenId};
 use apple_vpp::redis::{RedisBudget, RedisStore};
+use apple_vpp::shared::{BudgetKey, InProcessBudget, LocationKey, RequestBudget, TokenId};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 /// A rate so high that the slots never run ahead of the clock by much: the step, not the

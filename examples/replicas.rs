@@ -38,8 +38,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use apple_vpp::VppToken;
-use apple_vpp::client::{BudgetStatus, VppClient};
+use apple_vpp::client::VppClient;
 use apple_vpp::redis::{RedisBudget, RedisLeases, RedisStore};
+use apple_vpp::shared::BudgetStatus;
 use apple_vpp_sim::{Scenario, SimOptions, Simulator};
 use serde::Serialize;
 

@@ -18,9 +18,12 @@ pub use crate::wire::{AppleError, ErrorKind, ErrorNumber, ResponseError, UpdateE
 /// request failed), and one error per flow over it.
 #[cfg(feature = "client")]
 pub use crate::client::{
-    BuildError, DedupError, FlowError, FlowStop, LeaseError, SendError, StoreError,
-    SubscribeFailure, SyncError, TransportKind, WriteError,
+    BuildError, FlowError, FlowStop, SendError, SubscribeFailure, SyncError, TransportKind,
+    WriteError,
 };
+/// The shared stores' errors (feature `client`).
+#[cfg(feature = "client")]
+pub use crate::shared::{DedupError, LeaseError, StoreError};
 
 #[cfg(test)]
 mod tests {

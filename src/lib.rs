@@ -130,7 +130,10 @@
 //! - `client` (off by default): `client::VppClient`, an async client for Apple's v2 and
 //!   legacy v1 endpoints over reqwest with rustls (no OpenSSL): one generic `send` for any
 //!   [`api::Endpoint`] (per-token rate limit, retries only where safe, no redirects), and
-//!   the configure / verify / renew, license, user, notification and event flows on it.
+//!   the configure / verify / renew, license, user, notification and event flows on it;
+//!   and [`shared`], what an MDM's replicas share (the request budget, a lease per
+//!   location, notification de-duplication, the event tracker, the notification secrets)
+//!   as traits with in-process forms, which the `redis` feature implements on Redis.
 //!
 //! ## Security
 //! The credential is the whole `.vpptoken` file content. [`VppToken`] and
@@ -165,6 +168,9 @@ pub mod paging;
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub mod redis;
 pub mod secret;
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+pub mod shared;
 pub mod token;
 pub mod users;
 pub mod wire;

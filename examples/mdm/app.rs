@@ -10,12 +10,14 @@ use apple_vpp::ConfigureOutcome;
 use apple_vpp::api::{GetAssets, GetAssignments, GetUsers};
 use apple_vpp::chrono::Utc;
 use apple_vpp::client::{
-    FlowError, FlowStop, InProcessBudget, InProcessLeases, LeaseError, LeaseStore, MetadataOptions,
-    NotificationDedup, NotificationSecrets, RequestBudget, SendError, StoreError, SyncError,
-    SyncPage, VppClient, WriteError,
+    FlowError, FlowStop, MetadataOptions, SendError, SyncError, SyncPage, VppClient, WriteError,
 };
 use apple_vpp::events::{EventOutcome, Update};
 use apple_vpp::notification::NotificationDeduper;
+use apple_vpp::shared::{
+    InProcessBudget, InProcessLeases, LeaseError, LeaseStore, NotificationDedup,
+    NotificationSecrets, RequestBudget, StoreError,
+};
 use apple_vpp::wire::{AssetRef, LicensesRequest, PricingParam, RevokeRequest};
 use apple_vpp::{
     Asset, Assignment, ClaimOptions, EventId, MdmIdentity, NotificationSecret,

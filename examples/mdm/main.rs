@@ -45,7 +45,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use apple_vpp::client::LeaseError;
+use apple_vpp::shared::LeaseError;
 use apple_vpp_sim::{AssignmentSpec, MdmInfo, RunningSimulator, Scenario, SimOptions, Simulator};
 
 use crate::app::{Mdm, MdmError, Options, Stores};

@@ -7,9 +7,9 @@
 //! records each id once, in the same transaction as what the notification changed.
 
 use apple_vpp::chrono::Utc;
-use apple_vpp::client::NotificationSecrets;
 use apple_vpp::events::Update;
 use apple_vpp::notification::{self, Mark, Notification, ReceiveError, ReceiveLimits};
+use apple_vpp::shared::NotificationSecrets;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};

@@ -12,9 +12,9 @@
 use std::fmt;
 use std::sync::{Mutex, MutexGuard};
 
-use apple_vpp::client::{NotificationSecrets, StoreError, StoredTracker, TrackerStore};
 use apple_vpp::events::EventTracker;
 use apple_vpp::notification::NotificationSecret;
+use apple_vpp::shared::{NotificationSecrets, StoreError, StoredTracker, TrackerStore};
 use futures_util::future::BoxFuture;
 
 use crate::db::{Db, DbError};

@@ -7,7 +7,8 @@
 
 use apple_vpp::api::{GetAssets, GetAssignments, GetUsers, Paged};
 use apple_vpp::assets::RecordError;
-use apple_vpp::client::{LeaseGuard, LeaseKind, SyncPage};
+use apple_vpp::client::{LeaseGuard, SyncPage};
+use apple_vpp::shared::LeaseKind;
 use apple_vpp::wire::Page;
 use apple_vpp::{Asset, Assignment, SyncOutcome, VppToken, VppUser};
 use futures_util::StreamExt;

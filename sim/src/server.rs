@@ -373,7 +373,7 @@ impl RunningSimulator {
     /// with their counts, its assignments and its user records, in a stable order (see
     /// [`StateDump`](crate::StateDump)). `serde_json::to_string(&sim.dump())` gives the
     /// same JSON as the binary's `dump` command.
-    pub fn dump(&self) -> crate::StateDump {
+    pub fn dump(&self) -> crate::dump::StateDump {
         crate::dump::dump(&self.shared.world())
     }
 

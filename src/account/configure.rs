@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{ConfigureError, VppAccount, ensure_same_location};
+use super::error::ConfigureError;
+use super::same_location::ensure_same_location;
+use super::vpp_account::VppAccount;
 use crate::location::{Location, LocationSnapshot, Protocol};
 use crate::ownership::{MdmIdentity, MdmOwner, Ownership, Takeover};
 use crate::token::VppToken;

@@ -3,11 +3,10 @@
 
 use chrono::{DateTime, Utc};
 
+use super::configure::{ClaimOptions, Configure, PendingClaim, configure_again_at, configure_at};
+use super::error::ConfigureError;
 use super::flow::{FlowAnswer, FlowProgress, FlowStep, refuses_legacy_token, v1_is_gone};
-use super::{
-    ClaimOptions, Configure, ConfigureError, PendingClaim, VppAccount, configure_again_at,
-    configure_at,
-};
+use super::vpp_account::VppAccount;
 use crate::location::{Location, LocationSnapshot, Protocol};
 use crate::ownership::{MdmIdentity, MdmOwner};
 use crate::token::VppToken;

@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::ensure_same_location;
-use super::{AppleVerdict, ClaimState, ConfigureError, RenewError, VppAccount};
+use super::error::{ConfigureError, RenewError};
+use super::same_location::ensure_same_location;
+use super::vpp_account::{AppleVerdict, ClaimState, VppAccount};
 use crate::expiry;
 use crate::location::LocationSnapshot;
 use crate::ownership::Ownership;

@@ -3,8 +3,10 @@
 
 use chrono::{DateTime, Utc};
 
+use super::error::{ConfigureError, RenewError};
 use super::flow::{FlowAnswer, FlowProgress, FlowStep, refuses_legacy_token};
-use super::{ConfigureError, Reclaim, RenewError, Renewal, VppAccount};
+use super::renew::{Reclaim, Renewal};
+use super::vpp_account::VppAccount;
 use crate::location::Protocol;
 use crate::token::VppToken;
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{AppleVerdict, ClaimState, VppAccount};
+use super::vpp_account::{AppleVerdict, ClaimState, VppAccount};
 use crate::location::{Location, Protocol};
 use crate::ownership::{MdmIdentity, MdmOwner};
 use crate::secret::SecretString;

@@ -3,11 +3,26 @@
 
 use chrono::{DateTime, Utc};
 
-use super::ensure_same_location;
-use super::{AppleVerdict, ClaimState, LocationMismatch, Verification, VppAccount};
+use super::error::LocationMismatch;
+use super::same_location::ensure_same_location;
+use super::vpp_account::{AppleVerdict, ClaimState, VppAccount};
 use crate::location::LocationSnapshot;
-use crate::ownership::Ownership;
+use crate::ownership::{MdmOwner, Ownership};
 use crate::wire::{AppleError, ErrorKind};
+
+/// The result of [`VppAccount::verify_at`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Verification {
+    /// Still ours; the account is refreshed from the snapshot.
+    StillOurs,
+    /// Another MDM claimed the location: the account is displaced and must not be used
+    /// against Apple until an admin accepts a takeover again.
+    Displaced(MdmOwner),
+    /// Nobody claims it any more: claim it again by configuring (no consent needed, no
+    /// other MDM holds it). The account is not usable until then.
+    Released,
+}
 
 impl VppAccount {
     /// Re-checks the claim with a fresh snapshot (Apple: at the start of every session).

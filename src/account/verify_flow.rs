@@ -2,8 +2,10 @@
 
 use chrono::{DateTime, Utc};
 
+use super::error::LocationMismatch;
 use super::flow::{FlowAnswer, FlowProgress, FlowStep};
-use super::{LocationMismatch, Verification, VppAccount};
+use super::verify::Verification;
+use super::vpp_account::VppAccount;
 use crate::token::VppToken;
 
 /// Re-checking an account with Apple (at the start of every session), without I/O (see

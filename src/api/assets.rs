@@ -1,7 +1,8 @@
 //! `GET assets`: the apps and books the location owns licenses for, with their counts.
 
+use super::endpoint::{Auth, Endpoint, Method, Replay};
+use super::paged::Paged;
 use super::paged::{PageQuery, push};
-use super::{Auth, Endpoint, Method, Paged, Replay};
 use crate::ids::AdamId;
 use crate::wire::{AssetsResponse, PricingParam, ProductType};
 

@@ -1,8 +1,9 @@
 //! `GET assignments`: which licenses are assigned to which devices and users, in full or
 //! since a `versionId`.
 
+use super::endpoint::{Auth, Endpoint, Method, Replay};
+use super::paged::Paged;
 use super::paged::{PageQuery, push};
-use super::{Auth, Endpoint, Method, Paged, Replay};
 use crate::ids::AdamId;
 use crate::wire::{AssignmentsResponse, PricingParam};
 

@@ -3,6 +3,27 @@
 
 use url::Url;
 
+/// Apple's Apps and Books v2 base URL: `https://vpp.itunes.apple.com/mdm/v2/`.
+pub const DEFAULT_BASE_URL: &str = "https://vpp.itunes.apple.com/mdm/v2/";
+
+/// Apps and Books Metadata for Organizations, for enterprise organizations:
+/// `https://api.ent.apple.com/v1/`.
+pub const DEFAULT_METADATA_BASE_URL: &str = "https://api.ent.apple.com/v1/";
+
+/// Apps and Books Metadata for Organizations, for educational organizations:
+/// `https://api.edu.apple.com/v1/`.
+pub const EDUCATION_METADATA_BASE_URL: &str = "https://api.edu.apple.com/v1/";
+
+/// [`DEFAULT_METADATA_BASE_URL`] parsed.
+pub fn default_metadata_base_url() -> Url {
+    Url::parse(DEFAULT_METADATA_BASE_URL).expect("the default metadata base URL is valid")
+}
+
+/// [`DEFAULT_BASE_URL`] parsed.
+pub fn default_base_url() -> Url {
+    Url::parse(DEFAULT_BASE_URL).expect("the default base URL is valid")
+}
+
 /// Why a base URL was refused. Messages never repeat a user name or password.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -126,7 +147,7 @@ mod tests {
             normalize_base_url("https://vpp.itunes.apple.com/mdm/v2")
                 .unwrap()
                 .as_str(),
-            crate::api::DEFAULT_BASE_URL
+            DEFAULT_BASE_URL
         );
         assert_eq!(
             normalize_base_url("http://127.0.0.1:8080")

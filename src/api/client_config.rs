@@ -1,7 +1,7 @@
 //! `GET client/config` and `POST client/config`: the location behind a token, and the
 //! MDM's claim and notification settings on it.
 
-use super::{Auth, Endpoint, Method, Replay};
+use super::endpoint::{Auth, Endpoint, Method, Replay};
 use crate::token::VppToken;
 use crate::wire::{ClientConfig, ClientConfigUpdate};
 

@@ -14,7 +14,8 @@ use url::Url;
 
 pub use http::Method;
 
-use super::BaseUrlError;
+use super::authorization::authorization;
+use super::base_url::{BaseUrlError, check_base_url, default_base_url, default_metadata_base_url};
 use crate::location::Protocol;
 use crate::secret::SecretString;
 use crate::token::VppToken;
@@ -148,11 +149,11 @@ impl ServiceBase {
     /// `https://vpp.itunes.apple.com/mdm/`; a base at the root (`http://127.0.0.1:8080/`)
     /// gives the same root.
     pub fn new(v2: Url) -> Result<Self, BaseUrlError> {
-        let v2 = super::base_url::check_base_url(v2)?;
+        let v2 = check_base_url(v2)?;
         let v1 = v2
             .join("../")
             .expect("a checked base URL has a host and is a base");
-        let metadata = super::default_metadata_base_url();
+        let metadata = default_metadata_base_url();
         Ok(Self { v2, v1, metadata })
     }
 
@@ -160,7 +161,7 @@ impl ServiceBase {
     /// [`super::DEFAULT_METADATA_BASE_URL`]; [`super::EDUCATION_METADATA_BASE_URL`] for
     /// education), checked like the v2 base.
     pub fn with_metadata(mut self, metadata: Url) -> Result<Self, BaseUrlError> {
-        self.metadata = super::base_url::check_base_url(metadata)?;
+        self.metadata = check_base_url(metadata)?;
         Ok(self)
     }
 
@@ -225,7 +226,7 @@ impl ServiceBase {
 impl Default for ServiceBase {
     /// Apple's production service.
     fn default() -> Self {
-        Self::new(super::default_base_url()).expect("Apple's base URL is valid")
+        Self::new(default_base_url()).expect("Apple's base URL is valid")
     }
 }
 
@@ -467,7 +468,7 @@ impl HttpRequest {
             |token: &VppToken| SecretString::new(format!("itvt={}", token.expose_credential()));
         let (authorization, cookie, body_token) = match E::AUTH {
             Auth::None => (None, None, None),
-            Auth::Bearer => (Some(super::authorization(token()?)), None, None),
+            Auth::Bearer => (Some(authorization(token()?)), None, None),
             Auth::InBody => (None, None, Some(token()?)),
             Auth::DeveloperAndCookie => {
                 let cookie = cookie_of(token()?);

@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::{Auth, Endpoint, Method, Replay};
+use super::endpoint::{Auth, Endpoint, Method, Replay};
 use crate::location::Protocol;
 use crate::token::VppToken;
 use crate::wire::LegacyClientConfig;

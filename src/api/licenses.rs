@@ -1,7 +1,8 @@
 //! `POST assets/associate`, `assets/disassociate` and `assets/revoke`: give licenses to
 //! devices and users, and take them back. Each answers an event; the work happens later.
 
-use super::{Auth, BatchedWrite, Endpoint, Method, Replay};
+use super::endpoint::{Auth, Endpoint, Method, Replay};
+use super::write::BatchedWrite;
 use crate::batching::{BatchError, BatchLimits, license_batches, revoke_batches};
 use crate::token::VppToken;
 use crate::wire::{EventResponse, EventType, LicensesRequest, RevokeRequest};

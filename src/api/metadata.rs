@@ -22,7 +22,7 @@ use std::borrow::Cow;
 
 use url::Url;
 
-use super::{Auth, Endpoint, Host, Method, Replay, RequestError};
+use super::endpoint::{Auth, Endpoint, Host, Method, Replay, RequestError};
 use crate::ids::AdamId;
 use crate::metadata::Storefront;
 use crate::wire::{

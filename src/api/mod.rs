@@ -33,26 +33,34 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+// the request vocabulary: base URLs, credentials, one request built and sent again
+mod authorization;
+mod base_url;
+mod endpoint;
+mod retry;
+
+// what the lists and the writes share
+mod paged;
+mod write;
+
+// Apple's calls
 mod assets;
 mod assignments;
-mod base_url;
 mod client_config;
-mod endpoint;
 mod legacy;
+mod licenses;
 mod metadata;
-mod retry;
 mod service_config;
 mod status;
-
-pub use base_url::{BaseUrlError, check_base_url, is_loopback, normalize_base_url};
-mod licenses;
-mod paged;
 mod users;
-mod write;
 
 pub use assets::GetAssets;
 pub use assignments::GetAssignments;
-
+pub use authorization::authorization;
+pub use base_url::{
+    BaseUrlError, DEFAULT_BASE_URL, DEFAULT_METADATA_BASE_URL, EDUCATION_METADATA_BASE_URL,
+    check_base_url, default_base_url, default_metadata_base_url, is_loopback, normalize_base_url,
+};
 pub use client_config::{GetClientConfig, SetClientConfig};
 pub use endpoint::{
     Auth, Credentials, Endpoint, Host, HttpRequest, Method, Replay, RequestError, ServiceBase,
@@ -70,36 +78,3 @@ pub use service_config::GetServiceConfig;
 pub use status::GetEventStatus;
 pub use users::{CreateUsers, GetUsers, RetireUsers, UpdateUsers};
 pub use write::BatchedWrite;
-
-use url::Url;
-
-use crate::secret::SecretString;
-use crate::token::VppToken;
-
-/// Apple's Apps and Books v2 base URL: `https://vpp.itunes.apple.com/mdm/v2/`.
-pub const DEFAULT_BASE_URL: &str = "https://vpp.itunes.apple.com/mdm/v2/";
-
-/// Apps and Books Metadata for Organizations, for enterprise organizations:
-/// `https://api.ent.apple.com/v1/`.
-pub const DEFAULT_METADATA_BASE_URL: &str = "https://api.ent.apple.com/v1/";
-
-/// Apps and Books Metadata for Organizations, for educational organizations:
-/// `https://api.edu.apple.com/v1/`.
-pub const EDUCATION_METADATA_BASE_URL: &str = "https://api.edu.apple.com/v1/";
-
-/// [`DEFAULT_METADATA_BASE_URL`] parsed.
-pub fn default_metadata_base_url() -> Url {
-    Url::parse(DEFAULT_METADATA_BASE_URL).expect("the default metadata base URL is valid")
-}
-
-/// [`DEFAULT_BASE_URL`] parsed.
-pub fn default_base_url() -> Url {
-    Url::parse(DEFAULT_BASE_URL).expect("the default base URL is valid")
-}
-
-/// The `Authorization` header value: `Bearer <the whole .vpptoken content>`.
-///
-/// **Security:** the result is the secret credential; it stays wrapped.
-pub fn authorization(token: &VppToken) -> SecretString {
-    SecretString::new(format!("Bearer {}", token.expose_credential()))
-}

@@ -3,7 +3,7 @@
 
 use std::fmt::Display;
 
-use super::Endpoint;
+use super::endpoint::Endpoint;
 use crate::wire::Page;
 
 /// A list endpoint read page by page. Its answer is a [`Page`].

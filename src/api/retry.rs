@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-use super::Replay;
+use super::endpoint::Replay;
 use crate::wire::{ErrorKind, ResponseError};
 
 /// Why one attempt failed, as far as retrying is concerned.

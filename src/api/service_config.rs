@@ -1,6 +1,6 @@
 //! `GET service/config`: Apple's limits, error texts and URLs (no token needed).
 
-use super::{Auth, Endpoint, Method, Replay};
+use super::endpoint::{Auth, Endpoint, Method, Replay};
 use crate::wire::ServiceConfig;
 
 /// `GET service/config`. Apple changes its limits without notice and asks clients to

@@ -1,6 +1,6 @@
 //! `GET status?eventId=`: how far an asynchronous request has got.
 
-use super::{Auth, Endpoint, Method, Replay};
+use super::endpoint::{Auth, Endpoint, Method, Replay};
 use crate::ids::EventId;
 use crate::wire::StatusResponse;
 

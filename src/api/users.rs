@@ -1,8 +1,10 @@
 //! `GET users` (in full or since a `versionId`) and `POST users/create`, `users/update`,
 //! `users/retire`.
 
+use super::endpoint::{Auth, Endpoint, Method, Replay};
+use super::paged::Paged;
 use super::paged::{PageQuery, push};
-use super::{Auth, BatchedWrite, Endpoint, Method, Paged, Replay};
+use super::write::BatchedWrite;
 use crate::batching::{BatchError, BatchLimits, user_batches};
 use crate::token::VppToken;
 use crate::wire::{EventResponse, EventType, UsersRequest, UsersResponse};

@@ -3,7 +3,7 @@
 //! [`super::UpdateUsers`], [`super::RetireUsers`]), which differ only by path, body, how
 //! the body is split into batches and whether a batch may be sent again.
 
-use super::Endpoint;
+use super::endpoint::Endpoint;
 use crate::batching::{BatchError, BatchLimits};
 use crate::wire::EventResponse;
 

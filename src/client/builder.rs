@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 
-use super::budget::{InProcessBudget, RequestBudget};
-use super::lease::{DEFAULT_LEASE_TTL, LeaseStore, MAX_LEASE_TTL, MIN_LEASE_TTL};
-use super::rate::RateLimit;
 use super::vpp_client::{Inner, VppClient};
 use crate::api::{BaseUrlError, RetryPolicy, ServiceBase};
+use crate::shared::rate::{Gcra, RateLimit};
+use crate::shared::{
+    DEFAULT_LEASE_TTL, InProcessBudget, LeaseStore, MAX_LEASE_TTL, MIN_LEASE_TTL, RequestBudget,
+};
 
 /// Default `User-Agent`: the crate's name and version, `apple-vpp/<version>`.
 pub const DEFAULT_USER_AGENT: &str = concat!("apple-vpp/", env!("CARGO_PKG_VERSION"));
@@ -51,6 +52,13 @@ impl std::fmt::Debug for VppClientBuilder {
             .field("leases", &self.leases)
             .field("lease_ttl", &self.lease_ttl)
             .finish_non_exhaustive()
+    }
+}
+
+impl VppClient {
+    /// Starts a builder.
+    pub fn builder() -> VppClientBuilder {
+        VppClientBuilder::default()
     }
 }
 
@@ -200,7 +208,7 @@ impl VppClientBuilder {
                 retry: self.retry.unwrap_or_default(),
                 max_body: self.max_body.unwrap_or(DEFAULT_MAX_BODY_BYTES),
                 rate: RateLimit::new(self.max_requests_per_second),
-                metadata_rate: super::rate::Gcra::default(),
+                metadata_rate: Gcra::default(),
                 developer: self.developer,
                 budget: self
                     .budget

@@ -4,11 +4,11 @@
 use chrono::{DateTime, Utc};
 
 use super::error::SendError;
-use super::shared::{StoreError, TrackerStore, update_tracker};
 use super::vpp_client::VppClient;
 use crate::api::GetEventStatus;
 use crate::events::{EventOutcome, EventStatus, EventTracker, Next, Resend, Update};
 use crate::ids::EventId;
+use crate::shared::{StoreError, TrackerStore, update_tracker};
 use crate::token::VppToken;
 
 /// How long [`super::LocationHandle::poll_shared_at`] claims a due poll or resend for this replica

@@ -10,10 +10,10 @@
 //! | [`super::LocationHandle::subscribe`], [`super::LocationHandle::subscribe_shared`] | [`SubscribeFailure`] |
 
 use super::error::SendError;
-use super::lease::LeaseError;
-use super::shared::StoreError;
 use crate::account::{ConfigureError, LocationMismatch, RenewError, RenewRefusal};
 use crate::notification::SubscribeError;
+use crate::shared::LeaseError;
+use crate::shared::StoreError;
 use crate::wire::{AppleError, ErrorKind};
 
 /// A configuration flow failed: a request failed ([`FlowError::Send`]), the location's

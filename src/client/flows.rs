@@ -13,7 +13,6 @@ use chrono::Utc;
 
 use super::error::SendError;
 use super::flow_error::FlowError;
-use super::lease::{LeaseKind, LocationKey};
 use super::send::Failed;
 use super::vpp_client::VppClient;
 use crate::account::{
@@ -26,6 +25,7 @@ use crate::api::{
 };
 use crate::location::{LocationSnapshot, Protocol};
 use crate::ownership::MdmIdentity;
+use crate::shared::{LeaseKind, LocationKey};
 use crate::token::VppToken;
 use crate::wire::{ClientConfig, ClientConfigUpdate, ResponseError};
 

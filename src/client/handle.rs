@@ -12,11 +12,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::budget::TokenId;
 use super::error::SendError;
 use super::events::PollRound;
 use super::flow_error::{FlowError, SubscribeFailure};
-use super::lease::{LeaseError, LeaseKind, LocationKey};
 use super::leasing::LeaseGuard;
 use super::licenses::{LocationPage, LocationSync, SentBatch, UsersCreated};
 use super::metadata::{
@@ -24,7 +22,6 @@ use super::metadata::{
 };
 use super::notifications::SubscribeOutcome;
 use super::pages::{PageStream, SyncPage};
-use super::shared::{NotificationSecrets, StoreError, TrackerStore};
 use super::sync_error::SyncError;
 use super::vpp_client::VppClient;
 use super::write_error::WriteError;
@@ -41,6 +38,10 @@ use crate::metadata::Storefront;
 use crate::notification::NotificationSubscription;
 use crate::ownership::MdmIdentity;
 use crate::paging::SyncOutcome;
+use crate::shared::LeaseError;
+use crate::shared::{
+    LeaseKind, LocationKey, NotificationSecrets, StoreError, TokenId, TrackerStore,
+};
 use crate::token::VppToken;
 use crate::users::VppUser;
 use crate::wire::{

@@ -14,11 +14,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::future::{Either, select};
 
-use super::budget::TokenId;
 use super::error::SendError;
-use super::lease::{Lease, LeaseError, LeaseKind, LeaseStore, LocationKey};
 use super::vpp_client::VppClient;
 use crate::location::Protocol;
+use crate::shared::{Lease, LeaseError, LeaseKind, LeaseStore, LocationKey, TokenId};
 use crate::token::VppToken;
 
 /// The lease a piece of work runs under, handed to it by [`super::LocationHandle::with_lease`] from

@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 
 use super::error::SendError;
-use super::lease::LeaseKind;
 use super::leasing::LeaseGuard;
 use super::pages::SyncPage;
 use super::send::Failed;
@@ -25,6 +24,7 @@ use crate::events::{
 };
 use crate::ids::EventId;
 use crate::paging::SyncOutcome;
+use crate::shared::LeaseKind;
 use crate::token::VppToken;
 use crate::users::VppUser;
 use crate::wire::{

@@ -122,41 +122,38 @@
 //! An incremental answer lists what was added or changed since the version; removals
 //! (disassociate, revoke) show up in the events, their notifications, or a full sync.
 
-pub(crate) mod budget;
-mod builder;
-mod dedup;
+// what the client's calls fail with
 mod error;
-mod error_is;
-mod events;
 mod flow_error;
-mod flows;
-mod handle;
-pub(crate) mod lease;
+mod sync_error;
+mod write_error;
+
+// the client and its settings
+mod builder;
+mod vpp_client;
+
+// sending one request; work under a location's lease
 mod leasing;
+mod send;
+
+// the lists, the writes and the flows
+mod events;
+mod flows;
 mod licenses;
 mod metadata;
 mod notifications;
 mod pages;
-pub(crate) mod rate;
-mod send;
-mod shared;
-mod sync_error;
-mod vpp_client;
-mod write_error;
 
-pub use budget::{BudgetCell, BudgetKey, BudgetStatus, InProcessBudget, RequestBudget, TokenId};
+// one location's calls
+mod handle;
+
 pub use builder::{
     BuildError, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, VppClientBuilder,
 };
-pub use dedup::{DedupError, NotificationDedup};
 pub use error::{SendError, TransportKind};
 pub use events::{DEFAULT_CLAIM_HOLD, PollRound};
 pub use flow_error::{FlowError, FlowStop, SubscribeFailure};
 pub use handle::LocationHandle;
-pub use lease::{
-    DEFAULT_LEASE_TTL, InProcessLeases, Lease, LeaseError, LeaseKind, LeaseStore, LocationKey,
-    MAX_LEASE_TTL, MIN_LEASE_TTL,
-};
 pub use leasing::LeaseGuard;
 pub use licenses::{DEFAULT_POLL_INTERVAL, LocationPage, LocationSync, SentBatch, UsersCreated};
 pub use metadata::{
@@ -165,15 +162,6 @@ pub use metadata::{
 };
 pub use notifications::SubscribeOutcome;
 pub use pages::{PageStream, SyncPage};
-pub use rate::{
-    DEFAULT_MAX_REQUESTS_PER_SECOND, MAX_LATENESS, UNKNOWN_LIMIT_REQUESTS_PER_SECOND, WINDOW_SLACK,
-    spacing,
-};
-pub use shared::{
-    InProcessSecrets, InProcessTrackerStore, MAX_TRACKER_CONFLICTS, NotificationSecrets,
-    StoreError, StoredTracker, TrackerStore, update_tracker,
-};
-
 pub use sync_error::SyncError;
 pub use vpp_client::{SERVICE_CONFIG_TTL, VppClient};
 pub use write_error::WriteError;

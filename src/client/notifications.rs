@@ -2,13 +2,13 @@
 //! the same update, then a check of what Apple recorded.
 
 use super::flow_error::{FlowError, SubscribeFailure};
-use super::shared::NotificationSecrets;
 use super::vpp_client::VppClient;
 use crate::account::{ClaimOptions, VppAccount};
 use crate::account::{ConfigureError, ConfigureOutcome};
 use crate::location::Location;
 use crate::notification::{NotificationSubscription, SubscribeError};
 use crate::ownership::{MdmIdentity, MdmOwner, Takeover};
+use crate::shared::NotificationSecrets;
 use crate::token::VppToken;
 use crate::wire::ErrorNumber;
 

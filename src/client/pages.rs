@@ -12,7 +12,6 @@ use futures_util::future::BoxFuture;
 use futures_util::stream::{FuturesUnordered, Stream, StreamExt};
 
 use super::error::SendError;
-use super::lease::LeaseKind;
 use super::leasing::LeaseGuard;
 use super::sync_error::SyncError;
 use super::vpp_client::VppClient;
@@ -20,6 +19,7 @@ use crate::api::{Endpoint, Paged};
 use crate::assets::RecordError;
 use crate::ownership::{MdmIdentity, MdmOwner, Ownership};
 use crate::paging::{SyncOutcome, SyncPasses};
+use crate::shared::LeaseKind;
 use crate::token::VppToken;
 use crate::wire::Page;
 

@@ -6,14 +6,12 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use reqwest::header::{CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
 
-use super::budget::{BudgetKey, TokenId};
 use super::error::{SendError, TransportKind};
-use super::lease::LocationKey;
-use super::rate;
 use super::vpp_client::VppClient;
 use crate::api::{
     Auth, Credentials, Endpoint, Failure, Host, HttpRequest, parse_retry_after_at, redact_error,
 };
+use crate::shared::{BudgetKey, LocationKey, TokenId, rate};
 use crate::token::VppToken;
 use crate::wire::ResponseError;
 
@@ -72,11 +70,11 @@ impl VppClient {
     ///   ([`super::VppClientBuilder::budget`]), at Apple's `maxRequestPerSecond` once the
     ///   service configuration has been read, or the caller's lower
     ///   [`super::VppClientBuilder::max_requests_per_second`]
-    ///   ([`super::UNKNOWN_LIMIT_REQUESTS_PER_SECOND`] before either is known), in the
+    ///   ([`crate::shared::UNKNOWN_LIMIT_REQUESTS_PER_SECOND`] before either is known), in the
     ///   budget of the token's location once an answer named it (its `uId`; see
-    ///   [`super::BudgetKey`]). The wait and the request run in a task of their own, so a
+    ///   [`crate::shared::BudgetKey`]). The wait and the request run in a task of their own, so a
     ///   request leaves at its slot however slowly the caller polls; one that could not
-    ///   leave within [`super::MAX_LATENESS`] of its slot takes a new one; the
+    ///   leave within [`crate::shared::MAX_LATENESS`] of its slot takes a new one; the
     ///   metadata hosts have a pacing of their own;
     /// - a failed attempt is sent again only as [`crate::api::Failure::allows_replay`]
     ///   allows, for how it failed ([`SendError::failure`]) and the endpoint's

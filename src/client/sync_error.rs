@@ -5,10 +5,10 @@ use std::convert::Infallible;
 use std::fmt;
 
 use super::error::SendError;
-use super::lease::LeaseError;
 use crate::assets::RecordError;
 use crate::ownership::MdmOwner;
 use crate::paging::PagingError;
+use crate::shared::LeaseError;
 use crate::wire::{AppleError, ErrorKind};
 
 /// Why a list stopped: a request, a page Apple refused, a record, the lease, another MDM

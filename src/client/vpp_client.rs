@@ -2,20 +2,19 @@
 //! service-wide calls (the service configuration, the request budget's status). The
 //! location's flows are on [`super::LocationHandle`]; sending is in `send.rs`.
 
-use crate::api::{GetClientConfig, GetServiceConfig, RetryPolicy, ServiceBase};
-use crate::location::LocationSnapshot;
-use crate::token::VppToken;
-use crate::wire::{ClientConfig, ClientConfigUpdate, ServiceConfig};
-use reqwest::header::HeaderValue;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use super::budget::{BudgetStatus, RequestBudget, TokenId};
-use super::builder::VppClientBuilder;
+use reqwest::header::HeaderValue;
+
 use super::error::SendError;
-use super::lease::{LeaseStore, LocationKey};
-use super::rate;
+use crate::api::{GetClientConfig, GetServiceConfig, RetryPolicy, ServiceBase};
+use crate::location::LocationSnapshot;
+use crate::shared::rate;
+use crate::shared::{BudgetStatus, LeaseStore, LocationKey, RequestBudget, TokenId};
+use crate::token::VppToken;
+use crate::wire::{ClientConfig, ClientConfigUpdate, ServiceConfig};
 
 /// How long a service configuration is reused: 300 s. Apple asks clients to re-read it
 /// about every five minutes.
@@ -70,11 +69,6 @@ impl std::fmt::Debug for VppClient {
 }
 
 impl VppClient {
-    /// Starts a builder.
-    pub fn builder() -> VppClientBuilder {
-        VppClientBuilder::default()
-    }
-
     /// The v2 base URL in use.
     pub fn base_url(&self) -> &url::Url {
         self.inner.base.v2()

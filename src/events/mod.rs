@@ -57,11 +57,16 @@
 //! assert_eq!(outcome.failed[0].error.map(|e| e.code()), Some(9709));
 //! ```
 
-mod creation;
-mod entry;
-mod next;
+// Apple's status answer, and what came of a request
 mod outcome;
 mod status;
+
+// one event's state and what to do next
+mod entry;
+mod next;
+
+// following every event; one batch of users/create to its end
+mod creation;
 mod tracker;
 
 pub use creation::{

@@ -4,7 +4,9 @@
 use chrono::{DateTime, Datelike, FixedOffset, TimeZone, Utc};
 use serde::Deserialize;
 
-use super::{Location, Protocol, take_non_empty, take_required};
+use super::fields::{take_non_empty, take_required};
+use super::location::Location;
+use super::protocol::Protocol;
 use crate::ownership::{MdmIdentity, MdmOwner, Ownership};
 use crate::token::VppToken;
 use crate::wire::ResponseError;

@@ -25,10 +25,13 @@
 //! Apple documents no largest number of `ids` per catalog request; the crate sends at
 //! most [`MAX_IDS_PER_REQUEST`] (25) per request, see there.
 
-#[cfg(feature = "client")]
-mod developer_token;
+// the catalog's answers as one model
 mod model;
 mod storefront;
+
+// the vendor's credential for the catalog
+#[cfg(feature = "client")]
+mod developer_token;
 
 #[cfg(feature = "client")]
 pub use developer_token::{

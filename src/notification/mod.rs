@@ -72,9 +72,12 @@
 //! assert_eq!(handle(Some(header.as_bytes()), b"[]", &secret, &mut seen, now), 400);
 //! ```
 
+// the shared secret
+mod secret;
+
+// receiving, de-duplicating and subscribing
 mod dedup;
 mod receive;
-mod secret;
 mod subscribe;
 
 pub use dedup::{

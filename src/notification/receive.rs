@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::NotificationSecret;
+use super::secret::NotificationSecret;
 use crate::ids::EventId;
 use crate::wire::{
     AssetCountNotification, AssetManagementNotification, NotificationResult, NotificationType,

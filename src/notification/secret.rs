@@ -28,7 +28,7 @@ pub const MAX_SECRET_LEN: usize = 1024;
 /// `Debug` prints `NotificationSecret([redacted])`; there is no `Display`; equality is a
 /// constant-time comparison. **Serializing writes the secret** (a JSON string, the secret
 /// itself): store it as you store the content token, e.g. in the shared storage every
-/// replica reads before subscribing (`client::NotificationSecrets`). Deserializing reads a
+/// replica reads before subscribing (`shared::NotificationSecrets`). Deserializing reads a
 /// stored one back with the checks of [`NotificationSecret::new`].
 #[derive(Clone)]
 pub struct NotificationSecret(String);

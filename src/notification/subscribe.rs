@@ -3,7 +3,7 @@
 
 use url::Url;
 
-use super::NotificationSecret;
+use super::secret::{NotificationSecret, SecretError};
 use crate::wire::{
     AppleError, ClientConfig, ClientConfigUpdate, ErrorNumber, Limits, NotificationType,
 };
@@ -182,7 +182,7 @@ impl NotificationSubscription {
     }
 
     /// Checks the secret against the service configuration's limits.
-    pub fn check_limits(&self, limits: &Limits) -> Result<(), super::SecretError> {
+    pub fn check_limits(&self, limits: &Limits) -> Result<(), SecretError> {
         self.secret.check_limits(limits)
     }
 

@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
 
-use super::RedisStore;
-use crate::client::rate::{Gcra, MAX_LATENESS, spacing};
-use crate::client::{BudgetCell, BudgetKey, BudgetStatus, RequestBudget, TokenId};
+use super::error::RedisError;
+use super::store::RedisStore;
+use crate::shared::rate::{Gcra, MAX_LATENESS, spacing};
+use crate::shared::{BudgetCell, BudgetKey, BudgetStatus, RequestBudget, TokenId};
 
 /// The number of replicas assumed when none is set, 4: while Redis does not answer, each
 /// replica paces itself at this share of the rate.
@@ -41,7 +42,7 @@ const MAX_ASKS: u32 = 64;
 const CLOCK_TOLERANCE: Duration = Duration::from_millis(100);
 
 /// One GCRA step, atomic in Redis: the same algorithm as the in-process limiter
-/// (`src/client/rate.rs`), with one slot taken in every budget of the request (its
+/// (`src/shared/rate.rs`), with one slot taken in every budget of the request (its
 /// location's and its token's). The slot is the later of Redis's own clock (`TIME`, so
 /// the replicas' clocks do not matter) plus the caller's earliest offset, and each
 /// budget's last slot plus the spacing. A slot more than the horizon ahead is not
@@ -234,7 +235,7 @@ impl RedisBudget {
         key: &BudgetKey,
         spacing: Duration,
         not_before: Duration,
-    ) -> Result<SharedSlot, super::RedisError> {
+    ) -> Result<SharedSlot, RedisError> {
         let micros = |d: Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
         let mut conn = self.store.connection();
         let mut invocation = self.script.prepare_invoke();
@@ -397,12 +398,11 @@ impl RedisBudget {
     async fn shared_or_local(&self, key: &BudgetKey, rate: u32, held: Option<Instant>) -> Slot {
         let cells = key.cells();
         let local = self.local_spacing(rate);
-        // After a jump of Redis's clock: the next slot no earlier than the horizon.
-        let mut floor = Duration::ZERO;
-        // This request's local slot, taken once (while degraded, and for a while after).
-        let mut local_slot: Option<Instant> = held;
-        // Whether Redis answered this request after an outage ("ask again later").
-        let mut came_back = false;
+        let mut asking = Asking {
+            floor: Duration::ZERO,
+            local_slot: held,
+            came_back: false,
+        };
         for _ in 0..MAX_ASKS {
             if !self.should_ask_redis() {
                 break;
@@ -412,35 +412,27 @@ impl RedisBudget {
             // meanwhile (its slot on Redis is no earlier than its local one), or the
             // fleet would send its shares and the full rate at once. The slot on Redis
             // stays the time the request leaves, so Redis's order holds.
-            if local_slot.is_none()
+            if asking.local_slot.is_none()
                 && (self.recently_recovered() || self.status() == BudgetStatus::Degraded)
             {
-                local_slot = Some(self.local.reserve_all(&cells, local, Instant::now()));
+                asking.local_slot = Some(self.local.reserve_all(&cells, local, Instant::now()));
             }
             let sent = Instant::now();
-            let not_before = local_slot
+            let not_before = asking
+                .local_slot
                 .map_or(Duration::ZERO, |slot| slot.saturating_duration_since(sent))
-                .max(floor);
-            match self.reserve_shared(key, spacing(rate), not_before).await {
+                .max(asking.floor);
+            let step = match self.reserve_shared(key, spacing(rate), not_before).await {
                 Ok(SharedSlot::Granted { wait, redis_now }) => {
-                    let granted = Granted {
-                        sent,
-                        wait,
-                        redis_now,
-                    };
-                    match self.take_granted(&cells, granted, came_back, &mut floor) {
-                        Some(slot) => return Slot::Shared(slot),
-                        None => continue,
-                    }
+                    self.on_granted(wait, redis_now, sent, &cells, &mut asking)
                 }
-                Ok(SharedSlot::Later { retry }) => {
-                    came_back |= self.answered_again();
-                    tokio::time::sleep(retry.max(Duration::from_millis(1))).await;
-                }
-                Err(_) => match self.redis_unreachable(&cells, local_slot) {
-                    Some(slot) => return slot,
-                    None => break,
-                },
+                Ok(SharedSlot::Later { retry }) => self.on_later(retry, &mut asking).await,
+                Err(_) => self.on_failure(&cells, &asking),
+            };
+            match step {
+                Step::Take(slot) => return slot,
+                Step::AskAgain => {}
+                Step::PaceLocally => break,
             }
         }
         match held {
@@ -448,48 +440,47 @@ impl RedisBudget {
             _ => Slot::Local(self.local.reserve_all(&cells, local, Instant::now())),
         }
     }
-}
 
-impl RedisBudget {
-    /// A slot Redis granted: the instant it is at, or `None` when it must be left unused
-    /// (Redis's clock jumped ahead of ours: slots handed out before the jump may lie
-    /// later than this one; `floor` then keeps the next one past them).
-    fn take_granted(
+    /// Redis granted a slot `wait` after its step, asked at `sent`.
+    fn on_granted(
         &self,
+        wait: Duration,
+        redis_now: i64,
+        sent: Instant,
         cells: &[BudgetCell],
-        granted: Granted,
-        came_back: bool,
-        floor: &mut Duration,
-    ) -> Option<Instant> {
+        asking: &mut Asking,
+    ) -> Step {
         let received = Instant::now();
         // The blend with local pacing runs from the first slot had back.
-        if self.set_degraded(false) || came_back {
+        if self.set_degraded(false) || asking.came_back {
             *self.recovered_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(received);
         }
-        if self.mark_clock(granted.sent, received, granted.redis_now) && floor.is_zero() {
-            *floor = SLOT_HORIZON;
-            return None;
+        if self.mark_clock(sent, received, redis_now) && asking.floor.is_zero() {
+            // Redis's clock ran ahead of ours: slots handed out before the jump may lie
+            // later than this one. Leave this slot unused.
+            asking.floor = SLOT_HORIZON;
+            return Step::AskAgain;
         }
-        let slot = received + granted.wait;
+        let slot = received + wait;
         // The latest slot this replica had from Redis: local pacing, should Redis go
         // away, starts after it.
         self.local.note(cells, slot);
-        Some(slot)
+        Step::Take(Slot::Shared(slot))
     }
 
-    /// Redis answered "later": it is no longer degraded (the slot is still to be had).
-    /// Whether it came back with this answer.
-    fn answered_again(&self) -> bool {
-        let came_back = self.set_degraded(false);
-        if came_back {
+    /// Redis answered that the slot lies beyond the horizon: ask again after `retry`.
+    async fn on_later(&self, retry: Duration, asking: &mut Asking) -> Step {
+        // Redis answers: no longer degraded (the slot is still to be had).
+        if self.set_degraded(false) {
+            asking.came_back = true;
             *self.recovered_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
         }
-        came_back
+        tokio::time::sleep(retry.max(Duration::from_millis(1))).await;
+        Step::AskAgain
     }
 
-    /// Redis did not answer: the request's local slot when one was taken before asking
-    /// and still holds; `None` to take a local slot now.
-    fn redis_unreachable(&self, cells: &[BudgetCell], local_slot: Option<Instant>) -> Option<Slot> {
+    /// Redis did not answer.
+    fn on_failure(&self, cells: &[BudgetCell], asking: &Asking) -> Step {
         let failed = Instant::now();
         if self.set_degraded(true) {
             // Slots handed out by Redis lie at most the horizon after the moment they
@@ -498,22 +489,35 @@ impl RedisBudget {
             // local slots if Redis answers by then (the others may not have lost it).
             self.local
                 .reserve_all(cells, Duration::ZERO, failed + SLOT_HORIZON + PROBE_EVERY);
-            return None;
+            return Step::PaceLocally;
         }
-        match local_slot {
+        match asking.local_slot {
             // The local slot taken before asking Redis still holds, unless the question
             // took so long that it passed.
-            Some(slot) if Instant::now() <= slot + MAX_LATENESS => Some(Slot::Local(slot)),
-            _ => None,
+            Some(slot) if Instant::now() <= slot + MAX_LATENESS => Step::Take(Slot::Local(slot)),
+            _ => Step::PaceLocally,
         }
     }
 }
 
-/// A slot Redis granted, with when it was asked for and Redis's clock then.
-struct Granted {
-    sent: Instant,
-    wait: Duration,
-    redis_now: i64,
+/// What one request asking Redis for its slot has learnt so far.
+struct Asking {
+    /// After a jump of Redis's clock: the next slot no earlier than the horizon.
+    floor: Duration,
+    /// This request's local slot, taken once (while degraded, and for a while after).
+    local_slot: Option<Instant>,
+    /// Whether Redis answered this request after an outage ("ask again later").
+    came_back: bool,
+}
+
+/// What to do after one of Redis's answers.
+enum Step {
+    /// Send at this slot.
+    Take(Slot),
+    /// Ask Redis again.
+    AskAgain,
+    /// Stop asking: take a local slot.
+    PaceLocally,
 }
 
 /// Where a request's slot came from.
@@ -527,7 +531,7 @@ enum Slot {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::rate::WINDOW_SLACK;
+    use crate::shared::WINDOW_SLACK;
 
     fn mark(local: Instant, redis: i64, rtt_ms: u64) -> ClockMark {
         ClockMark {

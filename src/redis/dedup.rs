@@ -4,11 +4,12 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 
-use super::RedisStore;
-use crate::client::{DedupError, NotificationDedup};
+use super::error::RedisError;
+use super::store::RedisStore;
 use crate::notification::{
     DEFAULT_PENDING_FOR, Delivery, Mark, MarkToken, MaxAgeTooLong, NotificationDeduper,
 };
+use crate::shared::{DedupError, NotificationDedup};
 
 /// `SET id p:<token> NX PX pending`: 1 when marked; else 2 when it was handled
 /// (confirmed), 3 while another holder handles it.
@@ -123,7 +124,7 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-fn failed(e: super::RedisError) -> DedupError {
+fn failed(e: RedisError) -> DedupError {
     DedupError {
         reason: e.to_string(),
     }

@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 
-use super::RedisStore;
-use crate::client::lease::random_holder;
-use crate::client::{Lease, LeaseError, LeaseKind, LeaseStore, LocationKey};
+use super::store::RedisStore;
+use crate::shared::random_holder;
+use crate::shared::{Lease, LeaseError, LeaseKind, LeaseStore, LocationKey, clamp_lease_ttl};
 
 /// `SET lease holder NX PX ttl`, and when it was set, the next fencing number: `INCR` of
 /// the counter, raised to Redis's `TIME` in microseconds when that is larger (a Redis
@@ -108,9 +108,7 @@ impl RedisLeases {
 /// The time to live in milliseconds, within the client's bounds (a `Duration::MAX` would
 /// make Redis refuse every `PX`).
 fn millis(ttl: Duration) -> String {
-    crate::client::lease::clamp_lease_ttl(ttl)
-        .as_millis()
-        .to_string()
+    clamp_lease_ttl(ttl).as_millis().to_string()
 }
 
 impl LeaseStore for RedisLeases {
@@ -133,7 +131,7 @@ impl LeaseStore for RedisLeases {
                 .await?;
             match u64::try_from(fence) {
                 Ok(fence) if fence > 0 => {
-                    let ttl = crate::client::lease::clamp_lease_ttl(ttl);
+                    let ttl = clamp_lease_ttl(ttl);
                     Ok(Lease::new(kind, *location, holder, fence, ttl))
                 }
                 // Held: the script returned minus the lease's time left, in ms.

@@ -2,9 +2,9 @@
 
 use futures_util::future::BoxFuture;
 
-use super::RedisStore;
-use crate::client::{LocationKey, NotificationSecrets, StoreError};
+use super::store::RedisStore;
 use crate::notification::NotificationSecret;
+use crate::shared::{LocationKey, NotificationSecrets, StoreError};
 
 /// Pushes the newest secret and keeps two, in one step.
 const PUT: &str = r"

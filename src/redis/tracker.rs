@@ -2,9 +2,9 @@
 
 use futures_util::future::BoxFuture;
 
-use super::RedisStore;
-use crate::client::{LocationKey, StoreError, StoredTracker, TrackerStore};
+use super::store::RedisStore;
 use crate::events::{EventTracker, TrackerPolicy};
+use crate::shared::{LocationKey, StoreError, StoredTracker, TrackerStore};
 
 /// Writes the tracker only over the version read: `v` is the version, `t` the JSON.
 const SAVE: &str = r"

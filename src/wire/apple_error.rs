@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use super::{ErrorBody, ErrorKind, ErrorNumber};
+use super::error_body::{ErrorBody, ErrorKind, ErrorNumber};
+use super::metadata::CatalogError;
 use crate::date::DateProblem;
 
 /// An error Apple returned: its number, message and the HTTP status it came with.
@@ -131,7 +132,7 @@ pub enum ResponseError {
         /// The HTTP status.
         status: u16,
         /// Apple's error objects (possibly empty: a 401 may come without a body).
-        errors: Vec<super::CatalogError>,
+        errors: Vec<CatalogError>,
     },
 
     /// The metadata catalog refused the request with HTTP 403: Apple did not accept the
@@ -147,7 +148,7 @@ pub enum ResponseError {
     )]
     CatalogForbidden {
         /// Apple's error objects (possibly empty).
-        errors: Vec<super::CatalogError>,
+        errors: Vec<CatalogError>,
     },
 
     /// A field the crate needs is absent or empty.
@@ -182,7 +183,7 @@ fn http_advice(status: u16) -> &'static str {
 }
 
 /// ` (code 40400 "Not Found")`: the first error's code and title; details may be long.
-fn catalog_summary(errors: &[super::CatalogError]) -> String {
+fn catalog_summary(errors: &[CatalogError]) -> String {
     let Some(first) = errors.first() else {
         return String::new();
     };

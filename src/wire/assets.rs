@@ -4,7 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{PageInfo, PricingParam, ProductType, impl_page};
+use super::common::{PricingParam, ProductType};
+use super::paging::{PageInfo, impl_page};
 use crate::ids::AdamId;
 
 /// Apple's `totalCount` for an asset with unlimited licenses (free apps), `i32::MAX`

@@ -5,7 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{PageInfo, PricingParam, impl_page};
+use super::common::PricingParam;
+use super::paging::{PageInfo, impl_page};
 use crate::ids::AdamId;
 
 /// The response of `GET assignments`: one page of assignments and the paging fields.

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::open_enum;
+use super::open_enum::open_enum;
 use crate::secret::SecretString;
 
 /// The response of `GET /client/config` (and of `POST`): what Apple knows about the

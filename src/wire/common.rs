@@ -2,7 +2,7 @@
 //!
 //! Apple: [Get Assets](https://developer.apple.com/documentation/devicemanagement/get-assets-4ski1), [Event Status](https://developer.apple.com/documentation/devicemanagement/events-status).
 
-use super::open_enum;
+use super::open_enum::open_enum;
 
 open_enum! {
     /// `pricingParam`: which price tier a license was bought at.

@@ -15,8 +15,7 @@ use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::ErrorBody;
-use super::ErrorNumber;
+use super::error_body::{ErrorBody, ErrorNumber};
 
 const ERROR_NUMBER: &str = "errorNumber";
 

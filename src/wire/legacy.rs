@@ -4,7 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ErrorNumber, Platform};
+use super::client_config::Platform;
+use super::error_body::ErrorNumber;
 
 /// The response of the legacy `POST .../mdm/VPPClientConfigSrv`.
 ///

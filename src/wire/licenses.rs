@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::PricingParam;
+use super::common::PricingParam;
 use crate::ids::{AdamId, EventId};
 
 /// One entry of `assets` in an associate or disassociate request: which licenses.

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::open_enum;
+use super::open_enum::open_enum;
 
 /// A catalog answer: `{"data": [...]}` (a "resource collection response"). Ids the
 /// storefront does not know are simply absent from `data`.

@@ -6,7 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ErrorBody, EventType, PricingParam, open_enum};
+use super::common::{EventType, PricingParam};
+use super::error_body::ErrorBody;
+use super::open_enum::open_enum;
 use crate::ids::{AdamId, EventId};
 
 open_enum! {

@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::MdmInfo;
+use super::client_config::MdmInfo;
 
 /// The paging fields of a list answer, plus the location fields Apple adds to it.
 ///
@@ -79,10 +79,10 @@ pub trait Page {
 /// Implements [`Page`] for a list answer with a `paging` field and a record list.
 macro_rules! impl_page {
     ($response:ty, $field:ident, $item:ty) => {
-        impl $crate::wire::Page for $response {
+        impl $crate::wire::paging::Page for $response {
             type Item = $item;
 
-            fn page_info(&self) -> &$crate::wire::PageInfo {
+            fn page_info(&self) -> &$crate::wire::paging::PageInfo {
                 &self.paging
             }
 

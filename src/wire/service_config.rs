@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{ErrorNumber, NotificationType};
+use super::client_config::NotificationType;
+use super::error_body::ErrorNumber;
 
 /// Apple's service configuration: error codes, limits, notification types and endpoint
 /// URLs. Apple changes limits without notice and asks clients to re-read this about every

@@ -5,7 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{EventType, PricingParam, open_enum};
+use super::common::{EventType, PricingParam};
+use super::error_body::ErrorNumber;
+use super::open_enum::open_enum;
 use crate::ids::AdamId;
 
 open_enum! {
@@ -66,7 +68,7 @@ pub struct StatusResponse {
 #[non_exhaustive]
 pub struct StatusFailure {
     /// `errorNumber` (e.g. 9709: not enough licenses).
-    pub error_number: super::ErrorNumber,
+    pub error_number: ErrorNumber,
     /// `errorMessage` (English, for logs).
     #[serde(default)]
     pub error_message: String,

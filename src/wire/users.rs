@@ -5,7 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{PageInfo, impl_page, open_enum};
+use super::open_enum::open_enum;
+use super::paging::{PageInfo, impl_page};
 
 /// The response of `GET users`: one page of users and the paging fields.
 ///

@@ -796,7 +796,8 @@ async fn renew_reclaims_a_released_location() {
 
 #[test]
 fn each_question_on_an_error_picks_its_own_errors_and_sees_through_a_partial_send() {
-    use apple_vpp::client::{LeaseError, LeaseKind, SubscribeFailure, SyncError, WriteError};
+    use apple_vpp::client::{SubscribeFailure, SyncError, WriteError};
+    use apple_vpp::shared::{LeaseError, LeaseKind};
     use apple_vpp::{MdmOwner, RenewError, RenewRefusal};
     let owner = MdmOwner::default().with_name("Rival MDM");
     let limited = || SendError::Response(ResponseError::Http { status: 429 });

@@ -12,8 +12,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use apple_vpp::client::{
-    BuildError, FlowError, FlowStop, InProcessLeases, LeaseError, LeaseGuard, LeaseKind,
-    LeaseStore, LocationKey, LocationPage, MAX_LEASE_TTL, SyncError, SyncPage, VppClient,
+    BuildError, FlowError, FlowStop, LeaseGuard, LocationPage, SyncError, SyncPage, VppClient,
+};
+use apple_vpp::shared::{
+    InProcessLeases, LeaseError, LeaseKind, LeaseStore, LocationKey, MAX_LEASE_TTL,
 };
 use apple_vpp::{Takeover, VppToken, VppUser};
 use apple_vpp_sim::{FaultKind, FaultSpec, RunningSimulator, Scenario, SimOptions, Simulator};
@@ -49,7 +51,7 @@ fn here() -> LocationKey {
     LocationKey::of_uid(UID)
 }
 
-fn take(leases: &InProcessLeases, kind: LeaseKind) -> apple_vpp::client::Lease {
+fn take(leases: &InProcessLeases, kind: LeaseKind) -> apple_vpp::shared::Lease {
     leases
         .acquire(kind, &here(), Duration::from_secs(30))
         .now_or_never()

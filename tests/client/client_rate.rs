@@ -147,7 +147,7 @@ async fn requests_before_the_service_configuration_was_read_go_at_a_safe_rate() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement (about a minute), not a check"]
 async fn pacing_bunching() {
-    use apple_vpp::client::{WINDOW_SLACK, spacing};
+    use apple_vpp::shared::{WINDOW_SLACK, spacing};
     let rate = 15u32;
     let runs = 20;
     // Two threads spinning: the 2-core machine is as busy as a CI run with other builds.
@@ -251,14 +251,14 @@ async fn a_slow_page_handler_does_not_let_overdue_requests_leave_together() {
 /// Records the budget keys the client asks for, pacing with the in-process budget.
 #[derive(Debug, Default)]
 struct Recording {
-    keys: std::sync::Mutex<Vec<apple_vpp::client::BudgetKey>>,
-    inner: apple_vpp::client::InProcessBudget,
+    keys: std::sync::Mutex<Vec<apple_vpp::shared::BudgetKey>>,
+    inner: apple_vpp::shared::InProcessBudget,
 }
 
-impl apple_vpp::client::RequestBudget for Recording {
+impl apple_vpp::shared::RequestBudget for Recording {
     fn reserve<'a>(
         &'a self,
-        key: &'a apple_vpp::client::BudgetKey,
+        key: &'a apple_vpp::shared::BudgetKey,
         rate: u32,
     ) -> futures_util::future::BoxFuture<'a, Duration> {
         self.keys.lock().unwrap().push(*key);
@@ -268,7 +268,7 @@ impl apple_vpp::client::RequestBudget for Recording {
 
 #[tokio::test]
 async fn the_budget_is_the_locations_once_an_answer_named_it_and_a_renewed_token_joins_it() {
-    use apple_vpp::client::{LocationKey, TokenId};
+    use apple_vpp::shared::{LocationKey, TokenId};
     let sim = apple_vpp_sim::Simulator::start(scenario(), apple_vpp_sim::SimOptions::default())
         .await
         .unwrap();

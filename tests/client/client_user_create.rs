@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use apple_vpp::api::{Associate, CreateUsers, Disassociate, RetireUsers, Revoke, UpdateUsers};
 use apple_vpp::api::{Endpoint, Replay};
-use apple_vpp::client::{InProcessLeases, LeaseKind, LeaseStore, LocationKey, VppClient};
+use apple_vpp::client::VppClient;
 use apple_vpp::events::CreationPolicy;
+use apple_vpp::shared::{InProcessLeases, LeaseKind, LeaseStore, LocationKey};
 use apple_vpp::wire::{UserEntry, UsersRequest};
 use apple_vpp_sim::{FaultKind, FaultSpec};
 use common::fake_apple::{BASE_PATH, base, client_for, fast, server};

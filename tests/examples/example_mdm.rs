@@ -11,9 +11,9 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use apple_vpp::client::NotificationDedup;
 use apple_vpp::notification::Mark;
 use apple_vpp::redis::{RedisDeduper, RedisStore};
+use apple_vpp::shared::NotificationDedup;
 use apple_vpp_sim::{
     AssetSpec, AssignmentSpec, LocationSpec, RunningSimulator, Scenario, SimOptions, Simulator,
 };

@@ -3,7 +3,8 @@
 //! layer table, imports (`crate::x…`, in `use` lines or inline paths, outside comments)
 //! only modules of its own layer or of a lower one, and no import cycle joins two modules.
 //! The simulator's `sim/src` is checked the same way against `sim/README.md` once that file
-//! has a `## Layers` section with such a table.
+//! has a `## Layers` section with such a table. Inside every folder the files are checked
+//! the same way, file by file, in `files.rs`.
 //!
 //! The table, rows from the bottom layer up, modules in backticks separated by commas:
 //!

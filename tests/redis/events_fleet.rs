@@ -14,16 +14,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use apple_vpp::chrono::{DateTime, TimeDelta, Utc};
-use apple_vpp::client::{
-    FlowError, InProcessSecrets, InProcessTrackerStore, NotificationDedup, NotificationSecrets,
-    StoreError, StoredTracker, SubscribeFailure, SubscribeOutcome, TrackerStore, VppClient,
-    update_tracker,
-};
+use apple_vpp::client::{FlowError, SubscribeFailure, SubscribeOutcome, VppClient};
 use apple_vpp::events::{CompletedBy, EventTracker, Next, SentEvent};
 use apple_vpp::notification::{
     self, Mark, NotificationDeduper, NotificationSecret, NotificationSubscription, SubscribeError,
 };
 use apple_vpp::redis::{RedisDeduper, RedisSecrets, RedisStore, RedisTrackerStore};
+use apple_vpp::shared::{
+    InProcessSecrets, InProcessTrackerStore, NotificationDedup, NotificationSecrets, StoreError,
+    StoredTracker, TrackerStore, update_tracker,
+};
 use apple_vpp::wire::{EventAsset, EventType, PricingParam};
 use apple_vpp::{EventId, VppToken};
 use apple_vpp_sim::{Scenario, SimOptions, Simulator};
@@ -471,6 +471,6 @@ fn the_fleet_types_are_send_and_sync() {
     is::<RedisTrackerStore>();
     is::<RedisSecrets>();
     is::<apple_vpp::client::UsersCreated>();
-    is::<apple_vpp::client::StoredTracker>();
-    error::<apple_vpp::client::StoreError>();
+    is::<apple_vpp::shared::StoredTracker>();
+    error::<apple_vpp::shared::StoreError>();
 }

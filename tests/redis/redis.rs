@@ -18,13 +18,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use apple_vpp::VppToken;
-use apple_vpp::client::{
-    BudgetKey, BudgetStatus, InProcessLeases, LeaseError, LeaseKind, LeaseStore, LocationKey,
-    NotificationDedup, RequestBudget, SyncError, TokenId, VppClient, spacing,
-};
+use apple_vpp::client::{SyncError, VppClient};
 use apple_vpp::notification::Delivery;
 use apple_vpp::notification::NotificationDeduper;
 use apple_vpp::redis::{RedisBudget, RedisDeduper, RedisLeases, RedisStore, SLOT_HORIZON};
+use apple_vpp::shared::{
+    BudgetKey, BudgetStatus, InProcessLeases, LeaseError, LeaseKind, LeaseStore, LocationKey,
+    NotificationDedup, RequestBudget, TokenId, spacing,
+};
 use apple_vpp_sim::{RunningSimulator, Scenario, SimOptions, Simulator, UserSpec};
 use redis_server::{RedisServer, serial};
 
@@ -264,7 +265,7 @@ async fn one_holder_at_a_time_and_each_grant_has_a_larger_fencing_number() {
     b.release(&config).await.unwrap();
     a.renew(&first).await.unwrap();
     // Only the holder releases: b's release of a lease it does not hold changes nothing.
-    let forged = apple_vpp::client::Lease::new(
+    let forged = apple_vpp::shared::Lease::new(
         first.kind(),
         *first.location(),
         "not-the-holder".into(),
@@ -330,7 +331,7 @@ async fn leases_fail_closed_when_redis_does_not_answer() {
 }
 
 /// Acquires once Redis answers again (the connection comes back after a restart).
-async fn acquire_when_back(leases: &RedisLeases, ttl: Duration) -> apple_vpp::client::Lease {
+async fn acquire_when_back(leases: &RedisLeases, ttl: Duration) -> apple_vpp::shared::Lease {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         match leases.acquire(LeaseKind::Sync, &location(), ttl).await {
@@ -410,7 +411,7 @@ async fn an_endless_ttl_given_to_the_redis_store_is_clamped_not_refused_by_redis
         .acquire(LeaseKind::Sync, &location(), Duration::MAX)
         .await
         .unwrap();
-    assert_eq!(lease.ttl(), apple_vpp::client::MAX_LEASE_TTL);
+    assert_eq!(lease.ttl(), apple_vpp::shared::MAX_LEASE_TTL);
     leases.renew(&lease).await.unwrap();
     let pttl = server.command(&["PTTL", &leases.key(LeaseKind::Sync, &location())]);
     let ms: u64 = pttl.trim_start_matches(':').trim().parse().unwrap();

@@ -361,8 +361,8 @@ fn one_replica_cut_off_adds_at_most_its_share_long() {
 
 // ----- one budget through each transition, step by step -----
 
-use apple_vpp::client::{BudgetKey, BudgetStatus, RequestBudget, TokenId, spacing};
 use apple_vpp::redis::SLOT_HORIZON;
+use apple_vpp::shared::{BudgetKey, BudgetStatus, RequestBudget, TokenId, spacing};
 
 const SAMPLE: &str = include_str!("../../examples/data/sample.vpptoken");
 

@@ -5,7 +5,7 @@
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
-use crate::token::{Base64Problem, TokenError};
+use crate::token::error::{Base64Problem, TokenError};
 
 /// Standard alphabet; padding optional on decode (admins' copies sometimes lose it).
 const DECODER: GeneralPurpose = GeneralPurpose::new(

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use crate::token::TokenError;
+use crate::token::error::TokenError;
 
 /// Declares [`Field`] and its keys: the one place a field's JSON key is written.
 macro_rules! fields {

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use super::fields::{Field, Fields, Slot};
 use super::visitor::Top;
-use crate::token::TokenError;
+use crate::token::error::TokenError;
 
 /// The token file's fields in `json`, or why it is not a JSON object.
 #[inline]

@@ -1,5 +1,5 @@
-//! The request budget: what a [`super::VppClient`] asks before every request that carries
-//! a location token.
+//! The request budget: what a [`VppClient`](crate::client::VppClient) asks before every
+//! request that carries a location token.
 //!
 //! Whose rate is it? Apple's "Service Config" page gives `maxRequestPerSecond` among
 //! the request limits without naming its unit
@@ -30,57 +30,8 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
 
-use super::lease::LocationKey;
+use super::keys::{LocationKey, TokenId};
 use super::rate::{Gcra, spacing};
-use crate::token::VppToken;
-
-/// A non-reversible id of a location token: the SHA-256 of its credential. What a budget
-/// is keyed by; the credential itself never leaves the client for a budget. `Debug` and
-/// [`TokenId::to_hex`] show the hash (it reveals nothing of the credential).
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct TokenId([u8; 32]);
-
-impl TokenId {
-    /// The id of `token`.
-    pub fn of(token: &VppToken) -> Self {
-        let digest =
-            ring::digest::digest(&ring::digest::SHA256, token.expose_credential().as_bytes());
-        let mut bytes = [0; 32];
-        bytes.copy_from_slice(digest.as_ref());
-        Self(bytes)
-    }
-
-    /// An id from its 32 bytes (e.g. read back from storage).
-    pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(bytes)
-    }
-
-    /// The 32 bytes.
-    pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-
-    /// Lower-case hexadecimal, 64 characters (e.g. in a Redis key).
-    pub fn to_hex(&self) -> String {
-        hex(&self.0)
-    }
-}
-
-impl fmt::Debug for TokenId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TokenId({})", self.to_hex())
-    }
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
 
 /// What a request spends: its location's budget, named by the SHA-256 of the location's
 /// `uId` once known, and its token's (the SHA-256 of the credential). Before the
@@ -186,7 +137,7 @@ pub enum BudgetStatus {
 pub trait RequestBudget: Send + Sync + fmt::Debug + 'static {
     /// Reserves the next slot of `key` (one slot in each of its
     /// [`cells`](BudgetKey::cells)) for a rate of `rate` requests per second (at most
-    /// `rate` in any one-second window: [`super::rate::spacing`] apart); returns how long
+    /// `rate` in any one-second window: [`spacing`] apart); returns how long
     /// to wait, from when the future completes, until that slot.
     ///
     /// The client sends the request at that slot; a request that could not leave within
@@ -201,7 +152,7 @@ pub trait RequestBudget: Send + Sync + fmt::Debug + 'static {
 }
 
 /// The default budget: the requests of one process (all clones of its client) are paced
-/// per location (see [`BudgetKey`]), [`super::rate::spacing`] apart. One replica's
+/// per location (see [`BudgetKey`]), [`spacing`] apart. One replica's
 /// limiter: replicas that manage a location together need a shared budget.
 #[derive(Debug, Default)]
 pub struct InProcessBudget {

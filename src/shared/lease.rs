@@ -12,8 +12,9 @@
 //! cannot overwrite a newer holder's work.
 //!
 //! [`InProcessLeases`] serves one process; `apple_vpp::redis::RedisLeases` (feature
-//! `redis`) a fleet. A client given a store ([`super::VppClientBuilder::leases`]) takes
-//! the lease around its syncs and flows; without one (the default) it takes none.
+//! `redis`) a fleet. A client given a store
+//! ([`VppClientBuilder::leases`](crate::client::VppClientBuilder::leases)) takes the lease
+//! around its syncs and flows; without one (the default) it takes none.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -22,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
 
-use super::budget::hex;
+use super::keys::{LocationKey, hex};
 
 /// How long a lease lives unless renewed: 30 s (the client renews it every third of
 /// that while it works).
@@ -30,8 +31,8 @@ pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(30);
 
 /// The longest lease time to live a client accepts (one hour): a lease lives that long
 /// after its holder died, so anything longer stops the location's work for hours.
-/// [`super::VppClientBuilder::build`] refuses a longer one; a [`LeaseStore`] given one
-/// anyway uses this.
+/// [`VppClientBuilder::build`](crate::client::VppClientBuilder::build) refuses a longer
+/// one; a [`LeaseStore`] given one anyway uses this.
 pub const MAX_LEASE_TTL: Duration = Duration::from_secs(3600);
 
 /// The shortest lease time to live, 30 ms: a shorter one is raised to this.
@@ -68,31 +69,6 @@ impl LeaseKind {
             Self::Sync => "sync",
             Self::Config => "config",
         }
-    }
-}
-
-/// A non-reversible id of a location: the SHA-256 of its `uId`.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct LocationKey([u8; 32]);
-
-impl LocationKey {
-    /// The key of the location whose `uId` is `uid`.
-    pub fn of_uid(uid: &str) -> Self {
-        let digest = ring::digest::digest(&ring::digest::SHA256, uid.as_bytes());
-        let mut bytes = [0; 32];
-        bytes.copy_from_slice(digest.as_ref());
-        Self(bytes)
-    }
-
-    /// Lower-case hexadecimal, 64 characters.
-    pub fn to_hex(&self) -> String {
-        hex(&self.0)
-    }
-}
-
-impl fmt::Debug for LocationKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "LocationKey({})", self.to_hex())
     }
 }
 
@@ -192,6 +168,24 @@ pub enum LeaseError {
         /// What happened (no secret).
         reason: String,
     },
+}
+
+impl LeaseError {
+    /// Whether another holder (another replica or task) has the lease: wait and try
+    /// again; nothing was done.
+    pub fn is_held(&self) -> bool {
+        matches!(self, Self::Held { .. })
+    }
+
+    /// Whether the lease expired or was taken over while held: the work stopped part-way.
+    pub fn is_lost(&self) -> bool {
+        matches!(self, Self::Lost { .. })
+    }
+
+    /// Whether the lease store did not answer.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Unavailable { .. })
+    }
 }
 
 /// Grants, renews and releases leases. Implementations must be atomic across every
@@ -394,13 +388,5 @@ mod tests {
             block_on(store.acquire(LeaseKind::Sync, &here, Duration::MAX)),
             Err(LeaseError::Held { .. })
         ));
-    }
-
-    #[test]
-    fn a_location_key_is_the_sha256_of_the_uid() {
-        assert_eq!(
-            LocationKey::of_uid("abc").to_hex(),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
     }
 }

@@ -7,22 +7,22 @@
 //! at most as long as no request arrives more than [`WINDOW_SLACK`] later, relative to
 //! the one N places before it, than it left.
 //!
-//! The spacing is kept by [`Gcra`], a generic cell rate algorithm with a burst of 1 of
-//! this crate's own: one theoretical arrival time per token. It is the same algorithm,
-//! step for step, as the Lua script of the shared budget on Redis
-//! ([`crate::client::RequestBudget`]), so one process and a fleet pace alike. It replaced the
-//! `governor` crate's limiter because governor's quota is fixed when the limiter is made:
-//! when Apple's limit changed, a fresh limiter had to be made, and it let the next
-//! request go at once, however recently the last one left. Here the rate is an argument
-//! of each step, and the last slot is kept across a change: the next request waits the
-//! NEW interval after the last one.
+//! The spacing is kept by [`Gcra`], a generic cell rate algorithm with a burst of 1 of this
+//! crate's own: one theoretical arrival time per token. It is the same algorithm, step for
+//! step, as the Lua script of the shared budget on Redis
+//! ([`RequestBudget`](super::budget::RequestBudget)), so one process and a fleet pace
+//! alike. It replaced the `governor` crate's limiter because governor's quota is fixed when
+//! the limiter is made: when Apple's limit changed, a fresh limiter had to be made, and it
+//! let the next request go at once, however recently the last one left. Here the rate is an
+//! argument of each step, and the last slot is kept across a change: the next request waits
+//! the NEW interval after the last one.
 
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::budget::TokenId;
+use super::keys::TokenId;
 
 /// Apple's per-token limit when the service configuration gives none: 15 requests a
 /// second.
@@ -58,18 +58,19 @@ pub fn spacing(rate: u32) -> Duration {
 }
 
 /// The caller's ceiling on Apple's rate.
-pub(super) struct RateLimit {
-    /// The caller's ceiling ([`super::VppClientBuilder::max_requests_per_second`]).
+pub(crate) struct RateLimit {
+    /// The caller's ceiling
+    /// ([`VppClientBuilder::max_requests_per_second`](crate::client::VppClientBuilder::max_requests_per_second)).
     ceiling: Option<u32>,
 }
 
 impl RateLimit {
-    pub(super) fn new(ceiling: Option<u32>) -> Self {
+    pub(crate) fn new(ceiling: Option<u32>) -> Self {
         Self { ceiling }
     }
 
     /// The rate in force given Apple's limit (when known).
-    pub(super) fn rate(&self, apple: Option<u32>) -> u32 {
+    pub(crate) fn rate(&self, apple: Option<u32>) -> u32 {
         let apple = apple
             .filter(|&n| n > 0)
             .unwrap_or(DEFAULT_MAX_REQUESTS_PER_SECOND);
@@ -78,7 +79,7 @@ impl RateLimit {
 
     /// The rate before Apple's limit is known: the caller's ceiling (within Apple's
     /// documented default), or [`UNKNOWN_LIMIT_REQUESTS_PER_SECOND`] without one.
-    pub(super) fn rate_before_config(&self) -> u32 {
+    pub(crate) fn rate_before_config(&self) -> u32 {
         match self.ceiling {
             Some(_) => self.rate(None),
             None => UNKNOWN_LIMIT_REQUESTS_PER_SECOND,
@@ -130,6 +131,7 @@ impl<K: Copy + Eq + Hash> Gcra<K> {
 
     /// Records that a request of `keys` takes the slot `at` (taken elsewhere, e.g. on
     /// Redis): the next local slot is no earlier than `at` plus the spacing.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))] // the Redis budget's
     pub(crate) fn note(&self, keys: &[K], at: Instant) {
         let mut last = self.lock(at);
         for key in keys {
