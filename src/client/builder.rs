@@ -146,13 +146,13 @@ impl VppClientBuilder {
         self
     }
 
-    /// Take a lease from `store` around every sync ([`super::LeaseKind::Sync`]) and
-    /// around configure, verify, renew and subscribe ([`super::LeaseKind::Config`]) of a
+    /// Take a lease from `store` around every sync ([`LeaseKind::Sync`](crate::shared::LeaseKind::Sync)) and
+    /// around configure, verify, renew and subscribe ([`LeaseKind::Config`](crate::shared::LeaseKind::Config)) of a
     /// location, so that only one replica (or task) at a time runs them; every page of a
     /// sync carries the lease's fencing number ([`super::SyncPage::fence`]).
     /// Without a store (the default) no lease is taken, as before. A lease held
     /// elsewhere, or a store that does not answer, fails the call with its
-    /// [`super::LeaseError`] ([`super::FlowError::Lease`], [`super::SyncError::Lease`]).
+    /// [`crate::shared::LeaseError`] ([`super::FlowError::Lease`], [`super::SyncError::Lease`]).
     pub fn leases(mut self, store: Arc<dyn LeaseStore>) -> Self {
         self.leases = Some(store);
         self

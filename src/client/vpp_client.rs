@@ -117,7 +117,7 @@ impl VppClient {
     /// `maxRequestPerSecond` once a service configuration has been read (syncs and
     /// batched writes read it first; call [`VppClient::service_config`] at start-up to
     /// have it from the first request), lowered by the caller's ceiling. Until then, the
-    /// caller's ceiling ([`VppClientBuilder::max_requests_per_second`]: the caller said
+    /// caller's ceiling ([`super::VppClientBuilder::max_requests_per_second`]: the caller said
     /// what rate is safe), or without one [`UNKNOWN_LIMIT_REQUESTS_PER_SECOND`], a rate
     /// safe under the limits Apple is known to set, rather than Apple's documented
     /// default of 15, which a lowered limit would refuse.
@@ -129,7 +129,7 @@ impl VppClient {
     }
 
     /// Where the request budget's decisions come from now (see
-    /// [`VppClientBuilder::budget`]).
+    /// [`super::VppClientBuilder::budget`]).
     pub fn budget_status(&self) -> BudgetStatus {
         self.inner.budget.status()
     }
