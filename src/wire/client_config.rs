@@ -4,14 +4,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::open_enum;
+use super::{location_fields, open_enum};
 use crate::secret::SecretString;
 
+location_fields! {
 /// The response of `GET /client/config` (and of `POST`): what Apple knows about the
 /// location behind a token.
 ///
 /// Every field is optional on the wire; [`crate::LocationSnapshot::from_v2`] decides
-/// which are required. Unknown fields are ignored.
+/// which are required. Unknown fields are ignored. `mdmInfo`, `tokenExpirationDate` and
+/// `uId` are the location fields Apple repeats in its answers, declared once for all.
 ///
 /// Apple: [`ClientConfigResponse`](https://developer.apple.com/documentation/devicemanagement/clientconfigresponse).
 #[serde_with::skip_serializing_none]
@@ -28,9 +30,6 @@ pub struct ClientConfig {
     /// `locationName`: the location's name as shown in Apple Business Manager.
     #[serde(default)]
     pub location_name: Option<String>,
-    /// `mdmInfo`: the MDM that claimed the location, present once one has.
-    #[serde(default)]
-    pub mdm_info: Option<MdmInfo>,
     /// `notificationAuthToken`: the secret Apple sends with notifications.
     #[serde(default)]
     pub notification_auth_token: Option<SecretString>,
@@ -40,20 +39,10 @@ pub struct ClientConfig {
     /// `subscribedNotificationTypes`.
     #[serde(default)]
     pub subscribed_notification_types: Option<Vec<NotificationType>>,
-    /// `tokenExpirationDate`, in Apple's form `2030-11-08T22:33:22+0000`. Kept as text;
-    /// [`ClientConfig::token_expiration`] parses it.
-    #[serde(default)]
-    pub token_expiration_date: Option<String>,
-    /// `uId`: the location's identity.
-    #[serde(
-        rename = "uId",
-        default,
-        deserialize_with = "super::string_or_number::deserialize"
-    )]
-    pub u_id: Option<String>,
     /// `websiteURL`.
     #[serde(rename = "websiteURL", default)]
     pub website_url: Option<String>,
+}
 }
 
 impl ClientConfig {

@@ -19,6 +19,7 @@ mod error_body;
 mod error_probe;
 mod legacy;
 mod licenses;
+mod location_fields;
 mod metadata;
 mod notification;
 mod paging;
@@ -40,6 +41,7 @@ pub use legacy::{LegacyClientConfig, LegacyLocation, NumberOrString};
 pub use licenses::{
     AssetRef, EventResponse, LicensesRequest, RevokeRequest, UserEntry, UsersRequest,
 };
+pub(crate) use location_fields::location_fields;
 pub use metadata::{
     AppAttributes, AppResource, Artwork, BookAttributes, BookResource, CatalogError, CatalogErrors,
     CatalogResponse, DeviceFamily, LatestVersionInfo, LookupArtwork, LookupArtworkField, LookupId,
