@@ -4,14 +4,17 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::location_fields::{MdmInfo, location_fields};
 use super::open_enum::open_enum;
 use crate::secret::SecretString;
 
+location_fields! {
 /// The response of `GET /client/config` (and of `POST`): what Apple knows about the
 /// location behind a token.
 ///
 /// Every field is optional on the wire; [`crate::LocationSnapshot::from_v2`] decides
-/// which are required. Unknown fields are ignored.
+/// which are required. Unknown fields are ignored. `mdmInfo`, `tokenExpirationDate` and
+/// `uId` are the location fields Apple repeats in its answers, declared once for all.
 ///
 /// Apple: [`ClientConfigResponse`](https://developer.apple.com/documentation/devicemanagement/clientconfigresponse).
 #[serde_with::skip_serializing_none]
@@ -28,9 +31,6 @@ pub struct ClientConfig {
     /// `locationName`: the location's name as shown in Apple Business Manager.
     #[serde(default)]
     pub location_name: Option<String>,
-    /// `mdmInfo`: the MDM that claimed the location, present once one has.
-    #[serde(default)]
-    pub mdm_info: Option<MdmInfo>,
     /// `notificationAuthToken`: the secret Apple sends with notifications.
     #[serde(default)]
     pub notification_auth_token: Option<SecretString>,
@@ -40,20 +40,10 @@ pub struct ClientConfig {
     /// `subscribedNotificationTypes`.
     #[serde(default)]
     pub subscribed_notification_types: Option<Vec<NotificationType>>,
-    /// `tokenExpirationDate`, in Apple's form `2030-11-08T22:33:22+0000`. Kept as text;
-    /// [`ClientConfig::token_expiration`] parses it.
-    #[serde(default)]
-    pub token_expiration_date: Option<String>,
-    /// `uId`: the location's identity.
-    #[serde(
-        rename = "uId",
-        default,
-        deserialize_with = "super::string_or_number::deserialize"
-    )]
-    pub u_id: Option<String>,
     /// `websiteURL`.
     #[serde(rename = "websiteURL", default)]
     pub website_url: Option<String>,
+}
 }
 
 impl ClientConfig {
@@ -65,59 +55,6 @@ impl ClientConfig {
         self.token_expiration_date
             .as_deref()
             .map(crate::date::parse)
-    }
-}
-
-/// `mdmInfo`: the MDM that claimed a location (v2). Apple requires all three fields when it
-/// is written.
-///
-/// Apple: [`MdmInfo`](https://developer.apple.com/documentation/devicemanagement/mdminfo).
-#[serde_with::skip_serializing_none]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct MdmInfo {
-    /// The claiming MDM's stable id (at most 100 characters).
-    #[serde(default)]
-    pub id: Option<String>,
-    /// The claiming MDM's name, shown to admins (at most 100 characters).
-    #[serde(default)]
-    pub name: Option<String>,
-    /// Free-form metadata, e.g. the server's host name (at most 255 characters).
-    #[serde(default)]
-    pub metadata: Option<String>,
-}
-
-impl MdmInfo {
-    /// Sets `id`, the claiming MDM's stable id. Chain it from [`MdmInfo::default`]:
-    ///
-    /// ```
-    /// use apple_vpp::wire::MdmInfo;
-    ///
-    /// let info = MdmInfo::default()
-    ///     .with_id("29dd58b6-5a7e-4f0e-9d43-2f6f1d1c0a11")
-    ///     .with_name("Example MDM")
-    ///     .with_metadata("mdm.example.com");
-    /// assert_eq!(info.name.as_deref(), Some("Example MDM"));
-    /// ```
-    ///
-    /// Our own `mdmInfo` comes from the validated identity instead:
-    /// `MdmInfo::from(&identity)` ([`crate::MdmIdentity`]).
-    pub fn with_id(mut self, id: impl Into<String>) -> Self {
-        self.id = Some(id.into());
-        self
-    }
-
-    /// Sets `name`, the claiming MDM's name shown to admins.
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// Sets `metadata`, e.g. the server's host name.
-    pub fn with_metadata(mut self, metadata: impl Into<String>) -> Self {
-        self.metadata = Some(metadata.into());
-        self
     }
 }
 

@@ -12,6 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::common::PricingParam;
+use super::location_fields::location_fields;
 use crate::ids::{AdamId, EventId};
 
 /// One entry of `assets` in an associate or disassociate request: which licenses.
@@ -184,9 +185,11 @@ impl UsersRequest {
     }
 }
 
-/// The answer to every asynchronous write: `{"eventId","tokenExpirationDate","uId"}`.
-/// The work happens later: follow the event with `GET status?eventId=` or a
-/// notification.
+location_fields! {
+/// The answer to every asynchronous write: `{"eventId","tokenExpirationDate","uId"}`, and
+/// `mdmInfo` once an MDM claimed the location (Apple's `EventResponse` lists `MdmInfo`
+/// among its types; its samples have none). The work happens later: follow the event
+/// with `GET status?eventId=` or a notification.
 ///
 /// Apple: [`EventResponse`](https://developer.apple.com/documentation/devicemanagement/eventresponse).
 #[serde_with::skip_serializing_none]
@@ -196,16 +199,7 @@ impl UsersRequest {
 pub struct EventResponse {
     /// `eventId` (required: without it there is nothing to follow).
     pub event_id: EventId,
-    /// `tokenExpirationDate`, in Apple's form `2030-11-08T22:33:22+0000`.
-    #[serde(default)]
-    pub token_expiration_date: Option<String>,
-    /// `uId`: the location's identity (a string; a number is accepted).
-    #[serde(
-        rename = "uId",
-        default,
-        deserialize_with = "super::string_or_number::deserialize"
-    )]
-    pub u_id: Option<String>,
+}
 }
 
 fn to_json<T: Serialize>(body: &T) -> Vec<u8> {

@@ -24,6 +24,7 @@ mod assignments;
 mod client_config;
 mod legacy;
 mod licenses;
+mod location_fields;
 mod metadata;
 mod notification;
 mod paging;
@@ -41,8 +42,8 @@ pub use apple_error::{AppleError, JsonError, ResponseError};
 pub use assets::{AssetRecord, AssetsResponse, UNLIMITED_COUNT};
 pub use assignments::{AssignmentRecord, AssignmentsResponse};
 pub use client_config::{
-    ClientConfig, ClientConfigUpdate, ClientConfigUpdateBuilder, MdmInfo, NotificationType,
-    Platform, UpdateError,
+    ClientConfig, ClientConfigUpdate, ClientConfigUpdateBuilder, NotificationType, Platform,
+    UpdateError,
 };
 pub use common::{EventType, PricingParam, ProductType};
 pub use decode::{apple_error, decode_catalog, decode_response};
@@ -51,6 +52,7 @@ pub use legacy::{LegacyClientConfig, LegacyLocation, NumberOrString};
 pub use licenses::{
     AssetRef, EventResponse, LicensesRequest, RevokeRequest, UserEntry, UsersRequest,
 };
+pub use location_fields::MdmInfo;
 pub use metadata::{
     AppAttributes, AppResource, Artwork, BookAttributes, BookResource, CatalogError, CatalogErrors,
     CatalogResponse, DeviceFamily, LatestVersionInfo, LookupArtwork, LookupArtworkField, LookupId,

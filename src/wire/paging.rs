@@ -10,9 +10,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::client_config::MdmInfo;
+use super::location_fields::location_fields;
 
-/// The paging fields of a list answer, plus the location fields Apple adds to it.
+location_fields! {
+/// The paging fields of a list answer, plus the location fields Apple adds to it
+/// (`mdmInfo`, `tokenExpirationDate`, `uId`, declared once for all of Apple's answers).
 ///
 /// Every field is optional on the wire; unknown fields are ignored.
 #[serde_with::skip_serializing_none]
@@ -36,19 +38,7 @@ pub struct PageInfo {
     /// is the `sinceVersionId` of the next incremental sync (assignments and users).
     #[serde(default)]
     pub version_id: Option<String>,
-    /// `uId`: the location's identity (a string; a number is accepted).
-    #[serde(
-        rename = "uId",
-        default,
-        deserialize_with = "super::string_or_number::deserialize"
-    )]
-    pub u_id: Option<String>,
-    /// `tokenExpirationDate`, in Apple's form `2030-11-08T22:33:22+0000`.
-    #[serde(default)]
-    pub token_expiration_date: Option<String>,
-    /// `mdmInfo`: the MDM that claimed the location, when one has.
-    #[serde(default)]
-    pub mdm_info: Option<MdmInfo>,
+}
 }
 
 impl PageInfo {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::common::{EventType, PricingParam};
 use super::error_body::ErrorNumber;
+use super::location_fields::location_fields;
 use super::open_enum::open_enum;
 use crate::ids::AdamId;
 
@@ -23,10 +24,13 @@ open_enum! {
     }
 }
 
+location_fields! {
+without mdm_info;
 /// The response of `GET /status`.
 ///
 /// Every field is optional on the wire; [`crate::events::EventStatus`] is the checked
-/// domain view. Unknown fields are ignored.
+/// domain view. Unknown fields are ignored. `tokenExpirationDate` and `uId` are the
+/// location fields Apple repeats in its answers, declared once for all.
 ///
 /// Apple: [`StatusResponse`](https://developer.apple.com/documentation/devicemanagement/statusresponse).
 #[serde_with::skip_serializing_none]
@@ -49,16 +53,7 @@ pub struct StatusResponse {
     /// `failures`: what failed, with Apple's error number and what it concerns.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failures: Vec<StatusFailure>,
-    /// `tokenExpirationDate`, as Apple wrote it.
-    #[serde(default)]
-    pub token_expiration_date: Option<String>,
-    /// `uId`: the location's identity.
-    #[serde(
-        rename = "uId",
-        default,
-        deserialize_with = "super::string_or_number::deserialize"
-    )]
-    pub u_id: Option<String>,
+}
 }
 
 /// One entry of `failures`.

@@ -3,7 +3,7 @@
 //! configure / verify / renew flows, licenses and users, metadata, notifications, paging
 //! quirks, broken answers, safety rules, the request rate, and the load test under random
 //! faults. Run this area alone with `cargo test --all-features --test client`. Without the
-//! `client` feature every module is compiled out.
+//! `client` feature the binary is not built (`required-features` in Cargo.toml).
 //!
 //! `tests/client_proxy.rs` is not here: it sets proxy variables for its whole process.
 

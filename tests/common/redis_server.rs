@@ -27,7 +27,12 @@ fn binary() -> PathBuf {
             if let Some(found) = find() {
                 return found;
             }
-            let script = concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/install-redis");
+            // The crate's root, or its parent for the benchmarks' package in `benches/`.
+            let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+            let script = [manifest_dir.join(".ci/install-redis"), manifest_dir.join("../.ci/install-redis")]
+                .into_iter()
+                .find(|script| script.is_file())
+                .unwrap_or_else(|| manifest_dir.join(".ci/install-redis"));
             let status = Command::new("bash").arg(script).status();
             match (status, find()) {
                 (Ok(s), Some(found)) if s.success() => found,

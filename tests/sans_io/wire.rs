@@ -562,3 +562,70 @@ fn a_snapshot_by_value_equals_one_by_reference() {
         }
     );
 }
+
+/// `uId`, `tokenExpirationDate` and `mdmInfo` are declared once for every answer that
+/// carries them: each reads them by the same rules (a numeric `uId` kept as its exact
+/// text, a fractional one refused) and writes them back as Apple does.
+#[test]
+fn location_fields_read_alike_in_every_answer() {
+    let location = r#""tokenExpirationDate":"2030-11-08T22:33:22+0000","uId":2049025000431439,"mdmInfo":{"id":"29dd58b6-5a7e-4f0e-9d43-2f6f1d1c0a11","metadata":"mdm.example.com","name":"Example MDM"}"#;
+    let ours = MdmInfo::default()
+        .with_id("29dd58b6-5a7e-4f0e-9d43-2f6f1d1c0a11")
+        .with_name("Example MDM")
+        .with_metadata("mdm.example.com");
+
+    let config: ClientConfig =
+        serde_json::from_str(&format!(r#"{{"locationName":"Berlin",{location}}}"#)).unwrap();
+    let page: wire::AssetsResponse =
+        serde_json::from_str(&format!(r#"{{"assets":[],"size":0,{location}}}"#)).unwrap();
+    let event: wire::EventResponse =
+        serde_json::from_str(&format!(r#"{{"eventId":"ev-1",{location}}}"#)).unwrap();
+    let status: wire::StatusResponse =
+        serde_json::from_str(&format!(r#"{{"eventStatus":"PENDING",{location}}}"#)).unwrap();
+
+    let read = [
+        (
+            config.u_id.as_deref(),
+            config.token_expiration_date.as_deref(),
+        ),
+        (
+            page.paging.u_id.as_deref(),
+            page.paging.token_expiration_date.as_deref(),
+        ),
+        (
+            event.u_id.as_deref(),
+            event.token_expiration_date.as_deref(),
+        ),
+        (
+            status.u_id.as_deref(),
+            status.token_expiration_date.as_deref(),
+        ),
+    ];
+    for (u_id, expiry) in read {
+        assert_eq!(u_id, Some("2049025000431439"));
+        assert_eq!(expiry, Some("2030-11-08T22:33:22+0000"));
+    }
+    assert_eq!(config.mdm_info.as_ref(), Some(&ours));
+    assert_eq!(page.paging.mdm_info.as_ref(), Some(&ours));
+    assert_eq!(event.mdm_info.as_ref(), Some(&ours));
+
+    // Written back: the uId as Apple's text, absent fields left out.
+    let written = serde_json::to_value(&event).unwrap();
+    assert_eq!(written["uId"], "2049025000431439");
+    assert_eq!(written["mdmInfo"]["name"], "Example MDM");
+    let bare: wire::EventResponse = serde_json::from_str(r#"{"eventId":"ev-2"}"#).unwrap();
+    assert_eq!(
+        serde_json::to_value(&bare).unwrap(),
+        serde_json::json!({"eventId": "ev-2"})
+    );
+
+    // The same rule everywhere: a uId that is not an integer is refused, never rounded.
+    let fractional = r#""uId":2049025000431439.5"#;
+    assert!(serde_json::from_str::<ClientConfig>(&format!("{{{fractional}}}")).is_err());
+    assert!(serde_json::from_str::<wire::AssetsResponse>(&format!("{{{fractional}}}")).is_err());
+    assert!(
+        serde_json::from_str::<wire::EventResponse>(&format!(r#"{{"eventId":"e",{fractional}}}"#))
+            .is_err()
+    );
+    assert!(serde_json::from_str::<wire::StatusResponse>(&format!("{{{fractional}}}")).is_err());
+}
