@@ -3,7 +3,6 @@
 
 use super::endpoint::{Auth, Endpoint, Method, Replay};
 use super::write::BatchedWrite;
-use crate::batching::{BatchError, BatchLimits, license_batches, revoke_batches};
 use crate::token::VppToken;
 use crate::wire::{EventResponse, EventType, LicensesRequest, RevokeRequest};
 
@@ -28,13 +27,6 @@ impl Endpoint for Associate {
 
 impl BatchedWrite for Associate {
     type Request = LicensesRequest;
-
-    fn split(
-        request: LicensesRequest,
-        limits: &BatchLimits,
-    ) -> Result<Vec<LicensesRequest>, BatchError> {
-        license_batches(request, limits)
-    }
 
     fn with_batch(batch: LicensesRequest) -> Self {
         Self(batch)
@@ -66,13 +58,6 @@ impl Endpoint for Disassociate {
 impl BatchedWrite for Disassociate {
     type Request = LicensesRequest;
 
-    fn split(
-        request: LicensesRequest,
-        limits: &BatchLimits,
-    ) -> Result<Vec<LicensesRequest>, BatchError> {
-        license_batches(request, limits)
-    }
-
     fn with_batch(batch: LicensesRequest) -> Self {
         Self(batch)
     }
@@ -102,13 +87,6 @@ impl Endpoint for Revoke {
 
 impl BatchedWrite for Revoke {
     type Request = RevokeRequest;
-
-    fn split(
-        request: RevokeRequest,
-        limits: &BatchLimits,
-    ) -> Result<Vec<RevokeRequest>, BatchError> {
-        revoke_batches(request, limits)
-    }
 
     fn with_batch(batch: RevokeRequest) -> Self {
         Self(batch)

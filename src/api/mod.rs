@@ -77,4 +77,4 @@ pub use retry::{Failure, RetryPolicy, is_cut_short, parse_retry_after_at};
 pub use service_config::GetServiceConfig;
 pub use status::GetEventStatus;
 pub use users::{CreateUsers, GetUsers, RetireUsers, UpdateUsers};
-pub use write::BatchedWrite;
+pub use write::{BatchedWrite, WriteRequest};

@@ -5,7 +5,6 @@ use super::endpoint::{Auth, Endpoint, Method, Replay};
 use super::paged::Paged;
 use super::paged::{PageQuery, push};
 use super::write::BatchedWrite;
-use crate::batching::{BatchError, BatchLimits, user_batches};
 use crate::token::VppToken;
 use crate::wire::{EventResponse, EventType, UsersRequest, UsersResponse};
 
@@ -126,10 +125,6 @@ impl Endpoint for CreateUsers {
 impl BatchedWrite for CreateUsers {
     type Request = UsersRequest;
 
-    fn split(request: UsersRequest, limits: &BatchLimits) -> Result<Vec<UsersRequest>, BatchError> {
-        user_batches(request, limits)
-    }
-
     fn with_batch(batch: UsersRequest) -> Self {
         Self(batch)
     }
@@ -160,10 +155,6 @@ impl Endpoint for UpdateUsers {
 impl BatchedWrite for UpdateUsers {
     type Request = UsersRequest;
 
-    fn split(request: UsersRequest, limits: &BatchLimits) -> Result<Vec<UsersRequest>, BatchError> {
-        user_batches(request, limits)
-    }
-
     fn with_batch(batch: UsersRequest) -> Self {
         Self(batch)
     }
@@ -192,10 +183,6 @@ impl Endpoint for RetireUsers {
 
 impl BatchedWrite for RetireUsers {
     type Request = UsersRequest;
-
-    fn split(request: UsersRequest, limits: &BatchLimits) -> Result<Vec<UsersRequest>, BatchError> {
-        user_batches(request, limits)
-    }
 
     fn with_batch(batch: UsersRequest) -> Self {
         Self(batch)
